@@ -1,0 +1,32 @@
+"""tracegraph: a graph-tracing compiler for numerical Python with TensorFlow 2's API.
+
+`import tracegraph as tf` and TF2 code runs: tensors, Variables, the op
+library, GradientTape, `tf.function`. This module holds the public names only.
+"""
+from .dtypes import (DType, as_dtype, bfloat16, bool, complex64, complex128, double, float16,  # noqa: F401,A004
+                     float32, float64, half, int8, int16, int32, int64, string, uint8, uint16,
+                     uint32, uint64)
+from .shape import TensorShape  # noqa: F401
+from .spec import TensorSpec  # noqa: F401
+from .tensor import Tensor, newaxis  # noqa: F401
+from .convert import constant, convert_to_tensor  # noqa: F401
+from .variable import Variable, VariableAggregation, VariableSynchronization, _install_operators
+from . import ops as _ops
+from .ops.arithmetic import *  # noqa: F401,F403
+from .ops.unary_math import *  # noqa: F401,F403
+from .ops.comparison import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.array_ops import *  # noqa: F401,F403
+from .ops.creation import *  # noqa: F401,F403
+from .ops.cast import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.linalg import matmul  # noqa: F401
+from .ops.state_ops import init_scope  # noqa: F401
+from . import bitwise, config, errors, linalg, math, nest, test  # noqa: F401
+from .autodiff import GradientTape, UnconnectedGradients  # noqa: F401
+from .device import device, DeviceSpec  # noqa: F401
+
+_install_operators()
+del _install_operators
+
+__version__ = "0.1.0"

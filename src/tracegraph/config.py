@@ -1,0 +1,53 @@
+"""`tg.config`: global switches and device discovery."""
+from .config_state import flags
+
+__all__ = ["run_functions_eagerly", "functions_run_eagerly", "explain_gradients",
+           "gradients_explained", "list_physical_devices", "list_logical_devices", "PhysicalDevice"]
+
+
+def run_functions_eagerly(run_eagerly):
+    """Run every `tg.function` as plain Python, op by op (for debugging)."""
+    flags.run_functions_eagerly = bool(run_eagerly)
+
+
+def functions_run_eagerly():
+    """Whether `run_functions_eagerly(True)` is in force."""
+    return flags.run_functions_eagerly
+
+
+def explain_gradients(enabled):
+    """When on, a `None` gradient comes with a warning that says why it is None."""
+    flags.explain_gradients = bool(enabled)
+
+
+def gradients_explained():
+    return flags.explain_gradients
+
+
+class PhysicalDevice:
+    """A device the machine has (TF's `tf.config.PhysicalDevice`)."""
+
+    def __init__(self, name, device_type):
+        self.name, self.device_type = name, device_type
+
+    def __repr__(self):
+        return f"PhysicalDevice(name='{self.name}', device_type='{self.device_type}')"
+
+    def __eq__(self, other):
+        return isinstance(other, PhysicalDevice) and (self.name, self.device_type) == (other.name, other.device_type)
+
+    def __hash__(self):
+        return hash((self.name, self.device_type))
+
+
+def list_physical_devices(device_type=None):
+    """The CPU, and the CUDA GPUs CuPy can reach (none without CuPy or a driver)."""
+    from .device import gpu_count  # noqa: PLC0415
+    devices = [PhysicalDevice("/physical_device:CPU:0", "CPU")]
+    devices += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(gpu_count())]
+    if device_type is None:
+        return devices
+    return [d for d in devices if d.device_type == device_type.upper()]
+
+
+list_logical_devices = list_physical_devices

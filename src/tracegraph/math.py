@@ -1,0 +1,6 @@
+"""`tg.math`: elementwise math, comparisons and reductions."""
+from .ops.arithmetic import *  # noqa: F401,F403
+from .ops.unary_math import *  # noqa: F401,F403
+from .ops.comparison import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.cast import cast, saturate_cast  # noqa: F401

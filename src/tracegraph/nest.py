@@ -1,0 +1,92 @@
+"""Nested structures of lists, tuples, dicts and namedtuples (TF's `tf.nest`).
+
+Dicts are flattened in sorted-key order, as TF does, so a structure and its
+flat list can be matched up again with `pack_sequence_as`.
+"""
+
+__all__ = ["flatten", "pack_sequence_as", "map_structure", "is_nested", "assert_same_structure"]
+
+
+def is_nested(value):
+    """True for lists, tuples (namedtuples included) and dicts."""
+    return isinstance(value, (list, tuple, dict))
+
+
+def _children(value):
+    if isinstance(value, dict):
+        return [value[k] for k in _sorted_keys(value)]
+    return list(value)
+
+
+def _sorted_keys(d):
+    try:
+        return sorted(d)
+    except TypeError:
+        return sorted(d, key=repr)
+
+
+def flatten(structure):
+    """The leaves of `structure` in a fixed order (a non-nested value is its own one leaf)."""
+    if not is_nested(structure):
+        return [structure]
+    leaves = []
+    for child in _children(structure):
+        leaves.extend(flatten(child))
+    return leaves
+
+
+def pack_sequence_as(structure, flat_sequence):
+    """Rebuild `structure` with its leaves replaced, in order, by `flat_sequence`."""
+    flat = list(flat_sequence)
+    packed, used = _pack(structure, flat, 0)
+    if used != len(flat):
+        raise ValueError(f"pack_sequence_as: structure has {used} leaves, got {len(flat)} values")
+    return packed
+
+
+def _pack(structure, flat, start):
+    if not is_nested(structure):
+        if start >= len(flat):
+            raise ValueError("pack_sequence_as: too few values for the structure")
+        return flat[start], start + 1
+    items = []
+    for child in _children(structure):
+        packed, start = _pack(child, flat, start)
+        items.append(packed)
+    return _rebuild(structure, items), start
+
+
+def _rebuild(structure, items):
+    if isinstance(structure, dict):
+        return type(structure)(zip(_sorted_keys(structure), items)) if type(structure) is not dict \
+            else {k: v for k, v in zip(_sorted_keys(structure), items)}
+    if isinstance(structure, tuple) and hasattr(structure, "_fields"):
+        return type(structure)(*items)
+    return type(structure)(items)
+
+
+def map_structure(func, *structures):
+    """Apply `func` leafwise to structures of one shape; returns that shape."""
+    first = structures[0]
+    for other in structures[1:]:
+        assert_same_structure(first, other)
+    flats = [flatten(s) for s in structures]
+    return pack_sequence_as(first, [func(*leaves) for leaves in zip(*flats)])
+
+
+def assert_same_structure(a, b, check_types=True):
+    """ValueError unless `a` and `b` nest the same way."""
+    if is_nested(a) != is_nested(b):
+        raise ValueError(f"The two structures don't have the same nested structure: {a!r} vs {b!r}")
+    if not is_nested(a):
+        return
+    if check_types and type(a) is not type(b) and not (isinstance(a, list) and isinstance(b, list)):
+        raise TypeError(f"The two structures don't have the same sequence type: {type(a).__name__} "
+                        f"vs {type(b).__name__}")
+    if isinstance(a, dict) and _sorted_keys(a) != _sorted_keys(b):
+        raise ValueError(f"The two dicts don't have the same keys: {list(a)} vs {list(b)}")
+    ca, cb = _children(a), _children(b)
+    if len(ca) != len(cb):
+        raise ValueError(f"The two structures don't have the same length: {len(ca)} vs {len(cb)}")
+    for x, y in zip(ca, cb):
+        assert_same_structure(x, y, check_types)

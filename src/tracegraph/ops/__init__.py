@@ -1,0 +1,7 @@
+"""The op library: one module per family, each op defined once with all its facets.
+
+`PUBLIC_MATH` lists the families whose public functions appear both at top
+level and in `tg.math`, as TF places its math.
+"""
+from . import (arithmetic, array_ops, bitwise, broadcast, cast, comparison, creation,  # noqa: F401
+               indexing, linalg, operators, reduction, state_ops, unary_math)

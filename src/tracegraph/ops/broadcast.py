@@ -1,0 +1,52 @@
+"""Undoing broadcasting in gradients: `sum_to_like` and its adjoint `broadcast_like`.
+
+A gradient arriving at a broadcast input has the broadcast (larger) shape and
+must be summed back to the input's shape. With unknown dimensions that can only
+be decided at run time, so both are primitives that take the reference tensor
+as a second input.
+"""
+from .dispatch import bind
+from .op import Op
+from .rules import spec_of
+
+__all__ = ["unbroadcast", "broadcast_like"]
+
+
+def _sum_to_shape(xp, g, shape):
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    summed = g.sum(axis=axes, keepdims=True) if axes else g
+    return summed.reshape(shape)
+
+
+_sum_to_like = Op(
+    "sum_to_like",
+    infer=lambda g, ref: spec_of(ref.shape, g.dtype),
+    impl=lambda xp, g, ref: _sum_to_shape(xp, g, ref.shape),
+    grad=lambda ctx, dy: (broadcast_like(dy, ctx.inputs[0]), None),
+)
+
+_broadcast_like = Op(
+    "broadcast_like",
+    infer=lambda x, ref: spec_of(ref.shape, x.dtype),
+    impl=lambda xp, x, ref: xp.broadcast_to(x, ref.shape),
+    grad=lambda ctx, dy: (unbroadcast(dy, ctx.inputs[0]), None),
+)
+
+
+def unbroadcast(g, x):
+    """Sum the gradient `g` down to the shape of the input `x` it flows to."""
+    if g is None:
+        return None
+    if g.shape == x.shape and g.shape.is_fully_defined():
+        return g
+    return bind(_sum_to_like, [g, x])
+
+
+def broadcast_like(x, ref):
+    """Broadcast `x` to the shape of `ref` (shapes decided at run time)."""
+    if x.shape == ref.shape and x.shape.is_fully_defined():
+        return x
+    return bind(_broadcast_like, [x, ref])

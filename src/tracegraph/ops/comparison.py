@@ -1,0 +1,148 @@
+"""Comparisons, logical ops, `where` and clipping.
+
+Comparisons give bool tensors and have no gradient; `where` routes the gradient
+to the branch each element came from.
+"""
+from . import creation, elementwise as ew
+from .broadcast import unbroadcast
+from .dispatch import bind
+from .op import Op
+from .rules import broadcast_shapes, check_dtype, same_dtype, spec_of
+from .. import dtypes
+from ..convert import convert_to_tensor, operands_to_tensors
+
+__all__ = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+           "logical_and", "logical_or", "logical_not", "logical_xor", "where", "clip_by_value",
+           "is_nan", "is_inf", "is_finite"]
+
+
+def _comparison(name, np_name, symbol, kinds="any"):
+    impl = lambda xp, x, y: getattr(xp, np_name)(x, y)  # noqa: E731
+    return ew.binary(name, impl, f"({{0}} {symbol} {{1}})", None, kinds=kinds, result_dtype=dtypes.bool)
+
+
+def _logical(name, np_name, template):
+    impl = lambda xp, x, y: getattr(xp, np_name)(x, y)  # noqa: E731
+    return ew.binary(name, impl, template, None, kinds="bool")
+
+
+_equal = _comparison("equal", "equal", "==")
+_not_equal = _comparison("not_equal", "not_equal", "!=")
+_less = _comparison("less", "less", "<", kinds="real")
+_less_equal = _comparison("less_equal", "less_equal", "<=", kinds="real")
+_greater = _comparison("greater", "greater", ">", kinds="real")
+_greater_equal = _comparison("greater_equal", "greater_equal", ">=", kinds="real")
+_logical_and = _logical("logical_and", "logical_and", "logical_and({0}, {1})")
+_logical_or = _logical("logical_or", "logical_or", "logical_or({0}, {1})")
+_logical_xor = _logical("logical_xor", "logical_xor", "logical_xor({0}, {1})")
+_logical_not = ew.unary("logical_not", lambda xp, x: xp.logical_not(x), "logical_not({0})", kinds="bool")
+_is_nan = ew.unary("is_nan", lambda xp, x: xp.isnan(x), "isnan({0})", kinds="float", result_dtype=dtypes.bool)
+_is_inf = ew.unary("is_inf", lambda xp, x: xp.isinf(x), "isinf({0})", kinds="float", result_dtype=dtypes.bool)
+_is_finite = ew.unary("is_finite", lambda xp, x: xp.isfinite(x), "isfinite({0})", kinds="float",
+                      result_dtype=dtypes.bool)
+
+
+def equal(x, y, name=None):
+    """x == y elementwise (bool)."""
+    return ew.apply_binary(_equal, x, y)
+
+
+def not_equal(x, y, name=None):
+    """x != y elementwise (bool)."""
+    return ew.apply_binary(_not_equal, x, y)
+
+
+def less(x, y, name=None):
+    """x < y elementwise (bool)."""
+    return ew.apply_binary(_less, x, y)
+
+
+def less_equal(x, y, name=None):
+    """x <= y elementwise (bool)."""
+    return ew.apply_binary(_less_equal, x, y)
+
+
+def greater(x, y, name=None):
+    """x > y elementwise (bool)."""
+    return ew.apply_binary(_greater, x, y)
+
+
+def greater_equal(x, y, name=None):
+    """x >= y elementwise (bool)."""
+    return ew.apply_binary(_greater_equal, x, y)
+
+
+def logical_and(x, y, name=None):
+    """Elementwise AND of two bool tensors."""
+    return ew.apply_binary(_logical_and, x, y)
+
+
+def logical_or(x, y, name=None):
+    """Elementwise OR of two bool tensors."""
+    return ew.apply_binary(_logical_or, x, y)
+
+
+def logical_xor(x, y, name=None):
+    """Elementwise XOR of two bool tensors."""
+    return ew.apply_binary(_logical_xor, x, y)
+
+
+def logical_not(x, name=None):
+    """Elementwise NOT of a bool tensor."""
+    return ew.apply_unary(_logical_not, x)
+
+
+def is_nan(x, name=None):
+    """True where x is NaN."""
+    return ew.apply_unary(_is_nan, x)
+
+
+def is_inf(x, name=None):
+    """True where x is +-inf."""
+    return ew.apply_unary(_is_inf, x)
+
+
+def is_finite(x, name=None):
+    """True where x is neither inf nor NaN."""
+    return ew.apply_unary(_is_finite, x)
+
+
+def _where_infer(cond, x, y):
+    if cond.dtype != dtypes.bool:
+        raise TypeError(f"where: `condition` must be a bool tensor, got {cond.dtype.name}")
+    dtype = same_dtype("where", x, y)
+    return spec_of(broadcast_shapes("where", cond.shape, x.shape, y.shape), dtype)
+
+
+def _where_grad(ctx, g):
+    cond, x, y = ctx.inputs
+    zeros = creation.zeros_like(g)
+    return None, unbroadcast(where(cond, g, zeros), x), unbroadcast(where(cond, zeros, g), y)
+
+
+_where = Op("where", infer=_where_infer, impl=lambda xp, c, x, y: xp.where(c, x, y),
+            grad=_where_grad, template="where({0}, {1}, {2})")
+
+
+def where(condition, x=None, y=None, name=None):
+    """Pick from `x` where `condition` is true, else from `y` (broadcasting all three).
+
+    With only `condition`, return the int64 coordinates of its true elements,
+    one row per element (TF's `tf.where(condition)`).
+    """
+    condition = convert_to_tensor(condition)
+    if x is None and y is None:
+        from .indexing import nonzero_coordinates  # noqa: PLC0415 - indexing imports this module
+        return nonzero_coordinates(condition)
+    if x is None or y is None:
+        raise ValueError("where: `x` and `y` must both be given, or neither")
+    x, y = operands_to_tensors(x, y)
+    return bind(_where, [condition, x, y])
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """Clip `t` elementwise to [clip_value_min, clip_value_max] (gradient 0 outside)."""
+    from .arithmetic import maximum, minimum  # noqa: PLC0415 - arithmetic imports this module
+    t, lo, hi = operands_to_tensors(t, clip_value_min, clip_value_max)
+    check_dtype("clip_by_value", t.spec, "real", arg="t")
+    return minimum(maximum(t, lo), hi)

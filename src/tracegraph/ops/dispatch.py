@@ -1,0 +1,69 @@
+"""`bind`: the one point every op application goes through.
+
+If a graph is being traced the application becomes a node of it; otherwise it
+runs at once on the inputs' arrays. Either way the active gradient tapes record
+it. Eager and traced code share this path, so they cannot drift apart.
+"""
+import numpy as np
+
+from ..context import state
+from ..tensor import EagerTensor
+
+__all__ = ["bind", "run_eagerly"]
+
+#: Tests turn this on to check every eager result against its op's shape rule.
+CHECK_RESULTS = False
+
+
+def bind(op, inputs, attrs=None):
+    """Apply `op` to the tensors `inputs`; returns a Tensor (a tuple for multi-output ops)."""
+    if attrs is None:
+        attrs = {}
+    graph = state.graph
+    if graph is not None:
+        outputs = graph.apply(op, inputs, attrs)
+    else:
+        outputs = run_eagerly(op, inputs, attrs)
+    if state.tapes:
+        from ..autodiff.tape import record_operation  # noqa: PLC0415 - autodiff imports ops
+        record_operation(op, inputs, attrs, outputs)
+    return outputs
+
+
+def run_eagerly(op, inputs, attrs):
+    """Check the inputs with the op's shape rule, run its implementation, wrap the result."""
+    specs = op.infer(*[t.spec for t in inputs], **attrs)
+    arrays = [_array_of(t, op) for t in inputs]
+    xp = array_module(arrays)
+    result = op.impl(xp, *arrays, **attrs)
+    if op.multiple_outputs:
+        return tuple(EagerTensor(_conform(r, s, op)) for r, s in zip(result, specs))
+    return EagerTensor(_conform(result, specs, op))
+
+
+def _array_of(tensor, op):
+    try:
+        return tensor._value
+    except AttributeError:
+        raise TypeError(f"{op.name}: expected an eager tensor, got {tensor!r}") from None
+
+
+def _conform(array, spec, op):
+    """Make the implementation's result exactly the spec's dtype (NumPy promotes differently)."""
+    dtype = spec.dtype.numpy_dtype
+    if type(array) is not np.ndarray and not hasattr(array, "__cuda_array_interface__"):
+        array = np.asarray(array)
+    if array.dtype != dtype:
+        array = array.astype(dtype)
+    if CHECK_RESULTS and not spec.shape.is_compatible_with(array.shape):
+        raise AssertionError(f"{op.name}: shape rule says {spec.shape}, implementation gave {array.shape}")
+    return array
+
+
+def array_module(arrays):
+    """NumPy, unless an input lives on the GPU (then CuPy)."""
+    for a in arrays:
+        if type(a) is not np.ndarray and type(a).__module__.startswith("cupy"):
+            import cupy  # noqa: PLC0415 - imported only when a GPU array exists
+            return cupy
+    return np

@@ -1,0 +1,38 @@
+"""Factories for elementwise ops: the common shape of unary and binary primitives.
+
+An elementwise op is a function of scalars applied at every position (with
+broadcasting). Each has a scalar `template` that fusing backends render; the
+template language is C-like: `{0}`, `{1}` are the operands, arithmetic uses
+`+ - * /`, everything else is a call of a named scalar function (`exp({0})`,
+`where({0}, {1}, {2})`) that each backend maps to its own code.
+"""
+from .dispatch import bind
+from .op import Op
+from .rules import elementwise_spec
+from ..convert import convert_to_tensor, operands_to_tensors
+
+__all__ = ["unary", "binary", "apply_unary", "apply_binary"]
+
+
+def unary(name, impl, template, grad=None, kinds="numeric", result_dtype=None):
+    """Define a one-input elementwise op; `impl(xp, x)`."""
+    def infer(x):
+        return elementwise_spec(name, [x], kinds, result_dtype)
+    return Op(name, infer=infer, impl=impl, grad=grad, template=template)
+
+
+def binary(name, impl, template, grad=None, kinds="numeric", result_dtype=None):
+    """Define a two-input broadcasting elementwise op; `impl(xp, x, y)`."""
+    def infer(x, y):
+        return elementwise_spec(name, [x, y], kinds, result_dtype)
+    return Op(name, infer=infer, impl=impl, grad=grad, template=template)
+
+
+def apply_unary(op, x):
+    """Convert `x` (Python values take their natural dtype) and apply `op`."""
+    return bind(op, [convert_to_tensor(x)])
+
+
+def apply_binary(op, x, y):
+    """Convert `x`, `y` to one dtype, TF-style, and apply `op`."""
+    return bind(op, operands_to_tensors(x, y))

@@ -1,0 +1,62 @@
+"""`Op`: one primitive operation with all its facets, and the registry of ops by name.
+
+Every primitive is an `Op` defined once, in the module of its family:
+
+- `infer(*specs, **attrs)`: the shape/dtype rule. Returns a `TensorSpec` (or a
+  tuple of them for multi-output ops). It validates its inputs and raises a
+  clear TypeError/ValueError; it must work with unknown (`None`) dimensions,
+  because tracing runs it on symbolic specs.
+- `impl(xp, *arrays, **attrs)`: the array implementation against an array module
+  `xp` (NumPy or CuPy share one API).
+- `grad(ctx, *output_grads)`: the VJP, written with tracegraph ops so gradients
+  are traceable and differentiable. `ctx.inputs`, `ctx.outputs`, `ctx.attrs`
+  are what the forward call saw. Returns one gradient (or None) per input.
+- `template`: for elementwise ops, a scalar expression such as `"exp({0})"`
+  that fusing backends render into kernel source.
+- `stateful`: the op reads or writes state (random, variables, printing);
+  passes never remove, merge or reorder stateful nodes.
+
+Attrs are plain data (ints, floats, strings, tuples, None, dtypes) so graphs
+serialize to JSON.
+"""
+
+__all__ = ["Op", "REGISTRY", "get_op"]
+
+REGISTRY = {}
+
+
+class Op:
+    """A primitive operation; see the module docstring for its facets."""
+
+    __slots__ = ("name", "infer", "impl", "grad", "template", "stateful", "multiple_outputs",
+                 "elementwise", "__weakref__")
+
+    def __init__(self, name, *, infer, impl, grad=None, template=None, stateful=False,
+                 multiple_outputs=False):
+        if name in REGISTRY:
+            raise ValueError(f"op {name!r} is defined twice")
+        self.name = name
+        self.infer = infer
+        self.impl = impl
+        self.grad = grad
+        self.template = template
+        self.elementwise = template is not None
+        self.stateful = stateful
+        self.multiple_outputs = multiple_outputs
+        REGISTRY[name] = self
+
+    def def_grad(self, fn):
+        """Decorator form for the gradient rule, for rules longer than a lambda."""
+        self.grad = fn
+        return fn
+
+    def __repr__(self):
+        return f"<Op {self.name}>"
+
+
+def get_op(name):
+    """The registered op called `name` (KeyError naming it otherwise)."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no op named {name!r} is registered") from None

@@ -1,0 +1,160 @@
+"""`TensorShape`: a possibly partially known shape, as in TensorFlow.
+
+Dimensions are ints or `None` (unknown); the whole shape may be unknown
+(`TensorShape(None)`, rank unknown). Tracing runs shape rules on such shapes.
+"""
+
+__all__ = ["TensorShape", "as_shape"]
+
+
+class TensorShape:
+    """The shape of a tensor; `None` marks an unknown dimension."""
+
+    __slots__ = ("_dims",)
+
+    def __init__(self, dims):
+        if dims is None:
+            self._dims = None
+        elif isinstance(dims, TensorShape):
+            self._dims = dims._dims
+        elif isinstance(dims, int) or hasattr(dims, "__index__"):
+            self._dims = (_as_dim(dims),)
+        else:
+            self._dims = tuple(_as_dim(d) for d in dims)
+
+    @property
+    def rank(self):
+        """The number of dimensions, or None if unknown."""
+        return None if self._dims is None else len(self._dims)
+
+    ndims = rank
+
+    @property
+    def dims(self):
+        return None if self._dims is None else list(self._dims)
+
+    def as_list(self):
+        """The dimensions as a list (ValueError if the rank is unknown)."""
+        if self._dims is None:
+            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+        return list(self._dims)
+
+    def as_tuple(self):
+        """The dimensions as a tuple, or None if the rank is unknown."""
+        return self._dims
+
+    def is_fully_defined(self):
+        return self._dims is not None and all(d is not None for d in self._dims)
+
+    def num_elements(self):
+        """The number of elements, or None if not fully defined."""
+        if not self.is_fully_defined():
+            return None
+        n = 1
+        for d in self._dims:
+            n *= d
+        return n
+
+    def is_compatible_with(self, other):
+        """True if some concrete shape could match both."""
+        other = as_shape(other)
+        if self._dims is None or other._dims is None:
+            return True
+        if len(self._dims) != len(other._dims):
+            return False
+        return all(a is None or b is None or a == b for a, b in zip(self._dims, other._dims))
+
+    def merge_with(self, other):
+        """The most specific shape compatible with both (ValueError if incompatible)."""
+        other = as_shape(other)
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are not compatible")
+        if self._dims is None:
+            return other
+        if other._dims is None:
+            return self
+        return TensorShape([a if a is not None else b for a, b in zip(self._dims, other._dims)])
+
+    def most_specific_common_shape(self, other):
+        """The most specific shape that both shapes are compatible with (for relaxing)."""
+        other = as_shape(other)
+        if self._dims is None or other._dims is None or len(self._dims) != len(other._dims):
+            return TensorShape(None)
+        return TensorShape([a if a == b else None for a, b in zip(self._dims, other._dims)])
+
+    def concatenate(self, other):
+        other = as_shape(other)
+        if self._dims is None or other._dims is None:
+            return TensorShape(None)
+        return TensorShape(self._dims + other._dims)
+
+    def with_rank(self, rank):
+        if self._dims is None:
+            return TensorShape([None] * rank)
+        if len(self._dims) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+        return self
+
+    def __len__(self):
+        if self._dims is None:
+            raise ValueError("Cannot take the length of a shape with unknown rank.")
+        return len(self._dims)
+
+    def __iter__(self):
+        if self._dims is None:
+            raise ValueError("Cannot iterate over a shape with unknown rank.")
+        return iter(self._dims)
+
+    def __getitem__(self, key):
+        if self._dims is None:
+            return TensorShape(None) if isinstance(key, slice) else None
+        if isinstance(key, slice):
+            return TensorShape(self._dims[key])
+        return self._dims[key]
+
+    def __bool__(self):
+        return self._dims is not None
+
+    def __eq__(self, other):
+        try:
+            other = as_shape(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        return self._dims == other._dims
+
+    def __hash__(self):
+        return hash(self._dims)
+
+    def __repr__(self):
+        if self._dims is None:
+            return "TensorShape(None)"
+        return f"TensorShape({list(self._dims)})"
+
+    def __str__(self):
+        if self._dims is None:
+            return "<unknown>"
+        if len(self._dims) == 1:
+            return f"({_dim_str(self._dims[0])},)"
+        return "(" + ", ".join(_dim_str(d) for d in self._dims) + ")"
+
+
+def _dim_str(d):
+    return "None" if d is None else str(d)
+
+
+def _as_dim(d):
+    if d is None:
+        return None
+    if hasattr(d, "value") and not isinstance(d, int):  # TF's Dimension-like objects
+        d = d.value
+        if d is None:
+            return None
+    d = int(d.__index__() if hasattr(d, "__index__") else d)
+    if d < -1:
+        raise ValueError(f"Dimension {d} must be >= 0")
+    return None if d == -1 else d
+
+
+def as_shape(shape):
+    """Convert a list/tuple/int/None/TensorShape to a `TensorShape`."""
+    return shape if isinstance(shape, TensorShape) else TensorShape(shape)

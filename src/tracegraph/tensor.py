@@ -1,0 +1,258 @@
+"""Tensors: immutable n-dimensional arrays with a dtype and a shape.
+
+`Tensor` is the type users see (`isinstance(x, tg.Tensor)`). An `EagerTensor`
+holds a concrete array (NumPy, or CuPy on a GPU); a `SymbolicTensor` stands for
+a value of a graph being traced and has only a spec. Arithmetic operators are
+installed by `ops/operators.py`, so this module knows nothing of ops.
+"""
+import numpy as np
+
+from . import dtypes
+from .shape import TensorShape
+from .spec import TensorSpec
+
+__all__ = ["Tensor", "EagerTensor", "SymbolicTensor", "newaxis"]
+
+newaxis = None
+
+
+class Tensor:
+    """An immutable multi-dimensional array (TF's `tf.Tensor`)."""
+
+    __slots__ = ("__weakref__",)
+    # NumPy defers `ndarray + tensor` to our reflected operators, as TF's tensors do.
+    __array_priority__ = 100
+
+    @property
+    def ndim(self):
+        return self.shape.rank
+
+    def get_shape(self):
+        return self.shape
+
+    def ref(self):
+        """A hashable reference to this tensor (tensors themselves are unhashable)."""
+        return _TensorRef(self)
+
+    experimental_ref = ref
+
+    def __hash__(self):
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+    def __len__(self):
+        rank = self.shape.rank
+        if rank == 0:
+            raise TypeError("len() of a 0-d tensor")
+        n = self.shape[0]
+        if n is None:
+            raise TypeError(f"len() of a tensor whose first dimension is unknown ({self.shape})")
+        return n
+
+    def __iter__(self):
+        if self.shape.rank == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        from .ops.array_ops import unstack  # noqa: PLC0415 - ops import tensor
+        return iter(unstack(self))
+
+
+class EagerTensor(Tensor):
+    """A tensor with a concrete value, computed eagerly."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, array):
+        self._value = array
+
+    @property
+    def dtype(self):
+        return dtypes.as_dtype(self._value.dtype)
+
+    @property
+    def shape(self):
+        return TensorShape(self._value.shape)
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def spec(self):
+        return TensorSpec(self._value.shape, self.dtype)
+
+    @property
+    def device(self):
+        from .device import device_of_array  # noqa: PLC0415 - avoids a cycle at import
+        return device_of_array(self._value)
+
+    def numpy(self):
+        """The value as a NumPy array (read-only: tensors are immutable)."""
+        value = self._value
+        if type(value) is not np.ndarray:
+            value = value.get() if hasattr(value, "get") else np.asarray(value)
+        if value.ndim == 0:
+            return value[()]  # a NumPy scalar, as TF returns for 0-d tensors
+        view = value.view()
+        view.flags.writeable = False
+        return view
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self.numpy())
+        if dtype is not None and np.dtype(dtype) != value.dtype:
+            return value.astype(dtype)
+        if copy:
+            return value.copy()
+        return value
+
+    def _scalar(self, kind):
+        if self._value.size != 1:
+            if kind == "bool":
+                raise ValueError("The truth value of an array with more than one element is "
+                                 "ambiguous. Use tg.reduce_any or tg.reduce_all")
+            raise TypeError(f"Only tensors with one element can be converted to Python {kind}s; "
+                            f"this one has shape {self.shape}")
+        return self._value.item()
+
+    def __bool__(self):
+        return builtin_bool(self._scalar("bool"))
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __index__(self):
+        if not self.dtype.is_integer:
+            raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype.name}")
+        return int(self._scalar("int"))
+
+    def __complex__(self):
+        return complex(self._scalar("complex"))
+
+    def __format__(self, format_spec):
+        if self._value.ndim == 0:
+            return format(self._value.item(), format_spec)
+        return format(str(self), format_spec)
+
+    def __str__(self):
+        return f"tg.Tensor({_numpy_text(self._value, False)}, shape={self.shape}, dtype={self.dtype.name})"
+
+    def __repr__(self):
+        return (f"<tg.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self._value, True)}>")
+
+    def __reduce__(self):
+        return (EagerTensor, (self.numpy().copy(),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+builtin_bool = type(True)
+
+
+def _numpy_text(value, is_repr):
+    if hasattr(value, "get") and type(value) is not np.ndarray:
+        value = value.get()
+    if value.dtype == object:
+        value = np.vectorize(lambda s: s if isinstance(s, bytes) else str(s).encode(), otypes=[object])(value) \
+            if value.size else value
+    if value.ndim == 0 and value.dtype != object:
+        return str(value[()])
+    text = repr(value) if is_repr else str(value)
+    return "\n" + text if "\n" in text else text
+
+
+class SymbolicTensor(Tensor):
+    """A value of a graph being traced: it has a spec but no concrete value.
+
+    Anything that needs the value (Python `bool`, `float`, `.numpy()`) raises an
+    error that names the user's line and explains what to use instead.
+    """
+
+    __slots__ = ("graph", "value")
+
+    def __init__(self, graph, value):
+        self.graph = graph
+        self.value = value
+
+    @property
+    def dtype(self):
+        return self.value.spec.dtype
+
+    @property
+    def shape(self):
+        return self.value.spec.shape
+
+    @property
+    def spec(self):
+        return self.value.spec
+
+    @property
+    def name(self):
+        return self.value.name
+
+    @property
+    def device(self):
+        return ""
+
+    def _needs_value(self, what, fix):
+        from .trace.errors import SymbolicValueError  # noqa: PLC0415 - trace imports tensor
+        raise SymbolicValueError(what, fix)
+
+    def numpy(self):
+        self._needs_value("Calling .numpy() on a symbolic tensor",
+                          "compute with tracegraph ops instead, or use tg.print to see values")
+
+    def __array__(self, dtype=None, copy=None):
+        self._needs_value("Converting a symbolic tensor to a NumPy array",
+                          "use tracegraph ops (tg.math, tg.linalg, ...) instead of NumPy functions")
+
+    def __bool__(self):
+        self._needs_value("Using a symbolic tensor as a Python bool",
+                          "use tg.cond(pred, true_fn, false_fn) for an `if`, "
+                          "tg.while_loop(cond, body, loop_vars) for a `while`")
+
+    def __float__(self):
+        self._needs_value("Converting a symbolic tensor to a Python float",
+                          "keep it a tensor, or pass the number as a Python argument")
+
+    def __int__(self):
+        self._needs_value("Converting a symbolic tensor to a Python int",
+                          "keep it a tensor (tg.range / tg.while_loop take tensors)")
+
+    def __index__(self):
+        self.__int__()
+
+    def __iter__(self):
+        if self.shape.rank is not None and self.shape.rank > 0 and self.shape[0] is not None:
+            return super().__iter__()
+        self._needs_value("Iterating over a symbolic tensor of unknown length",
+                          "use tg.while_loop, or tg.range for a loop counter")
+
+    def __str__(self):
+        return f"Tensor(\"{self.value.name}\", shape={self.shape}, dtype={self.dtype.name})"
+
+    def __repr__(self):
+        return f"<tg.Tensor '{self.value.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+
+class _TensorRef:
+    """A hashable handle for a tensor (TF's `tensor.ref()`)."""
+
+    __slots__ = ("_tensor",)
+
+    def __init__(self, tensor):
+        self._tensor = tensor
+
+    def deref(self):
+        return self._tensor
+
+    def __hash__(self):
+        return id(self._tensor)
+
+    def __eq__(self, other):
+        return isinstance(other, _TensorRef) and other._tensor is self._tensor
