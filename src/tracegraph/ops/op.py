@@ -15,6 +15,8 @@ Every primitive is an `Op` defined once, in the module of its family:
   that fusing backends render into kernel source.
 - `stateful`: the op reads or writes state (random, variables, printing);
   passes never remove, merge or reorder stateful nodes.
+- `inline(args, **attrs)`: only for ops holding sub-graphs (control flow): how
+  to re-apply the node through the public API when a graph is run op by op.
 
 Attrs are plain data (ints, floats, strings, tuples, None, dtypes) so graphs
 serialize to JSON.
@@ -29,10 +31,10 @@ class Op:
     """A primitive operation; see the module docstring for its facets."""
 
     __slots__ = ("name", "infer", "impl", "grad", "template", "stateful", "multiple_outputs",
-                 "elementwise", "__weakref__")
+                 "elementwise", "inline", "__weakref__")
 
     def __init__(self, name, *, infer, impl, grad=None, template=None, stateful=False,
-                 multiple_outputs=False):
+                 multiple_outputs=False, inline=None):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is defined twice")
         self.name = name
@@ -43,6 +45,7 @@ class Op:
         self.elementwise = template is not None
         self.stateful = stateful
         self.multiple_outputs = multiple_outputs
+        self.inline = inline
         REGISTRY[name] = self
 
     def def_grad(self, fn):

@@ -1,0 +1,57 @@
+"""Common-subexpression elimination: one node for each distinct pure computation.
+
+Two nodes are the same computation when they apply the same op, to the same
+input values, with equal attrs. Stateful nodes are never merged (two random
+draws differ; two reads of a variable may straddle a write).
+"""
+import numpy as np
+
+from ..ir.graph import Graph
+from .rewrite import Rewriter
+
+__all__ = ["eliminate_common_subexpressions"]
+
+#: Constants larger than this are not compared by content (hashing them would cost more than it saves).
+MAX_CONSTANT_BYTES = 1 << 16
+
+
+def eliminate_common_subexpressions(graph):
+    """A graph where repeated pure computations are computed once."""
+    rw = Rewriter(graph)
+    seen = {}
+    for node in graph.nodes:
+        key = None if node.op.stateful else _key(node, rw)
+        if key is not None and key in seen:
+            for old, new in zip(node.outputs, seen[key].outputs):
+                rw.replace(old, new)
+            continue
+        emitted = rw.emit(node)
+        if key is not None:
+            seen[key] = emitted
+    return rw.finish()
+
+
+def _key(node, rw):
+    try:
+        attrs = tuple(sorted((k, _attr_key(v)) for k, v in node.attrs.items()))
+    except _Unhashable:
+        return None
+    return (node.op.name, tuple(id(rw.value(v)) for v in node.inputs), attrs)
+
+
+class _Unhashable(Exception):
+    pass
+
+
+def _attr_key(value):
+    if isinstance(value, np.ndarray):
+        if value.nbytes > MAX_CONSTANT_BYTES or value.dtype == object:
+            raise _Unhashable
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, Graph):
+        return ("graph", id(value))
+    try:
+        hash(value)
+    except TypeError:
+        raise _Unhashable from None
+    return value

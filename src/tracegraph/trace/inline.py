@@ -1,0 +1,39 @@
+"""Running a graph through `bind`, node by node.
+
+This is how a concrete function is called inside another traced function
+(its nodes are copied into the outer graph) and under an active GradientTape
+(each op is recorded, so the call is differentiable to any order).
+"""
+from ..ops import state_ops
+from ..ops.dispatch import bind
+from ..tensor import EagerTensor
+from .func_graph import ASSIGN_VARIABLE, CONST, READ_VARIABLE
+
+__all__ = ["call_graph_with_bind"]
+
+
+def call_graph_with_bind(graph, inputs):
+    """The output tensors of `graph` applied to the tensors `inputs`."""
+    env = {id(v): t for v, t in zip(graph.inputs, inputs)}
+    for node in graph.nodes:
+        args = [env[id(v)] for v in node.inputs]
+        outputs = _apply(graph, node, args)
+        for value, tensor in zip(node.outputs, outputs):
+            env[id(value)] = tensor
+    return [env[id(v)] for v in graph.outputs]
+
+
+def _apply(graph, node, args):
+    op = node.op
+    if op is CONST:
+        return (EagerTensor(node.attrs["value"]),)
+    if op is READ_VARIABLE:
+        return (graph.variables[node.attrs["variable"]].value(),)
+    if op is ASSIGN_VARIABLE:
+        state_ops.assign(graph.variables[node.attrs["variable"]], args[0])
+        return ()
+    inline = getattr(op, "inline", None)
+    if inline is not None:  # control flow: re-enter through tg.cond / tg.while_loop
+        return inline(args, **node.attrs)
+    result = bind(op, args, node.attrs)
+    return result if op.multiple_outputs else (result,)
