@@ -11,6 +11,7 @@ from ..ir.verifier import verify
 from .common_subexpressions import eliminate_common_subexpressions
 from .constant_folding import fold_constants
 from .dead_code import eliminate_dead_code
+from .fusion import fuse_elementwise
 from .simplify import simplify_algebra
 
 __all__ = ["DEFAULT_PIPELINE", "optimize", "optimize_stages"]
@@ -20,6 +21,8 @@ DEFAULT_PIPELINE = [
     ("simplify_algebra", simplify_algebra),
     ("eliminate_common_subexpressions", eliminate_common_subexpressions),
     ("eliminate_dead_code", eliminate_dead_code),
+    ("fuse_elementwise", fuse_elementwise),
+    ("eliminate_dead_code_after_fusion", eliminate_dead_code),
 ]
 
 

@@ -1,0 +1,35 @@
+"""The Numba backend: fused elementwise nodes run as generated, compiled, multithreaded kernels.
+
+Everything else runs through the ops' shared `xp` implementations on NumPy.
+numba is imported only when this backend is first used.
+"""
+import importlib.util
+
+import numpy as np
+
+from tracegraph.backend import Backend
+from tracegraph.execute import build_plan
+
+__all__ = ["NumbaBackend"]
+
+
+class NumbaBackend(Backend):
+    """Compiles fused nodes with Numba; the rest of the graph runs on NumPy."""
+
+    name = "numba"
+
+    def is_available(self):
+        return importlib.util.find_spec("numba") is not None
+
+    def xp(self):
+        return np
+
+    def compile(self, graph):
+        return build_plan(graph, np, self.compile, kernel_for=self._kernel_for)
+
+    @staticmethod
+    def _kernel_for(node):
+        if node.op.name != "fused_elementwise":
+            return None
+        from .kernels import FusedKernel  # noqa: PLC0415 - imports numba
+        return FusedKernel(node)

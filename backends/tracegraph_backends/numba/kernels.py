@@ -1,0 +1,138 @@
+"""Running one fused node with generated Numba kernels.
+
+Per call, each input is classified ("full", "row", "scalar"; anything else is
+made contiguous), and the kernel for that classification is rendered, loaded
+and cached. Outputs come from a small caching allocator: the buffer of the
+previous call is reused when nothing outside still refers to it (checked with
+the reference count), which saves the page faults of a fresh allocation.
+"""
+import math
+import sys
+
+import numpy as np
+
+from tracegraph import dtypes
+from tracegraph.ops.fused import evaluate_expression
+
+from .cache import load_kernel_module
+from .codegen import UnsupportedExpression, render_kernel
+
+__all__ = ["FusedKernel", "PARALLEL_THRESHOLD", "BLOCK"]
+
+#: Below this many elements a serial kernel runs (thread start-up would cost more than it saves).
+PARALLEL_THRESHOLD = 1 << 16
+#: Elements per block when no input is row-broadcast: large enough to vectorize, small enough to balance.
+BLOCK = 1 << 14
+
+
+class FusedKernel:
+    """A callable `(xp, *arrays) -> tuple of outputs` for one fused node."""
+
+    def __init__(self, node):
+        self.expression = node.attrs["expression"]
+        self.output_specs = node.attrs["output_specs"]
+        self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
+        self.static_shape = self.output_specs[0].shape if self.output_specs else None
+        self.kernels = {}
+        self.sources = {}
+        self.buffers = [None] * len(self.expression["outputs"])
+        self.check_shapes = not all(s.shape.is_fully_defined() for s in self.output_specs)
+        self.n_elementwise_outputs = len(self.expression["outputs"])
+        self.shape_of_members = None
+
+    def __call__(self, xp, *arrays):
+        shape = _iteration_shape(arrays)
+        if self.check_shapes and not self._members_have_shape(arrays, shape):
+            return evaluate_expression(xp, self.expression, arrays)
+        n = math.prod(shape)
+        kinds, prepared, inner = _classify(arrays, shape, n)
+        parallel = n >= PARALLEL_THRESHOLD
+        kernel = self._kernel(tuple(kinds), parallel)
+        if kernel is None:
+            return evaluate_expression(xp, self.expression, arrays)
+        outer = -(-n // inner) if n else 0
+        outputs = [self._buffer(i, n) for i in range(self.n_elementwise_outputs)]
+        args = [n, outer, inner, *prepared, *outputs]
+        reduction = self.expression["reduction"]
+        if reduction is not None:
+            partials = np.zeros(max(outer, 1), dtype=np.float64)
+            kernel(*args, partials)
+        else:
+            kernel(*args)
+        results = [out.reshape(shape) for out in outputs]
+        if reduction is not None:
+            dtype = dtypes.as_dtype(reduction[2]).numpy_dtype
+            results.append(np.asarray(partials.sum(), dtype=dtype))
+        return tuple(results)
+
+    def _kernel(self, kinds, parallel):
+        key = (kinds, parallel)
+        if key not in self.kernels:
+            try:
+                source = render_kernel(self.expression, kinds, self.input_dtypes,
+                                       [s.dtype.name for s in self.output_specs], parallel)
+            except UnsupportedExpression:
+                self.kernels[key] = None
+                return None
+            self.sources[key] = source
+            self.kernels[key] = load_kernel_module(source).kernel
+        return self.kernels[key]
+
+    def _buffer(self, i, n):
+        dtype = self.output_specs[i].dtype.numpy_dtype
+        buf = self.buffers[i]
+        # 3 references: the list slot, `buf`, and getrefcount's argument: nobody else holds it.
+        if buf is not None and buf.size == n and buf.dtype == dtype and sys.getrefcount(buf) <= 3:
+            return buf
+        buf = np.empty(n, dtype=dtype)
+        self.buffers[i] = buf
+        return buf
+
+    def _members_have_shape(self, arrays, shape):
+        """With unknown static dims: does every output member really span the whole shape?"""
+        member_shapes = []
+        for _, refs, _, _ in self.expression["instructions"]:
+            shapes = [arrays[r[1]].shape if r[0] == "in" else member_shapes[r[1]] if r[0] == "t" else ()
+                      for r in refs]
+            member_shapes.append(np.broadcast_shapes(*shapes) if shapes else ())
+        return all(member_shapes[j] == shape for j in self.expression["outputs"])
+
+
+def _iteration_shape(arrays):
+    """The broadcast shape of the inputs (fast when they all have one shape)."""
+    if not arrays:
+        return ()
+    shape = arrays[0].shape
+    for a in arrays:
+        if a.shape != shape:
+            return np.broadcast_shapes(*[b.shape for b in arrays])
+    return shape
+
+
+def _classify(arrays, shape, n):
+    """Input kinds, the arrays to pass, and the block length (a row length when rows broadcast)."""
+    kinds, prepared = [], []
+    row_length = None
+    for a in arrays:
+        if a.size == 1 and n != 1 or a.ndim == 0:
+            kinds.append("scalar")
+            prepared.append(a.reshape(-1)[0] if a.size else a)
+        elif a.shape == shape and a.flags.c_contiguous:
+            kinds.append("full")
+            prepared.append(a.reshape(-1))
+        elif _is_row(a, shape) and (row_length is None or row_length == a.size):
+            row_length = a.size
+            kinds.append("row")
+            prepared.append(np.ascontiguousarray(a).reshape(-1))
+        else:
+            kinds.append("full")
+            prepared.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1))
+    return kinds, prepared, row_length if row_length is not None else BLOCK
+
+
+def _is_row(a, shape):
+    """True if `a` is `shape`'s trailing dims, broadcast along the leading ones."""
+    dims = a.shape
+    while dims and dims[0] == 1:
+        dims = dims[1:]
+    return 0 < len(dims) <= len(shape) and tuple(shape[len(shape) - len(dims):]) == dims
