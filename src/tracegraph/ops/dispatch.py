@@ -34,6 +34,8 @@ def run_eagerly(op, inputs, attrs):
     """Check the inputs with the op's shape rule, run its implementation, wrap the result."""
     specs = op.infer(*[t.spec for t in inputs], **attrs)
     arrays = [_array_of(t, op) for t in inputs]
+    if state.device is not None:
+        arrays = place_on_device(arrays, state.device)
     xp = array_module(arrays)
     result = op.impl(xp, *arrays, **attrs)
     if op.multiple_outputs:
@@ -58,6 +60,15 @@ def _conform(array, spec, op):
     if CHECK_RESULTS and not spec.shape.is_compatible_with(array.shape):
         raise AssertionError(f"{op.name}: shape rule says {spec.shape}, implementation gave {array.shape}")
     return array
+
+
+def place_on_device(arrays, device):
+    """The arrays moved to `device` (a DeviceSpec): CuPy arrays on a GPU, NumPy on the CPU."""
+    if device.device_type == "GPU":
+        import cupy  # noqa: PLC0415 - only under tg.device("/gpu:N")
+        with cupy.cuda.Device(device.device_index):
+            return [a if type(a) is not np.ndarray else cupy.asarray(a) for a in arrays]
+    return [a if type(a) is np.ndarray else (a.get() if hasattr(a, "get") else np.asarray(a)) for a in arrays]
 
 
 def array_module(arrays):

@@ -45,12 +45,13 @@ def fuse_elementwise(graph):
     producers = graph.producers()
     users = graph.users()
     index = {id(n): k for k, n in enumerate(graph.nodes)}
+    deps = _dependencies(graph, producers)
     group_of = {}
     groups = []
     for node in graph.nodes:
         if not _fusible(node):
             continue
-        group = _place(node, producers, group_of, index)
+        group = _place(node, deps, group_of, index)
         if group is None:
             group = _Group(node.outputs[0].spec.shape)
             groups.append(group)
@@ -62,48 +63,59 @@ def fuse_elementwise(graph):
     return _rebuild(graph, groups, group_of, producers, users, index)
 
 
-def _place(node, producers, group_of, index):
+def _dependencies(graph, producers):
+    """id(node) -> the nodes it must follow: its producers, and for a stateful node the
+    previous stateful node (effects keep their order)."""
+    deps, previous = {}, None
+    for node in graph.nodes:
+        before = [producers[id(v)] for v in node.inputs if id(v) in producers]
+        if node.op.stateful:
+            if previous is not None:
+                before.append(previous)
+            previous = node
+        deps[id(node)] = before
+    return deps
+
+
+def _place(node, deps, group_of, index):
     """The group `node` joins (merging producer groups where convexity allows), or None."""
     shape = node.outputs[0].spec.shape
     target = None
-    for v in node.inputs:
-        group = group_of.get(id(producers.get(id(v))))
+    for p in deps[id(node)]:
+        group = group_of.get(id(p))
         if group is None or group is target or group.shape != shape:
             continue
         if target is None:
-            if _convex(group.ids | {id(node)}, [*group.members, node], producers, index):
+            if _convex(group.ids | {id(node)}, [*group.members, node], deps, index):
                 target = group
         else:
             merged_ids = target.ids | group.ids | {id(node)}
-            if _convex(merged_ids, [*target.members, *group.members, node], producers, index):
+            if _convex(merged_ids, [*target.members, *group.members, node], deps, index):
                 for m in group.members:
                     target.add(m)
                     group_of[id(m)] = target
     return target
 
 
-def _convex(ids, members, producers, index):
+def _convex(ids, members, deps, index):
     """True if no path leaves the set `ids` and re-enters it."""
-    start = min(index[i] for i in (id(m) for m in members))
+    start = min(index[id(m)] for m in members)
     for m in members:
-        for v in m.inputs:
-            p = producers.get(id(v))
-            if p is not None and id(p) not in ids and _depends_on(p, ids, producers, index, start):
+        for p in deps[id(m)]:
+            if id(p) not in ids and _depends_on(p, ids, deps, index, start):
                 return False
     return True
 
 
-def _depends_on(node, ids, producers, index, start):
+def _depends_on(node, ids, deps, index, start):
+    """Whether `node` (transitively) follows a member of `ids`; nodes before `start` cannot."""
     stack, seen = [node], set()
     while stack:
         n = stack.pop()
         if id(n) in seen or index[id(n)] < start:
             continue
         seen.add(id(n))
-        for v in n.inputs:
-            p = producers.get(id(v))
-            if p is None:
-                continue
+        for p in deps[id(n)]:
             if id(p) in ids:
                 return True
             stack.append(p)
