@@ -23,6 +23,7 @@ def build_plan(graph, xp, compile_subgraph, kernel_for=None):
     """
     names = {}
     namespace = {"xp": xp, "_fix": _fix_dtype}
+    kernels = []
     lines = [f"def plan(inputs):"]
     for i, value in enumerate(graph.inputs):
         names[id(value)] = f"v{len(names)}"
@@ -34,6 +35,8 @@ def build_plan(graph, xp, compile_subgraph, kernel_for=None):
         kernel = kernel_for(node) if kernel_for is not None else None
         if kernel is None:
             kernel = _bound_impl(node, graph, compile_subgraph)
+        else:
+            kernels.append(kernel)
         namespace[f"k{k}"] = kernel
         args = ", ".join(["xp"] + [names[id(v)] for v in node.inputs])
         for value in node.outputs:
@@ -59,6 +62,7 @@ def build_plan(graph, xp, compile_subgraph, kernel_for=None):
     exec(compile(source, f"<plan {graph.name}>", "exec"), namespace)  # noqa: S102 - our own generated code
     plan = namespace["plan"]
     plan.source = source
+    plan.kernels = kernels  # backend kernels (e.g. fused ones), to inspect their generated code
     return plan
 
 

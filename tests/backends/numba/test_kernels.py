@@ -1,0 +1,153 @@
+"""The Numba backend's fused kernels: every input kind, dtypes, reductions, buffer reuse, disk cache."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tracegraph as tg
+from tracegraph_backends.numba import kernels
+
+
+def numba_function(fn):
+    return tg.function(fn, backend="numba")
+
+
+def scaled_elu(z, scale=1.0507, alpha=1.6733):
+    return scale * tg.where(tg.greater_equal(z, 0.0), z, alpha * (tg.exp(z) - 1))
+
+
+def reference_scaled_elu(z, scale=1.0507, alpha=1.6733):
+    return scale * np.where(z >= 0, z, alpha * np.expm1(z))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, kernels.BLOCK + 3, kernels.PARALLEL_THRESHOLD + 5])
+def test_scaled_elu_matches_numpy_at_every_size(n):
+    x = np.random.RandomState(n).randn(n).astype(np.float32) * 5
+    got = numba_function(scaled_elu)(tg.constant(x)).numpy()
+    assert got.dtype == np.float32 and got.shape == (n,)
+    np.testing.assert_allclose(got, reference_scaled_elu(x).astype(np.float32), rtol=3e-7, atol=1e-7)
+
+
+def test_row_scalar_and_strided_inputs():
+    def f(m, row, s, strided):
+        return (m * row + s) - strided
+    m = np.arange(12, dtype=np.float64).reshape(3, 4)
+    row = np.array([1.0, -1.0, 2.0, 0.5])
+    s = np.array(3.0)
+    strided = np.arange(24, dtype=np.float64).reshape(3, 8)[:, ::2]
+    got = numba_function(f)(tg.constant(m), tg.constant(row), tg.constant(s), tg.constant(strided))
+    np.testing.assert_allclose(got.numpy(), m * row + s - strided)
+
+
+def test_column_broadcast_is_materialized_correctly():
+    def f(m, col):
+        return tg.exp(m) * col
+    m = np.random.RandomState(1).randn(5, 3).astype(np.float32)
+    col = np.arange(5, dtype=np.float32).reshape(5, 1)
+    got = numba_function(f)(tg.constant(m), tg.constant(col)).numpy()
+    np.testing.assert_allclose(got, np.exp(m) * col, rtol=3e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.float64])
+def test_integer_and_double_dtypes_are_kept(dtype):
+    def f(a, b):
+        return tg.maximum(a * b, b) - a
+    a = np.arange(1, 9).astype(dtype)
+    b = np.arange(3, 11).astype(dtype)
+    got = numba_function(f)(tg.constant(a), tg.constant(b)).numpy()
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got, np.maximum(a * b, b) - a)
+
+
+def test_ieee_special_values_survive():
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, 88.8, -104.0], dtype=np.float32)
+    got = numba_function(lambda z: tg.exp(z) - 1)(tg.constant(x)).numpy()
+    with np.errstate(over="ignore"):
+        want = np.exp(x) - 1
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[~np.isnan(want)], want[~np.isnan(want)], rtol=3e-7)
+
+
+def test_division_by_zero_gives_inf_like_numpy():
+    f = numba_function(lambda a, b: a / b + 0.0)
+    got = f(tg.constant([1.0, -1.0, 0.0]), tg.constant([0.0, 0.0, 0.0])).numpy()
+    assert got[0] == np.inf and got[1] == -np.inf and np.isnan(got[2])
+
+
+@pytest.mark.parametrize("n", [5, 100_003])
+def test_fused_mse_reduction_is_accurate(n):
+    p = np.random.RandomState(0).randn(n).astype(np.float32)
+    y = np.random.RandomState(1).randn(n).astype(np.float32)
+    got = float(numba_function(lambda a, b: tg.reduce_mean(tg.square(a - b)))(tg.constant(p), tg.constant(y)))
+    want = np.mean((p.astype(np.float64) - y) ** 2)
+    assert abs(got - want) <= 1e-6 * abs(want)
+
+
+def test_buffers_are_reused_only_when_nobody_holds_them():
+    f = numba_function(lambda z: z * 2.0 + 1.0)
+    x = tg.constant(np.arange(10, dtype=np.float32))
+    first = f(x)
+    second = f(x * 3.0)
+    np.testing.assert_array_equal(first.numpy(), np.arange(10) * 2 + 1)
+    np.testing.assert_array_equal(second.numpy(), np.arange(10) * 6 + 1)
+    view = f(x)[2:5]
+    f(x * 10.0)
+    np.testing.assert_array_equal(view.numpy(), np.array([5, 7, 9], dtype=np.float32))
+
+
+def test_results_stored_in_variables_are_not_overwritten():
+    v = tg.Variable(np.zeros(4, dtype=np.float32))
+
+    @tg.function(backend="numba")
+    def step(x):
+        v.assign(x * 2.0)
+        return v.value()
+
+    step(tg.constant(np.ones(4, dtype=np.float32)))
+    step(tg.constant(np.full(4, 5.0, dtype=np.float32)))
+    np.testing.assert_array_equal(v.numpy(), np.full(4, 10.0))
+
+
+def test_dynamic_shapes_with_runtime_broadcast_fall_back_correctly():
+    f = tg.function(lambda a, b: tg.exp(a) + b, backend="numba",
+                    input_signature=[tg.TensorSpec([None]), tg.TensorSpec([None])])
+    got = f(tg.constant([1.0]), tg.constant([1.0, 2.0, 3.0])).numpy()
+    np.testing.assert_allclose(got, np.exp(1.0) + np.array([1.0, 2.0, 3.0]), rtol=1e-6)
+
+
+def test_kernel_source_is_visible():
+    f = numba_function(scaled_elu)
+    x = tg.constant(np.ones(3, dtype=np.float32))
+    f(x)
+    plan = f.get_concrete_function(x).compile()
+    sources = [src for k in plan.kernels for src in k.sources.values()]
+    assert sources and "exp_f32(" in sources[0] and "def kernel(" in sources[0]
+
+
+_SECOND_PROCESS = textwrap.dedent("""
+    import json, numpy as np, tracegraph as tg
+    f = tg.function(lambda z: tg.where(z > 0.5, tg.exp(z) * 3.0, z - 0.25), backend="numba")
+    x = tg.constant(np.linspace(0, 1, 10, dtype=np.float32))
+    f(x)
+    plan = f.get_concrete_function(x).compile()
+    stats = [k.kernels[key].stats for k in plan.kernels for key in k.kernels]
+    print(json.dumps({"hits": sum(sum(s.cache_hits.values()) for s in stats),
+                      "misses": sum(sum(s.cache_misses.values()) for s in stats)}))
+""")
+
+
+def test_a_second_process_loads_kernels_from_disk_instead_of_compiling(tmp_path):
+    env = dict(os.environ, TRACEGRAPH_CACHE_DIR=str(tmp_path))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", _SECOND_PROCESS], env=env, capture_output=True,
+                             text=True, timeout=300, check=True).stdout
+        import json  # noqa: PLC0415
+        return json.loads(out.strip().splitlines()[-1])
+
+    first, second = run(), run()
+    assert first["misses"] >= 1 and first["hits"] == 0
+    assert second["hits"] >= 1 and second["misses"] == 0
