@@ -49,7 +49,8 @@ def _broadcast_dim(op_name, dims, shapes):
 def check_dtype(op_name, spec, kinds, arg="x"):
     """TypeError unless `spec.dtype` is of one of the `kinds` (a key of KINDS)."""
     if spec.dtype.numpy_dtype.kind not in KINDS[kinds] or spec.dtype == dtypes.string:
-        raise TypeError(f"{op_name}: argument `{arg}` must be a {kinds} tensor, got {spec.dtype.name}")
+        article = "an" if kinds[0] in "aeiou" else "a"
+        raise TypeError(f"{op_name}: argument `{arg}` must be {article} {kinds} tensor, got {spec.dtype.name}")
 
 
 def same_dtype(op_name, *specs):
