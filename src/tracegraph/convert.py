@@ -1,19 +1,31 @@
 """Turning user values into tensors, with TensorFlow's dtype rules.
 
-Python floats become float32, Python ints int32 (int64 if they do not fit),
-NumPy arrays keep their dtype, a Python value meant for a tensor of known dtype
-takes that dtype, and nothing converts silently between floats and ints.
+Without a requested dtype, Python floats become float32, Python ints int32
+(int64 if they do not fit), Python complex numbers complex128, strings
+`tg.string`, and NumPy arrays keep their dtype. With a requested dtype a value
+is converted only when that keeps its meaning: ints may become floats, floats
+may not become ints, nothing becomes or stops being a bool or a string, and an
+integer that does not fit the target type is an error, never a wrapped value.
 """
-import numbers
-
 import numpy as np
 
 from . import dtypes
 from .tensor import EagerTensor, Tensor
 
-__all__ = ["convert_to_tensor", "constant", "operands_to_tensors", "is_tensor_like"]
+__all__ = ["convert_to_tensor", "constant", "operands_to_tensors", "is_tensor_like", "python_to_array"]
 
 _INT32 = np.iinfo(np.int32)
+
+# Which source kinds (NumPy dtype kinds) a target kind accepts without changing
+# what the values mean; "O" stands for our byte strings.
+_ACCEPTS = {
+    "b": "b",
+    "i": "iu",
+    "u": "iu",
+    "f": "iuf",
+    "c": "iufc",
+    "O": "O",
+}
 
 
 def is_tensor_like(value):
@@ -24,43 +36,77 @@ def is_tensor_like(value):
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """Convert `value` to a Tensor (TF's `tf.convert_to_tensor`).
 
-    `dtype` is required: a mismatch raises. `dtype_hint` is used only when the
-    value has no dtype of its own (Python numbers and lists).
+    `dtype` is a requirement: a value that cannot take it raises TypeError (a
+    tensor of another dtype included; use `tg.cast` for that). `dtype_hint` is
+    a preference for values without a dtype of their own (Python numbers and
+    lists); when the value cannot take it, the value's own dtype is used.
     """
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
     if isinstance(value, Tensor):
-        if dtype is not None and dtypes.as_dtype(dtype) != value.dtype:
-            raise TypeError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} "
-                            f"for a Tensor with dtype {value.dtype.name}")
+        if dtype is not None and dtype != value.dtype:
+            raise TypeError(f"Tensor conversion requested dtype {dtype.name} for a Tensor with "
+                            f"dtype {value.dtype.name}: {value!r}; use tg.cast to convert it")
         return value
     if hasattr(type(value), "_as_tensor"):
         return convert_to_tensor(value._as_tensor(), dtype=dtype)
+    if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
+        try:
+            return convert_to_tensor(value, dtype=dtype_hint)
+        except (TypeError, ValueError):
+            pass  # a hint, not a requirement: fall back to the value's own dtype, as TF does
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
         from .ops.array_ops import stack  # noqa: PLC0415 - ops import this module
-        return stack([convert_to_tensor(v, dtype=dtype, dtype_hint=dtype_hint) for v in value])
+        return stack([convert_to_tensor(v, dtype=dtype) for v in value])
     if isinstance(value, (np.ndarray, np.generic)):
-        if dtype is not None and dtypes.as_dtype(dtype).numpy_dtype != value.dtype:
-            raise TypeError(f"Cannot convert a NumPy array of dtype {value.dtype} to a tensor "
-                            f"of dtype {dtypes.as_dtype(dtype).name}; use tg.cast")
-        return EagerTensor(np.array(value))  # a copy: the caller may mutate its array later
-    target = dtype if dtype is not None else dtype_hint
-    return EagerTensor(python_to_array(value, None if target is None else dtypes.as_dtype(target),
-                                       strict=dtype is not None or dtype_hint is None))
+        return EagerTensor(_numpy_to_array(value, dtype, casting=False))
+    return EagerTensor(python_to_array(value, dtype))
+
+
+_SCALAR_KINDS = {float: "f", int: "i", bool: "b"}
+
+
+def _python_scalar_to_array(value, kind, dtype):
+    """The fast path of `python_to_array` for one Python float/int/bool (operators meet many)."""
+    if dtype is None:
+        if kind == "f":
+            return np.array(value, dtype=np.float32)
+        if kind == "i" and _INT32.min <= value <= _INT32.max:
+            return np.array(value, dtype=np.int32)
+        return None  # big ints and bools take the general path
+    target = dtype.numpy_dtype
+    if kind not in _ACCEPTS[target.kind]:
+        return None  # the general path raises the error
+    if target.kind in "iu":
+        info = np.iinfo(target)
+        if not info.min <= value <= info.max:
+            return None
+    return np.array(value, dtype=target)
 
 
 def constant(value, dtype=None, shape=None, name="Const"):
-    """Create a constant tensor (TF's `tf.constant`); NumPy input is cast to `dtype`."""
-    if is_tensor_like(value) and not isinstance(value, Tensor):
-        value = value._as_tensor()
-    if isinstance(value, Tensor):
-        array = value.numpy()
-        if dtype is not None:
-            array = array.astype(dtypes.as_dtype(dtype).numpy_dtype)
+    """Create a constant tensor (TF's `tf.constant`).
+
+    A NumPy array is cast to `dtype` if one is given (float to int truncates,
+    as in TF; an integer that does not fit is an error). With `shape`, a single
+    value fills the shape and a value of as many elements is reshaped to it.
+    """
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+    if is_tensor_like(value):
+        tensor = convert_to_tensor(value)
+        if dtype is not None and dtype != tensor.dtype:
+            raise TypeError(f"tg.constant: expected a tensor of dtype {dtype.name}, got one of dtype "
+                            f"{tensor.dtype.name}; use tg.cast to convert it")
+        if shape is None:
+            return tensor
+        array = np.asarray(tensor)
     elif isinstance(value, (np.ndarray, np.generic)):
-        array = np.array(value, dtype=None if dtype is None else dtypes.as_dtype(dtype).numpy_dtype)
+        array = _numpy_to_array(value, dtype, casting=True)
     else:
-        array = python_to_array(value, None if dtype is None else dtypes.as_dtype(dtype), strict=True)
+        array = python_to_array(value, dtype)
     if shape is not None:
-        array = _fit_shape(array, tuple(shape))
+        array = _fit_shape(array, tuple(int(d) for d in shape))
     return EagerTensor(array)
 
 
@@ -70,24 +116,46 @@ def _fit_shape(array, shape):
         return np.full(shape, array.reshape(()), dtype=array.dtype)
     if array.size == size:
         return array.reshape(shape)
-    raise TypeError(f"Eager execution of tg.constant with unsupported shape. Tried to convert a "
-                    f"value of {array.size} elements to shape {list(shape)} ({size} elements)")
+    raise TypeError(f"Eager execution of tg.constant with unsupported shape: the value has "
+                    f"{array.size} elements, shape {list(shape)} has {size} elements")
 
 
-def python_to_array(value, dtype=None, strict=True):
-    """A NumPy array from a Python scalar or nested list, TF's default dtypes applied."""
+# ----- Python values ---------------------------------------------------------------------------
+
+def python_to_array(value, dtype=None):
+    """A NumPy array from a Python scalar or nested list, TF's dtype rules applied."""
+    kind = _SCALAR_KINDS.get(type(value))
+    if kind is not None:
+        array = _python_scalar_to_array(value, kind, dtype)
+        if array is not None:
+            return array
     try:
         array = np.array(value)
-    except ValueError as error:
-        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {error}") from None
-    if array.dtype == object and not _all_strings(array):
-        raise ValueError(f"Can't convert Python sequence with mixed or unsupported types to Tensor: {value!r}")
-    if array.dtype.kind in "SU":
-        array = array.astype(object)
-        array[...] = np.vectorize(_to_bytes, otypes=[object])(array) if array.size else array
+    except ValueError:
+        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {_short(value)}") from None
+    if array.dtype.kind in "SUO":
+        array = _strings_to_bytes(value, array)
     if dtype is None:
         return array.astype(_default_numpy_dtype(array), copy=False)
-    return _cast_python_array(array, dtype, value, strict)
+    _check_convertible(array, dtype, value, _python_kind)
+    return array.astype(dtype.numpy_dtype, copy=False)
+
+
+def _strings_to_bytes(value, array):
+    """Strings become an object array of bytes (TF's string tensors); anything else mixed is an error."""
+    objects = np.array(value, dtype=object) if array.dtype.kind != "O" else array
+    if not all(isinstance(v, (str, bytes)) for v in objects.flat):
+        raise ValueError(f"Can't convert Python sequence with mixed or unsupported types to Tensor: "
+                         f"{_short(value)}{_too_large_hint(objects)}")
+    out = np.empty(objects.shape, dtype=object)
+    out[...] = [_to_bytes(v) for v in objects.flat] if objects.ndim else _to_bytes(objects[()])
+    return out
+
+
+def _too_large_hint(objects):
+    if any(isinstance(v, int) and not isinstance(v, bool) for v in objects.flat):
+        return " (an integer too large for int64?)"
+    return ""
 
 
 def _default_numpy_dtype(array):
@@ -103,37 +171,81 @@ def _default_numpy_dtype(array):
     return array.dtype
 
 
-def _cast_python_array(array, dtype, value, strict):
-    kind, target = array.dtype.kind, dtype.numpy_dtype
-    if dtype == dtypes.string or kind == "O":
-        if not (dtype == dtypes.string and kind == "O"):
-            raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}")
-        return array
-    if dtype.is_integer or dtype.is_bool:
-        allowed = "b" if dtype.is_bool else "biu"
-        if kind not in allowed and (strict or kind in "fc"):
-            raise TypeError(f"Cannot convert {_short(value)} to a tensor of dtype {dtype.name}")
-        if dtype.is_integer and array.size:
-            info = np.iinfo(target)
-            if array.min() < info.min or array.max() > info.max:
-                raise TypeError(f"Cannot convert {_short(value)} to a tensor of dtype {dtype.name}: "
-                                f"out of range [{info.min}, {info.max}]")
-    elif kind == "c" and not dtype.is_complex:
-        raise TypeError(f"Cannot convert {_short(value)} to a tensor of dtype {dtype.name}")
-    return array.astype(target)
+def _to_bytes(value):
+    return value.encode("utf8") if isinstance(value, str) else bytes(value)
+
+
+# ----- NumPy values ----------------------------------------------------------------------------
+
+def _numpy_to_array(value, dtype, casting):
+    """A private copy of a NumPy array/scalar (the caller may mutate theirs), in `dtype` if given.
+
+    `casting=True` is `tg.constant`'s explicit cast: any real number may become
+    any real type, but an integer result must fit. Otherwise only conversions
+    that keep the values' meaning are allowed.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind in "SU" or (array.dtype.kind == "O" and array.size):
+        array = _strings_to_bytes(array.tolist(), array)
+    if dtype is None or dtype.numpy_dtype == array.dtype:
+        return np.array(array)
+    source, target = array.dtype.kind, dtype.numpy_dtype.kind
+    if casting and source in "fiu" and target in "fiuc":
+        if target in "iu":
+            _check_fits(array, dtype, value)
+    else:
+        _check_convertible(array, dtype, value, _numpy_kind)
+    return np.array(array, dtype=dtype.numpy_dtype)
+
+
+def _check_convertible(array, dtype, value, describe):
+    """TypeError unless `array` may take `dtype` without changing meaning (see the module docstring).
+
+    `describe(array)` says what the value was, for the message.
+    """
+    target = dtype.numpy_dtype.kind
+    if array.dtype.kind not in _ACCEPTS[target]:
+        raise TypeError(f"Cannot convert {_short(value)} ({describe(array)}) to a tensor of dtype "
+                        f"{dtype.name}; use tg.cast for an explicit conversion")
+    if target in "iu":
+        _check_fits(array, dtype, value)
+
+
+def _check_fits(array, dtype, value):
+    """TypeError if some value of `array` lies outside the range of the integer `dtype`."""
+    if not np.size(array):
+        return
+    info = np.iinfo(dtype.numpy_dtype)
+    lo, hi = np.min(array), np.max(array)
+    if array.dtype.kind == "f" and not (np.isfinite(lo) and np.isfinite(hi)):
+        raise TypeError(f"Cannot convert {_short(value)} to a tensor of dtype {dtype.name}: "
+                        f"it holds inf or nan")
+    if lo < info.min or hi > info.max:
+        raise TypeError(f"Cannot convert {_short(value)} to a tensor of dtype {dtype.name}: "
+                        f"out of range [{info.min}, {info.max}]")
+
+
+def _python_kind(array):
+    kind = array.dtype.kind
+    names = {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex", "O": "str"}
+    noun = names.get(kind, str(array.dtype))
+    return f"Python {noun}" + ("s" if array.ndim else "")
+
+
+def _numpy_kind(array):
+    return f"a NumPy value of dtype {_dtype_name(array.dtype)}"
+
+
+def _dtype_name(np_dtype):
+    try:
+        return dtypes.as_dtype(np_dtype).name
+    except TypeError:
+        return str(np_dtype)
 
 
 def _short(value):
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
-
-
-def _all_strings(array):
-    return all(isinstance(v, (str, bytes)) for v in array.flat)
-
-
-def _to_bytes(value):
-    return value.encode("utf8") if isinstance(value, str) else bytes(value)
 
 
 def _contains_tensor(seq):
@@ -145,28 +257,27 @@ def _contains_tensor(seq):
     return False
 
 
+# ----- operands of one op ----------------------------------------------------------------------
+
 def operands_to_tensors(*values):
     """Convert the operands of one op to tensors of one dtype, as TF's op wrappers do.
 
-    The first tensor-like operand fixes the dtype; Python numbers and lists are
-    converted to it (TypeError if they cannot be); tensors of another dtype are
-    a TypeError naming both dtypes.
+    The first tensor-like operand fixes the dtype (without one, the first NumPy
+    array, then the first value converted). Python values and NumPy arrays are
+    converted to it (TypeError if that would change their meaning); a tensor of
+    another dtype is a TypeError naming both dtypes.
     """
-    dtype = None
+    dtype = _leading_dtype(values)
+    tensors = []
     for v in values:
         if is_tensor_like(v):
-            dtype = v.dtype
-            break
-    if dtype is None:
-        for v in values:
-            if isinstance(v, (np.ndarray, np.generic)):
-                dtype = dtypes.as_dtype(v.dtype)
-                break
-    tensors = [v if isinstance(v, Tensor) else
-               convert_to_tensor(v) if is_tensor_like(v) or isinstance(v, (np.ndarray, np.generic))
-               else convert_to_tensor(v, dtype_hint=dtype) if dtype is not None and _python_fits(v, dtype)
-               else _convert_python_operand(v, dtype)
-               for v in values]
+            t = convert_to_tensor(v)
+        elif dtype is None:
+            t = convert_to_tensor(v)
+            dtype = t.dtype
+        else:
+            t = _operand_as(v, dtype)
+        tensors.append(t)
     first = tensors[0].dtype
     for t in tensors[1:]:
         if t.dtype != first:
@@ -175,23 +286,18 @@ def operands_to_tensors(*values):
     return tensors
 
 
-def _python_fits(value, dtype):
-    """Whether a Python number/list may take `dtype` without changing meaning."""
-    if dtype.is_floating or dtype.is_complex:
-        return True
-    probe = np.asarray(value) if not isinstance(value, numbers.Number) else value
-    if isinstance(probe, builtin_bool) or getattr(probe, "dtype", None) == np.bool_:
-        return dtype.is_bool
-    if isinstance(probe, numbers.Integral) or getattr(probe, "dtype", np.dtype(object)).kind in "iu":
-        return dtype.is_integer
-    return False
+def _leading_dtype(values):
+    for v in values:
+        if is_tensor_like(v):
+            return v.dtype
+    for v in values:
+        if isinstance(v, (np.ndarray, np.generic)):
+            return dtypes.as_dtype(v.dtype)
+    return None
 
 
-def _convert_python_operand(value, dtype):
-    if dtype is None:
-        return convert_to_tensor(value)
-    raise TypeError(f"Cannot convert {_short(value)} to a tensor of dtype {dtype.name}; "
-                    f"the other operand is {dtype.name}")
-
-
-builtin_bool = type(True)
+def _operand_as(value, dtype):
+    try:
+        return convert_to_tensor(value, dtype=dtype)
+    except TypeError as error:
+        raise TypeError(f"{error} (the other operand has dtype {dtype.name})") from None

@@ -36,30 +36,51 @@ class DType:
 
     @property
     def base_dtype(self):
+        """The dtype itself (TF's reference dtypes do not exist here)."""
+        return self
+
+    @property
+    def real_dtype(self):
+        """The dtype of the real part: float32 for complex64, float64 for complex128, else itself."""
+        if self is complex64:
+            return float32
+        if self is complex128:
+            return float64
         return self
 
     @property
     def is_floating(self):
+        """True for float16/32/64 (and bfloat16)."""
         return self._np.kind == "f"
 
     @property
     def is_integer(self):
+        """True for signed and unsigned integer types (not bool)."""
         return self._np.kind in "iu"
 
     @property
     def is_unsigned(self):
+        """True for uint8/16/32/64."""
         return self._np.kind == "u"
 
     @property
     def is_complex(self):
+        """True for complex64 and complex128."""
         return self._np.kind == "c"
 
     @property
     def is_bool(self):
+        """True for tg.bool."""
         return self._np.kind == "b"
 
     @property
+    def is_quantized(self):
+        """Always False: there are no quantized types here."""
+        return False
+
+    @property
     def is_numeric(self):
+        """True for integer, floating and complex types."""
         return self._np.kind in "iufc"
 
     @property
@@ -69,17 +90,31 @@ class DType:
 
     @property
     def size(self):
+        """Bytes per element."""
         return self._np.itemsize
 
     @property
     def min(self):
+        """The smallest value of this type (TypeError for bool, string and complex, as in TF)."""
         return _limits(self).min
 
     @property
     def max(self):
+        """The largest value of this type (TypeError for bool, string and complex, as in TF)."""
         return _limits(self).max
 
+    @property
+    def limits(self):
+        """`(min, max)` of this type."""
+        return self.min, self.max
+
+    def is_compatible_with(self, other):
+        """True if `other` names the same dtype."""
+        return self == other
+
     def __eq__(self, other):
+        if self is other:
+            return True
         if isinstance(other, DType):
             return self.name == other.name
         try:
@@ -93,6 +128,9 @@ class DType:
     def __repr__(self):
         return f"tg.{self.name}"
 
+    def __str__(self):
+        return f"<dtype: {self.name!r}>"
+
     def __reduce__(self):
         return (as_dtype, (self.name,))
 
@@ -102,7 +140,7 @@ def _limits(dtype):
         return np.finfo(dtype._np)
     if dtype.is_integer:
         return np.iinfo(dtype._np)
-    raise TypeError(f"dtype {dtype.name} has no min/max")
+    raise TypeError(f"Cannot find the minimum/maximum value of dtype {dtype.name}")
 
 
 float16 = half = DType("float16", np.float16)
@@ -125,14 +163,22 @@ complex128 = DType("complex128", np.complex128)
 
 _BY_NAME = {d.name: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8,
                                  uint16, uint32, uint64, bool, string, complex64, complex128)}
-_BY_NAME.update(half=float16, double=float64, bfloat16=bfloat16)
+_BY_NAME.update(half=float16, float=float32, double=float64, bfloat16=bfloat16)
 _BY_NUMPY = {d._np: d for d in _BY_NAME.values() if d is not bfloat16}
+
+
+def from_numpy(np_dtype):
+    """The `DType` of a NumPy dtype instance (a fast path of `as_dtype` for arrays' dtypes)."""
+    found = _BY_NUMPY.get(np_dtype)
+    return found if found is not None else as_dtype(np_dtype)
 
 
 def as_dtype(value):
     """Return the `DType` for `value` (a DType, a name, a NumPy dtype or type); TypeError otherwise."""
     if isinstance(value, DType):
         return value
+    if value is None:
+        raise TypeError("Cannot convert None to a tg.DType")
     if isinstance(value, str):
         found = _BY_NAME.get(value)
         if found is None:

@@ -3,6 +3,7 @@
 Dimensions are ints or `None` (unknown); the whole shape may be unknown
 (`TensorShape(None)`, rank unknown). Tracing runs shape rules on such shapes.
 """
+import operator
 
 __all__ = ["TensorShape", "as_shape"]
 
@@ -22,6 +23,13 @@ class TensorShape:
         else:
             self._dims = tuple(_as_dim(d) for d in dims)
 
+    @classmethod
+    def from_ints(cls, dims):
+        """A fully known shape from a tuple of non-negative ints (a NumPy shape), unchecked: a fast path."""
+        shape = cls.__new__(cls)
+        shape._dims = dims
+        return shape
+
     @property
     def rank(self):
         """The number of dimensions, or None if unknown."""
@@ -31,6 +39,7 @@ class TensorShape:
 
     @property
     def dims(self):
+        """The dimensions as a list (None if the rank is unknown)."""
         return None if self._dims is None else list(self._dims)
 
     def as_list(self):
@@ -44,6 +53,7 @@ class TensorShape:
         return self._dims
 
     def is_fully_defined(self):
+        """True if the rank and every dimension are known."""
         return self._dims is not None and all(d is not None for d in self._dims)
 
     def num_elements(self):
@@ -82,18 +92,49 @@ class TensorShape:
             return TensorShape(None)
         return TensorShape([a if a == b else None for a, b in zip(self._dims, other._dims)])
 
+    most_specific_compatible_shape = most_specific_common_shape
+
+    def assert_is_compatible_with(self, other):
+        """ValueError unless this shape is compatible with `other`."""
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {as_shape(other)} are incompatible")
+
+    def assert_has_rank(self, rank):
+        """ValueError if the rank is known and differs from `rank`."""
+        if self._dims is not None and len(self._dims) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+
+    def assert_is_fully_defined(self):
+        """ValueError unless every dimension is known."""
+        if not self.is_fully_defined():
+            raise ValueError(f"Shape {self} is not fully defined")
+
     def concatenate(self, other):
+        """This shape followed by `other` (unknown if either rank is unknown)."""
         other = as_shape(other)
         if self._dims is None or other._dims is None:
             return TensorShape(None)
         return TensorShape(self._dims + other._dims)
 
     def with_rank(self, rank):
+        """This shape, checked (or, if unknown, made) to have `rank` dimensions."""
         if self._dims is None:
             return TensorShape([None] * rank)
         if len(self._dims) != rank:
             raise ValueError(f"Shape {self} must have rank {rank}")
         return self
+
+    def with_rank_at_least(self, rank):
+        """This shape, checked to have at least `rank` dimensions."""
+        if self._dims is not None and len(self._dims) < rank:
+            raise ValueError(f"Shape {self} must have rank at least {rank}")
+        return self
+
+    def __add__(self, other):
+        return self.concatenate(other)
+
+    def __radd__(self, other):
+        return as_shape(other).concatenate(self)
 
     def __len__(self):
         if self._dims is None:
@@ -143,13 +184,15 @@ def _dim_str(d):
 
 
 def _as_dim(d):
+    """A dimension as an int or None; -1 also means unknown (as in reshape-style shapes)."""
     if d is None:
         return None
-    if hasattr(d, "value") and not isinstance(d, int):  # TF's Dimension-like objects
-        d = d.value
-        if d is None:
-            return None
-    d = int(d.__index__() if hasattr(d, "__index__") else d)
+    try:
+        d = operator.index(d)
+    except TypeError:
+        if not hasattr(d, "value"):  # TF's Dimension-like objects have `.value`
+            raise TypeError(f"Dimension value must be an integer or None, got {d!r}") from None
+        return _as_dim(d.value)
     if d < -1:
         raise ValueError(f"Dimension {d} must be >= 0")
     return None if d == -1 else d

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import dtypes
 from .shape import TensorShape
-from .spec import TensorSpec
+from .spec import spec_of
 
 __all__ = ["Tensor", "EagerTensor", "SymbolicTensor", "newaxis"]
 
@@ -19,16 +19,25 @@ newaxis = None
 class Tensor:
     """An immutable multi-dimensional array (TF's `tf.Tensor`)."""
 
-    __slots__ = ("__weakref__",)
+    # `_slice_source` is set only on the result of `variable[key]`, which then
+    # also accepts `assign` (see variable.py), as TF's sliced variables do.
+    __slots__ = ("__weakref__", "_slice_source")
     # NumPy defers `ndarray + tensor` to our reflected operators, as TF's tensors do.
     __array_priority__ = 100
 
     @property
     def ndim(self):
+        """The number of dimensions (None if unknown)."""
         return self.shape.rank
 
     def get_shape(self):
+        """The shape, as `.shape` (TF's alias)."""
         return self.shape
+
+    def __setitem__(self, key, value):
+        raise TypeError("'tg.Tensor' object does not support item assignment: tensors are immutable. "
+                        "Use a tg.Variable and `v[key].assign(value)`, or build a new tensor "
+                        "(e.g. with tg.where)")
 
     def ref(self):
         """A hashable reference to this tensor (tensors themselves are unhashable)."""
@@ -65,38 +74,50 @@ class EagerTensor(Tensor):
 
     @property
     def dtype(self):
-        return dtypes.as_dtype(self._value.dtype)
+        """The element type (a `tg.DType`)."""
+        return dtypes.from_numpy(self._value.dtype)
 
     @property
     def shape(self):
-        return TensorShape(self._value.shape)
+        """The `TensorShape` (always fully known for an eager tensor)."""
+        return TensorShape.from_ints(self._value.shape)
 
     @property
     def ndim(self):
+        """The number of dimensions."""
         return self._value.ndim
 
     @property
     def spec(self):
-        return TensorSpec(self._value.shape, self.dtype)
+        """The `TensorSpec` (shape and dtype) of this value."""
+        return spec_of(TensorShape.from_ints(self._value.shape), dtypes.from_numpy(self._value.dtype))
 
     @property
     def device(self):
         from .device import device_of_array  # noqa: PLC0415 - avoids a cycle at import
         return device_of_array(self._value)
 
-    def numpy(self):
-        """The value as a NumPy array (read-only: tensors are immutable)."""
+    def _host_array(self):
+        """The value as a NumPy array on the host (copied from a GPU if it lives there)."""
         value = self._value
         if type(value) is not np.ndarray:
             value = value.get() if hasattr(value, "get") else np.asarray(value)
-        if value.ndim == 0:
-            return value[()]  # a NumPy scalar, as TF returns for 0-d tensors
-        view = value.view()
+        return value
+
+    def _read_only_view(self):
+        view = self._host_array().view()
         view.flags.writeable = False
         return view
 
+    def numpy(self):
+        """The value as a NumPy array (read-only: tensors are immutable); a NumPy scalar if 0-d."""
+        value = self._host_array()
+        if value.ndim == 0:
+            return value[()]  # a NumPy scalar, as TF returns for 0-d tensors
+        return self._read_only_view()
+
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self.numpy())
+        value = self._read_only_view()
         if dtype is not None and np.dtype(dtype) != value.dtype:
             return value.astype(dtype)
         if copy:
@@ -142,7 +163,7 @@ class EagerTensor(Tensor):
                 f"numpy={_numpy_text(self._value, True)}>")
 
     def __reduce__(self):
-        return (EagerTensor, (self.numpy().copy(),))
+        return (EagerTensor, (np.array(self.__array__()),))
 
     def __copy__(self):
         return self
@@ -155,13 +176,13 @@ builtin_bool = type(True)
 
 
 def _numpy_text(value, is_repr):
+    """The value part of TF's tensor printing: NumPy's str/repr, on a new line if multi-line."""
     if hasattr(value, "get") and type(value) is not np.ndarray:
         value = value.get()
-    if value.dtype == object:
-        value = np.vectorize(lambda s: s if isinstance(s, bytes) else str(s).encode(), otypes=[object])(value) \
-            if value.size else value
-    if value.ndim == 0 and value.dtype != object:
-        return str(value[()])
+    if value.ndim == 0:
+        item = value[()]
+        # TF shows scalars as plain Python values (`3.0`, `b'hi'`), even under NumPy 2's scalar reprs.
+        return repr(item) if isinstance(item, bytes) else str(item)
     text = repr(value) if is_repr else str(value)
     return "\n" + text if "\n" in text else text
 

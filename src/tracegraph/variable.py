@@ -7,12 +7,10 @@ function they become ordered graph nodes and on a tape they are recorded.
 """
 import itertools
 
-import numpy as np
-
 from . import dtypes
 from .context import state
 from .shape import TensorShape
-from .tensor import _numpy_text
+from .tensor import EagerTensor, SymbolicTensor, _numpy_text
 
 __all__ = ["Variable", "VariableSynchronization", "VariableAggregation"]
 
@@ -21,6 +19,7 @@ _names_used = {}
 
 
 def _unique_name(name):
+    """`name:0`, or `name_<n>:0` if the name was used before (so checkpoints can tell them apart)."""
     base = name or "Variable"
     n = _names_used.get(base, 0)
     _names_used[base] = n + 1
@@ -28,15 +27,24 @@ def _unique_name(name):
 
 
 class VariableSynchronization:
+    """How a distributed variable is synchronized (accepted for TF compatibility)."""
     AUTO, NONE, ON_WRITE, ON_READ = 0, 1, 2, 3
 
 
 class VariableAggregation:
+    """How distributed updates are combined (accepted for TF compatibility)."""
     NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
 
 
 class Variable:
-    """A mutable tensor-valued state (TF's `tf.Variable`)."""
+    """A mutable tensor-valued state (TF's `tf.Variable`).
+
+    `initial_value` (a value or a callable returning one) fixes the dtype and
+    shape; `dtype` converts it first (ints may become floats, not the reverse).
+    The value changes only through `assign`, `assign_add`, `assign_sub` and
+    `v[key].assign(...)`; reading it (`value()`, arithmetic, `numpy()`) gives
+    tensors, and trainable variables are watched by GradientTapes automatically.
+    """
 
     __array_priority__ = 100
 
@@ -49,7 +57,9 @@ class Variable:
             raise ValueError("Variable: `initial_value` must be given")
         self._array = state_ops.initial_array(initial_value, dtype)
         self._dtype = dtypes.as_dtype(self._array.dtype)
-        self._shape = TensorShape(self._array.shape) if shape is None else TensorShape(shape)
+        if shape is None:
+            shape = self._array.shape if validate_shape else None
+        self._shape = TensorShape(shape)
         if not self._shape.is_compatible_with(self._array.shape):
             raise ValueError(f"Variable: initial value of shape {self._array.shape} does not match "
                              f"the given shape {self._shape}")
@@ -58,6 +68,8 @@ class Variable:
             self._trainable = False
         self._name = _unique_name(name)
         self._constraint = constraint
+        self._synchronization = synchronization
+        self._aggregation = aggregation
         self._uid = next(_uids)
         if state.graph is not None:
             state.graph.on_variable_created(self)
@@ -66,34 +78,52 @@ class Variable:
 
     @property
     def dtype(self):
+        """The element type (fixed at creation)."""
         return self._dtype
 
     @property
     def shape(self):
+        """The `TensorShape` (fixed at creation)."""
         return self._shape
 
     @property
     def ndim(self):
+        """The number of dimensions."""
         return self._shape.rank
 
     @property
     def name(self):
+        """The unique name, e.g. `'Variable:0'`."""
         return self._name
 
     @property
     def trainable(self):
+        """Whether GradientTapes watch this variable automatically."""
         return self._trainable
 
     @property
     def constraint(self):
+        """The constraint function given at creation (applied by optimizers), or None."""
         return self._constraint
 
     @property
+    def synchronization(self):
+        """The `VariableSynchronization` given at creation."""
+        return self._synchronization
+
+    @property
+    def aggregation(self):
+        """The `VariableAggregation` given at creation."""
+        return self._aggregation
+
+    @property
     def device(self):
+        """The device holding the value."""
         from .device import device_of_array  # noqa: PLC0415
         return device_of_array(self._array)
 
     def get_shape(self):
+        """The shape, as `.shape` (TF's alias)."""
         return self._shape
 
     # ----- reading -----------------------------------------------------------------------------
@@ -103,12 +133,15 @@ class Variable:
         from .ops import state_ops  # noqa: PLC0415
         return state_ops.read(self)
 
-    read_value = value
+    def read_value(self):
+        """The current value as a tensor (TF's explicit read; same as `value()`)."""
+        return self.value()
 
     def _as_tensor(self):
         return self.value()
 
     def numpy(self):
+        """The current value as a (read-only) NumPy array, or a NumPy scalar for 0-d."""
         return self.value().numpy()
 
     def __array__(self, dtype=None, copy=None):
@@ -136,12 +169,18 @@ class Variable:
         return id(self)
 
     def __getitem__(self, key):
-        return VariableSlice(self, key)
+        return slice_of(self, key)
+
+    def __setitem__(self, key, value):
+        raise TypeError("'tg.Variable' object does not support item assignment; "
+                        "use `v[key].assign(value)`")
 
     def ref(self):
+        """A hashable reference (Variables are hashable by identity, so the variable itself)."""
         return self
 
     def deref(self):
+        """The variable (the inverse of `ref`)."""
         return self
 
     # ----- writing -----------------------------------------------------------------------------
@@ -176,72 +215,65 @@ class Variable:
 
 
 def value_plus(variable, delta, sign):
-    """variable + sign * delta, converting delta to the variable's dtype."""
-    from .convert import convert_to_tensor  # noqa: PLC0415
-    delta = convert_to_tensor(delta, dtype_hint=variable.dtype)
+    """variable + sign * delta, with delta converted to the variable's dtype."""
+    from .ops import state_ops  # noqa: PLC0415
+    delta = state_ops.checked_dtype(variable, delta, "assign_add" if sign > 0 else "assign_sub")
     return variable.value() + delta if sign > 0 else variable.value() - delta
 
 
-class VariableSlice:
-    """`v[key]`: the sliced value, which also accepts `assign*` writing into that slice."""
+class _SliceAssign:
+    """`assign*` for the tensor `variable[key]` writes into that slice of the variable.
 
-    __array_priority__ = 100
+    The tensor is the one the indexing op produced (so tapes that recorded it
+    still know it); only its class is switched to a subclass with these methods.
+    """
 
-    def __init__(self, variable, key):
-        from .ops.indexing import getitem  # noqa: PLC0415
-        self._variable = variable
-        self._key = key
-        self._tensor = getitem(variable.value(), key)
-
-    def _as_tensor(self):
-        return self._tensor
-
-    dtype = property(lambda self: self._tensor.dtype)
-    shape = property(lambda self: self._tensor.shape)
-    ndim = property(lambda self: self._tensor.ndim)
-
-    def numpy(self):
-        return self._tensor.numpy()
-
-    def __array__(self, dtype=None, copy=None):
-        return self._tensor.__array__(dtype, copy)
-
-    def __bool__(self):
-        return bool(self._tensor)
-
-    def __float__(self):
-        return float(self._tensor)
-
-    def __int__(self):
-        return int(self._tensor)
-
-    def __getitem__(self, key):
-        return self._tensor[key]
+    __slots__ = ()
 
     def assign(self, value, use_locking=False, name=None, read_value=True):
         """Write `value` into this slice of the variable; returns the variable."""
         from .ops import state_ops  # noqa: PLC0415
-        state_ops.assign_slice(self._variable, self._key, value)
-        return self._variable
+        variable, key = self._slice_source
+        state_ops.assign_slice(variable, key, value)
+        return variable if read_value else None
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
-        return self.assign(self._tensor + delta)
+        """Add `delta` to this slice of the variable; returns the variable."""
+        return self.assign(self + delta, read_value=read_value)
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
-        return self.assign(self._tensor - delta)
+        """Subtract `delta` from this slice of the variable; returns the variable."""
+        return self.assign(self - delta, read_value=read_value)
 
-    def __repr__(self):
-        return repr(self._tensor)
 
-    __str__ = lambda self: str(self._tensor)  # noqa: E731
+class SlicedEagerTensor(_SliceAssign, EagerTensor):
+    """An eager `variable[key]`: a tensor that also accepts `assign*`."""
+
+    __slots__ = ()
+
+
+class SlicedSymbolicTensor(_SliceAssign, SymbolicTensor):
+    """A traced `variable[key]`: a tensor that also accepts `assign*`."""
+
+    __slots__ = ()
+
+
+_SLICED = {EagerTensor: SlicedEagerTensor, SymbolicTensor: SlicedSymbolicTensor}
+
+
+def slice_of(variable, key):
+    """`variable[key]`: the sliced value, which also accepts `assign*` (TF's sliced variables)."""
+    from .ops.indexing import getitem  # noqa: PLC0415 - ops import this module
+    tensor = getitem(variable.value(), key)
+    sliced_class = _SLICED.get(type(tensor))
+    if sliced_class is not None:
+        tensor.__class__ = sliced_class
+        tensor._slice_source = (variable, key)
+    return tensor
 
 
 def _install_operators():
     from .ops.operators import install  # noqa: PLC0415
     install(Variable)
-    install(VariableSlice)
     Variable.__hash__ = lambda self: id(self)
-    Variable.__getitem__ = lambda self, key: VariableSlice(self, key)
-    VariableSlice.__getitem__ = lambda self, key: self._tensor[key]
-
-
+    Variable.__getitem__ = slice_of

@@ -23,6 +23,8 @@ class GradContext:
 
 def gradient(tape, target, sources, output_gradients, unconnected):
     """See `GradientTape.gradient`."""
+    if unconnected not in ("none", "zero"):
+        raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {unconnected!r}")
     targets = [_as_tensor(t) for t in flatten(target)]
     flat_sources = flatten(sources)
     seeds = _seeds(targets, output_gradients)
@@ -150,8 +152,6 @@ def _finish(tape, grad, source, targets, unconnected):
     if unconnected == "zero":
         from ..ops.creation import zeros_like  # noqa: PLC0415
         return zeros_like(source.value() if not isinstance(source, Tensor) else source)
-    if unconnected not in ("none", "zero"):
-        raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {unconnected!r}")
     return None
 
 

@@ -1,9 +1,14 @@
 """Python operators on tensors and Variables (`+`, `@`, `[]`, `==`, ...), as TF defines them.
 
 Installed on the classes here so that `tensor.py` and `variable.py` need not
-import the op library. `==` and `!=` are elementwise, as in TF2.
+import the op library. Every binary operator has its reflected form, so a
+Python number or a NumPy array on the left works too (`2 * t`, `np.ones(2) * t`:
+NumPy defers to tensors because of their `__array_priority__`); the tensor's
+dtype wins, as in TF. `==` and `!=` are elementwise, as in TF2.
 """
 from . import arithmetic, bitwise, comparison, indexing, linalg
+from .rules import broadcast_shapes
+from ..convert import operands_to_tensors
 from ..tensor import Tensor
 
 
@@ -11,11 +16,11 @@ def _reflected(fn):
     return lambda self, other: fn(other, self)
 
 
-def _bitwise_or_logical(logical, bitwise):
+def _bitwise_or_logical(logical, bitwise_fn):
+    """`&`, `|`, `^`: logical on bool tensors, bitwise on integers (as in TF)."""
     def op(x, y):
-        from ..convert import operands_to_tensors  # noqa: PLC0415
         x, y = operands_to_tensors(x, y)
-        return logical(x, y) if x.dtype.is_bool else bitwise(x, y)
+        return logical(x, y) if x.dtype.is_bool else bitwise_fn(x, y)
     return op
 
 
@@ -35,6 +40,8 @@ BINARY = {
     "and": _bitwise_or_logical(comparison.logical_and, bitwise.bitwise_and),
     "or": _bitwise_or_logical(comparison.logical_or, bitwise.bitwise_or),
     "xor": _bitwise_or_logical(comparison.logical_xor, bitwise.bitwise_xor),
+    "lshift": bitwise.left_shift,
+    "rshift": bitwise.right_shift,
 }
 
 COMPARISON = {
@@ -45,12 +52,24 @@ COMPARISON = {
 }
 
 
-def _equality(fn, fallback):
+def _divmod(x, y):
+    return arithmetic.floordiv(x, y), arithmetic.floormod(x, y)
+
+
+def _equality(fn, result_if_shapes_differ):
+    """TF2's `==`/`!=`: elementwise; `None` compares unequal (a Python bool); shapes
+    that cannot broadcast give a scalar bool tensor instead of an error; mixing
+    dtypes is a TypeError."""
     def op(self, other):
+        if other is None:
+            return result_if_shapes_differ
+        x, y = operands_to_tensors(self, other)
         try:
-            return fn(self, other)
-        except (TypeError, ValueError):
-            return fallback  # TF2: comparing with an incompatible value is simply unequal
+            broadcast_shapes(fn.__name__, x.shape, y.shape)
+        except ValueError:
+            from ..convert import constant  # noqa: PLC0415
+            return constant(result_if_shapes_differ)
+        return fn(x, y)
     return op
 
 
@@ -61,6 +80,8 @@ def install(cls):
         setattr(cls, f"__r{name}__", _reflected(fn))
     for name, fn in COMPARISON.items():
         setattr(cls, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+    cls.__divmod__ = lambda self, other: _divmod(self, other)
+    cls.__rdivmod__ = lambda self, other: _divmod(other, self)
     cls.__eq__ = _equality(comparison.equal, False)
     cls.__ne__ = _equality(comparison.not_equal, True)
     cls.__neg__ = lambda self: arithmetic.negative(self)

@@ -9,10 +9,10 @@ from .indexing import decode_key, encode_key
 from .op import Op
 from .rules import spec_of
 from ..context import state
-from ..convert import constant, convert_to_tensor
+from ..convert import convert_to_tensor, is_tensor_like
 from ..tensor import EagerTensor, Tensor
 
-__all__ = ["read", "assign", "assign_slice", "initial_array", "init_scope"]
+__all__ = ["read", "assign", "assign_slice", "initial_array", "init_scope", "checked_dtype"]
 
 
 class init_scope:
@@ -29,14 +29,19 @@ class init_scope:
 
 
 def initial_array(initial_value, dtype):
-    """The starting array of a Variable, computed eagerly even while tracing."""
+    """The starting array of a Variable, computed eagerly even while tracing.
+
+    Converted as TF does (`convert_to_tensor(initial_value, dtype=dtype)`):
+    Python ints and integer arrays may become floats; a tensor must already
+    have `dtype`.
+    """
     with init_scope():
         if callable(initial_value):
             initial_value = initial_value()
         if isinstance(initial_value, Tensor) and not isinstance(initial_value, EagerTensor):
             from ..trace.lifting import evaluate_constant  # noqa: PLC0415 - trace imports ops
             initial_value = evaluate_constant(initial_value)
-        tensor = constant(initial_value, dtype=dtype)
+        tensor = convert_to_tensor(initial_value, dtype=dtype)
     return tensor._value
 
 
@@ -50,11 +55,20 @@ def read(variable):
     return tensor
 
 
+def checked_dtype(variable, value, what):
+    """`value` as a tensor of the variable's dtype; TypeError naming both dtypes otherwise."""
+    if is_tensor_like(value) and value.dtype != variable.dtype:
+        raise TypeError(f"{what}: the variable {variable.name!r} has dtype {variable.dtype.name}, "
+                        f"the value has dtype {value.dtype.name}; convert it with tg.cast")
+    try:
+        return convert_to_tensor(value, dtype=variable.dtype)
+    except TypeError as error:
+        raise TypeError(f"{what}: cannot assign to the variable {variable.name!r} of dtype "
+                        f"{variable.dtype.name}: {error}") from None
+
+
 def _checked_value(variable, value, what):
-    value = convert_to_tensor(value, dtype_hint=variable.dtype)
-    if value.dtype != variable.dtype:
-        raise TypeError(f"{what}: the variable {variable.name!r} is {variable.dtype.name}, "
-                        f"the value is {value.dtype.name}")
+    value = checked_dtype(variable, value, what)
     if not variable.shape.is_compatible_with(value.shape):
         raise ValueError(f"{what}: cannot assign a value of shape {value.shape} to the variable "
                          f"{variable.name!r} of shape {variable.shape}")
@@ -88,10 +102,7 @@ def assign_slice(variable, key, value):
     """Write `value` into `variable[key]`."""
     items, index_tensors = encode_key(key)
     current = read(variable)
-    value = convert_to_tensor(value, dtype_hint=variable.dtype)
-    if value.dtype != variable.dtype:
-        raise TypeError(f"assign: the variable {variable.name!r} is {variable.dtype.name}, "
-                        f"the value is {value.dtype.name}")
+    value = checked_dtype(variable, value, "assign")
     target_shape = current[key].shape
     if not _broadcastable(value.shape, target_shape):
         raise ValueError(f"assign: cannot assign a value of shape {value.shape} to the slice of "
