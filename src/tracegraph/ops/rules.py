@@ -24,6 +24,9 @@ KINDS = {
 
 def broadcast_shapes(op_name, *shapes):
     """NumPy broadcasting of several shapes; `None` dims broadcast like an unknown size."""
+    tuples = [s.as_tuple() for s in shapes]
+    if all(t is not None and None not in t for t in tuples):
+        return TensorShape(_broadcast_known(op_name, tuples, shapes))  # the eager case, kept fast
     if any(s.rank is None for s in shapes):
         return TensorShape(None)
     rank = max(s.rank for s in shapes)
@@ -32,6 +35,24 @@ def broadcast_shapes(op_name, *shapes):
         dims = [s[s.rank - rank + axis] if s.rank - rank + axis >= 0 else 1 for s in shapes]
         result.append(_broadcast_dim(op_name, dims, shapes))
     return TensorShape(result)
+
+
+def _broadcast_known(op_name, tuples, shapes):
+    first = tuples[0]
+    if all(t == first for t in tuples):
+        return first
+    rank = max(len(t) for t in tuples)
+    result = [1] * rank
+    for t in tuples:
+        offset = rank - len(t)
+        for i, d in enumerate(t):
+            current = result[offset + i]
+            if d != current and d != 1:
+                if current != 1:
+                    raise ValueError(f"{op_name}: incompatible shapes for broadcasting: "
+                                     + " and ".join(str(s) for s in shapes))
+                result[offset + i] = d
+    return tuple(result)
 
 
 def _broadcast_dim(op_name, dims, shapes):
@@ -66,8 +87,8 @@ def same_dtype(op_name, *specs):
 def elementwise_spec(op_name, specs, kinds="numeric", result_dtype=None):
     """The spec of an elementwise op: broadcast shape, common (checked) dtype."""
     dtype = same_dtype(op_name, *specs)
-    for i, s in enumerate(specs):
-        check_dtype(op_name, s, kinds, arg="xyz"[i] if i < 3 else f"input {i}")
+    if dtype.numpy_dtype.kind not in KINDS[kinds] or dtype == dtypes.string:
+        check_dtype(op_name, specs[0], kinds)
     shape = specs[0].shape if len(specs) == 1 else broadcast_shapes(op_name, *(s.shape for s in specs))
     return spec_of(shape, result_dtype or dtype)
 
