@@ -21,6 +21,7 @@ from .ops.creation import *  # noqa: F401,F403
 from .ops.cast import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.linalg import einsum, matmul, norm, tensordot  # noqa: F401
+from .ops.sorting import argsort, sort  # noqa: F401
 from .ops.state_ops import init_scope  # noqa: F401
 from .ops.control_flow import cond, while_loop  # noqa: F401
 from .ops.logging_ops import print_ as print  # noqa: F401,A001 - TF's public name

@@ -5,3 +5,4 @@ Products, einsum, norms, diagonals, solvers and decompositions live in
 """
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.creation import eye  # noqa: F401
+from .ops.nn_ops import l2_normalize  # noqa: F401

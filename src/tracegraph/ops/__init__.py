@@ -4,4 +4,5 @@
 level and in `tg.math`, as TF places its math.
 """
 from . import (arithmetic, array_ops, bitwise, broadcast, cast, comparison, creation,  # noqa: F401
-               indexing, linalg, operators, reduction, state_ops, unary_math)
+               indexing, linalg, nn_ops, operators, random_ops, reduction, sorting, state_ops,
+               unary_math)

@@ -1,4 +1,12 @@
-"""Changing dtype and passing values through: cast, identity, stop_gradient."""
+"""Changing dtype and passing values through: cast, identity, stop_gradient.
+
+`cast` follows TF: a Python value is first converted with TF's default dtypes
+(so `cast(0.1, tg.float64)` is the float32 nearest to 0.1), floats cast to
+ints truncate toward zero, complex to real drops the imaginary part, and the
+gradient flows back only between floating/complex dtypes.
+"""
+import numpy as np
+
 from .dispatch import bind
 from .op import Op
 from .rules import spec_of
@@ -15,10 +23,16 @@ def _grad_cast(ctx, g):
     return (cast(g, x.dtype),)
 
 
+def _cast_impl(xp, x, dtype):
+    if x.dtype.kind == "c" and not dtype.is_complex:
+        x = x.real  # what astype does, without NumPy's ComplexWarning
+    return x.astype(dtype.numpy_dtype)
+
+
 _cast = Op(
     "cast",
     infer=lambda x, dtype: spec_of(x.shape, dtype),
-    impl=lambda xp, x, dtype: x.astype(dtype.numpy_dtype),
+    impl=_cast_impl,
     grad=_grad_cast,
     template="cast({0})",
 )
@@ -43,7 +57,7 @@ _stop_gradient = Op(
 def cast(x, dtype, name=None):
     """`x` converted to `dtype` (floats truncate toward zero when cast to ints, as in TF)."""
     dtype = dtypes.as_dtype(dtype)
-    x = convert_to_tensor(x, dtype_hint=dtype) if not hasattr(x, "dtype") else convert_to_tensor(x)
+    x = convert_to_tensor(x)
     if x.dtype == dtype:
         return x
     if dtype == dtypes.string or x.dtype == dtypes.string:
@@ -52,14 +66,34 @@ def cast(x, dtype, name=None):
 
 
 def saturate_cast(value, dtype, name=None):
-    """Cast with clipping to the target's range first."""
-    from .comparison import clip_by_value  # noqa: PLC0415 - comparison imports cast
+    """Cast with clipping to the target's range first, so out-of-range values saturate."""
+    from . import comparison, unary_math  # noqa: PLC0415 - comparison imports this module
     dtype = dtypes.as_dtype(dtype)
     value = convert_to_tensor(value)
-    if dtype.is_integer and not value.dtype.is_complex:
-        lo, hi = max(dtype.min, value.dtype.min), min(dtype.max, value.dtype.max)
-        value = clip_by_value(value, lo, hi)
+    if value.dtype.is_complex and not dtype.is_complex:
+        value = unary_math.real(value)
+    if value.dtype.is_complex or value.dtype.is_bool or dtype.is_bool or dtype.is_complex:
+        return cast(value, dtype)
+    lo, hi = _saturation_bounds(value.dtype, dtype)
+    if lo is not None:
+        value = comparison.clip_by_value(value, lo, hi)
     return cast(value, dtype)
+
+
+def _saturation_bounds(in_dtype, out_dtype):
+    """The target's range as values of `in_dtype` that stay inside it; None if no clipping is needed."""
+    if in_dtype.min >= out_dtype.min and in_dtype.max <= out_dtype.max:
+        return None, None
+    in_type = in_dtype.numpy_dtype.type
+    lo = in_type(max(in_dtype.min, out_dtype.min))
+    hi = in_type(min(in_dtype.max, out_dtype.max))
+    if in_dtype.is_floating:
+        # int32's max is not a float32: rounding goes up to 2**31, one past the range.
+        if out_dtype.is_integer and int(hi) > out_dtype.max:
+            hi = np.nextafter(hi, in_type(0))
+        if out_dtype.is_integer and int(lo) < out_dtype.min:
+            lo = np.nextafter(lo, in_type(0))
+    return lo.item(), hi.item()
 
 
 def identity(input, name=None):  # noqa: A002 - TF's argument name

@@ -1,9 +1,10 @@
 """Comparisons, logical ops, `where` and clipping.
 
 Comparisons give bool tensors and have no gradient; `where` routes the gradient
-to the branch each element came from.
+to the branch each element came from. `equal`/`not_equal` also compare string
+tensors, as in TF.
 """
-from . import creation, elementwise as ew
+from . import arithmetic, creation, elementwise as ew, reduction, unary_math
 from .broadcast import unbroadcast
 from .dispatch import bind
 from .op import Op
@@ -13,7 +14,7 @@ from ..convert import convert_to_tensor, operands_to_tensors
 
 __all__ = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
            "logical_and", "logical_or", "logical_not", "logical_xor", "where", "clip_by_value",
-           "is_nan", "is_inf", "is_finite"]
+           "clip_by_norm", "is_nan", "is_inf", "is_finite"]
 
 
 def _comparison(name, np_name, symbol, kinds="any"):
@@ -26,8 +27,28 @@ def _logical(name, np_name, template):
     return ew.binary(name, impl, template, None, kinds="bool")
 
 
-_equal = _comparison("equal", "equal", "==")
-_not_equal = _comparison("not_equal", "not_equal", "!=")
+def _equality(name, np_name, symbol):
+    """`==`/`!=`: every dtype, strings included."""
+    def infer(x, y):
+        same_dtype(name, x, y)
+        return spec_of(broadcast_shapes(name, x.shape, y.shape), dtypes.bool)
+    impl = lambda xp, x, y: getattr(xp, np_name)(x, y)  # noqa: E731
+    return Op(name, infer=infer, impl=impl, template=f"({{0}} {symbol} {{1}})")
+
+
+def _equality_operands(x, y):
+    """Operands for `equal`: a Python string compared with a string tensor becomes a string tensor."""
+    if _is_string_tensor(x) or _is_string_tensor(y):
+        return convert_to_tensor(x), convert_to_tensor(y)
+    return operands_to_tensors(x, y)
+
+
+def _is_string_tensor(value):
+    return getattr(value, "dtype", None) == dtypes.string
+
+
+_equal = _equality("equal", "equal", "==")
+_not_equal = _equality("not_equal", "not_equal", "!=")
 _less = _comparison("less", "less", "<", kinds="real")
 _less_equal = _comparison("less_equal", "less_equal", "<=", kinds="real")
 _greater = _comparison("greater", "greater", ">", kinds="real")
@@ -43,13 +64,13 @@ _is_finite = ew.unary("is_finite", lambda xp, x: xp.isfinite(x), "isfinite({0})"
 
 
 def equal(x, y, name=None):
-    """x == y elementwise (bool)."""
-    return ew.apply_binary(_equal, x, y)
+    """x == y elementwise (bool); works for every dtype, strings included."""
+    return bind(_equal, list(_equality_operands(x, y)))
 
 
 def not_equal(x, y, name=None):
-    """x != y elementwise (bool)."""
-    return ew.apply_binary(_not_equal, x, y)
+    """x != y elementwise (bool); works for every dtype, strings included."""
+    return bind(_not_equal, list(_equality_operands(x, y)))
 
 
 def less(x, y, name=None):
@@ -141,8 +162,41 @@ def where(condition, x=None, y=None, name=None):
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """Clip `t` elementwise to [clip_value_min, clip_value_max] (gradient 0 outside)."""
-    from .arithmetic import maximum, minimum  # noqa: PLC0415 - arithmetic imports this module
+    """Clip `t` elementwise to [clip_value_min, clip_value_max] (the gradient is 0 outside).
+
+    The bounds may be scalars or tensors that broadcast to `t`'s shape; they
+    must not make the result larger than `t` (ValueError, as in TF).
+    """
     t, lo, hi = operands_to_tensors(t, clip_value_min, clip_value_max)
     check_dtype("clip_by_value", t.spec, "real", arg="t")
-    return minimum(maximum(t, lo), hi)
+    # TF's order: minimum first, so lo wins where lo > hi; ties send the gradient to t.
+    clipped = arithmetic.maximum(arithmetic.minimum(t, hi), lo)
+    if not t.shape.is_compatible_with(clipped.shape):
+        raise ValueError(f"clip_by_value: the clip values must broadcast to the shape of `t` "
+                         f"{t.shape}, but clipping gives shape {clipped.shape}")
+    return clipped
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """Rescale `t` so its L2 norm over `axes` (all axes if None) is at most `clip_norm`.
+
+    t * clip_norm / max(norm(t), clip_norm), computed as TF does so that an
+    all-zero `t` has a finite (zero) gradient.
+    """
+    t = convert_to_tensor(t)
+    check_dtype("clip_by_norm", t.spec, "float", arg="t")
+    clip_norm = convert_to_tensor(clip_norm, dtype_hint=t.dtype) if not hasattr(clip_norm, "dtype") \
+        else convert_to_tensor(clip_norm)
+    if clip_norm.dtype != t.dtype:
+        raise TypeError(f"clip_by_norm: `clip_norm` must have the dtype of `t` ({t.dtype.name}), "
+                        f"got {clip_norm.dtype.name}")
+    l2sum = reduction.reduce_sum(t * t, axes, keepdims=True)
+    positive = greater(l2sum, 0)
+    # The double where keeps sqrt'(0) = inf out of the gradient of an all-zero t.
+    l2sum_safe = where(positive, l2sum, creation.ones_like(l2sum))
+    l2norm = where(positive, unary_math.sqrt(l2sum_safe), l2sum)
+    scaled = t * clip_norm
+    if not t.shape.is_compatible_with(scaled.shape):
+        raise ValueError(f"clip_by_norm: `clip_norm` must broadcast to the shape of `t` {t.shape}, "
+                         f"got shape {clip_norm.shape}")
+    return scaled / arithmetic.maximum(l2norm, clip_norm)

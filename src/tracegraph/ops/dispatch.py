@@ -36,8 +36,9 @@ def run_eagerly(op, inputs, attrs):
     arrays = [_array_of(t, op) for t in inputs]
     if state.device is not None:
         arrays = place_on_device(arrays, state.device)
-    xp = array_module(arrays)
-    result = op.impl(xp, *arrays, **attrs)
+    xp = array_module(arrays) if arrays or state.device is None else device_module(state.device)
+    with np.errstate(all="ignore"):  # like TF: log(0) is -inf, silently
+        result = op.impl(xp, *arrays, **attrs)
     if op.multiple_outputs:
         return tuple(EagerTensor(_conform(r, s, op)) for r, s in zip(result, specs))
     return EagerTensor(_conform(result, specs, op))
@@ -69,6 +70,14 @@ def place_on_device(arrays, device):
         with cupy.cuda.Device(device.device_index):
             return [a if type(a) is not np.ndarray else cupy.asarray(a) for a in arrays]
     return [a if type(a) is np.ndarray else (a.get() if hasattr(a, "get") else np.asarray(a)) for a in arrays]
+
+
+def device_module(device):
+    """The array module of a device: CuPy for a GPU, NumPy for the CPU."""
+    if device.device_type == "GPU":
+        import cupy  # noqa: PLC0415 - only under tg.device("/gpu:N")
+        return cupy
+    return np
 
 
 def array_module(arrays):

@@ -37,6 +37,8 @@ def _fusible(node):
     if not op.elementwise or op.stateful or len(node.outputs) != 1:
         return False
     spec = node.outputs[0].spec
+    if any(v.spec.dtype.name == "string" for v in node.inputs):
+        return False
     return spec.shape.rank is not None and spec.dtype.name != "string"
 
 

@@ -1,0 +1,233 @@
+"""Creation ops: zeros/ones/fill/*_like, eye, range, linspace, one_hot — values, dtypes, errors, gradients."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tracegraph as tg
+from tracegraph.errors import InvalidArgumentError
+from tracegraph.ops import creation
+from tracegraph.ops.dispatch import bind
+from tracegraph.spec import TensorSpec
+from tracegraph.test import check_gradients
+
+
+# ----- zeros, ones, fill, *_like -------------------------------------------------------------
+
+@pytest.mark.parametrize("shape, expected", [
+    ([2, 3], (2, 3)), ((2, 3), (2, 3)), (4, (4,)), (tg.TensorShape([2, 3]), (2, 3)),
+    (tg.constant([2, 3]), (2, 3)), ([], ()), ([0, 2], (0, 2))])
+def test_zeros_and_ones_shapes(shape, expected):
+    z, o = tg.zeros(shape), tg.ones(shape)
+    assert z.dtype == o.dtype == tg.float32
+    assert tuple(z.shape) == tuple(o.shape) == expected
+    assert not z.numpy().any() and (o.numpy() == 1).all()
+
+
+def test_zeros_ones_dtypes():
+    assert tg.zeros([2], tg.int64).dtype == tg.int64
+    assert tg.ones([2], dtype="bool").numpy().all()
+    assert tg.zeros([1], tg.float16).numpy().dtype == np.float16
+
+
+def test_bad_shapes():
+    with pytest.raises(ValueError, match="negative"):
+        tg.zeros([2, -1])
+    with pytest.raises(ValueError, match="None"):
+        tg.ones([None, 2])
+    with pytest.raises(ValueError, match="fully defined"):
+        tg.zeros(tg.TensorShape([None, 2]))
+
+
+def test_fill_dtype_follows_value():
+    assert tg.fill([2, 2], 7).dtype == tg.int32
+    assert tg.fill([2], 0.5).dtype == tg.float32
+    np.testing.assert_array_equal(tg.fill((2, 3), tg.constant(9, tg.int64)).numpy(), np.full((2, 3), 9))
+    with pytest.raises(ValueError, match="scalar"):
+        tg.fill([2], [1.0, 2.0])
+
+
+def test_fill_gradient_is_the_sum():
+    value = tg.constant(np.float64(1.5))
+    check_gradients(lambda v: tg.fill([2, 3], v) * tg.constant(np.arange(6.0).reshape(2, 3)), [value])
+
+
+def test_like_ops():
+    x = tg.constant([[1.5, 2.0]])
+    assert tg.zeros_like(x).dtype == tg.float32
+    np.testing.assert_array_equal(tg.ones_like(x, dtype=tg.int32).numpy(), [[1, 1]])
+    assert tg.ones_like(x, dtype=tg.int32).dtype == tg.int32
+    np.testing.assert_array_equal(tg.zeros_like([True, False]).numpy(), [False, False])
+
+
+def test_like_shape_rule_keeps_unknown_dims():
+    spec = creation._fill_like.infer(TensorSpec([None, 3], tg.float32), value=0)
+    assert spec.shape.as_list() == [None, 3]
+
+
+# ----- eye -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rows, columns", [(3, None), (2, 4), (4, 2), (0, None), (1, 1)])
+def test_eye_matches_numpy(rows, columns):
+    result = tg.eye(rows, columns)
+    assert result.dtype == tg.float32
+    np.testing.assert_array_equal(result.numpy(), np.eye(rows, columns))
+
+
+def test_eye_batch_and_dtype():
+    result = tg.eye(2, 3, batch_shape=[4, 1], dtype=tg.int32)
+    assert result.dtype == tg.int32
+    assert result.shape == (4, 1, 2, 3)
+    np.testing.assert_array_equal(result.numpy()[3, 0], np.eye(2, 3))
+    with pytest.raises(ValueError, match=">= 0"):
+        tg.eye(-1)
+    with pytest.raises(TypeError, match="num_rows"):
+        tg.eye(2.5)
+
+
+# ----- range ---------------------------------------------------------------------------------
+
+def test_range_dtypes_like_tf():
+    assert tg.range(5).dtype == tg.int32
+    assert tg.range(0.0, 3).dtype == tg.float32
+    assert tg.range(0, 2.5, 0.5).dtype == tg.float32
+    assert tg.range(5, dtype=tg.float64).dtype == tg.float64
+    assert tg.range(tg.constant(5, tg.int64)).dtype == tg.int64
+    assert tg.range(tg.constant(1, tg.int64), 3.0).dtype == tg.float32
+    assert tg.range(tg.constant(3.0, tg.float64)).dtype == tg.float64
+
+
+def test_range_values():
+    np.testing.assert_array_equal(tg.range(5).numpy(), [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(tg.range(1, 10, 3).numpy(), [1, 4, 7])
+    np.testing.assert_array_equal(tg.range(10, 0, -3).numpy(), [10, 7, 4, 1])
+    np.testing.assert_array_equal(tg.range(3, 3).numpy(), np.zeros(0))
+    np.testing.assert_array_equal(tg.range(0, 2.5, 0.5).numpy(), [0, 0.5, 1, 1.5, 2])
+
+
+def test_float_range_is_a_running_sum_as_in_tf():
+    # TF adds delta to a float32 accumulator: 0.1 * 7 rounds differently from the sum.
+    values = tg.range(0.0, 1.0, 0.1).numpy()
+    expected = np.cumsum(np.r_[np.float32(0), np.full(9, np.float32(0.1))], dtype=np.float32)
+    np.testing.assert_array_equal(values, expected)
+    assert values[7] == np.float32(0.70000005)
+
+
+@settings(max_examples=25, deadline=None)
+@given(start=st.integers(-20, 20), limit=st.integers(-20, 20), delta=st.integers(-5, 5).filter(bool))
+def test_integer_range_matches_numpy(start, limit, delta):
+    if (delta > 0 and start > limit) or (delta < 0 and start < limit):
+        with pytest.raises(InvalidArgumentError, match="requires start"):
+            tg.range(start, limit, delta)
+    else:
+        np.testing.assert_array_equal(tg.range(start, limit, delta).numpy(), np.arange(start, limit, delta))
+
+
+def test_range_errors():
+    with pytest.raises(InvalidArgumentError, match="delta != 0"):
+        tg.range(0, 5, 0)
+    with pytest.raises(InvalidArgumentError, match="start <= limit"):
+        tg.range(5, 0)
+    with pytest.raises(TypeError):
+        tg.range(0, 2.5, dtype=tg.int32)
+    with pytest.raises(TypeError, match="range"):
+        tg.range(tg.constant([1], tg.uint8)[0])
+
+
+def test_range_primitive_for_run_time_bounds():
+    args = [tg.constant(v, tg.float32) for v in (1.0, 2.0, 0.25)]
+    spec = creation._range.infer(*(TensorSpec([], tg.float32) for _ in args))
+    assert spec.shape.as_list() == [None]
+    np.testing.assert_array_equal(bind(creation._range, args).numpy(), [1.0, 1.25, 1.5, 1.75])
+
+
+# ----- linspace ------------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(start=st.floats(-10, 10), stop=st.floats(-10, 10), num=st.integers(0, 12))
+def test_linspace_matches_numpy(start, stop, num):
+    result = tg.linspace(tg.constant(start, tg.float64), stop, num)
+    assert result.dtype == tg.float64
+    np.testing.assert_allclose(result.numpy(), np.linspace(start, stop, num), rtol=1e-12, atol=1e-12)
+    if num >= 2:
+        assert result.numpy()[0] == start and result.numpy()[-1] == stop
+
+
+def test_linspace_float32_formula_and_dtypes():
+    result = tg.linspace(0.0, 1.0, 7)
+    assert result.dtype == tg.float32
+    delta = np.float32(1.0) / np.float32(6)
+    np.testing.assert_array_equal(result.numpy()[1:-1], np.float32(0) + delta * np.arange(1, 6, dtype=np.float32))
+    assert tg.linspace(0, 10, 3).dtype == tg.float64  # integer endpoints divide into float64, as in TF
+    np.testing.assert_array_equal(tg.lin_space(0.0, 1.0, 1).numpy(), [0.0])
+
+
+def test_linspace_of_tensors_along_axes():
+    start, stop = np.array([0.0, 1.0]), np.array([1.0, 3.0])
+    np.testing.assert_allclose(tg.linspace(start, stop, 3).numpy(), np.linspace(start, stop, 3))
+    np.testing.assert_allclose(tg.linspace(start, stop, 3, axis=-1).numpy(), np.linspace(start, stop, 3, axis=-1))
+    assert tg.linspace(start, stop, 0, axis=1).shape == (2, 0)
+
+
+def test_linspace_gradient():
+    check_gradients(lambda a, b: tg.linspace(a, b, 5), [tg.constant(np.float64(0.5)), tg.constant(np.float64(2.0))])
+
+
+def test_linspace_errors():
+    with pytest.raises(InvalidArgumentError, match="num"):
+        tg.linspace(0.0, 1.0, -1)
+    with pytest.raises(ValueError, match="axis 2"):
+        tg.linspace(0.0, 1.0, 3, axis=2)
+    with pytest.raises(TypeError, match="float64"):
+        tg.linspace(tg.constant(0.0), tg.constant(1.0, tg.float64), 3)
+
+
+# ----- one_hot -------------------------------------------------------------------------------
+
+def _np_one_hot(indices, depth, axis, on=1, off=0):
+    out = np.where(np.asarray(indices)[..., None] == np.arange(depth), on, off)
+    return np.moveaxis(out, -1, axis)
+
+
+@settings(max_examples=25, deadline=None)
+@given(indices=hnp.arrays(np.int32, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+                          elements=st.integers(-1, 5)),
+       depth=st.integers(0, 5), data=st.data())
+def test_one_hot_matches_numpy(indices, depth, data):
+    axis = data.draw(st.sampled_from([None, -1] + list(range(indices.ndim + 1))))
+    result = tg.one_hot(indices, depth, axis=axis)
+    assert result.dtype == tg.float32
+    np.testing.assert_array_equal(result.numpy(), _np_one_hot(indices, depth, -1 if axis is None else axis))
+
+
+def test_one_hot_values_and_dtypes():
+    result = tg.one_hot([0, 2], 3, on_value=5, off_value=-1)
+    assert result.dtype == tg.int32
+    np.testing.assert_array_equal(result.numpy(), [[5, -1, -1], [-1, -1, 5]])
+    assert tg.one_hot([1], 2, off_value=0.5).dtype == tg.float32
+    assert tg.one_hot([1], 2, dtype=tg.float64).dtype == tg.float64
+    assert tg.one_hot([1], 2, on_value=1.0, dtype=tg.float64).dtype == tg.float64
+    np.testing.assert_array_equal(tg.one_hot(tg.constant([1], tg.int64), 2, dtype=tg.bool).numpy(), [[False, True]])
+    np.testing.assert_array_equal(tg.one_hot(tg.constant([1], tg.uint8), 3).numpy(), [[0, 1, 0]])
+
+
+def test_one_hot_errors():
+    with pytest.raises(TypeError, match="integer"):
+        tg.one_hot([0.5], 3)
+    with pytest.raises(TypeError, match="off_value"):
+        tg.one_hot([0], 3, on_value=1, off_value=0.5)
+    with pytest.raises(TypeError, match="on_value"):
+        tg.one_hot([0], 3, on_value=tg.constant(1.0), dtype=tg.int32)
+    with pytest.raises(ValueError, match="axis 3"):
+        tg.one_hot([[0]], 3, axis=3)
+    with pytest.raises(ValueError, match="depth"):
+        tg.one_hot([0], -1)
+
+
+def test_one_hot_shape_rule_with_unknown_dims():
+    spec = creation._one_hot.infer(TensorSpec([None, 2], tg.int32), TensorSpec([], tg.float32),
+                                   TensorSpec([], tg.float32), depth=4, axis=1)
+    assert spec.shape.as_list() == [None, 4, 2]
+    unknown = creation._one_hot.infer(TensorSpec(None, tg.int32), TensorSpec([], tg.float32),
+                                      TensorSpec([], tg.float32), depth=4, axis=-1)
+    assert unknown.shape.rank is None
