@@ -249,3 +249,13 @@ def test_indexing_a_non_contiguous_array():
     base = np.arange(24, dtype=np.float64).reshape(4, 6)[:, ::2].T
     t = tg.constant(base)
     np.testing.assert_array_equal(t[1:, ::-1].numpy(), base[1:, ::-1])
+
+
+def test_cpu_returns_the_same_tensor_and_gpu_without_a_device_is_a_clear_error():
+    from tracegraph.device import gpu_count  # noqa: PLC0415
+    t = tg.constant([1.0, 2.0])
+    assert t.cpu() is t
+    assert t.device.endswith("CPU:0")
+    if gpu_count() == 0:
+        with pytest.raises(RuntimeError, match="GPU 0 was requested"):
+            t.gpu()

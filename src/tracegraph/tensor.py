@@ -97,6 +97,22 @@ class EagerTensor(Tensor):
         from .device import device_of_array  # noqa: PLC0415 - avoids a cycle at import
         return device_of_array(self._value)
 
+    def cpu(self):
+        """This tensor on the CPU (itself if it is already there)."""
+        if type(self._value) is np.ndarray:
+            return self
+        return EagerTensor(self._host_array())
+
+    def gpu(self, gpu_index=0):
+        """This tensor on CUDA GPU `gpu_index` (RuntimeError if the machine has none)."""
+        from .device import gpu_count  # noqa: PLC0415
+        if gpu_index >= gpu_count():
+            raise RuntimeError(f"Tensor.gpu: GPU {gpu_index} was requested but this machine has "
+                               f"{gpu_count()} usable GPU(s) (CuPy with a CUDA device is needed)")
+        import cupy  # noqa: PLC0415 - only with a GPU
+        with cupy.cuda.Device(gpu_index):
+            return EagerTensor(cupy.asarray(self._value))
+
     def _host_array(self):
         """The value as a NumPy array on the host (copied from a GPU if it lives there)."""
         value = self._value
