@@ -31,9 +31,12 @@ SUPPORT = {
     "abs": "abs",
 }
 
-#: Functions numba maps to libm calls (correct, but not vectorized).
-LIBM = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
-        "floor", "ceil", "trunc", "erfc", "lgamma", "rint", "round"}
+#: Functions numba maps to libm calls through NumPy's ufuncs (correct, but not vectorized).
+LIBM = {"sin": "sin", "cos": "cos", "tan": "tan", "asin": "arcsin", "acos": "arccos", "atan": "arctan",
+        "atan2": "arctan2", "sinh": "sinh", "cosh": "cosh", "asinh": "arcsinh", "acosh": "arccosh",
+        "atanh": "arctanh", "floor": "floor", "ceil": "ceil", "trunc": "trunc", "rint": "rint", "round": "rint"}
+#: Functions only `math` has in numba (typed per dtype like the ufuncs).
+MATH_ONLY = {"erfc", "lgamma"}
 
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\s*\(")
 _NUMBER = re.compile(r"(?<![\w.}])(\d+\.\d*(?:[eE][-+]?\d+)?|\d+(?:[eE][-+]?\d+)?|\.\d+)(?![\w.])")
@@ -181,7 +184,9 @@ def _function(name, dtype):
     if name in SUPPORT:
         return SUPPORT[name]
     if name in LIBM:
-        return f"np.{name}"
+        return f"np.{LIBM[name]}"
+    if name in MATH_ONLY:
+        return f"math.{name}"
     if name in APPROXIMATED:
         if dtype not in ("float32", "float64"):
             raise UnsupportedExpression(f"{name} on {dtype}")
