@@ -1,0 +1,103 @@
+"""The `tracegraph` console command.
+
+    tracegraph bench [--quick] [--json] [--peers] [--workload NAME ...] [--backend NAME ...]
+                     [--size N] [--repeats N] [--no-compile-times]
+
+`bench` runs the backend benchmarks and prints a table of median times and
+ratios against NumPy eager measured in the same run, then compile times cold
+and warm. `--json` prints the same data as JSON.
+"""
+import argparse
+import sys
+
+__all__ = ["main"]
+
+
+def main(argv=None):
+    """Entry point of the `tracegraph` command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return args.handler(args)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="tracegraph", description="tracegraph command-line tools")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    bench = commands.add_parser(
+        "bench", help="run the backend benchmarks",
+        description="Median times of each workload on NumPy eager, tracegraph eager, tg.function on every "
+                    "available backend (and peer libraries with --peers), with ratios against NumPy eager "
+                    "from the same run, and compile times cold and warm.")
+    bench.add_argument("--quick", action="store_true", help="fewer sizes and repeats (about a minute or less)")
+    bench.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    bench.add_argument("--peers", action="store_true",
+                       help="add rows for numexpr, JAX, PyTorch and TensorFlow where they are importable")
+    bench.add_argument("--workload", action="append", metavar="NAME",
+                       help="run only this workload (repeatable); one of: " + ", ".join(_workload_names()))
+    bench.add_argument("--size", type=_positive_int, metavar="N",
+                       help="use this one size (elements, or the batch for mlp_step) for every workload")
+    bench.add_argument("--backend", action="append", metavar="NAME",
+                       help="time tg.function only on this backend (repeatable; default: all available here)")
+    bench.add_argument("--repeats", type=_positive_int, metavar="N", help="a fixed number of timed repeats")
+    bench.add_argument("--no-compile-times", dest="compile_times", action="store_false",
+                       help="skip the cold/warm compile-time measurement (it starts new processes)")
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def _bench(args):
+    from . import benchmarks  # noqa: PLC0415 - keeps `tracegraph --help` fast
+    try:
+        workloads = [benchmarks.get_workload(n) for n in args.workload] if args.workload else benchmarks.WORKLOADS
+    except ValueError as error:
+        print(f"tracegraph bench: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = benchmarks.run_benchmarks(workloads, quick=args.quick, peers=args.peers, size=args.size,
+                                           repeats=args.repeats, compile_times=args.compile_times,
+                                           backends=args.backend, progress=_progress_printer())
+    except ValueError as error:
+        _clear_progress()
+        print(f"tracegraph bench: {error}", file=sys.stderr)
+        return 2
+    _clear_progress()
+    print(benchmarks.report_to_json(report) if args.json else benchmarks.format_report(report), end="")
+    if args.json:
+        print()
+    return 0
+
+
+def _workload_names():
+    from . import benchmarks  # noqa: PLC0415
+    return [w.name for w in benchmarks.WORKLOADS]
+
+
+def _positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _progress_printer():
+    """Progress on one rewritten line of a terminal's stderr; nothing when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message):
+        sys.stderr.write(f"\r\033[K  running {message} ...")
+        sys.stderr.flush()
+    return show
+
+
+def _clear_progress():
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
