@@ -27,22 +27,43 @@ def _infer(*input_specs, expression, output_specs, boundaries=()):
 
 
 def evaluate_expression(xp, expression, arrays):
-    """The values of the expression's outputs (and its reduction) for input `arrays`."""
-    temps = []
-    for name, refs, attrs, dtype in expression["instructions"]:
+    """The values of the expression's outputs (and its reduction) for input `arrays`.
+
+    Temporaries are dropped after their last use, so memory stays as low as
+    running the ops one by one.
+    """
+    instructions = expression["instructions"]
+    keep = set(expression["outputs"])
+    reduction = expression.get("reduction")
+    if reduction is not None:
+        keep.add(reduction[1])
+    last_use = _last_uses(instructions)
+    temps = [None] * len(instructions)
+    for j, (name, refs, attrs, dtype) in enumerate(instructions):
         args = [_operand(xp, ref, arrays, temps) for ref in refs]
         value = get_op(name).impl(xp, *args, **dict(attrs))
         target = dtypes.as_dtype(dtype).numpy_dtype
         if getattr(value, "dtype", None) != target:
             value = xp.asarray(value).astype(target)
-        temps.append(value)
+        temps[j] = value
+        for ref in refs:
+            if ref[0] == "t" and last_use[ref[1]] == j and ref[1] not in keep:
+                temps[ref[1]] = None
     results = [temps[j] for j in expression["outputs"]]
-    reduction = expression.get("reduction")
     if reduction is not None:
         _, j, dtype = reduction
         total = xp.sum(temps[j], dtype=np.float64 if dtypes.as_dtype(dtype).is_floating else None)
         results.append(xp.asarray(total).astype(dtypes.as_dtype(dtype).numpy_dtype))
     return tuple(results)
+
+
+def _last_uses(instructions):
+    last = {}
+    for j, (_, refs, _, _) in enumerate(instructions):
+        for ref in refs:
+            if ref[0] == "t":
+                last[ref[1]] = j
+    return last
 
 
 def _operand(xp, ref, arrays, temps):
