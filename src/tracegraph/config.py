@@ -1,18 +1,47 @@
 """`tg.config`: global switches and device discovery."""
 from .config_state import flags
 
-__all__ = ["run_functions_eagerly", "functions_run_eagerly", "explain_gradients",
-           "gradients_explained", "list_physical_devices", "list_logical_devices", "PhysicalDevice"]
+__all__ = ["run_functions_eagerly", "functions_run_eagerly", "experimental_run_functions_eagerly",
+           "explain_gradients", "gradients_explained", "set_backend", "get_backend",
+           "list_physical_devices", "list_logical_devices", "PhysicalDevice"]
 
 
 def run_functions_eagerly(run_eagerly):
-    """Run every `tg.function` as plain Python, op by op (for debugging)."""
+    """Run every `tg.function` as plain Python, op by op (for debugging); False restores tracing.
+
+    Python side effects then happen on every call, and breakpoints and prints
+    inside the function see concrete values.
+    """
     flags.run_functions_eagerly = bool(run_eagerly)
 
 
 def functions_run_eagerly():
     """Whether `run_functions_eagerly(True)` is in force."""
     return flags.run_functions_eagerly
+
+
+def experimental_run_functions_eagerly(run_eagerly):
+    """TF's former name of `run_functions_eagerly`."""
+    run_functions_eagerly(run_eagerly)
+
+
+def set_backend(name):
+    """Make `name` ("numpy", "numba", "cupy", ...) the backend of traced functions that name none.
+
+    None restores the default (the fastest backend available). Applies to
+    concrete functions compiled afterwards, in this thread.
+    """
+    from .backend import get_backend as backend_called  # noqa: PLC0415 - backends load lazily
+    from .context import state  # noqa: PLC0415
+    if name is not None:
+        backend_called(name)  # unknown or unavailable: raise now, not at the next call
+    state.backend = name
+
+
+def get_backend():
+    """The name of the backend traced functions use by default."""
+    from .backend import default_backend_name  # noqa: PLC0415
+    return default_backend_name()
 
 
 def explain_gradients(enabled):

@@ -1,14 +1,32 @@
 """Turning a graph into a flat execution plan: generated Python that calls op implementations.
 
-`build_plan` writes one straight-line Python function per graph: each node is
-one call of a pre-bound implementation, intermediates live in local variables
-and are deleted after their last use. A call does no graph walking and builds
-no dictionaries. Backends reuse it and substitute kernels for some nodes.
+`build_plan` writes one straight-line Python function per graph, for example
+
+    def plan(inputs):
+        v0, = inputs
+        v1 = k1(xp, v0, c0)
+        if v1.dtype != d1: v1 = _fix(v1, d1)
+        del v0
+        return [v1]
+
+Each node is one call of its implementation with the attrs bound in advance
+(`k1`); constants are values of the plan's namespace (`c0`), never copied;
+intermediates live in local variables and are deleted right after their last
+use, so their memory is released as early as possible; the dtype each value
+must have (NumPy promotes differently from TF in places, and 0-d results come
+back as NumPy scalars) is enforced with one comparison. A call does no graph
+walking and builds no dictionaries.
+
+A `fused_elementwise` node that the backend has no kernel for is written out
+inline, instruction by instruction, so a backend without fused kernels runs a
+fused graph exactly as fast as the unfused one. Backends reuse `build_plan`
+and substitute their own kernels for some nodes (`kernel_for`).
 """
 import functools
 
 import numpy as np
 
+from . import dtypes
 from .ir.interpreter import resolve_attrs
 
 __all__ = ["build_plan"]
@@ -17,53 +35,141 @@ __all__ = ["build_plan"]
 def build_plan(graph, xp, compile_subgraph, kernel_for=None):
     """A callable `plan(input_arrays) -> output_arrays` for `graph`.
 
-    `compile_subgraph(graph)` compiles the branches/bodies of control flow;
-    `kernel_for(node)` may return a callable `(xp, *arrays)` replacing the
-    node's implementation (a fused kernel, say), or None.
+    Its source is `plan.source`; the kernels `kernel_for` supplied are `plan.kernels`.
+
+    `compile_subgraph(graph)` compiles the branches/bodies of control flow into
+    such callables; `kernel_for(node)` may return a callable `(xp, *arrays)`
+    replacing the node's implementation (a fused kernel, say), or None.
     """
-    names = {}
-    namespace = {"xp": xp, "_fix": _fix_dtype}
-    kernels = []
-    lines = [f"def plan(inputs):"]
-    for i, value in enumerate(graph.inputs):
-        names[id(value)] = f"v{len(names)}"
-    if graph.inputs:
-        lines.append(f"    {', '.join(names[id(v)] for v in graph.inputs)}, = inputs")
-    last_use = _last_uses(graph)
-    outputs = {id(v) for v in graph.outputs}
+    writer = _PlanWriter(graph, xp)
     for k, node in enumerate(graph.nodes):
         kernel = kernel_for(node) if kernel_for is not None else None
-        if kernel is None:
-            kernel = _bound_impl(node, graph, compile_subgraph)
+        if kernel is not None:
+            writer.kernels.append(kernel)
+            writer.call(k, node, kernel)
+        elif node.op.name == "const":
+            writer.constant(node)
+        elif node.op.name == "fused_elementwise":
+            writer.fused_inline(k, node)
         else:
-            kernels.append(kernel)
-        namespace[f"k{k}"] = kernel
-        args = ", ".join(["xp"] + [names[id(v)] for v in node.inputs])
-        for value in node.outputs:
-            names[id(value)] = f"v{len(names)}"
-        targets = [names[id(v)] for v in node.outputs]
-        call = f"k{k}({args})"
+            writer.call(k, node, _bound_impl(node, graph, compile_subgraph))
+        writer.release_after(k, node)
+    return writer.finish()
+
+
+class _PlanWriter:
+    """Accumulates the lines and the namespace of one plan."""
+
+    def __init__(self, graph, xp):
+        self.graph = graph
+        self.namespace = {"xp": xp, "_fix": _fix_dtype}
+        self.lines = ["def plan(inputs):"]
+        self.kernels = []  # the backend's own kernels (e.g. fused ones), to inspect their generated code
+        self.names = {}  # id(value) -> the Python name holding it in the plan
+        self.counts = {}  # name prefix -> how many names use it so far
+        self.dtype_names = {}
+        self.last_use = _last_uses(graph)
+        self.keep = {id(v) for v in graph.outputs}
+        if graph.inputs:
+            targets = [self._local(v) for v in graph.inputs]
+            self.lines.append(f"    {', '.join(targets)}, = inputs")
+
+    def _local(self, value):
+        name = f"v{self.counts.get('v', 0)}"
+        self.counts["v"] = self.counts.get("v", 0) + 1
+        self.names[id(value)] = name
+        return name
+
+    def _global(self, prefix, obj):
+        count = self.counts.get(prefix, 0)
+        self.counts[prefix] = count + 1
+        name = f"{prefix}{count}"
+        self.namespace[name] = obj
+        return name
+
+    def _dtype(self, numpy_dtype):
+        numpy_dtype = np.dtype(numpy_dtype)
+        if numpy_dtype not in self.dtype_names:
+            self.dtype_names[numpy_dtype] = self._global("d", numpy_dtype)
+        return self.dtype_names[numpy_dtype]
+
+    def constant(self, node):
+        """A const node is no code at all: its array is a value of the namespace."""
+        self.names[id(node.outputs[0])] = self._global("c", node.attrs["value"])
+
+    def call(self, k, node, kernel):
+        """`outputs = kernel(xp, *inputs)`, then the dtype checks."""
+        kernel_name = self._global("k", kernel)
+        args = ", ".join(["xp"] + [self.names[id(v)] for v in node.inputs])
+        targets = [self._local(v) for v in node.outputs]
         if not node.op.multiple_outputs:
-            lines.append(f"    {targets[0]} = {call}")
+            self.lines.append(f"    {targets[0]} = {kernel_name}({args})")
         elif targets:
-            lines.append(f"    {', '.join(targets)}, = {call}")
+            self.lines.append(f"    {', '.join(targets)}, = {kernel_name}({args})")
         else:
-            lines.append(f"    {call}")
+            self.lines.append(f"    {kernel_name}({args})")
         for value, target in zip(node.outputs, targets):
-            dtype = value.spec.dtype.numpy_dtype
-            namespace[f"d_{target}"] = dtype
-            lines.append(f"    if {target}.dtype != d_{target}: {target} = _fix({target}, d_{target})")
-        dead = [names[id(v)] for v in node.inputs if last_use.get(id(v)) == k and id(v) not in outputs]
-        dead += [names[id(v)] for v in node.outputs if id(v) not in last_use and id(v) not in outputs]
-        if dead:
-            lines.append(f"    del {', '.join(sorted(set(dead)))}")
-    lines.append(f"    return [{', '.join(names[id(v)] for v in graph.outputs)}]")
-    source = "\n".join(lines)
-    exec(compile(source, f"<plan {graph.name}>", "exec"), namespace)  # noqa: S102 - our own generated code
-    plan = namespace["plan"]
-    plan.source = source
-    plan.kernels = kernels  # backend kernels (e.g. fused ones), to inspect their generated code
-    return plan
+            self._check_dtype(target, value.spec.dtype.numpy_dtype)
+
+    def fused_inline(self, k, node):
+        """The instructions of a fused expression as consecutive calls of the ops' implementations."""
+        from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
+        expression = node.attrs["expression"]
+        temps = []
+        for j, (name, refs, attrs, dtype) in enumerate(expression["instructions"]):
+            impl = get_op(name).impl
+            kernel = functools.partial(impl, **dict(attrs)) if attrs else impl
+            args = ", ".join(["xp"] + [self._operand(ref, node, temps) for ref in refs])
+            temp = f"t{k}_{j}"
+            self.lines.append(f"    {temp} = {self._global('k', kernel)}({args})")
+            self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
+            temps.append(temp)
+        results = [temps[j] for j in expression["outputs"]]
+        reduction = expression.get("reduction")
+        if reduction is not None:
+            results.append(self._fused_reduction(k, reduction, temps))
+        targets = [self._local(v) for v in node.outputs]
+        self.lines.append(f"    {', '.join(targets)}, = {', '.join(results)},")
+        self.lines.append(f"    del {', '.join(temps)}")
+
+    def _fused_reduction(self, k, reduction, temps):
+        _, j, dtype = reduction
+        dtype = dtypes.as_dtype(dtype)
+        accumulate = self._dtype(np.float64) if dtype.is_floating else "None"
+        total = f"r{k}"
+        self.lines.append(f"    {total} = xp.asarray(xp.sum({temps[j]}, dtype={accumulate}))"
+                          f".astype({self._dtype(dtype.numpy_dtype)})")
+        return total
+
+    def _operand(self, ref, node, temps):
+        kind = ref[0]
+        if kind == "in":
+            return self.names[id(node.inputs[ref[1]])]
+        if kind == "t":
+            return temps[ref[1]]
+        return self._global("c", np.asarray(ref[1], dtype=dtypes.as_dtype(ref[2]).numpy_dtype))
+
+    def _check_dtype(self, target, numpy_dtype):
+        dtype_name = self._dtype(numpy_dtype)
+        self.lines.append(f"    if {target}.dtype != {dtype_name}: {target} = _fix({target}, {dtype_name})")
+
+    def release_after(self, k, node):
+        """`del` the locals whose last use is node `k` (and outputs nobody uses)."""
+        dead = {id(v): v for v in node.inputs if self.last_use.get(id(v)) == k}
+        dead.update((id(v), v) for v in node.outputs if id(v) not in self.last_use)
+        names = sorted({self.names[i] for i in dead if i not in self.keep and self.names[i].startswith("v")})
+        if names:
+            self.lines.append(f"    del {', '.join(names)}")
+
+    def finish(self):
+        outputs = ", ".join(self.names[id(v)] for v in self.graph.outputs)
+        self.lines.append(f"    return [{outputs}]")
+        source = "\n".join(self.lines)
+        exec(compile(source, f"<plan {self.graph.name}>", "exec"), self.namespace)  # noqa: S102 - our own code
+        plan = self.namespace["plan"]
+        plan.source = source
+        plan.kernels = self.kernels
+        return plan
 
 
 def _last_uses(graph):

@@ -1,13 +1,17 @@
 """Graphviz DOT text for a graph: `graph.to_dot()`, then `dot -Tsvg` to look at it.
 
-Inputs are ellipses, ops are boxes (fused kernels filled, with their
-expression), constants are small plain-text nodes, and every edge is labelled
-with the type of the value it carries. Sub-graphs appear as clusters.
+Inputs are ellipses, ops are boxes (stateful ops and fused kernels filled, the
+latter with their expression), constants are small plain-text nodes, and every
+edge is labelled with the type of the value it carries. The sub-graphs of
+control flow appear as dashed clusters whose result feeds their node.
 """
-from .graph import Graph
-from .printer import format_attr
+from .graph import is_stateful
+from .printer import format_attr, format_attrs
 
 __all__ = ["to_dot"]
+
+#: At most this many attrs are shown in a node's label (the text printer shows all).
+MAX_LABEL_ATTRS = 3
 
 
 def to_dot(graph):
@@ -20,7 +24,7 @@ def to_dot(graph):
 
 
 def _emit_graph(graph, lines, prefix, indent):
-    source = {}
+    source = {}  # id(value) -> DOT id of the node that makes it
     for i, v in enumerate(graph.inputs):
         nid = f"{prefix}_in{i}"
         lines.append(f'{indent}{nid} [shape=ellipse, label="{_esc(v.name)}\\n{v.spec.short()}"];')
@@ -33,7 +37,7 @@ def _emit_graph(graph, lines, prefix, indent):
                 lines.append(f'{indent}{source[id(v)]} -> {nid} [label="{v.spec.short()}"];')
         for v in node.outputs:
             source[id(v)] = nid
-        for j, sub in enumerate(s for s in node.attrs.values() if isinstance(s, Graph)):
+        for j, sub in enumerate(node.subgraphs()):
             sub_prefix = f"{prefix}_n{k}s{j}"
             lines.append(f"{indent}subgraph cluster_{sub_prefix} {{")
             lines.append(f'{indent}  label="{_esc(sub.name)}"; style=dashed;')
@@ -48,16 +52,15 @@ def _emit_graph(graph, lines, prefix, indent):
 
 
 def _node_style(node):
-    name = node.op.name
-    if name == "const":
+    if node.op.name == "const":
         return f'shape=plaintext, label="{_esc(format_attr(node.attrs["value"]))}"'
-    plain = [f"{k}={format_attr(v)}" for k, v in node.attrs.items()
-             if not isinstance(v, Graph) and k != "expression"]
-    label = "\\n".join([name] + [_esc(p) for p in plain[:3]])
-    if "expression" in node.attrs:
-        label += "\\n" + _esc(str(node.attrs["expression"]))
+    attrs = format_attrs(node)
+    if "expression" in node.attrs:  # a fused kernel: its expression is the interesting part
+        expression = next(a for a in attrs if a.startswith("expression="))
+        label = "\\n".join([node.op.name, _esc(expression[len("expression="):])])
         return f'shape=box, style="rounded,filled", fillcolor="#dbe9ff", label="{label}"'
-    style = ', style="rounded,filled", fillcolor="#ffe9c7"' if node.op.stateful else ', style=rounded'
+    label = "\\n".join([node.op.name] + [_esc(a) for a in attrs[:MAX_LABEL_ATTRS]])
+    style = ', style="rounded,filled", fillcolor="#ffe9c7"' if is_stateful(node) else ", style=rounded"
     return f'shape=box{style}, label="{label}"'
 
 

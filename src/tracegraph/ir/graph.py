@@ -11,7 +11,7 @@ import itertools
 
 from ..spec import TensorSpec
 
-__all__ = ["Value", "Node", "Graph"]
+__all__ = ["Value", "Node", "Graph", "is_stateful", "all_variables"]
 
 
 class Value:
@@ -39,6 +39,11 @@ class Node:
     def subgraphs(self):
         """The graphs this node holds in its attrs (for control flow)."""
         return [v for v in self.attrs.values() if isinstance(v, Graph)]
+
+    @property
+    def stateful(self):
+        """Whether the node has effects beyond its outputs (see `is_stateful`)."""
+        return is_stateful(self)
 
     def __repr__(self):
         return f"<Node {self.op.name}: {self.inputs} -> {self.outputs}>"
@@ -98,6 +103,13 @@ class Graph:
         """Map from id(value) to the node that produces it (inputs are absent)."""
         return {id(v): node for node in self.nodes for v in node.outputs}
 
+    def all_nodes(self):
+        """Every node of this graph and, depth first, of its sub-graphs."""
+        for node in self.nodes:
+            yield node
+            for sub in node.subgraphs():
+                yield from sub.all_nodes()
+
     def users(self):
         """Map from id(value) to the nodes that consume it."""
         result = {}
@@ -134,3 +146,30 @@ class Graph:
         """A graph read back from `to_json` output."""
         from .serialize import graph_from_json  # noqa: PLC0415
         return graph_from_json(text, variables)
+
+
+def is_stateful(node):
+    """True if `node` reads or writes state (variables, random streams, output).
+
+    A control-flow node is as stateful as the most stateful node of its
+    sub-graphs, so a `cond` whose branch assigns a variable is never removed,
+    merged or folded by a pass, while a loop of pure arithmetic may be.
+    """
+    if node.op.stateful:
+        return True
+    return any(is_stateful(inner) for sub in node.subgraphs() for inner in sub.nodes)
+
+
+def all_variables(graph):
+    """The Variables `graph` and its sub-graphs read or write, each once, in order of first use."""
+    found = {}
+    _collect_variables(graph, found)
+    return list(found.values())
+
+
+def _collect_variables(graph, found):
+    for variable in graph.variables:
+        found.setdefault(id(variable), variable)
+    for node in graph.nodes:
+        for sub in node.subgraphs():
+            _collect_variables(sub, found)

@@ -1,11 +1,13 @@
 """Graphs to JSON and back, so a concrete function can be saved and run without its source.
 
 Attrs are plain data; NumPy arrays (constants) are stored as base64 bytes with
-dtype and shape; specs and dtypes by name; sub-graphs recursively. Variables
+dtype and shape; specs and dtypes by name; tuples and dicts tagged so they come
+back as tuples and dicts; sub-graphs recursively. Variables
 are stored by name, shape, dtype and current value; loading rebinds them to
 the Variables passed in (by name) or creates new ones from the stored values.
 """
 import base64
+import itertools
 import json
 
 import numpy as np
@@ -59,6 +61,8 @@ def _encode(a):
         return {"__tuple__": [_encode(x) for x in a]}
     if isinstance(a, list):
         return [_encode(x) for x in a]
+    if isinstance(a, dict):
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in a.items()]}
     if isinstance(a, (np.integer, np.floating, np.bool_)):
         return a.item()
     if a is None or isinstance(a, (bool, int, float, str)):
@@ -86,7 +90,9 @@ def _decode(a, variables):
         return dtypes.as_dtype(a["__dtype__"])
     if "__tuple__" in a:
         return tuple(_decode(x, variables) for x in a["__tuple__"])
-    return {k: _decode(v, variables) for k, v in a.items()}
+    if "__dict__" in a:
+        return {_decode(k, variables): _decode(v, variables) for k, v in a["__dict__"]}
+    raise ValueError(f"unknown tagged value in a serialized graph: {sorted(a)}")
 
 
 def graph_from_json(text, variables=None):
@@ -119,4 +125,6 @@ def _read_graph(d, variables):
         graph.nodes.append(Node(get_op(n["op"]), [env[name] for name in n["inputs"]], attrs, outputs))
         env.update((o.name, o) for o in outputs)
     graph.outputs = [env[name] for name in d["outputs"]]
+    numbered = [int(name) for name in env if name.isdigit()]
+    graph._names = itertools.count(max(numbered, default=-1) + 1)  # new values get fresh names
     return graph

@@ -2,37 +2,77 @@
 
 Eagerly they are plain Python `if` and `while`. While tracing, each branch or
 body is traced into a sub-graph and the whole construct is one node holding
-those sub-graphs; the values a sub-graph uses from outside are explicit inputs
-of the node.
+those sub-graphs; the values a sub-graph uses from outside (tensors of the
+enclosing function, Variables) are explicit operands of the node.
 """
+import itertools
+
 from .. import nest
 from ..context import state
 from ..convert import convert_to_tensor
-from ..tensor import SymbolicTensor, Tensor
+from ..shape import TensorShape
+from ..spec import TensorSpec
+from ..tensor import SymbolicTensor
 from .dispatch import bind
 from .op import Op
 from .rules import spec_of
 
 __all__ = ["cond", "while_loop"]
 
+#: A loop variable whose shape keeps changing is relaxed at most this many times before its rank is dropped.
+MAX_LOOP_RELAXATIONS = 4
+
+
+def _inline_graph(graph, inputs):
+    from ..trace.inline import call_graph_with_bind  # noqa: PLC0415 - trace imports ops
+    return call_graph_with_bind(graph, inputs)
+
+
+def _check_operands(op_name, operands, graph):
+    """TypeError unless `operands` fit the inputs of the sub-graph `graph` (count, dtype, shape)."""
+    if len(operands) != len(graph.inputs):
+        raise TypeError(f"{op_name}: {len(operands)} operands for the {len(graph.inputs)} inputs of "
+                        f"sub-graph {graph.name!r}")
+    for spec, value in zip(operands, graph.inputs):
+        if spec.dtype != value.spec.dtype or not spec.shape.is_compatible_with(value.spec.shape):
+            raise TypeError(f"{op_name}: operand {spec.short()} does not fit input %{value.name} "
+                            f"({value.spec.short()}) of sub-graph {graph.name!r}")
+
 
 # ----- cond ----------------------------------------------------------------------------------
 
 def _cond_infer(pred, *operands, true_graph, false_graph):
-    return tuple(v.spec for v in true_graph.outputs)
+    if pred.dtype.name != "bool" or pred.shape.rank not in (0, None):
+        raise TypeError(f"cond: `pred` must be a scalar bool tensor, got {pred.short()}")
+    _check_operands("cond", operands, true_graph)
+    _check_operands("cond", operands, false_graph)
+    return tuple(_merged_output_specs(true_graph, false_graph))
+
+
+def _merged_output_specs(true_graph, false_graph):
+    """The spec of each output: the branches' dtype, and a shape that fits both branches."""
+    if len(true_graph.outputs) != len(false_graph.outputs):
+        raise ValueError(f"cond: true_fn returns {len(true_graph.outputs)} tensors, false_fn "
+                         f"{len(false_graph.outputs)}")
+    specs = []
+    for a, b in zip(true_graph.outputs, false_graph.outputs):
+        if a.spec.dtype != b.spec.dtype:
+            raise TypeError(f"cond: true_fn and false_fn return different dtypes: {a.spec.dtype.name} "
+                            f"from true_fn, {b.spec.dtype.name} from false_fn")
+        specs.append(spec_of(a.spec.shape.most_specific_common_shape(b.spec.shape), a.spec.dtype))
+    return specs
 
 
 def _cond_impl(xp, pred, *operands, true_graph, false_graph):
+    # The executor has turned the sub-graph attrs into callables over arrays.
     branch = true_graph if bool(pred) else false_graph
     return tuple(branch(list(operands)))
 
 
 def _cond_inline(args, true_graph, false_graph):
-    from ..trace.inline import call_graph_with_bind  # noqa: PLC0415 - trace imports ops
     pred, *operands = args
-    result = cond(pred, lambda: call_graph_with_bind(true_graph, operands),
-                  lambda: call_graph_with_bind(false_graph, operands))
-    return tuple(result)
+    return tuple(cond(pred, lambda: _inline_graph(true_graph, operands),
+                      lambda: _inline_graph(false_graph, operands)))
 
 
 def _cond_grad(ctx, *grads):
@@ -43,11 +83,10 @@ def _cond_grad(ctx, *grads):
 
     def branch_gradient(graph):
         def compute():
-            from ..autodiff.tape import GradientTape  # noqa: PLC0415
-            from ..trace.inline import call_graph_with_bind  # noqa: PLC0415
+            from ..autodiff.tape import GradientTape  # noqa: PLC0415 - autodiff imports ops
             with GradientTape() as tape:
                 tape.watch([operands[i] for i in differentiable])
-                outputs = call_graph_with_bind(graph, operands)
+                outputs = _inline_graph(graph, operands)
             pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None and o.dtype.is_differentiable]
             return tape.gradient([o for o, _ in pairs], [operands[i] for i in differentiable],
                                  output_gradients=[g for _, g in pairs], unconnected_gradients="zero")
@@ -63,50 +102,61 @@ _cond = Op("cond", infer=_cond_infer, impl=_cond_impl, grad=_cond_grad, multiple
 
 
 def cond(pred, true_fn=None, false_fn=None, name=None):
-    """`true_fn()` if `pred` else `false_fn()`; traced as one node when `pred` is symbolic.
+    """`true_fn()` if `pred` else `false_fn()` (TF's `tf.cond`).
 
-    Both branches must return the same structure of tensors with the same dtypes.
+    Eagerly (or when `pred` is a Python bool or a concrete tensor) only the
+    chosen function runs. Inside a traced function with a symbolic `pred`, both
+    functions are traced into sub-graphs of one `cond` node, and the branch is
+    chosen each time the function runs. Both must then return the same nested
+    structure of tensors with the same dtypes (shapes may differ: the result's
+    shape is what fits both); a leaf that is None in both is returned as None.
     """
     if not callable(true_fn) or not callable(false_fn):
         raise TypeError("cond: `true_fn` and `false_fn` must be callables")
     if not isinstance(pred, SymbolicTensor):
         return true_fn() if bool(pred) else false_fn()
-    pred = convert_to_tensor(pred)
     if pred.dtype.name != "bool" or pred.shape.rank not in (0, None):
-        raise TypeError(f"cond: `pred` must be a scalar bool tensor, got {pred.dtype.name} of shape {pred.shape}")
-    from ..trace.subgraph import trace_subgraph, unify_captures  # noqa: PLC0415
-    true_graph, true_structure = trace_subgraph(true_fn, [], "cond_true")
-    false_graph, false_structure = trace_subgraph(false_fn, [], "cond_false")
-    _check_same_outputs(true_structure, false_structure, true_graph, false_graph)
+        raise TypeError(f"cond: `pred` must be a scalar bool tensor, got {pred.dtype.name} of shape "
+                        f"{pred.shape}")
+    from ..trace.subgraph import trace_subgraph, unify_captures  # noqa: PLC0415 - trace imports ops
+    true_graph, true_result, true_leaves = trace_subgraph(true_fn, [], "cond_true")
+    false_graph, false_result, false_leaves = trace_subgraph(false_fn, [], "cond_false")
+    _check_same_structure(true_result, false_result, true_leaves, false_leaves)
     captured = unify_captures([true_graph, false_graph])
-    outputs = bind(_cond, [pred, *captured], {"true_graph": true_graph, "false_graph": false_graph})
-    return nest.pack_sequence_as(true_structure, list(outputs))
+    outputs = iter(bind(_cond, [pred, *captured], {"true_graph": true_graph, "false_graph": false_graph}))
+    flat = [None if leaf is None else next(outputs) for leaf in true_leaves]
+    return nest.pack_sequence_as(true_result, flat)
 
 
-def _check_same_outputs(a, b, graph_a, graph_b):
+def _check_same_structure(true_result, false_result, true_leaves, false_leaves):
     try:
-        nest.assert_same_structure(a, b, check_types=False)
+        nest.assert_same_structure(true_result, false_result, check_types=False)
     except (TypeError, ValueError) as error:
         raise ValueError(f"cond: true_fn and false_fn must return the same structure: {error}") from None
-    for va, vb in zip(graph_a.outputs, graph_b.outputs):
-        if va.spec.dtype != vb.spec.dtype:
-            raise TypeError(f"cond: the branches return different dtypes: {va.spec.dtype.name} "
-                            f"in true_fn, {vb.spec.dtype.name} in false_fn")
-    for g in (graph_a, graph_b):
-        g.outputs_specs_merged = True
-    merged = [va.spec.shape.most_specific_common_shape(vb.spec.shape) for va, vb in zip(graph_a.outputs, graph_b.outputs)]
-    for g in (graph_a, graph_b):
-        for v, shape in zip(g.outputs, merged):
-            v.spec = spec_of(shape, v.spec.dtype) if v.spec.shape != shape else v.spec
+    for k, (a, b) in enumerate(zip(true_leaves, false_leaves)):
+        if (a is None) != (b is None):
+            which = "true_fn" if a is None else "false_fn"
+            raise ValueError(f"cond: output {k} is None in {which} but a tensor in the other branch")
 
 
 # ----- while_loop ----------------------------------------------------------------------------
 
 def _while_infer(*inputs, cond_graph, body_graph, n_vars):
-    return tuple(v.spec for v in body_graph.outputs)
+    _check_operands("while_loop", inputs, cond_graph)
+    _check_operands("while_loop", inputs, body_graph)
+    loop_specs = [v.spec for v in body_graph.inputs[:n_vars]]
+    for spec, out in zip(loop_specs, body_graph.outputs):
+        if out.spec.dtype != spec.dtype or not _fits(out.spec.shape, spec.shape):
+            raise TypeError(f"while_loop: the body returns {out.spec.short()} for a loop variable "
+                            f"typed {spec.short()}")
+    predicate = cond_graph.outputs[0].spec
+    if predicate.dtype.name != "bool" or predicate.shape.rank not in (0, None):
+        raise TypeError(f"while_loop: `cond` must return a scalar bool tensor, got {predicate.short()}")
+    return tuple(loop_specs)
 
 
 def _while_impl(xp, *inputs, cond_graph, body_graph, n_vars):
+    # The executor has turned the sub-graph attrs into callables over arrays.
     loop_vars, captured = list(inputs[:n_vars]), list(inputs[n_vars:])
     while bool(cond_graph(loop_vars + captured)[0]):
         loop_vars = list(body_graph(loop_vars + captured))
@@ -114,119 +164,171 @@ def _while_impl(xp, *inputs, cond_graph, body_graph, n_vars):
 
 
 def _while_inline(args, cond_graph, body_graph, n_vars):
-    from ..trace.inline import call_graph_with_bind  # noqa: PLC0415
     captured = list(args[n_vars:])
-    result = while_loop(lambda *vs: call_graph_with_bind(cond_graph, list(vs) + captured)[0],
-                        lambda *vs: call_graph_with_bind(body_graph, list(vs) + captured),
+    result = while_loop(lambda *vs: _inline_graph(cond_graph, list(vs) + captured)[0],
+                        lambda *vs: _inline_graph(body_graph, list(vs) + captured),
                         list(args[:n_vars]))
     return tuple(result)
 
 
 def _while_grad(ctx, *grads):
-    raise LookupError("The gradient of tg.while_loop inside a traced function is not implemented; "
+    raise LookupError("The gradient of a tg.while_loop inside a traced function is not implemented; "
                       "differentiate the loop eagerly (it is then a Python loop), or unroll it with "
                       "a Python `for` over a fixed range inside the function.")
 
 
 _while = Op("while_loop", infer=_while_infer, impl=_while_impl, grad=_while_grad,
-            multiple_outputs=True, stateful=True, inline=_while_inline)
+            multiple_outputs=True, inline=_while_inline)
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10, back_prop=True,
                swap_memory=False, maximum_iterations=None, name=None):
     """Repeat `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`; returns the final loop_vars.
 
-    `loop_vars` is a tuple/list (or nest) of tensors; `body` returns the same
-    structure. `maximum_iterations` bounds the number of iterations. While
-    tracing, the loop is one node whose body and condition are sub-graphs; a
-    loop variable may change shape only along dimensions left `None` by
-    `shape_invariants` (else the traced shapes are relaxed to fit).
+    TF's `tf.while_loop`: `loop_vars` is a tuple or list (possibly nested, with
+    dicts and namedtuples) of tensors, or a single tensor; `cond` and `body`
+    take its items as positional arguments and `body` returns the same
+    structure. `maximum_iterations` bounds the number of iterations.
+
+    Eagerly this is a Python loop. While tracing it is one node whose condition
+    and body are sub-graphs. A loop variable may change shape from one
+    iteration to the next only along dimensions that `shape_invariants` leaves
+    `None` (a ValueError otherwise); without `shape_invariants`, shapes are
+    relaxed to whatever the body produces.
     """
     if not callable(cond) or not callable(body):
         raise TypeError("while_loop: `cond` and `body` must be callables")
     single = not isinstance(loop_vars, (list, tuple))
     structure = [loop_vars] if single else loop_vars
     flat = [convert_to_tensor(v) for v in nest.flatten(structure)]
-    symbolic = state.graph is not None and (
-        any(isinstance(v, SymbolicTensor) for v in flat) or maximum_iterations is not None
-        and isinstance(maximum_iterations, Tensor))
-    if not symbolic and state.graph is None:
-        return _eager_while(cond, body, structure, single, maximum_iterations)
-    if state.graph is not None and not any(isinstance(v, SymbolicTensor) for v in flat):
-        flat = [state.graph.apply(_identity_op(), [v], {}) for v in flat]
-    return _traced_while(cond, body, structure, flat, single, maximum_iterations, shape_invariants)
+    if state.graph is None:
+        result = _eager_while(cond, body, nest.pack_sequence_as(structure, flat), maximum_iterations)
+    else:
+        invariants = None if shape_invariants is None else [shape_invariants] if single else shape_invariants
+        result = _traced_while(cond, body, structure, flat, maximum_iterations, invariants)
+    return result[0] if single else result
 
 
-def _identity_op():
-    from .cast import _identity  # noqa: PLC0415
-    return _identity
+def _as_structure(result, structure):
+    """The body's `result` packed like `structure` (a lone value for one loop variable is wrapped)."""
+    candidates = [list(result)] if isinstance(result, (list, tuple)) else []
+    candidates.append([result])
+    for candidate in candidates:
+        try:
+            nest.assert_same_structure(list(structure), candidate, check_types=False)
+        except (TypeError, ValueError) as error:
+            problem = error
+            continue
+        flat = [convert_to_tensor(v) for v in nest.flatten(candidate)]
+        return nest.pack_sequence_as(structure, flat)
+    raise ValueError(f"while_loop: body must return the structure of loop_vars: {problem}")
 
 
-def _eager_while(cond, body, structure, single, maximum_iterations):
-    loop_vars = list(structure)
+def _eager_while(cond, body, loop_vars, maximum_iterations):
+    limit = None if maximum_iterations is None else int(maximum_iterations)
     count = 0
-    while (maximum_iterations is None or count < int(maximum_iterations)) and bool(cond(*loop_vars)):
-        result = body(*loop_vars)
-        loop_vars = [result] if single or not isinstance(result, (list, tuple)) else list(result)
+    while (limit is None or count < limit) and bool(cond(*loop_vars)):
+        loop_vars = _as_structure(body(*loop_vars), loop_vars)
         count += 1
-    return loop_vars[0] if single else type(structure)(loop_vars) if isinstance(structure, tuple) else loop_vars
+    return loop_vars
 
 
-def _traced_while(cond, body, structure, flat, single, maximum_iterations, shape_invariants):
-    from ..trace.subgraph import trace_subgraph, unify_captures  # noqa: PLC0415
-    counter = maximum_iterations is not None
-    if counter:
-        from ..convert import convert_to_tensor as to_tensor  # noqa: PLC0415
-        limit = to_tensor(maximum_iterations, dtype_hint=None)
-        flat = [to_tensor(0, dtype=limit.dtype), limit] + flat
-    specs = [spec_of(v.shape, v.dtype) for v in flat]
-    if shape_invariants is not None:
-        invariants = [spec_of(s, v.dtype) for s, v in zip(nest.flatten(list(shape_invariants)), flat[2 * counter:])]
-        specs = specs[:2 * counter] + invariants
+def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invariants):
+    """One `while_loop` node; the loop counter for `maximum_iterations` is an extra loop variable."""
+    from ..trace.subgraph import trace_subgraph, unify_captures  # noqa: PLC0415 - trace imports ops
+    counted = maximum_iterations is not None
+    if counted:
+        limit = convert_to_tensor(maximum_iterations)
+        if not limit.dtype.is_integer or limit.shape.rank not in (0, None):
+            raise TypeError(f"while_loop: maximum_iterations must be a scalar integer, got {limit!r}")
+        flat = [convert_to_tensor(0, dtype=limit.dtype)] + flat
+    skip = 1 if counted else 0
+    names = (["iteration"] if counted else []) + [f"loop_var_{i}" for i in range(len(flat) - skip)]
 
     def unpack(vs):
-        inner = list(vs[2 * counter:])
-        return nest.pack_sequence_as(structure, inner)
+        return nest.pack_sequence_as(structure, list(vs[skip:]))
 
     def cond_fn(*vs):
-        inner = unpack(vs)
-        keep_going = cond(*inner) if not single else cond(inner[0])
-        keep_going = convert_to_tensor(keep_going)
-        if counter:
-            from . import comparison  # noqa: PLC0415
-            keep_going = comparison.logical_and(comparison.less(vs[0], vs[1]), keep_going)
+        keep_going = convert_to_tensor(cond(*unpack(vs)))
+        if counted:
+            from . import comparison  # noqa: PLC0415 - comparison is a sibling family
+            keep_going = comparison.logical_and(comparison.less(vs[0], limit), keep_going)
         return keep_going
 
     def body_fn(*vs):
-        inner = unpack(vs)
-        result = body(*inner) if not single else body(inner[0])
-        result = [result] if single or not isinstance(result, (list, tuple)) else list(result)
-        new = [convert_to_tensor(r) for r in nest.flatten(result)]
-        return ([vs[0] + 1, vs[1]] if counter else []) + new
+        loop_vars = unpack(vs)
+        result = nest.flatten(_as_structure(body(*loop_vars), loop_vars))
+        return ([vs[0] + 1] if counted else []) + result
 
-    for _ in range(2):  # a second trace with shapes relaxed to what the body produces
-        cond_graph, _ = trace_subgraph(cond_fn, specs, "while_cond")
-        body_graph, _ = trace_subgraph(body_fn, specs, "while_body")
-        _check_loop_outputs(specs, body_graph)
-        relaxed = [spec_of(s.shape.most_specific_common_shape(v.spec.shape), s.dtype)
-                   for s, v in zip(specs, body_graph.outputs)]
+    specs = [spec_of(v.shape, v.dtype) for v in flat]
+    strict = shape_invariants is not None
+    if strict:
+        specs[skip:] = _invariant_specs(shape_invariants, flat[skip:])
+    for attempt in itertools.count():
+        cond_graph, _, _ = trace_subgraph(cond_fn, specs, "while_cond", names)
+        body_graph, _, _ = trace_subgraph(body_fn, specs, "while_body", names)
+        _check_loop_outputs(specs, body_graph, names, strict)
+        relaxed = [_relax(s, v.spec, attempt >= MAX_LOOP_RELAXATIONS) for s, v in zip(specs, body_graph.outputs)]
         if all(r.shape == s.shape for r, s in zip(relaxed, specs)):
             break
-        specs = relaxed
-    for v, s in zip(body_graph.outputs, specs):
-        v.spec = s
+        specs = relaxed  # trace again: the body changes some shapes, so the loop variables must be less specific
     captured = unify_captures([cond_graph, body_graph], n_leading=len(specs))
-    outputs = bind(_while, [*flat, *captured],
-                   {"cond_graph": cond_graph, "body_graph": body_graph, "n_vars": len(specs)})
-    outputs = list(outputs)[2 * counter:]
-    packed = nest.pack_sequence_as(structure, outputs)
-    return packed[0] if single else packed
+    outputs = bind(_while, [*flat, *captured], {"cond_graph": cond_graph, "body_graph": body_graph,
+                                                "n_vars": len(specs)})
+    return nest.pack_sequence_as(structure, list(outputs)[skip:])
 
 
-def _check_loop_outputs(specs, body_graph):
-    if len(body_graph.outputs) != len(specs):
-        raise ValueError(f"while_loop: body returned {len(body_graph.outputs)} values for {len(specs)} loop variables")
-    for s, v in zip(specs, body_graph.outputs):
-        if s.dtype != v.spec.dtype:
-            raise TypeError(f"while_loop: a loop variable entered as {s.dtype.name} but body returned "
-                            f"{v.spec.dtype.name}; loop variables must keep their dtype")
+def _invariant_specs(shape_invariants, flat):
+    """The loop-variable specs `shape_invariants` asks for (ValueError if a variable does not fit)."""
+    shapes = [s.shape if isinstance(s, TensorSpec) else s
+              for s in nest.flatten(_shapes_as_leaves(shape_invariants))]
+    if len(shapes) != len(flat):
+        raise ValueError(f"while_loop: {len(shapes)} shape_invariants for {len(flat)} loop variables")
+    specs = []
+    for shape, v in zip(shapes, flat):
+        spec = spec_of(shape, v.dtype)
+        if not _fits(v.shape, spec.shape):
+            raise ValueError(f"while_loop: a loop variable of shape {v.shape} does not fit its shape "
+                             f"invariant {spec.shape}")
+        specs.append(spec)
+    return specs
+
+
+def _shapes_as_leaves(invariants):
+    """The invariants nest with each shape (a TensorShape, or a list of dims) made a single leaf."""
+    if isinstance(invariants, dict):
+        return {k: _shapes_as_leaves(v) for k, v in invariants.items()}
+    if isinstance(invariants, (list, tuple)) and not _is_dim_list(invariants):
+        return [_shapes_as_leaves(v) for v in invariants]
+    return TensorShape(invariants)
+
+
+def _is_dim_list(value):
+    return all(d is None or isinstance(d, int) for d in value)
+
+
+def _fits(shape, general):
+    """True if every tensor of `shape` also has shape `general` (whose None dims match anything)."""
+    if general.rank is None:
+        return True
+    if shape.rank != general.rank:
+        return False
+    return all(g is None or s == g for s, g in zip(shape.as_tuple(), general.as_tuple()))
+
+
+def _relax(spec, produced, drop_rank):
+    shape = spec.shape.most_specific_common_shape(produced.shape)
+    if drop_rank and shape != spec.shape:
+        shape = None  # keeps changing: give up on the rank, so the next trace is the last
+    return spec_of(shape, spec.dtype)
+
+
+def _check_loop_outputs(specs, body_graph, names, strict):
+    for spec, value, name in zip(specs, body_graph.outputs, names):
+        if spec.dtype != value.spec.dtype:
+            raise TypeError(f"while_loop: {name} enters the loop as {spec.dtype.name} but the body "
+                            f"returns {value.spec.dtype.name}; loop variables must keep their dtype")
+        if strict and not _fits(value.spec.shape, spec.shape):
+            raise ValueError(f"while_loop: {name} has the shape invariant {spec.shape}, but the body "
+                             f"returns shape {value.spec.shape}; give a less specific shape invariant "
+                             f"(None for the dimensions that change)")

@@ -6,7 +6,7 @@ draws differ; two reads of a variable may straddle a write).
 """
 import numpy as np
 
-from ..ir.graph import Graph
+from ..ir.graph import Graph, is_stateful
 from .rewrite import Rewriter
 
 __all__ = ["eliminate_common_subexpressions"]
@@ -20,7 +20,7 @@ def eliminate_common_subexpressions(graph):
     rw = Rewriter(graph)
     seen = {}
     for node in graph.nodes:
-        key = None if node.op.stateful else _key(node, rw)
+        key = None if is_stateful(node) else _key(node, rw)
         if key is not None and key in seen:
             for old, new in zip(node.outputs, seen[key].outputs):
                 rw.replace(old, new)
@@ -33,10 +33,10 @@ def eliminate_common_subexpressions(graph):
 
 def _key(node, rw):
     try:
-        attrs = tuple(sorted((k, _attr_key(v)) for k, v in node.attrs.items()))
+        attrs = _attr_key(node.attrs)
     except _Unhashable:
         return None
-    return (node.op.name, tuple(id(rw.value(v)) for v in node.inputs), attrs)
+    return (node.op, tuple(id(rw.value(v)) for v in node.inputs), attrs)
 
 
 class _Unhashable(Exception):
@@ -44,14 +44,22 @@ class _Unhashable(Exception):
 
 
 def _attr_key(value):
+    """A hashable stand-in for an attr value; equal values give equal keys."""
     if isinstance(value, np.ndarray):
         if value.nbytes > MAX_CONSTANT_BYTES or value.dtype == object:
             raise _Unhashable
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, Graph):
         return ("graph", id(value))
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda item: repr(item[0]))
+        return ("dict", tuple((k, _attr_key(v)) for k, v in items))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_attr_key(v) for v in value))
+    if isinstance(value, float) and value != value:
+        return ("nan",)  # NaN != NaN, but two NaN attrs mean the same computation
     try:
         hash(value)
     except TypeError:
         raise _Unhashable from None
-    return value
+    return (type(value).__name__, value)

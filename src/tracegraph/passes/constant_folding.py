@@ -1,6 +1,7 @@
 """Constant folding: compute at compile time every pure node whose inputs are all constants."""
 import numpy as np
 
+from ..ir.graph import Node, is_stateful
 from ..ops.op import get_op
 from .rewrite import Rewriter, const_value, is_const
 
@@ -11,31 +12,39 @@ MAX_FOLDED_ELEMENTS = 1 << 20
 
 
 def fold_constants(graph):
-    """A graph where pure computations on constants are replaced by their values."""
+    """A graph where pure computations on constants are replaced by their values.
+
+    A node whose computation fails (say, an integer division by zero) is left
+    in place, so the error appears when the function runs, as it would eagerly.
+    """
     rw = Rewriter(graph)
     const_op = get_op("const")
     for node in graph.nodes:
         inputs = [rw.producer(v) for v in node.inputs]
-        if not _foldable(node, inputs):
-            rw.emit(node)
-            continue
-        result = node.op.impl(np, *[const_value(p) for p in inputs], **node.attrs)
-        results = result if node.op.multiple_outputs else (result,)
-        if any(np.size(r) > MAX_FOLDED_ELEMENTS for r in results):
+        results = _fold(node, inputs) if _foldable(node, inputs) else None
+        if results is None:
             rw.emit(node)
             continue
         for value, array in zip(node.outputs, results):
             array = np.asarray(array, dtype=value.spec.dtype.numpy_dtype)
-            rw.emit(_const_node(const_op, value, array))
+            rw.emit(Node(const_op, [], {"value": array}, [value]))
     return rw.finish()
 
 
 def _foldable(node, producers):
-    if node.op.stateful or node.op.name == "const" or not node.inputs or node.subgraphs():
+    if not node.inputs or node.op.name == "const" or node.subgraphs() or is_stateful(node):
         return False
     return all(is_const(p) for p in producers)
 
 
-def _const_node(const_op, value, array):
-    from ..ir.graph import Node  # noqa: PLC0415
-    return Node(const_op, [], {"value": array}, [value])
+def _fold(node, producers):
+    """The node's output arrays computed now, or None if that fails or they are too big."""
+    try:
+        with np.errstate(all="ignore"):
+            result = node.op.impl(np, *[const_value(p) for p in producers], **node.attrs)
+    except Exception:  # noqa: BLE001 - whatever the op raises, it must raise at run time instead
+        return None
+    results = result if node.op.multiple_outputs else (result,)
+    if any(np.size(r) > MAX_FOLDED_ELEMENTS for r in results):
+        return None
+    return results

@@ -1,8 +1,11 @@
 """Dead-code elimination: drop nodes whose outputs nobody needs.
 
-Stateful nodes (variable reads and writes, random draws, printing) are kept:
-they have effects beyond their outputs.
+Stateful nodes (variable reads and writes, random draws, printing, and control
+flow that contains any of these) are kept: they have effects beyond their
+outputs.
 """
+from ..ir.graph import is_stateful
+
 __all__ = ["eliminate_dead_code"]
 
 
@@ -11,7 +14,7 @@ def eliminate_dead_code(graph):
     live = {id(v) for v in graph.outputs}
     kept = []
     for node in reversed(graph.nodes):
-        if node.op.stateful or any(id(v) in live for v in node.outputs):
+        if is_stateful(node) or any(id(v) in live for v in node.outputs):
             kept.append(node)
             live.update(id(v) for v in node.inputs)
     return graph.copy_structure(reversed(kept))

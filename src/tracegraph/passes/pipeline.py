@@ -1,20 +1,21 @@
-"""The default optimization pipeline: a list of Graph -> Graph passes.
+"""The default optimization pipeline: a list of named Graph -> Graph passes.
 
-Sub-graphs of control flow are optimized with the same pipeline. With
-`TRACEGRAPH_VERIFY=1` (the tests set it) the verifier re-checks the graph after
-every pass.
+Every pass is applied to the sub-graphs of control flow first (innermost
+first), then to the graph itself, so `optimize_stages` shows what each pass did
+everywhere. With `TRACEGRAPH_VERIFY=1` (the tests set it) the verifier checks
+the traced graph and the graph after every pass.
 """
 import os
 
 from ..ir.graph import Graph, Node
-from ..ir.verifier import verify
+from ..ir.verifier import VerificationError, verify
 from .common_subexpressions import eliminate_common_subexpressions
 from .constant_folding import fold_constants
 from .dead_code import eliminate_dead_code
 from .fusion import fuse_elementwise
 from .simplify import simplify_algebra
 
-__all__ = ["DEFAULT_PIPELINE", "optimize", "optimize_stages"]
+__all__ = ["DEFAULT_PIPELINE", "optimize", "optimize_stages", "apply_to_subgraphs"]
 
 DEFAULT_PIPELINE = [
     ("fold_constants", fold_constants),
@@ -32,26 +33,42 @@ def optimize(graph, pipeline=None):
 
 
 def optimize_stages(graph, pipeline=None):
-    """[("traced", graph), (pass name, graph after it), ...] to see what each pass did."""
+    """[("traced", graph), (pass name, graph after it), ...] to see what each pass did.
+
+    The graphs of earlier stages are left intact: passes build new graphs
+    (sharing the nodes they do not change).
+    """
     pipeline = DEFAULT_PIPELINE if pipeline is None else pipeline
     check = os.environ.get("TRACEGRAPH_VERIFY") == "1"
+    if check:
+        verify(graph)
     stages = [("traced", graph)]
-    current = _optimize_subgraphs(graph, pipeline)
+    current = graph
     for name, run in pipeline:
-        current = run(current)
+        current = apply_to_subgraphs(run, current)
         if check:
-            verify(current)
+            _verify_after(name, current)
         stages.append((name, current))
     return stages
 
 
-def _optimize_subgraphs(graph, pipeline):
-    if not any(node.subgraphs() for node in graph.nodes):
-        return graph
-    nodes = []
-    for node in graph.nodes:
-        if node.subgraphs():
-            attrs = {k: optimize(v, pipeline) if isinstance(v, Graph) else v for k, v in node.attrs.items()}
-            node = Node(node.op, node.inputs, attrs, node.outputs)
-        nodes.append(node)
-    return graph.copy_structure(nodes)
+def apply_to_subgraphs(run, graph):
+    """`run(graph)` after replacing every sub-graph `s` of a node by `apply_to_subgraphs(run, s)`."""
+    if any(node.subgraphs() for node in graph.nodes):
+        nodes = [_with_subgraphs(run, node) for node in graph.nodes]
+        graph = graph.copy_structure(nodes)
+    return run(graph)
+
+
+def _with_subgraphs(run, node):
+    if not node.subgraphs():
+        return node
+    attrs = {k: apply_to_subgraphs(run, v) if isinstance(v, Graph) else v for k, v in node.attrs.items()}
+    return Node(node.op, node.inputs, attrs, node.outputs)
+
+
+def _verify_after(name, graph):
+    try:
+        verify(graph)
+    except VerificationError as error:
+        raise VerificationError(f"after pass {name}: {error}") from None

@@ -5,10 +5,12 @@ __all__ = ["Rewriter", "is_const", "const_value"]
 
 
 def is_const(node):
+    """True if `node` is a `const` node (None, for a graph input, is not)."""
     return node is not None and node.op.name == "const"
 
 
 def const_value(node):
+    """The array a `const` node holds."""
     return node.attrs["value"]
 
 
@@ -27,12 +29,15 @@ class Rewriter:
         self.producers = {}
 
     def value(self, v):
+        """The value that now stands for `v`."""
         return self.substitute.get(id(v), v)
 
     def replace(self, old, new):
+        """From now on, uses of `old` read `new`."""
         self.substitute[id(old)] = self.value(new)
 
     def emit(self, node):
+        """Append `node` (with substituted inputs) to the new graph; returns the node appended."""
         inputs = [self.value(v) for v in node.inputs]
         if any(a is not b for a, b in zip(inputs, node.inputs)):
             node = Node(node.op, inputs, node.attrs, node.outputs)
@@ -42,6 +47,7 @@ class Rewriter:
         return node
 
     def producer(self, v):
+        """The node of the new graph that produces (the substitute of) `v`, or None for inputs."""
         return self.producers.get(id(self.value(v)))
 
     def finish(self):

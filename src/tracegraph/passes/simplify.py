@@ -1,10 +1,19 @@
-"""Algebraic simplification: identities that remove work without changing results.
+"""Algebraic simplification: identities that remove work without changing any result.
 
-x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1 -> x; -(-x) -> x; identity(x) -> x;
-transpose(transpose(x)) -> one transpose (or none); reshape(reshape(x)) -> one
-reshape; reshape to the same shape -> x. A rule applies only when the result
-has exactly the spec of the value it replaces, so broadcasting by a constant
-is never lost. (x * 0 -> 0 is not a rule: it is wrong for inf and NaN.)
+    x * 1, 1 * x, x / 1          -> x
+    x + 0, 0 + x, x - 0          -> x   (for floats only the exact forms: x + (-0.0), x - (+0.0))
+    -(-x)                        -> x
+    identity(x), stop_gradient(x) -> x  (the optimized graph only runs forward)
+    transpose(transpose(x))      -> one transpose, or x when the permutations cancel
+    transpose(x, identity perm)  -> x
+    reshape(reshape(x))          -> one reshape
+    reshape(x) to x's own shape  -> x
+
+A rule applies only when the value that replaces a node's output has exactly
+that output's spec, so broadcasting against a constant (`x * ones([3])` with
+`x` of shape [1]) is never lost. Signed zeros are respected: `-0.0 + 0.0` is
+`+0.0`, so `x + 0.0 -> x` would be wrong for floats. `x * 0 -> 0` is not a rule:
+it is wrong for inf and NaN.
 """
 import numpy as np
 
@@ -13,8 +22,7 @@ from .rewrite import Rewriter, const_value, is_const
 
 __all__ = ["simplify_algebra"]
 
-_NEUTRAL_RIGHT = {"add": 0, "subtract": 0, "multiply": 1, "divide": 1}
-_NEUTRAL_LEFT = {"add": 0, "multiply": 1}
+_PASS_THROUGH = ("identity", "stop_gradient")
 
 
 def simplify_algebra(graph):
@@ -34,18 +42,16 @@ def simplify_algebra(graph):
 def _simplify(node, rw):
     """A value replacing the node's output, a new node replacing the node, or None."""
     name = node.op.name
-    out = node.outputs[0] if node.outputs else None
     inputs = [rw.value(v) for v in node.inputs]
-    if name in _NEUTRAL_RIGHT and _is_scalar_const(rw.producer(inputs[1]), _NEUTRAL_RIGHT[name]):
-        return _same_spec(inputs[0], out)
-    if name in _NEUTRAL_LEFT and _is_scalar_const(rw.producer(inputs[0]), _NEUTRAL_LEFT[name]):
-        return _same_spec(inputs[1], out)
-    if name == "identity":
-        return inputs[0]
+    if name in ("add", "subtract", "multiply", "divide"):
+        return _neutral_operand(name, inputs, node.outputs[0], rw)
+    if name in _PASS_THROUGH:
+        return _same_spec(inputs[0], node.outputs[0])
     if name == "negative":
         inner = rw.producer(inputs[0])
         if inner is not None and inner.op.name == "negative":
-            return rw.value(inner.inputs[0])
+            return _same_spec(rw.value(inner.inputs[0]), node.outputs[0])
+        return None
     if name == "transpose":
         return _merge_transposes(node, inputs, rw)
     if name == "reshape":
@@ -53,31 +59,64 @@ def _simplify(node, rw):
     return None
 
 
-def _is_scalar_const(producer, neutral):
+def _neutral_operand(name, inputs, out, rw):
+    """x for `x op c` (or `c op x`) when the constant c leaves x unchanged."""
+    x, y = inputs
+    if _is_neutral(rw.producer(y), name, right=True):
+        return _same_spec(x, out)
+    if _is_neutral(rw.producer(x), name, right=False):
+        return _same_spec(y, out)
+    return None
+
+
+def _is_neutral(producer, name, right):
+    """Whether the constant made by `producer` is neutral for `name` on that side."""
     if not is_const(producer):
         return False
     value = const_value(producer)
-    return value.size > 0 and value.dtype != object and bool(np.all(value == neutral))
+    if value.size == 0 or value.dtype == object:
+        return False
+    exact_zero_sign = value.dtype.kind in "fc"
+    if name == "multiply" or (name == "divide" and right):
+        return bool(np.all(value == 1))
+    if name == "add":
+        # x + (-0.0) is x for every x; x + (+0.0) turns -0.0 into +0.0.
+        return bool(np.all(value == 0)) and (not exact_zero_sign or _all_negative_zeros(value))
+    if name == "subtract" and right:
+        # x - (+0.0) is x for every x; x - (-0.0) turns -0.0 into +0.0.
+        return bool(np.all(value == 0)) and (not exact_zero_sign or not np.any(_signbits(value)))
+    return False
+
+
+def _signbits(value):
+    if value.dtype.kind == "c":
+        return np.signbit(value.real) | np.signbit(value.imag)
+    return np.signbit(value)
+
+
+def _all_negative_zeros(value):
+    if value.dtype.kind == "c":
+        return bool(np.all(np.signbit(value.real) & np.signbit(value.imag)))
+    return bool(np.all(np.signbit(value)))
 
 
 def _same_spec(value, out):
+    """`value` if it can stand for `out` exactly (same dtype, same shape), else None."""
     spec, target = value.spec, out.spec
-    if spec.dtype == target.dtype and spec.shape == target.shape and spec.shape.rank is not None:
+    if spec.dtype == target.dtype and spec.shape.rank is not None and spec.shape == target.shape:
         return value
     return None
 
 
 def _merge_transposes(node, inputs, rw):
+    perm = tuple(node.attrs["perm"])
     inner = rw.producer(inputs[0])
     if inner is None or inner.op.name != "transpose":
-        if tuple(node.attrs["perm"]) == tuple(range(len(node.attrs["perm"]))):
-            return inputs[0]
-        return None
-    outer_perm, inner_perm = node.attrs["perm"], inner.attrs["perm"]
-    combined = tuple(inner_perm[p] for p in outer_perm)
+        return _same_spec(inputs[0], node.outputs[0]) if perm == tuple(range(len(perm))) else None
+    combined = tuple(inner.attrs["perm"][p] for p in perm)
     source = rw.value(inner.inputs[0])
     if combined == tuple(range(len(combined))):
-        return source
+        return _same_spec(source, node.outputs[0])
     return Node(node.op, [source], {"perm": combined}, node.outputs)
 
 

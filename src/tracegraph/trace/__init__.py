@@ -1,3 +1,5 @@
 """Tracing: `tg.function`, ConcreteFunction, and the graph being built."""
-from .function import Function, function  # noqa: F401
-from .concrete import ConcreteFunction  # noqa: F401
+from .function import Function, function
+from .concrete import ConcreteFunction
+
+__all__ = ["function", "Function", "ConcreteFunction"]

@@ -3,23 +3,36 @@ import numpy as np
 
 from .. import nest
 from ..context import state
-from ..tensor import EagerTensor, Tensor
-from .signature import format_leaf
+from ..ir.graph import all_variables
+from ..spec import TensorSpec
+from ..tensor import EagerTensor, SymbolicTensor, Tensor
+from .errors import InputSignatureError
+from .signature import check_against_spec, format_value, sorted_keys
 
 __all__ = ["ConcreteFunction"]
 
+_POSITIONAL_KINDS = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
+
 
 class ConcreteFunction:
-    """A traced graph with its signature; callable with tensors (TF's ConcreteFunction)."""
+    """A traced graph with its signature; callable with tensors (TF's ConcreteFunction).
 
-    def __init__(self, name, graph, arguments, input_leaves, output_structure, output_leaves,
+    `graph` is the graph as traced; `optimized_graph` what runs after the
+    optimization passes (`optimization_stages()` shows each pass). The first
+    call compiles the optimized graph for the backend into a flat plan.
+    """
+
+    def __init__(self, name, graph, python_signature, arguments, input_names, result, output_leaves,
                  backend=None):
         self.name = name
         self.graph = graph
-        self._arguments = arguments              # parameter name -> value (tensors as specs)
-        self._input_leaves = input_leaves        # (parameter name, spec) per graph input
-        self._output_structure = output_structure
-        self._output_leaves = output_leaves      # per flat output: index into graph.outputs or ("py", value)
+        self._python_signature = python_signature
+        self._arguments = arguments          # parameter -> value as traced, tensors as (named) TensorSpecs
+        self._input_names = input_names      # one name per graph input (parameter, or its leaf path)
+        self._result = result                # what the Python function returned (gives the output structure)
+        self._output_leaves = output_leaves  # per flat result leaf: index into graph.outputs, or None
+        self._single_output = not nest.is_nested(result) and output_leaves == [0]
+        self._positional_inputs = _positional_input_specs(python_signature, arguments, graph.inputs)
         self._backend_name = backend
         self._optimized = None
         self._plan = None
@@ -30,22 +43,23 @@ class ConcreteFunction:
     def optimized_graph(self):
         """The graph after the optimization passes (what is executed)."""
         if self._optimized is None:
-            from ..passes import optimize  # noqa: PLC0415 - passes import the IR only
+            from ..passes import optimize  # noqa: PLC0415 - passes import ops, which import trace
             self._optimized = optimize(self.graph)
         return self._optimized
 
     def optimization_stages(self):
-        """[(pass name, graph after it)] for every pass of the pipeline, to see what each did."""
+        """[(stage name, graph)]: the traced graph, then the graph after each pass of the pipeline."""
         from ..passes import optimize_stages  # noqa: PLC0415
         return optimize_stages(self.graph)
 
     @property
     def backend(self):
-        from ..backend import default_backend_name, get_backend  # noqa: PLC0415
+        """The backend that runs this function (its `backend=` option, or the default)."""
+        from ..backend import default_backend_name, get_backend  # noqa: PLC0415 - backends load lazily
         return get_backend(self._backend_name or default_backend_name())
 
     def compile(self):
-        """Compile for the backend now (it happens on the first call otherwise)."""
+        """Compile for the backend now (the first call does it otherwise); returns the plan."""
         if self._plan is None:
             self._plan = self.backend.compile(self.optimized_graph)
         return self._plan
@@ -54,81 +68,221 @@ class ConcreteFunction:
 
     @property
     def inputs(self):
-        from ..tensor import SymbolicTensor  # noqa: PLC0415
+        """The graph's input placeholders, as symbolic tensors."""
         return [SymbolicTensor(self.graph, v) for v in self.graph.inputs]
 
     @property
     def outputs(self):
-        from ..tensor import SymbolicTensor  # noqa: PLC0415
+        """The graph's outputs, flat, as symbolic tensors."""
         return [SymbolicTensor(self.graph, v) for v in self.graph.outputs]
 
     @property
     def variables(self):
-        return tuple(self.graph.variables)
+        """The Variables the function reads or writes (captured by reference)."""
+        return tuple(all_variables(self.graph))
 
     @property
     def trainable_variables(self):
-        return tuple(v for v in self.graph.variables if v.trainable)
+        """The trainable ones among `variables`."""
+        return tuple(v for v in self.variables if v.trainable)
 
     @property
     def structured_input_signature(self):
-        """(positional args, keyword args) with tensors described by TensorSpecs."""
-        return tuple(self._arguments.values()), {}
+        """(positional arguments, keyword arguments) as traced, tensors described by TensorSpecs."""
+        args, kwargs = [], {}
+        for name, value in self._arguments.items():
+            kind = self._python_signature.parameters[name].kind
+            if kind.name in _POSITIONAL_KINDS:
+                args.append(value)
+            elif kind.name == "VAR_POSITIONAL":
+                args.extend(value)
+            elif kind.name == "KEYWORD_ONLY":
+                kwargs[name] = value
+            else:
+                kwargs.update(value)
+        return tuple(args), kwargs
 
     @property
     def structured_outputs(self):
+        """The return value's structure with symbolic tensors of the graph as leaves."""
         outputs = self.outputs
-        flat = [outputs[leaf] if isinstance(leaf, int) else leaf[1] for leaf in self._output_leaves]
-        return nest.pack_sequence_as(self._output_structure, flat)
+        return self._pack([None if leaf is None else outputs[leaf] for leaf in self._output_leaves])
+
+    @property
+    def output_dtypes(self):
+        """The dtypes of `structured_outputs`."""
+        return nest.map_structure(lambda t: None if t is None else t.dtype, self.structured_outputs)
+
+    @property
+    def output_shapes(self):
+        """The shapes of `structured_outputs`."""
+        return nest.map_structure(lambda t: None if t is None else t.shape, self.structured_outputs)
 
     def pretty_printed_signature(self, verbose=True):
-        """The signature as readable text: parameters with their specs, output type, captures."""
+        """The signature as text: parameters with their specs (or traced Python values), output, captures."""
+        if not verbose:
+            return f"{self.name}({', '.join(self._arguments)})"
         lines = ["Input Parameters:"]
         for name, value in self._arguments.items():
-            shown = nest.map_structure(format_leaf, value) if nest.is_nested(value) else format_leaf(value)
-            lines.append(f"  {name} (POSITIONAL_OR_KEYWORD): {shown}")
+            kind = self._python_signature.parameters[name].kind.name
+            lines.append(f"  {name} ({kind}): {_format_traced(value)}")
         lines.append("Output Type:")
-        outputs = nest.map_structure(lambda t: format_leaf(t) if isinstance(t, Tensor) else repr(t),
-                                     self.structured_outputs)
-        lines.append(f"  {outputs}")
+        lines.append(f"  {format_value(nest.map_structure(_output_spec, self.structured_outputs))}")
         lines.append("Captures:")
-        if self.graph.variables:
-            lines.extend(f"  Variable {v.name!r}: TensorSpec(shape={v.shape}, dtype={v.dtype!r})"
-                         for v in self.graph.variables)
-        else:
+        variables = self.variables
+        lines.extend(f"  tg.Variable {v.name!r}: {TensorSpec(v.shape, v.dtype)!r}" for v in variables)
+        if not variables:
             lines.append("  None")
         return "\n".join(lines)
 
     def __repr__(self):
-        return f"<ConcreteFunction {self.name}({', '.join(self._arguments)})>"
+        return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)}>"
 
-    __str__ = pretty_printed_signature
+    def __str__(self):
+        return f"ConcreteFunction {self.pretty_printed_signature(verbose=False)}\n" \
+               f"{self.pretty_printed_signature()}"
 
     # ----- calling -----------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        """Call with tensors: either the tensor arguments in order, or named like the Python function."""
-        flat = list(args) + list(kwargs.values())
-        if len(flat) != len(self._input_leaves):
-            raise TypeError(f"{self.name}: this concrete function takes {len(self._input_leaves)} tensor "
-                            f"argument(s) ({', '.join(n for n, _ in self._input_leaves)}), got {len(flat)}")
-        from .signature import check_against_signature  # noqa: PLC0415
-        tensors = [check_against_signature(name, value, spec)
-                   for value, (name, spec) in zip(flat, self._input_leaves)]
-        return self.call_flat(tensors)
+        """Call with the arguments of the Python function (Python ones may be left out), or flat tensors.
+
+        Tensors are checked against the traced specs (InputSignatureError, a
+        TypeError and ValueError, naming the argument); Python arguments must
+        equal the values the function was traced with.
+        """
+        expected = self._positional_inputs
+        if not kwargs and expected is not None and len(args) == len(expected):
+            # The fast path: eager tensors, positionally, of exactly the input dtypes and fitting shapes.
+            for arg, (dtype, shape) in zip(args, expected):
+                if arg.__class__ is not EagerTensor or arg._value.dtype != dtype or \
+                        arg._value.shape != shape and not _shape_fits(arg._value.shape, shape):
+                    break
+            else:
+                return self.call_flat(args)
+        return self.call_flat(self._flat_inputs(args, kwargs))
 
     def call_flat(self, tensors):
-        """Run on a flat list of input tensors already known to match the signature."""
+        """Run on a flat sequence of input tensors already known to match the graph's inputs."""
         if state.graph is not None or state.tapes:
-            from .inline import call_graph_with_bind  # noqa: PLC0415
-            return self._pack(call_graph_with_bind(self.graph, tensors))
+            from .inline import call_graph_with_bind  # noqa: PLC0415 - inline imports ops
+            return self._pack(call_graph_with_bind(self.graph, list(tensors)))
         plan = self._plan or self.compile()
-        arrays = plan([t._value for t in tensors])
+        # (one input is the common case, and a list display is cheaper than a comprehension)
+        arrays = plan([tensors[0]._value] if len(tensors) == 1 else [t._value for t in tensors])
+        if self._single_output:
+            array = arrays[0]
+            return EagerTensor(array if type(array) is np.ndarray else _as_array(array))
         return self._pack([EagerTensor(a if type(a) is np.ndarray else _as_array(a)) for a in arrays])
 
     def _pack(self, outputs):
-        flat = [outputs[leaf] if isinstance(leaf, int) else leaf[1] for leaf in self._output_leaves]
-        return nest.pack_sequence_as(self._output_structure, flat)
+        flat = [None if leaf is None else outputs[leaf] for leaf in self._output_leaves]
+        return nest.pack_sequence_as(self._result, flat)
+
+    def _flat_inputs(self, args, kwargs):
+        try:
+            bound = self._python_signature.bind_partial(*args, **kwargs)
+        except TypeError:
+            bound = None
+        if bound is None and not kwargs and len(args) == len(self._input_names) \
+                and all(isinstance(a, Tensor) for a in args):
+            return [check_against_spec(f"{self.name}: input `{name}`", a, v.spec)
+                    for a, name, v in zip(args, self._input_names, self.graph.inputs)]
+        if bound is None:
+            raise TypeError(f"{self.name}: the arguments {format_value(list(args))}"
+                            f"{' and ' + format_value(kwargs) if kwargs else ''} do not fit the "
+                            f"signature {self.pretty_printed_signature(verbose=False)}")
+        tensors = []
+        for name, traced in self._arguments.items():
+            if name not in bound.arguments:
+                if _has_specs(traced):
+                    raise TypeError(f"{self.name}: missing tensor argument `{name}` "
+                                    f"(expected {format_value(traced)})")
+                continue
+            tensors.extend(_match_argument(f"{self.name}: argument `{name}`", bound.arguments[name], traced))
+        return tensors
+
+
+def _positional_input_specs(python_signature, arguments, inputs):
+    """[(numpy dtype, shape dims)] per graph input if the leading parameters are exactly the
+    tensor inputs, one plain tensor each, so positional tensors map onto inputs one to one (the
+    fast path of `__call__`); None otherwise."""
+    kinds = [python_signature.parameters[name].kind.name for name in arguments]
+    values = list(arguments.values())
+    n = len(inputs)
+    if len(values) < n or not all(isinstance(v, TensorSpec) and k in _POSITIONAL_KINDS
+                                  for v, k in zip(values[:n], kinds[:n])):
+        return None
+    if any(_has_specs(v) for v in values[n:]):
+        return None
+    return [(v.spec.dtype.numpy_dtype, v.spec.shape.as_tuple()) for v in inputs]
+
+
+def _shape_fits(shape, dims):
+    """True if the concrete `shape` fits `dims` (None: any size; dims None: any shape)."""
+    if dims is None:
+        return True
+    return len(shape) == len(dims) and all(d is None or s == d for s, d in zip(shape, dims))
+
+
+def _has_specs(traced):
+    return any(isinstance(leaf, TensorSpec) for leaf in nest.flatten(traced))
+
+
+def _match_argument(where, value, traced):
+    """The tensors `value` supplies for the traced argument `traced` (checked leaf by leaf)."""
+    if isinstance(traced, TensorSpec):
+        return [check_against_spec(where, value, traced)]  # lists and numbers convert, as in a call
+    if nest.is_nested(traced):
+        try:
+            nest.assert_same_structure(traced, value, check_types=False)
+        except (TypeError, ValueError):
+            raise InputSignatureError(f"{where}: expected {format_value(traced)}, but received "
+                                      f"{format_value(value)}") from None
+        return [t for got, expected in _pairs(value, traced) for t in _match_argument(where, got, expected)]
+    if not _same_python_value(value, traced):
+        raise InputSignatureError(f"{where}: this concrete function was traced with the Python "
+                                  f"value {traced!r}, but was called with {value!r}")
+    return []
+
+
+def _pairs(value, traced):
+    """The children of two nests of the same structure, side by side."""
+    if isinstance(traced, dict):
+        return [(value[k], traced[k]) for k in sorted_keys(traced)]  # nest.flatten's order
+    return list(zip(value, traced))
+
+
+def _same_python_value(a, b):
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - objects whose == fails or is ambiguous are simply different
+        return False
+
+
+def _format_traced(value):
+    """A traced argument for the signature: specs as they are, Python values as `Literal[v]`."""
+    if nest.is_nested(value):
+        return format_value(nest.map_structure(_literal_or_spec, value))
+    return repr(_literal_or_spec(value))
+
+
+class _Literal:
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"Literal[{self.value!r}]"
+
+
+def _literal_or_spec(value):
+    return value if isinstance(value, TensorSpec) else _Literal(value)
+
+
+def _output_spec(tensor):
+    return None if tensor is None else TensorSpec(tensor.shape, tensor.dtype)
 
 
 def _as_array(value):

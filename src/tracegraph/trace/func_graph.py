@@ -5,6 +5,7 @@ values of this graph: its own symbolic tensors as they are, eager tensors as
 constants, symbolic tensors of an enclosing graph as captured inputs (for the
 branches and bodies of control flow).
 """
+from .. import nest
 from ..ir.graph import Graph
 from ..ops.op import Op
 from ..ops.rules import spec_of
@@ -22,12 +23,17 @@ def _dtype_of(array):
     return as_dtype(array.dtype)
 
 
-# The executor passes the Variable object itself as the `variable` argument (see backend.resolve_attrs).
+# At run time the `variable` attr (an index into graph.variables) is the Variable object itself
+# (see ir.interpreter.resolve_attrs). Values are never changed in place: an assignment installs a
+# new array, so arrays read earlier keep their values.
 READ_VARIABLE = Op("read_variable", infer=lambda variable, spec: spec,
                    impl=lambda xp, variable, spec: variable._array, stateful=True)
 
 
 def _assign_impl(xp, value, variable, spec):
+    if not variable.shape.is_compatible_with(value.shape):  # possible when the traced shape had None dims
+        raise ValueError(f"assign: cannot assign a value of shape {tuple(value.shape)} to the variable "
+                         f"{variable.name!r} of shape {variable.shape}")
     variable._array = value
 
 
@@ -47,6 +53,9 @@ class FuncGraph(Graph):
         self.allow_variable_creation = allow_variable_creation
         self._constants = {}  # id(eager tensor) -> (tensor, value): one const node per tensor
         self._outer = {}      # id(outer Value) -> inner input Value
+        # id(outer Value) -> the tensor of the parent graph that was captured: the very object the
+        # user's code used, so gradient tapes that watch it see the control-flow node's operand.
+        self.captured_tensors = {}
 
     # ----- called by bind ----------------------------------------------------------------------
 
@@ -85,9 +94,11 @@ class FuncGraph(Graph):
                 f"of storing it in a Python variable.")
         if id(tensor.value) in self._outer:
             return self._outer[id(tensor.value)]
-        outer_value = self.parent.value_of(tensor) if tensor.graph is not self.parent else tensor.value
+        if tensor.graph is not self.parent:  # from further out: the parent captures it first
+            tensor = SymbolicTensor(self.parent, self.parent.value_of(tensor))
         inner = self.add_input(tensor.spec, name=f"captured_{tensor.value.name}")
-        self.outer_captures.append((outer_value, inner))
+        self.outer_captures.append((tensor.value, inner))
+        self.captured_tensors[id(tensor.value)] = tensor
         self._outer[id(tensor.value)] = inner
         return inner
 
@@ -98,6 +109,24 @@ class FuncGraph(Graph):
                 return True
             g = g.parent
         return False
+
+    def record_outputs(self, result):
+        """Make the traced function's return value the graph's outputs.
+
+        Returns one entry per leaf of `result` (flattened with `nest`): the index
+        of its graph output, or None for a leaf that is None (returned as is).
+        Variables are read; other values are converted to tensors, as TF does.
+        """
+        from ..convert import convert_to_tensor  # noqa: PLC0415 - convert imports ops
+        leaves = []
+        for item in nest.flatten(result):
+            if item is None:
+                leaves.append(None)
+                continue
+            tensor = item if isinstance(item, (EagerTensor, SymbolicTensor)) else convert_to_tensor(item)
+            self.outputs.append(self.value_of(tensor))
+            leaves.append(len(self.outputs) - 1)
+        return leaves
 
     # ----- variables ---------------------------------------------------------------------------
 
@@ -112,8 +141,11 @@ class FuncGraph(Graph):
         self.apply(ASSIGN_VARIABLE, [value], attrs)
 
     def on_variable_created(self, variable):
+        """Called by `tg.Variable()` while tracing: allowed only on a function's first trace."""
         if not self.allow_variable_creation:
             raise ValueError(
-                f"tg.function only supports singleton tg.Variables created on the first call; "
-                f"this call traced the function again and created the variable {variable.name!r}. "
-                f"Create variables outside the function, or only once (e.g. `if self.v is None:`).")
+                f"tg.function only supports singleton tg.Variables created on the first call. Make "
+                f"sure the tg.Variable is only created once or created outside tg.function. (This "
+                f"trace of {self.name!r} is not its first, and it created the variable "
+                f"{variable.name!r}; create it outside the function, or once, e.g. "
+                f"`if self.v is None: self.v = tg.Variable(...)`.)")

@@ -1,30 +1,37 @@
 """`tg.function`: a Python function traced into graphs, one per input signature.
 
-A call computes the cache key of its arguments (see `signature.py`); on a miss
-the Python function is traced into a new `ConcreteFunction`. Python side
-effects therefore happen only while tracing; `tg.print` and Variable updates
-are graph nodes and happen on every call.
+A call binds its arguments to the function's parameters and computes a cache
+key from them (see `signature.py`); on a miss the Python function is traced
+into a new `ConcreteFunction`, with a symbolic placeholder for every tensor.
+Python side effects therefore happen only while tracing; `tg.print` and
+Variable updates are graph nodes and happen on every call.
+
+Calls whose arguments are all eager tensors, passed positionally, take a fast
+path: a dictionary keyed by their (dtype, shape)s leads straight to the
+concrete function, so a cached call costs a few microseconds above the ops.
 """
 import functools
-import warnings
+import inspect
+import types
 import weakref
 
 from .. import nest
 from ..config_state import flags
-from ..tensor import EagerTensor, SymbolicTensor, Tensor
 from ..spec import TensorSpec
+from ..tensor import EagerTensor, SymbolicTensor, Tensor
 from .concrete import ConcreteFunction
-from .errors import SymbolicValueError
+from .errors import SymbolicValueError, warn_user
 from .func_graph import FuncGraph
 from .scope import tracing
-from .signature import (TENSOR, bind_arguments, check_against_signature, describe, format_leaf,
-                        is_variable, python_signature, structure_key)
+from .signature import (TENSOR, bind_arguments, check_against_spec, describe, format_leaf,
+                        leaf_names, python_signature, structure_key)
 
 __all__ = ["function", "Function"]
 
-#: After this many traces of one Function, each further retrace warns (TF uses 5 too).
+#: After this many traces of one Function, every further trace warns about retracing (TF uses 5 too).
 RETRACING_WARNING_THRESHOLD = 5
-_EAGER = object()  # cache entry: this signature runs eagerly (fallback after a failed trace)
+
+_EAGER = "eager"  # cache entry: calls with this key run eagerly (fallback after a failed trace)
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,
@@ -34,10 +41,14 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
              backend=None, fallback="eager"):
     """Compile `func` into graphs (TF's `tf.function`); usable as `@function` or `@function(...)`.
 
-    `backend` names the backend that runs the graphs ("numpy", "numba", "cupy";
-    default: the fastest available). `fallback="eager"` runs a call eagerly, with
-    one warning, when its tracing needs a concrete value; `fallback="error"`
-    raises instead.
+    `input_signature` (a list of `tg.TensorSpec`, or nests of them) fixes the
+    specs of the leading arguments: one graph serves every call that fits.
+    `reduce_retracing=True` traces shapes that vary with `None` dimensions.
+    `autograph`, `jit_compile` and the `experimental_*` options are accepted
+    for compatibility. `backend` names the backend that runs the graphs
+    ("numpy", "numba", "cupy"; default: the fastest available).
+    `fallback="eager"` runs a call eagerly, with one warning, when tracing it
+    needs a concrete value (e.g. `if tensor:`); `fallback="error"` raises.
     """
     if fallback not in ("eager", "error"):
         raise ValueError(f"tg.function: fallback must be 'eager' or 'error', got {fallback!r}")
@@ -50,385 +61,363 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
 
 
 class Function:
-    """A traced-on-demand Python function (TF's `tf.types.experimental.PolymorphicFunction`)."""
+    """A Python function traced on demand into concrete functions (TF's `tf.function` result)."""
 
-    def __init__(self, python_function, input_signature=None, autograph=True,
-                 reduce_retracing=False, jit_compile=None, backend=None, fallback="eager", name=None):
+    def __init__(self, python_function, input_signature=None, autograph=True, reduce_retracing=False,
+                 jit_compile=None, backend=None, fallback="eager", name=None):
         self._python_function = python_function
-        self._py_signature = python_signature(python_function)
-        self._input_signature = _check_input_signature(input_signature)
+        self._signature = python_signature(python_function)
+        self._input_signature = _checked_input_signature(input_signature)
         self._reduce_retracing = reduce_retracing
         self._backend = backend
         self._fallback = fallback
         self._options = dict(input_signature=input_signature, autograph=autograph,
                              reduce_retracing=reduce_retracing, jit_compile=jit_compile,
                              backend=backend, fallback=fallback)
-        self._name = name or getattr(python_function, "__name__", "function")
-        self._cache = {}               # exact key -> ConcreteFunction (or _EAGER)
-        self._concrete = []            # every ConcreteFunction traced, in order
+        self._name = name or getattr(python_function, "__name__", type(python_function).__name__)
+        self._cache = {}          # cache key -> ConcreteFunction, or _EAGER
+        self._fast_cache = {}     # _fast_key(args) of positional eager tensors -> ConcreteFunction
+        self._traces = []         # (key with shapes erased, ConcreteFunction), in tracing order
         self._tracing_count = 0
-        self._last_traced = None       # parameter name -> leaf descriptions of the last trace
+        self._last_leaves = None  # leaf name -> leaf, of the latest trace (to explain retracing)
         self._warned = set()
-        self._instances = weakref.WeakKeyDictionary()
-        self._param_names = list(self._py_signature.parameters)
-        self._simple = all(p.kind == p.POSITIONAL_OR_KEYWORD for p in self._py_signature.parameters.values())
+        self._instances = {}      # id(instance) -> Function, for methods
         functools.update_wrapper(self, python_function)
 
     # ----- TF's API ----------------------------------------------------------------------------
 
     @property
     def python_function(self):
-        """The original Python function."""
+        """The original Python function (for a method, bound to its instance)."""
+        if isinstance(self._python_function, _WeakMethod):
+            return self._python_function.bound_method()
         return self._python_function
 
     @property
     def input_signature(self):
+        """The `input_signature` given, or None."""
         return self._input_signature
 
     @property
     def function_spec(self):
-        return self._py_signature
+        """The Python function's `inspect.Signature`."""
+        return self._signature
 
     def experimental_get_tracing_count(self):
         """How many times this function has been traced."""
         return self._tracing_count
 
     def pretty_printed_concrete_signatures(self, verbose=True):
-        """The signatures of all concrete functions traced so far."""
-        return "\n\n".join(f"{cf.name}({', '.join(cf._arguments)})\n{cf.pretty_printed_signature()}"
-                           for cf in self._concrete)
+        """The signatures of all concrete functions traced so far, one block each."""
+        blocks = []
+        for _, concrete in self._traces:
+            header = concrete.pretty_printed_signature(verbose=False)
+            blocks.append(f"{header}\n{concrete.pretty_printed_signature()}" if verbose else header)
+        return ("\n\n" if verbose else "\n").join(blocks)
 
     def get_concrete_function(self, *args, **kwargs):
-        """The ConcreteFunction for these arguments (specs or tensors), tracing if needed.
+        """The ConcreteFunction for these arguments, tracing if needed.
 
-        Compatible specs give the same object: with `input_signature`, every
-        matching call shares one; otherwise a traced function with unknown
-        dimensions serves later calls whose shapes fit it.
+        Tensors may be given as `tg.TensorSpec`s. Compatible specs give the same
+        object: with `input_signature` (then no arguments are needed) every
+        fitting call shares one, and a function traced with `None` dimensions
+        serves later calls whose shapes fit it.
         """
         if self._input_signature is not None and not args and not kwargs:
-            args = tuple(self._input_signature)
-        arguments = self._arguments(args, kwargs, allow_specs=True)
-        key, leaves = self._key(arguments)
-        found = self._lookup(key, leaves)
-        if isinstance(found, ConcreteFunction):
-            return found
-        return self._trace(arguments, key, leaves)
+            args = self._input_signature
+        call = self._canonical_call(args, kwargs, allow_specs=True)
+        concrete = self._lookup(call)
+        if concrete is None or concrete is _EAGER:  # an untraceable call: tracing again raises why
+            concrete = self._trace(call)
+        return concrete
 
     # ----- calling -----------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        """Run the concrete function for these arguments (tracing one first if there is none)."""
+        if not kwargs and not flags.run_functions_eagerly:
+            try:
+                concrete = self._fast_cache[_fast_key(args)]
+            except (AttributeError, KeyError):  # not all eager tensors, or not seen yet
+                pass
+            else:
+                return concrete.call_flat(args)
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
+        """The general call path: bind, look up or trace, then run (or fall back to eager)."""
         if flags.run_functions_eagerly:
             return self._python_function(*args, **kwargs)
-        arguments = self._arguments(args, kwargs, allow_specs=False)
-        key, leaves = self._key(arguments)
-        concrete = self._cache.get(key)
-        if concrete is None:
-            concrete = self._lookup(key, leaves)
-            if concrete is None:
-                concrete = self._trace_or_fallback(arguments, key, leaves)
+        call = self._canonical_call(args, kwargs, allow_specs=False)
+        concrete = self._lookup(call) or self._trace_or_fallback(call)
         if concrete is _EAGER:
             return self._python_function(*args, **kwargs)
-        return concrete.call_flat([t for t in leaves if isinstance(t, Tensor)])
+        if not kwargs and _same_objects(call.tensors, args):
+            self._fast_cache[_fast_key(args)] = concrete
+        return concrete.call_flat(call.tensors)
 
-    def _arguments(self, args, kwargs, allow_specs):
-        """Bound arguments (name -> value); with an input_signature, tensors checked and converted."""
-        if self._simple and not kwargs and len(args) == len(self._param_names):
-            arguments = dict(zip(self._param_names, args))
-        else:
-            arguments = bind_arguments(self._py_signature, args, kwargs)
-        if self._input_signature is not None:
-            names = list(arguments)
-            if len(args) > len(self._input_signature) and not kwargs:
-                raise TypeError(f"{self._name}: got {len(args)} positional arguments but the "
-                                f"input_signature has {len(self._input_signature)} entries")
-            for name, spec in zip(names, self._input_signature):
-                value = arguments[name]
-                if allow_specs and isinstance(value, TensorSpec):
-                    if not (value.dtype == spec.dtype and spec.shape.is_compatible_with(value.shape)):
-                        raise TypeError(f"argument `{name}`: {value!r} does not match the "
-                                        f"input_signature entry {spec!r}")
-                    arguments[name] = _Relaxed(spec, spec)
-                else:
-                    arguments[name] = check_against_signature(name, value, spec)
-                    arguments[name] = nest.map_structure(lambda t, s: _Relaxed(t, s), arguments[name], spec) \
-                        if nest.is_nested(spec) else _Relaxed(arguments[name], spec)
-        return arguments
+    def _canonical_call(self, args, kwargs, allow_specs):
+        """The call bound to the parameters and described leaf by leaf (see `_Call`)."""
+        bound = bind_arguments(self._signature, args, kwargs, self._name)
+        signature = self._input_signature or ()
+        call = _Call()
+        for position, (name, value) in enumerate(bound.arguments.items()):
+            if position < len(signature):
+                value = check_against_spec(f"{self._name}: argument `{name}`", value, signature[position],
+                                           allow_specs)
+                call.add_argument(name, value, nest.flatten(signature[position]))
+            else:
+                value = _arrays_as_tensors(value)
+                if not allow_specs and any(isinstance(leaf, TensorSpec) for leaf in nest.flatten(value)):
+                    raise TypeError(f"{self._name}: argument `{name}` holds a tg.TensorSpec; call the "
+                                    f"function with tensors (specs are for get_concrete_function)")
+                call.add_argument(name, value, None)
+        return call
 
-    def _key(self, arguments):
-        """(cache key, flat leaves) for bound arguments."""
-        leaves = []
-        parts = []
-        for value in arguments.values():
-            if isinstance(value, EagerTensor):  # the common case, kept fast
-                leaves.append(value)
-                array = value._value
-                parts.append((TENSOR, array.dtype, array.shape))
-                continue
-            flat = nest.flatten(value)
-            for leaf in flat:
-                if isinstance(leaf, _Relaxed):
-                    leaves.append(leaf.tensor)
-                elif isinstance(leaf, (Tensor, TensorSpec)) or type(leaf).__name__ == "ndarray":
-                    leaves.append(leaf if not type(leaf).__name__ == "ndarray" else _to_tensor(leaf))
-                else:
-                    leaves.append(leaf)
-            parts.append(_structure_key(value))
-        return tuple(parts), leaves
-
-    def _lookup(self, key, leaves):
-        """An existing ConcreteFunction whose signature accepts these leaves, if any."""
-        if key in self._cache:
-            return self._cache[key]
-        python_part = _python_part(key)
-        specs = [_spec(l) for l in leaves if isinstance(l, (Tensor, TensorSpec))]
-        for cf in self._concrete:
-            if cf._python_key != python_part or len(cf._input_leaves) != len(specs):
-                continue
-            if all(s.is_compatible_with(spec) for (_, s), spec in zip(cf._input_leaves, specs)):
-                self._cache[key] = cf
-                return cf
+    def _lookup(self, call):
+        """An existing ConcreteFunction (or _EAGER) that serves this call, if any."""
+        found = self._cache.get(call.key)
+        if found is not None:
+            return found
+        shape_free = _erase_shapes(call.key)
+        for key, concrete in self._traces:
+            if key == shape_free and _fits_inputs(call.specs, concrete.graph.inputs):
+                self._cache[call.key] = concrete
+                return concrete
         return None
 
     # ----- tracing -----------------------------------------------------------------------------
 
-    def _trace_or_fallback(self, arguments, key, leaves):
+    def _trace_or_fallback(self, call):
         try:
-            return self._trace(arguments, key, leaves)
+            return self._trace(call)
         except SymbolicValueError as error:
             if self._fallback == "error":
                 raise
-            warnings.warn(f"tg.function {self._name!r} cannot be traced and runs eagerly instead "
-                          f"(slower):\n{error}", stacklevel=3)
-            self._cache[key] = _EAGER
+            if "fallback" not in self._warned:
+                self._warned.add("fallback")
+                warn_user(f"tg.function {self._name!r} cannot be traced and runs eagerly instead "
+                          f"(slower):\n{error}")
+            self._cache[call.key] = _EAGER
             return _EAGER
 
-    def _trace(self, arguments, key, leaves):
-        specs = self._input_specs(leaves)
-        self._warn_if_retracing_often(arguments)
-        graph = FuncGraph(self._name, allow_variable_creation=self._tracing_count == 0)
-        input_leaves, symbolic = [], iter([])
-        names = _leaf_names(arguments)
-        placeholders = []
-        for name, spec in zip(names, specs):
-            if spec is not None:
-                value = graph.add_input(spec, name=name)
-                placeholders.append(SymbolicTensor(graph, value))
-                input_leaves.append((name, spec))
+    def _trace(self, call):
+        """Trace the Python function for `call` into a new ConcreteFunction."""
+        specs = self._relaxed(call) if self._reduce_retracing else call.specs
+        self._warn_if_retracing_often(call)
+        graph = FuncGraph(self._name, allow_variable_creation=not self._traces)
+        traced_leaves = []
+        for leaf, spec, name in zip(call.leaves, specs, call.names):
+            if spec is None:
+                traced_leaves.append(leaf)
             else:
-                placeholders.append(None)
-        symbolic = iter(placeholders)
-        traced_arguments = {}
-        flat_index = 0
-        for name, value in arguments.items():
-            flat = nest.flatten(value) if not isinstance(value, _Relaxed) else [value]
-            replaced = []
-            for leaf in flat:
-                placeholder = next(symbolic)
-                replaced.append(placeholder if placeholder is not None else leaves[flat_index])
-                flat_index += 1
-            traced_arguments[name] = nest.pack_sequence_as(value, replaced) if nest.is_nested(value) \
-                else replaced[0]
+                traced_leaves.append(SymbolicTensor(graph, graph.add_input(spec, name=spec.name or name)))
         self._tracing_count += 1
+        traced = inspect.BoundArguments(self._signature, call.pack(traced_leaves))
         with tracing(graph):
-            result = self._call_python(traced_arguments)
-            output_structure, output_leaves = _graph_outputs(graph, result)
-        described = {n: (s if s is not None else v) for n, s, v in
-                     zip(names, specs, (l for l in leaves))}
-        signature_arguments = _pack_arguments(arguments, [
-            s if s is not None else l for s, l in zip(specs, leaves)])
-        cf = ConcreteFunction(self._name, graph, signature_arguments, input_leaves, output_structure,
-                              output_leaves, backend=self._backend)
-        cf._python_key = _python_part(key)
-        self._cache[key] = cf
-        self._concrete.append(cf)
-        self._last_traced = described
-        return cf
+            result = self._python_function(*traced.args, **traced.kwargs)
+            output_leaves = graph.record_outputs(result)
+        signature_leaves = [leaf if spec is None else TensorSpec(spec.shape, spec.dtype, spec.name or name)
+                            for leaf, spec, name in zip(call.leaves, specs, call.names)]
+        concrete = ConcreteFunction(self._name, graph, self._signature, call.pack(signature_leaves),
+                                    [v.name for v in graph.inputs], result, output_leaves,
+                                    backend=self._backend)
+        self._cache[call.key] = concrete
+        self._traces.append((_erase_shapes(call.key), concrete))
+        self._last_leaves = dict(zip(call.names, call.leaves))
+        return concrete
 
-    def _input_specs(self, leaves):
-        """The spec of each graph input (None for Python leaves), relaxed if asked to."""
-        specs = []
-        for leaf in leaves:
-            if isinstance(leaf, (Tensor, TensorSpec)):
-                spec = _spec(leaf)
-                specs.append(spec)
-            else:
-                specs.append(None)
-        if self._input_signature is not None:
-            flat_signature = nest.flatten(list(self._input_signature))
-            it = iter(flat_signature)
-            specs = [next(it) if s is not None else None for s in specs]
-        elif self._reduce_retracing and self._concrete:
-            specs = self._relaxed(specs)
-        return specs
+    def _relaxed(self, call):
+        """The call's specs, generalized against the latest trace of the same kind (reduce_retracing)."""
+        shape_free = _erase_shapes(call.key)
+        for key, concrete in reversed(self._traces):
+            if key == shape_free:
+                previous = iter(v.spec for v in concrete.graph.inputs)
+                return [None if s is None else s.most_specific_common_supertype([next(previous)])
+                        for s in call.specs]
+        return call.specs
 
-    def _relaxed(self, specs):
-        previous = [s for _, s in self._concrete[-1]._input_leaves]
-        tensor_specs = [s for s in specs if s is not None]
-        if len(previous) != len(tensor_specs):
-            return specs
-        relaxed = iter([s.most_specific_common_supertype([p]) or s for s, p in zip(tensor_specs, previous)])
-        return [next(relaxed) if s is not None else None for s in specs]
-
-    def _call_python(self, arguments):
-        args, kwargs = [], {}
-        for name, param in self._py_signature.parameters.items():
-            if name not in arguments:
-                continue
-            value = arguments[name]
-            if param.kind == param.VAR_POSITIONAL:
-                args.extend(value)
-            elif param.kind == param.VAR_KEYWORD:
-                kwargs.update(value)
-            elif param.kind == param.KEYWORD_ONLY:
-                kwargs[name] = value
-            else:
-                args.append(value)
-        return self._python_function(*args, **kwargs)
-
-    def _warn_if_retracing_often(self, arguments):
-        if self._tracing_count < RETRACING_WARNING_THRESHOLD or self._last_traced is None:
+    def _warn_if_retracing_often(self, call):
+        if self._tracing_count < RETRACING_WARNING_THRESHOLD or self._last_leaves is None:
             return
-        changes = _describe_changes(self._last_traced, _leaf_descriptions(arguments))
-        for change in changes:
-            if change[0] in self._warned:
-                continue
-            self._warned.add(change[0])
-            warnings.warn(
-                f"tg.function {self._name!r} has been traced {self._tracing_count + 1} times; "
-                f"retracing is expensive. This time argument `{change[0]}` changed {change[1]}. "
-                f"Pass tensors instead of Python values, use input_signature with None dimensions, "
-                f"or reduce_retracing=True.", stacklevel=4)
+        changes = [c for c in _changes(self._last_leaves, dict(zip(call.names, call.leaves)))
+                   if c[:2] not in self._warned]
+        if not changes:
+            return
+        self._warned.update(c[:2] for c in changes)
+        details = "; ".join(f"argument `{name}` changed {kind} {how}" for name, kind, how in changes)
+        warn_user(
+            f"tg.function {self._name!r} is traced again (trace {self._tracing_count + 1}), and "
+            f"tracing is expensive: {details}. Pass tensors instead of Python values that change, "
+            f"use an input_signature with None dimensions, or reduce_retracing=True.")
 
     # ----- methods -----------------------------------------------------------------------------
 
     def __get__(self, instance, owner):
-        """`@tg.function` on a method: one Function (and cache) per instance."""
+        """`@tg.function` on a method: one Function (and cache) per instance.
+
+        The per-instance Function refers to its instance weakly, so it does not
+        keep the instance alive.
+        """
         if instance is None:
             return self
-        try:
-            bound = self._instances.get(instance)
-        except TypeError:
-            bound = None
+        bound = self._instances.get(id(instance))
         if bound is None:
-            bound = Function(self._python_function.__get__(instance, owner), name=self._name, **self._options)
             try:
-                self._instances[instance] = bound
-            except TypeError:
-                pass
+                method = _WeakMethod(self._python_function, instance)
+                weakref.finalize(instance, self._instances.pop, id(instance), None)
+            except TypeError:  # not weak-referenceable: bind strongly, for the life of this Function
+                method = types.MethodType(self._python_function, instance)
+            bound = Function(method, name=self._name, **self._options)
+            self._instances[id(instance)] = bound
         return bound
 
     def __repr__(self):
         return f"<tg.function {self._name}>"
 
 
-class _Relaxed:
-    """An argument checked against an input_signature: traced with the signature's spec."""
+class _WeakMethod:
+    """A method bound to a weak reference of its instance (so caches do not keep instances alive)."""
 
-    __slots__ = ("tensor", "spec")
+    def __init__(self, function, instance):
+        self._function = function
+        self._instance = weakref.ref(instance)
+        self.__signature__ = inspect.signature(types.MethodType(function, instance))
+        functools.update_wrapper(self, function)
 
-    def __init__(self, tensor, spec):
-        self.tensor, self.spec = tensor, spec
+    def bound_method(self):
+        return types.MethodType(self._function, self._instance())
 
-
-def _to_tensor(array):
-    from ..convert import convert_to_tensor  # noqa: PLC0415
-    return convert_to_tensor(array)
-
-
-def _spec(leaf):
-    return leaf if isinstance(leaf, TensorSpec) else TensorSpec(leaf.shape, leaf.dtype)
+    def __call__(self, *args, **kwargs):
+        return self._function(self._instance(), *args, **kwargs)
 
 
-def _structure_key(value):
-    if isinstance(value, _Relaxed):
-        return ("signature",)
-    if nest.is_nested(value) and any(isinstance(l, _Relaxed) for l in nest.flatten(value)):
-        return ("signature",)
-    return structure_key(value)
+class _Call:
+    """One call's arguments: bound, flattened into leaves, with a spec per tensor leaf and a cache key."""
+
+    def __init__(self):
+        self.arguments = {}  # name -> value (tensors converted where the input_signature says so)
+        self.leaves = []     # every leaf of every argument, in order
+        self.specs = []      # per leaf: its TensorSpec if it becomes a graph input, else None
+        self.names = []      # per leaf: a readable name (`x`, `d_a`, `args_0`)
+        self.tensors = []    # the leaves that are graph inputs, in order
+        self._key = []
+
+    def add_argument(self, name, value, signature_specs):
+        """Add argument `name`; `signature_specs` are its flat input_signature specs, if it has any."""
+        self.arguments[name] = value
+        leaves = nest.flatten(value)
+        self.leaves.extend(leaves)
+        self.names.extend(leaf_names(name, value))
+        if signature_specs is not None:
+            self.specs.extend(signature_specs)
+            self.tensors.extend(leaves)
+            self._key.append(("signature",))
+            return
+        for leaf in leaves:
+            if isinstance(leaf, TensorSpec):  # from get_concrete_function
+                spec = leaf
+            elif isinstance(leaf, Tensor):
+                spec = TensorSpec(leaf.shape, leaf.dtype)
+            else:
+                spec = None  # a Python value: part of the key, not an input
+            self.specs.append(spec)
+            if spec is not None:
+                self.tensors.append(leaf)
+        self._key.append(structure_key(value))
+
+    @property
+    def key(self):
+        """The cache key: one hashable part per argument."""
+        return tuple(self._key)
+
+    def pack(self, leaves):
+        """The arguments with their leaves replaced by `leaves` (in order), as name -> value."""
+        it = iter(leaves)
+        return {name: nest.pack_sequence_as(value, [next(it) for _ in nest.flatten(value)])
+                if nest.is_nested(value) else next(it) for name, value in self.arguments.items()}
 
 
-def _python_part(key):
-    """The key with tensor shapes erased: what must match exactly for a compatible reuse."""
-    def erase(part):
-        if isinstance(part, tuple) and part and part[0] == TENSOR:
-            return (TENSOR, part[1])
-        if isinstance(part, tuple):
-            return tuple(erase(p) for p in part)
-        return part
-    return erase(key)
+def _fast_key(args):
+    """(class, dtype number, shape) of each argument; AttributeError unless all are eager tensors.
+
+    The class is part of the key, so only EagerTensors (the only arguments put
+    into the fast cache) can ever match. The dtype number stands for the dtype:
+    it is cheaper to hash, and it identifies the dtype just as well.
+    """
+    if len(args) == 1:
+        value = args[0]._value
+        return args[0].__class__, value.dtype.num, value.shape
+    return tuple([(a.__class__, a._value.dtype.num, a._value.shape) for a in args])
 
 
-def _leaf_names(arguments):
-    names = []
-    for name, value in arguments.items():
-        n = 1 if isinstance(value, _Relaxed) else len(nest.flatten(value))
-        names.extend([name] * n if n == 1 else [f"{name}_{i}" for i in range(n)])
-    return names
+def _same_objects(a, b):
+    return len(a) == len(b) and all(x is y and type(x) is EagerTensor for x, y in zip(a, b))
 
 
-def _leaf_descriptions(arguments):
-    result = {}
-    for name, value in arguments.items():
-        leaves = [value] if isinstance(value, _Relaxed) else nest.flatten(value)
-        for i, leaf in enumerate(leaves):
-            leaf = leaf.tensor if isinstance(leaf, _Relaxed) else leaf
-            result[name if len(leaves) == 1 else f"{name}[{i}]"] = leaf
-    return result
+def _arrays_as_tensors(value):
+    """NumPy arrays in `value` become tensors (TF treats them as tensors, not as Python objects)."""
+    flat = nest.flatten(value)
+    if not any(type(leaf).__module__ == "numpy" and hasattr(leaf, "shape") for leaf in flat):
+        return value
+    from ..convert import convert_to_tensor  # noqa: PLC0415 - convert imports ops
+    converted = [convert_to_tensor(leaf) if type(leaf).__module__ == "numpy" and hasattr(leaf, "shape")
+                 else leaf for leaf in flat]
+    return nest.pack_sequence_as(value, converted) if nest.is_nested(value) else converted[0]
 
 
-def _describe_changes(before, after):
+def _erase_shapes(key):
+    """The key with tensor shapes erased: what must match exactly for a concrete function to be reused."""
+    if isinstance(key, tuple):
+        if key and key[0] == TENSOR:
+            return (TENSOR, key[1])
+        return tuple(_erase_shapes(part) for part in key)
+    return key
+
+
+def _fits_inputs(specs, inputs):
+    """True if the call's tensor specs fit the graph inputs (same dtypes, compatible shapes)."""
+    tensor_specs = [s for s in specs if s is not None]
+    return len(tensor_specs) == len(inputs) and all(
+        s.dtype == v.spec.dtype and _fits(s.shape, v.spec.shape) for s, v in zip(tensor_specs, inputs))
+
+
+def _fits(shape, general):
+    if general.rank is None:
+        return True
+    if shape.rank != general.rank:
+        return False
+    return all(g is None or s == g for s, g in zip(shape.as_tuple(), general.as_tuple()))
+
+
+def _changes(before, after):
+    """[(leaf name, "dtype" | "shape" | "Python value" | ..., "from A to B")] between two traces."""
     changes = []
     for name, new in after.items():
-        old = before.get(name)
-        old_key, new_key = describe(old)[0] if old is not None else None, describe(new)[0]
-        if old_key == new_key:
+        if name not in before:
+            changes.append((name, "structure", "(it is new)"))
             continue
-        if isinstance(new, (Tensor, TensorSpec)) and isinstance(old, (Tensor, TensorSpec)):
-            what = "dtype" if old.dtype != new.dtype else "shape"
-            changes.append((name, f"{what} from {format_leaf(old)} to {format_leaf(new)}"))
+        old = before[name]
+        if describe(old) == describe(new):
+            continue
+        if isinstance(old, (Tensor, TensorSpec)) and isinstance(new, (Tensor, TensorSpec)):
+            kind = "dtype" if old.dtype != new.dtype else "shape"
+            how = f"from {old.dtype.name} to {new.dtype.name}" if kind == "dtype" else \
+                f"from {old.shape} to {new.shape}"
+        elif isinstance(old, (Tensor, TensorSpec)) or isinstance(new, (Tensor, TensorSpec)):
+            kind, how = "kind", f"from {format_leaf(old)} to {format_leaf(new)}"
         else:
-            changes.append((name, f"Python value from {format_leaf(old)} to {format_leaf(new)}"))
+            kind, how = "Python value", f"from {format_leaf(old)} to {format_leaf(new)}"
+        changes.append((name, kind, how))
     return changes
 
 
-def _pack_arguments(arguments, flat_leaves):
-    it = iter(flat_leaves)
-    packed = {}
-    for name, value in arguments.items():
-        if isinstance(value, _Relaxed) or not nest.is_nested(value):
-            packed[name] = next(it)
-        else:
-            packed[name] = nest.pack_sequence_as(value, [next(it) for _ in nest.flatten(value)])
-    return packed
-
-
-def _graph_outputs(graph, result):
-    """Record the traced function's return value as graph outputs.
-
-    Returns (structure, leaves): each leaf is an index into graph.outputs, or
-    ("py", value) for a None that is returned as is.
-    """
-    from ..convert import convert_to_tensor  # noqa: PLC0415
-    flat = nest.flatten(result)
-    leaves = []
-    for item in flat:
-        if item is None:
-            leaves.append(("py", None))
-            continue
-        if is_variable(item):
-            item = item.value()
-        tensor = item if isinstance(item, Tensor) else convert_to_tensor(item)
-        graph.outputs.append(graph.value_of(tensor))
-        leaves.append(len(graph.outputs) - 1)
-    return result, leaves
-
-
-def _check_input_signature(signature):
+def _checked_input_signature(signature):
     if signature is None:
         return None
     if not isinstance(signature, (list, tuple)):
         raise TypeError(f"input_signature must be a list or tuple of tg.TensorSpec, got {signature!r}")
     for spec in nest.flatten(list(signature)):
         if not isinstance(spec, TensorSpec):
-            raise TypeError(f"input_signature entries must be tg.TensorSpec, got {spec!r}")
+            raise TypeError(f"input_signature entries must be tg.TensorSpec (or nests of them), got {spec!r}")
     return tuple(signature)

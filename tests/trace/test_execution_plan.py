@@ -1,0 +1,136 @@
+"""The execution plan: flat generated Python, early release of intermediates, interpreter parity."""
+import re
+import weakref
+
+import numpy as np
+import pytest
+
+import tracegraph as tg
+from tracegraph.execute import build_plan
+from tracegraph.ir.interpreter import interpret
+
+
+def numpy_plan(graph, kernel_for=None):
+    def compile_subgraph(sub):
+        return build_plan(sub, np, compile_subgraph, kernel_for)
+    return build_plan(graph, np, compile_subgraph, kernel_for)
+
+
+def graph_of(fn, *args):
+    return tg.function(fn).get_concrete_function(*args).graph
+
+
+def chain(x):
+    a = tg.exp(x)
+    b = a * 2.0
+    c = tg.sin(b)
+    return c + 1.0
+
+
+def test_plan_is_flat_straight_line_python():
+    plan = numpy_plan(graph_of(chain, tg.constant([1.0, 2.0])))
+    source = plan.source
+    assert source.startswith("def plan(inputs):\n    v0, = inputs\n")
+    body = source.splitlines()[1:]
+    assert all(line.startswith("    ") and not line.startswith("     ") for line in body)  # no nesting
+    assert not re.search(r"\b(for|while|dict|getattr)\b", source)
+    assert len(re.findall(r"= k\d+\(xp", source)) == 4  # one call per op, constants are not calls
+    assert "c0" in source and "c1" in source
+    assert body[-1] == "    return [v4]"
+
+
+def test_intermediates_are_deleted_after_their_last_use():
+    plan = numpy_plan(graph_of(chain, tg.constant([1.0, 2.0])))
+    calls_and_deletes = [line.strip() for line in plan.source.splitlines()
+                         if " = k" in line or line.strip().startswith("del ")]
+    assert calls_and_deletes == [
+        "v1 = k0(xp, v0)", "del v0",      # exp
+        "v2 = k1(xp, v1, c0)", "del v1",  # multiply by the constant c0
+        "v3 = k2(xp, v2)", "del v2",      # sin
+        "v4 = k3(xp, v3, c1)", "del v3",  # add the constant c1; v4 is returned, never deleted
+    ]
+
+
+def test_intermediate_arrays_are_released_while_the_plan_runs():
+    graph = graph_of(chain, tg.constant([1.0, 2.0]))
+    refs = {}
+
+    def kernel_for(node):
+        impl = node.op.impl
+
+        def kernel(xp, *arrays, **attrs):
+            if node.op.name == "sin":
+                refs["alive_at_sin"] = refs["exp"]() is not None
+            result = impl(xp, *arrays, **node.attrs)
+            if node.op.name == "exp":
+                refs["exp"] = weakref.ref(result)
+            return result
+        return None if node.op.name == "const" else kernel
+
+    (out,) = numpy_plan(graph, kernel_for)([np.array([1.0, 2.0], np.float32)])
+    assert refs["alive_at_sin"] is False
+    np.testing.assert_allclose(out, np.sin(np.exp([1.0, 2.0]) * 2) + 1, rtol=1e-6)
+
+
+def test_results_match_the_interpreter_and_the_dtypes_are_exact():
+    def mixed(x, i):
+        s = tg.reduce_sum(x * x)  # 0-d results come back as NumPy scalars: made arrays of the right dtype
+        q = tg.cast(i, tg.float32) / 3.0
+        return s, q, i // 2, tg.transpose(x), x > 0.5
+
+    x = np.random.RandomState(1).rand(2, 3).astype(np.float32)
+    i = np.int32(7)
+    graph = graph_of(mixed, tg.constant(x), tg.constant(i))
+    got = numpy_plan(graph)([x, i])
+    expected = interpret(graph, [x, i])
+    for a, b, v in zip(got, expected, graph.outputs):
+        assert a.dtype == b.dtype == v.spec.dtype.numpy_dtype
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_fused_nodes_are_written_inline():
+    cf = tg.function(lambda x: tg.exp(x) * 2.0 + 1.0).get_concrete_function(tg.constant([1.0, 2.0]))
+    graph = cf.optimized_graph
+    assert [n.op.name for n in graph.nodes] == ["fused_elementwise"]
+    plan = numpy_plan(graph)
+    assert "t0_0 = k0(xp, v0)" in plan.source and "t0_2" in plan.source
+    x = np.array([0.5, -1.0], np.float32)
+    np.testing.assert_allclose(plan([x])[0], interpret(cf.graph, [x])[0], rtol=1e-6)
+
+
+def test_fused_reduction_inline():
+    cf = tg.function(lambda x: tg.reduce_sum(x * x + 1.0)).get_concrete_function(tg.constant([1.0, 2.0]))
+    graph = cf.optimized_graph
+    x = np.array([0.5, -1.0, 3.0], np.float32)[:2]
+    (got,) = numpy_plan(graph)([x])
+    assert got.dtype == np.float32 and got.shape == ()
+    np.testing.assert_allclose(got, np.sum(x * x + 1), rtol=1e-6)
+
+
+def test_control_flow_runs_as_sub_plans():
+    @tg.function
+    def collatz_steps(n):
+        def body(n, steps):
+            n = tg.cond(n % 2 == 0, lambda: n // 2, lambda: 3 * n + 1)
+            return n, steps + 1
+        return tg.while_loop(lambda n, steps: n > 1, body, (n, 0))[1]
+
+    graph = collatz_steps.get_concrete_function(tg.constant(6)).graph
+    plan = numpy_plan(graph)
+    for n, steps in [(1, 0), (6, 8), (27, 111)]:
+        assert int(plan([np.int32(n)])[0]) == steps == int(interpret(graph, [np.int32(n)])[0])
+        assert int(collatz_steps(tg.constant(n))) == steps
+
+
+def test_outputs_that_are_inputs_or_constants():
+    plan = numpy_plan(graph_of(lambda x: (x, tg.constant([1, 2]), x), tg.constant(3.0)))
+    out = plan([np.float32(3.0)])
+    assert float(out[0]) == 3.0 and float(out[2]) == 3.0
+    np.testing.assert_array_equal(out[1], [1, 2])
+
+
+@pytest.mark.parametrize("size", [0, 1, 5])
+def test_empty_and_small_inputs(size):
+    f = tg.function(lambda x: tg.reduce_max(x * 2.0, axis=0) if size else x * 2.0, backend="numpy")
+    x = np.arange(size, dtype=np.float32)
+    np.testing.assert_array_equal(f(tg.constant(x)).numpy(), (x * 2).max(axis=0) if size else x * 2)
