@@ -13,7 +13,7 @@ did, so a user can read why two ops were not fused.
 """
 import heapq
 
-from ..ir.graph import Node
+from ..ir.graph import Node, is_stateful
 from ..ops.fused import FUSED
 from .rewrite import const_value, is_const
 
@@ -34,7 +34,7 @@ class _Group:
 
 def _fusible(node):
     op = node.op
-    if not op.elementwise or op.stateful or len(node.outputs) != 1:
+    if not op.elementwise or is_stateful(node) or len(node.outputs) != 1:
         return False
     spec = node.outputs[0].spec
     if any(v.spec.dtype.name == "string" for v in node.inputs):
@@ -71,7 +71,7 @@ def _dependencies(graph, producers):
     deps, previous = {}, None
     for node in graph.nodes:
         before = [producers[id(v)] for v in node.inputs if id(v) in producers]
-        if node.op.stateful:
+        if is_stateful(node):
             if previous is not None:
                 before.append(previous)
             previous = node
@@ -219,7 +219,7 @@ def _why(value, user, group):
         return f"%{value.name} -> {user.op.name}: not elementwise"
     if user.outputs and user.outputs[0].spec.shape != group.shape:
         return f"%{value.name} -> {user.op.name}: shape {user.outputs[0].spec.shape} differs from the group's {group.shape}"
-    if user.op.stateful:
+    if is_stateful(user):
         return f"%{value.name} -> {user.op.name}: stateful"
     return f"%{value.name} -> {user.op.name}: joining would make the group non-convex"
 
@@ -235,7 +235,7 @@ def _schedule(order):
     deps = {id(n): {id(producer[id(v)]) for v in n.inputs if id(v) in producer} for n in nodes}
     previous_stateful = None
     for _, n in sorted(order, key=lambda pn: pn[0]):
-        if n.op.stateful:
+        if is_stateful(n):
             if previous_stateful is not None:
                 deps[id(n)].add(id(previous_stateful))
             previous_stateful = n
