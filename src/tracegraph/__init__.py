@@ -17,10 +17,15 @@ from .ops.unary_math import *  # noqa: F401,F403
 from .ops.comparison import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.array_ops import *  # noqa: F401,F403
+from .ops.join_split import *  # noqa: F401,F403
+from .ops.tiling import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403
 from .ops.cast import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
-from .ops.linalg import einsum, matmul, norm, tensordot  # noqa: F401
+from .ops.gather_scatter import *  # noqa: F401,F403
+from .ops.masking import *  # noqa: F401,F403
+from .ops.linalg import matmul, norm  # noqa: F401
+from .ops.einsum import einsum, tensordot  # noqa: F401
 from .ops.sorting import argsort, sort  # noqa: F401
 from .ops.state_ops import init_scope  # noqa: F401
 from .ops.control_flow import cond, while_loop  # noqa: F401

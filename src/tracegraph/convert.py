@@ -56,7 +56,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         except (TypeError, ValueError):
             pass  # a hint, not a requirement: fall back to the value's own dtype, as TF does
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
-        from .ops.array_ops import stack  # noqa: PLC0415 - ops import this module
+        from .ops.join_split import stack  # noqa: PLC0415 - ops import this module
         return stack([convert_to_tensor(v, dtype=dtype) for v in value])
     if isinstance(value, (np.ndarray, np.generic)):
         return EagerTensor(_numpy_to_array(value, dtype, casting=False))

@@ -60,7 +60,7 @@ class Tensor:
     def __iter__(self):
         if self.shape.rank == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
-        from .ops.array_ops import unstack  # noqa: PLC0415 - ops import tensor
+        from .ops.join_split import unstack  # noqa: PLC0415 - ops import tensor
         return iter(unstack(self))
 
 

@@ -1,50 +1,18 @@
 """`unbroadcast` / `broadcast_like`: summing gradients back to an input's shape, and the reverse."""
-import contextlib
-
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
 import tracegraph as tg
-from tracegraph.context import state
 from tracegraph.ops.broadcast import broadcast_like, unbroadcast
-from tracegraph.tensor import SymbolicTensor
 
-FAST = settings(max_examples=25, deadline=None)
+from array_samples import FAST
+from symbolic import tracing
 
 
 def arange(shape):
     return np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + 1
-
-
-class _Value:
-    def __init__(self, spec, array):
-        self.spec, self.array, self.name = spec, array, "v"
-
-
-class EvalGraph:
-    """Runs each op on concrete arrays but returns symbolic tensors typed by the op's shape rule."""
-
-    def placeholder(self, array, shape):
-        array = np.asarray(array)
-        return SymbolicTensor(self, _Value(tg.TensorSpec(shape, tg.as_dtype(array.dtype)), array))
-
-    def apply(self, op, inputs, attrs):
-        spec = op.infer(*[t.spec for t in inputs], **attrs)
-        arrays = [t.value.array if isinstance(t, SymbolicTensor) else t._value for t in inputs]
-        array = np.asarray(op.impl(np, *arrays, **attrs)).astype(spec.dtype.numpy_dtype)
-        assert spec.shape.is_compatible_with(array.shape), (op.name, spec.shape, array.shape)
-        return SymbolicTensor(self, _Value(spec, array))
-
-
-@contextlib.contextmanager
-def tracing():
-    graph, state.graph = state.graph, EvalGraph()
-    try:
-        yield state.graph
-    finally:
-        state.graph = graph
 
 
 def sum_to(g, shape):

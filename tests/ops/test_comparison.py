@@ -134,9 +134,6 @@ def test_where_python_branches_and_errors():
 
 
 def test_where_with_only_a_condition_gives_coordinates():
-    from tracegraph.ops import indexing
-    if not hasattr(indexing, "nonzero_coordinates"):
-        pytest.skip("indexing.nonzero_coordinates is not written yet")
     coords = tg.where(tg.constant([[True, False], [False, True]]))
     assert coords.dtype == tg.int64
     np.testing.assert_array_equal(coords.numpy(), [[0, 0], [1, 1]])

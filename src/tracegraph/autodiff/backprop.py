@@ -188,7 +188,7 @@ def _why_none(tape, source, targets):
 
 def jacobian(tape, target, sources, unconnected):
     """See `GradientTape.jacobian`: one backward pass per element of the target."""
-    from ..ops import array_ops, creation  # noqa: PLC0415
+    from ..ops import array_ops, creation, join_split  # noqa: PLC0415
     target = _as_tensor(target)
     flat_sources = flatten(sources)
     n = target.shape.num_elements()
@@ -209,7 +209,7 @@ def jacobian(tape, target, sources, unconnected):
                     results[-1] = creation.zeros(shape, source.dtype)
                 continue
             filled = [g if g is not None else creation.zeros_like(_value_of(source)) for g in row]
-            results.append(array_ops.reshape(array_ops.stack(filled), shape))
+            results.append(array_ops.reshape(join_split.stack(filled), shape))
     return pack_sequence_as(sources, results)
 
 
@@ -219,7 +219,7 @@ def _value_of(source):
 
 def batch_jacobian(tape, target, source, unconnected):
     """See `GradientTape.batch_jacobian`: examples along axis 0 are independent."""
-    from ..ops import array_ops, creation  # noqa: PLC0415
+    from ..ops import array_ops, creation, join_split  # noqa: PLC0415
     target = _as_tensor(target)
     batch = target.shape[0]
     inner = target.shape[1:].num_elements()
@@ -229,11 +229,11 @@ def batch_jacobian(tape, target, source, unconnected):
     with _paused(tape):
         for j in range(inner):
             seed_row = creation.one_hot_flat(j, inner, target.dtype)
-            seed = array_ops.reshape(array_ops.stack([seed_row] * batch), target.shape.as_list())
+            seed = array_ops.reshape(join_split.stack([seed_row] * batch), target.shape.as_list())
             (g,) = backward(tape, [target], [seed], [source])
             columns.append(g if g is not None else creation.zeros_like(_value_of(source)))
     if all(c is None for c in columns):
         return _finish(tape, None, source, [target], unconnected)
-    stacked = array_ops.stack(columns, axis=1)  # [batch, inner, *source.shape[1:]]
+    stacked = join_split.stack(columns, axis=1)  # [batch, inner, *source.shape[1:]]
     shape = [batch] + target.shape[1:].as_list() + source.shape[1:].as_list()
     return array_ops.reshape(stacked, shape)

@@ -1,8 +1,9 @@
 """The op library: one module per family, each op defined once with all its facets.
 
-`PUBLIC_MATH` lists the families whose public functions appear both at top
-level and in `tg.math`, as TF places its math.
+Importing this package imports every family, so every op is registered by name
+(graphs serialize ops by name). Families whose public functions TF places at
+top level or in `tg.math` / `tg.linalg` are re-exported there by their `__all__`.
 """
 from . import (arithmetic, array_ops, bitwise, broadcast, cast, comparison, creation,  # noqa: F401
-               indexing, linalg, nn_ops, operators, random_ops, reduction, sorting, state_ops,
-               unary_math)
+               decompositions, einsum, gather_scatter, indexing, join_split, linalg, linalg_solve,
+               masking, nn_ops, operators, random_ops, reduction, sorting, state_ops, tiling, unary_math)

@@ -153,7 +153,7 @@ def where(condition, x=None, y=None, name=None):
     """
     condition = convert_to_tensor(condition)
     if x is None and y is None:
-        from .indexing import nonzero_coordinates  # noqa: PLC0415 - indexing imports this module
+        from .masking import nonzero_coordinates  # noqa: PLC0415 - masking imports this module
         return nonzero_coordinates(condition)
     if x is None or y is None:
         raise ValueError("where: `x` and `y` must both be given, or neither")

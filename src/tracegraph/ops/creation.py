@@ -8,7 +8,7 @@ ops whose input shape may be unknown until run time) the op is a primitive.
 """
 import numpy as np
 
-from . import array_ops, cast as cast_ops
+from . import array_ops, cast as cast_ops, join_split
 from .dispatch import bind
 from .op import Op
 from .rules import check_dtype, spec_of
@@ -266,7 +266,7 @@ def linspace(start, stop, num, name=None, axis=0):
     inner_shape[axis] = num - 2
     counts = np.arange(1, num - 1, dtype=start.dtype.numpy_dtype).reshape(inner_shape)
     inner = first + delta * convert_to_tensor(counts)
-    return array_ops.concat([first, inner, last], axis)
+    return join_split.concat([first, inner, last], axis)
 
 
 lin_space = linspace

@@ -9,7 +9,7 @@ picking one class per row in the sparse cross-entropy.
 Where TF's kernels test `x < 0` (elu, selu) the composites do too, so the
 gradient at exactly 0 is TF's.
 """
-from . import (arithmetic, array_ops, cast as cast_ops, comparison, creation, elementwise as ew,
+from . import (arithmetic, array_ops, join_split, cast as cast_ops, comparison, creation, elementwise as ew,
                reduction, unary_math)
 from .dispatch import bind
 from .op import Op
@@ -70,7 +70,7 @@ def relu6(features, name=None):
 def crelu(features, axis=-1, name=None):
     """Concatenated ReLU: [relu(features), relu(-features)] joined along `axis`."""
     x = convert_to_tensor(features)
-    return array_ops.concat([relu(x), relu(arithmetic.negative(x))], axis)
+    return join_split.concat([relu(x), relu(arithmetic.negative(x))], axis)
 
 
 # ----- smooth activations: composites --------------------------------------------------------
