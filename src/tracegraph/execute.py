@@ -112,11 +112,19 @@ class _PlanWriter:
             self._check_dtype(target, value.spec.dtype.numpy_dtype)
 
     def fused_inline(self, k, node):
-        """The instructions of a fused expression as consecutive calls of the ops' implementations."""
+        """The instructions of a fused expression as consecutive calls of the ops' implementations.
+
+        Each temporary is deleted right after its last use, as running the ops
+        one by one would free it (peak memory, and allocations reused sooner).
+        """
         from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
         expression = node.attrs["expression"]
+        instructions = expression["instructions"]
+        reduction = expression.get("reduction")
+        kept = set(expression["outputs"]) | ({reduction[1]} if reduction is not None else set())
+        last_use = {ref[1]: j for j, ins in enumerate(instructions) for ref in ins[1] if ref[0] == "t"}
         temps = []
-        for j, (name, refs, attrs, dtype) in enumerate(expression["instructions"]):
+        for j, (name, refs, attrs, dtype) in enumerate(instructions):
             impl = get_op(name).impl
             kernel = functools.partial(impl, **dict(attrs)) if attrs else impl
             args = ", ".join(["xp"] + [self._operand(ref, node, temps) for ref in refs])
@@ -124,13 +132,16 @@ class _PlanWriter:
             self.lines.append(f"    {temp} = {self._global('k', kernel)}({args})")
             self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
             temps.append(temp)
+            dead = sorted({temps[r[1]] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] not in kept})
+            if dead:
+                self.lines.append(f"    del {', '.join(dead)}")
         results = [temps[j] for j in expression["outputs"]]
-        reduction = expression.get("reduction")
         if reduction is not None:
             results.append(self._fused_reduction(k, reduction, temps))
         targets = [self._local(v) for v in node.outputs]
         self.lines.append(f"    {', '.join(targets)}, = {', '.join(results)},")
-        self.lines.append(f"    del {', '.join(temps)}")
+        alive = sorted({temps[j] for j in kept} | {temps[j] for j in range(len(temps)) if j not in last_use})
+        self.lines.append(f"    del {', '.join(alive)}")
 
     def _fused_reduction(self, k, reduction, temps):
         _, j, dtype = reduction
