@@ -1,10 +1,10 @@
 """Rendering a fused node's expression into the source of a Numba kernel module.
 
 The kernel walks the iteration space in blocks: `for o in prange(outer)`, and
-inside a block `for k in range(lo, hi)`, a contiguous run that LLVM vectorizes.
-Inputs are of three kinds, decided per call: "full" (contiguous, the whole
-iteration shape, read at `k`), "row" (contiguous, broadcast over leading axes:
-one block is one row, read at `k - lo`) and "scalar" (one value). Every literal
+inside a block a loop over a contiguous run that LLVM vectorizes. Inputs are
+of three kinds, decided per call: "full" (contiguous, the whole iteration
+shape, read in the block), "row" (contiguous, broadcast over leading axes: one
+block is one row) and "scalar" (one value). Every literal
 is a typed module constant, so float32 code never silently becomes float64.
 """
 import re
@@ -14,10 +14,7 @@ import numpy as np
 from tracegraph import dtypes
 from tracegraph.ops.op import get_op
 
-__all__ = ["render_kernel", "UnsupportedExpression", "KERNEL_VERSION"]
-
-#: Bump when the generated code changes meaning, so stale disk caches are not reused.
-KERNEL_VERSION = 1
+__all__ = ["render_kernel", "UnsupportedExpression"]
 
 #: Scalar functions with vectorizable approximations in scalar_math (by op name).
 APPROXIMATED = {"exp", "expm1", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "pow", "sqrt"}
@@ -68,17 +65,24 @@ def render_kernel(expression, input_kinds, input_dtypes, output_dtypes, parallel
     lines.append(f"    for o in {loop}(outer):")
     lines.append("        lo = o * inner")
     lines.append("        hi = min(lo + inner, n)")
-    if reduction is not None:
-        lines.append("        acc = np.float64(0.0)")
-    lines.append("        for k in range(lo, hi):")
+    # Views of the block and a loop from 0: numba then knows indices are non-negative and
+    # drops its wraparound checks, which made the loop twice as slow.
     for i, kind in enumerate(input_kinds):
         if kind == "full":
-            lines.append(f"            a{i} = in{i}[k]")
+            lines.append(f"        b{i} = in{i}[lo:hi]")
+    for i in range(len(outs)):
+        lines.append(f"        w{i} = out{i}[lo:hi]")
+    if reduction is not None:
+        lines.append("        acc = np.float64(0.0)")
+    lines.append("        for j in range(hi - lo):")
+    for i, kind in enumerate(input_kinds):
+        if kind == "full":
+            lines.append(f"            a{i} = b{i}[j]")
         elif kind == "row":
-            lines.append(f"            a{i} = in{i}[k - lo]")
+            lines.append(f"            a{i} = in{i}[j]")
     lines.extend("            " + line for line in body)
     for i, j in enumerate(expression["outputs"]):
-        lines.append(f"            out{i}[k] = t{j}")
+        lines.append(f"            w{i}[j] = t{j}")
     if reduction is not None:
         lines.append(f"            acc += np.float64(t{reduction[1]})")
         lines.append("        partials[o] = acc")

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from tracegraph import dtypes
-from tracegraph.ops.fused import evaluate_expression
+from tracegraph.ops.fused import CompiledExpression
 
 from .cache import load_kernel_module
 from .codegen import UnsupportedExpression, render_kernel
@@ -23,6 +23,12 @@ __all__ = ["FusedKernel", "PARALLEL_THRESHOLD", "BLOCK"]
 PARALLEL_THRESHOLD = 1 << 16
 #: Elements per block when no input is row-broadcast: large enough to vectorize, small enough to balance.
 BLOCK = 1 << 14
+#: At most this many elements, the ops run one by one on NumPy: calling a compiled kernel
+#: (argument typing, dispatch) costs more than the arithmetic on a few values.
+TINY = 64
+#: Fused reductions over fewer elements than this also run on NumPy (its summation is
+#: fast on small arrays; the kernel's per-call set-up is not).
+SMALL_REDUCTION = 1 << 13
 
 
 class FusedKernel:
@@ -30,6 +36,7 @@ class FusedKernel:
 
     def __init__(self, node):
         self.expression = node.attrs["expression"]
+        self.on_numpy = CompiledExpression(self.expression)
         self.output_specs = node.attrs["output_specs"]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
         self.static_shape = self.output_specs[0].shape if self.output_specs else None
@@ -43,13 +50,15 @@ class FusedKernel:
     def __call__(self, xp, *arrays):
         shape = _iteration_shape(arrays)
         if self.check_shapes and not self._members_have_shape(arrays, shape):
-            return evaluate_expression(xp, self.expression, arrays)
+            return self.on_numpy(xp, arrays)
         n = math.prod(shape)
+        if n <= TINY or (n < SMALL_REDUCTION and self.expression["reduction"] is not None):
+            return self.on_numpy(xp, arrays)
         kinds, prepared, inner = _classify(arrays, shape, n)
         parallel = n >= PARALLEL_THRESHOLD
         kernel = self._kernel(tuple(kinds), parallel)
         if kernel is None:
-            return evaluate_expression(xp, self.expression, arrays)
+            return self.on_numpy(xp, arrays)
         outer = -(-n // inner) if n else 0
         outputs = [self._buffer(i, n) for i in range(self.n_elementwise_outputs)]
         args = [n, outer, inner, *prepared, *outputs]

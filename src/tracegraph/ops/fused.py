@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtypes
 from .op import Op, get_op
 
-__all__ = ["FUSED", "evaluate_expression"]
+__all__ = ["FUSED", "evaluate_expression", "CompiledExpression"]
 
 
 def _infer(*input_specs, expression, output_specs, boundaries=()):
@@ -27,52 +27,59 @@ def _infer(*input_specs, expression, output_specs, boundaries=()):
 
 
 def evaluate_expression(xp, expression, arrays):
-    """The values of the expression's outputs (and its reduction) for input `arrays`.
+    """The values of the expression's outputs (and its reduction) for input `arrays`."""
+    return CompiledExpression(expression)(xp, arrays)
+
+
+class CompiledExpression:
+    """An expression prepared once for repeated evaluation with the ops' `xp` implementations.
 
     Temporaries are dropped after their last use, so memory stays as low as
     running the ops one by one.
     """
-    instructions = expression["instructions"]
-    keep = set(expression["outputs"])
-    reduction = expression.get("reduction")
-    if reduction is not None:
-        keep.add(reduction[1])
-    last_use = _last_uses(instructions)
-    temps = [None] * len(instructions)
-    for j, (name, refs, attrs, dtype) in enumerate(instructions):
-        args = [_operand(xp, ref, arrays, temps) for ref in refs]
-        value = get_op(name).impl(xp, *args, **dict(attrs))
-        target = dtypes.as_dtype(dtype).numpy_dtype
-        if getattr(value, "dtype", None) != target:
-            value = xp.asarray(value).astype(target)
-        temps[j] = value
-        for ref in refs:
-            if ref[0] == "t" and last_use[ref[1]] == j and ref[1] not in keep:
-                temps[ref[1]] = None
-    results = [temps[j] for j in expression["outputs"]]
-    if reduction is not None:
-        _, j, dtype = reduction
-        total = xp.sum(temps[j], dtype=np.float64 if dtypes.as_dtype(dtype).is_floating else None)
-        results.append(xp.asarray(total).astype(dtypes.as_dtype(dtype).numpy_dtype))
-    return tuple(results)
 
+    _INPUT, _TEMP, _LITERAL = 0, 1, 2
 
-def _last_uses(instructions):
-    last = {}
-    for j, (_, refs, _, _) in enumerate(instructions):
-        for ref in refs:
-            if ref[0] == "t":
-                last[ref[1]] = j
-    return last
+    def __init__(self, expression):
+        instructions = expression["instructions"]
+        reduction = expression.get("reduction")
+        keep = set(expression["outputs"]) | ({reduction[1]} if reduction is not None else set())
+        last_use = {ref[1]: j for j, ins in enumerate(instructions) for ref in ins[1] if ref[0] == "t"}
+        self.steps = []
+        for j, (name, refs, attrs, dtype) in enumerate(instructions):
+            operands = [self._operand(ref) for ref in refs]
+            frees = tuple(sorted({r[1] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] not in keep}))
+            self.steps.append((get_op(name).impl, dict(attrs), operands, dtypes.as_dtype(dtype).numpy_dtype, frees))
+        self.outputs = tuple(expression["outputs"])
+        self.reduction = None
+        if reduction is not None:
+            target = dtypes.as_dtype(reduction[2])
+            self.reduction = (reduction[1], np.float64 if target.is_floating else None, target.numpy_dtype)
 
+    def _operand(self, ref):
+        if ref[0] == "in":
+            return (self._INPUT, ref[1])
+        if ref[0] == "t":
+            return (self._TEMP, ref[1])
+        return (self._LITERAL, np.asarray(ref[1], dtype=dtypes.as_dtype(ref[2]).numpy_dtype))
 
-def _operand(xp, ref, arrays, temps):
-    kind = ref[0]
-    if kind == "in":
-        return arrays[ref[1]]
-    if kind == "t":
-        return temps[ref[1]]
-    return xp.asarray(ref[1], dtype=dtypes.as_dtype(ref[2]).numpy_dtype)
+    def __call__(self, xp, arrays):
+        temps = [None] * len(self.steps)
+        on_numpy = xp is np
+        for j, (impl, attrs, operands, target, frees) in enumerate(self.steps):
+            args = [arrays[v] if kind == 0 else temps[v] if kind == 1 else (v if on_numpy else xp.asarray(v))
+                    for kind, v in operands]
+            value = impl(xp, *args, **attrs)
+            if getattr(value, "dtype", None) != target:
+                value = xp.asarray(value).astype(target)
+            temps[j] = value
+            for f in frees:
+                temps[f] = None
+        results = [temps[j] for j in self.outputs]
+        if self.reduction is not None:
+            j, accumulate, target = self.reduction
+            results.append(xp.asarray(xp.sum(temps[j], dtype=accumulate)).astype(target))
+        return tuple(results)
 
 
 def _impl(xp, *arrays, expression, output_specs, boundaries=()):

@@ -169,7 +169,8 @@ class ConcreteFunction:
             return self._pack(call_graph_with_bind(self.graph, list(tensors)))
         plan = self._plan or self.compile()
         # (one input is the common case, and a list display is cheaper than a comprehension)
-        arrays = plan([tensors[0]._value] if len(tensors) == 1 else [t._value for t in tensors])
+        with np.errstate(all="ignore"):  # as in eager mode and TF: inf and nan, silently
+            arrays = plan([tensors[0]._value] if len(tensors) == 1 else [t._value for t in tensors])
         if self._single_output:
             array = arrays[0]
             return EagerTensor(array if type(array) is np.ndarray else _as_array(array))

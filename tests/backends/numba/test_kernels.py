@@ -120,7 +120,7 @@ def test_dynamic_shapes_with_runtime_broadcast_fall_back_correctly():
 
 def test_kernel_source_is_visible():
     f = numba_function(scaled_elu)
-    x = tg.constant(np.ones(3, dtype=np.float32))
+    x = tg.constant(np.ones(kernels.TINY + 1, dtype=np.float32))
     f(x)
     plan = f.get_concrete_function(x).compile()
     sources = [src for k in plan.kernels for src in k.sources.values()]
@@ -130,7 +130,7 @@ def test_kernel_source_is_visible():
 _SECOND_PROCESS = textwrap.dedent("""
     import json, numpy as np, tracegraph as tg
     f = tg.function(lambda z: tg.where(z > 0.5, tg.exp(z) * 3.0, z - 0.25), backend="numba")
-    x = tg.constant(np.linspace(0, 1, 10, dtype=np.float32))
+    x = tg.constant(np.linspace(0, 1, 100, dtype=np.float32))
     f(x)
     plan = f.get_concrete_function(x).compile()
     stats = [k.kernels[key].stats for k in plan.kernels for key in k.kernels]
