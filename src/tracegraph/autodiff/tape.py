@@ -146,9 +146,12 @@ def record_operation(op, inputs, attrs, outputs):
             watched[id(o)] = o
 
 
-def record_variable_read(variable, tensor):
-    """Called on every variable read: tapes watching the variable watch the value read."""
-    for tape in state.tapes:
+def record_variable_read(variable, tensor, tapes=None):
+    """Called on every variable read: tapes watching the variable watch the value read.
+
+    `tapes` defaults to the tapes of the current scope.
+    """
+    for tape in state.tapes if tapes is None else tapes:
         vid = id(variable)
         if vid not in tape._variables:
             if not (tape._watch_accessed_variables and variable.trainable):

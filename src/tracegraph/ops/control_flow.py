@@ -119,8 +119,8 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
         raise TypeError(f"cond: `pred` must be a scalar bool tensor, got {pred.dtype.name} of shape "
                         f"{pred.shape}")
     from ..trace.subgraph import trace_subgraph, unify_captures  # noqa: PLC0415 - trace imports ops
-    true_graph, true_result, true_leaves = trace_subgraph(true_fn, [], "cond_true")
-    false_graph, false_result, false_leaves = trace_subgraph(false_fn, [], "cond_false")
+    true_graph, true_result, true_leaves = trace_subgraph(true_fn, [], "cond_true", hoist_variable_reads=True)
+    false_graph, false_result, false_leaves = trace_subgraph(false_fn, [], "cond_false", hoist_variable_reads=True)
     _check_same_structure(true_result, false_result, true_leaves, false_leaves)
     captured = unify_captures([true_graph, false_graph])
     outputs = iter(bind(_cond, [pred, *captured], {"true_graph": true_graph, "false_graph": false_graph}))

@@ -56,6 +56,11 @@ class FuncGraph(Graph):
         # id(outer Value) -> the tensor of the parent graph that was captured: the very object the
         # user's code used, so gradient tapes that watch it see the control-flow node's operand.
         self.captured_tensors = {}
+        # For the branches of tg.cond: the tapes of the enclosing trace, which see the branch's
+        # variable reads as reads in the enclosing graph (so the cond node has them as operands
+        # and a tape there can differentiate through the branch). None: reads stay local.
+        self.outer_tapes = None
+        self._assigned = set()  # ids of variables this graph assigned (later reads stay local)
 
     # ----- called by bind ----------------------------------------------------------------------
 
@@ -131,12 +136,24 @@ class FuncGraph(Graph):
     # ----- variables ---------------------------------------------------------------------------
 
     def read_variable(self, variable):
-        """A `read_variable` node: the variable's value when the graph runs."""
+        """A `read_variable` node: the variable's value when the graph runs.
+
+        In a cond branch that has not assigned the variable, the read is made in the
+        enclosing graph instead (the same value: nothing in between writes it) and
+        captured, so gradients with respect to the variable flow through the cond.
+        """
+        if self.outer_tapes is not None and id(variable) not in self._assigned:
+            outer = self.parent.read_variable(variable)
+            if self.outer_tapes:
+                from ..autodiff.tape import record_variable_read  # noqa: PLC0415 - autodiff imports trace
+                record_variable_read(variable, outer, self.outer_tapes)
+            return SymbolicTensor(self, self.value_of(outer))
         attrs = {"variable": self.variable_index(variable), "spec": spec_of(variable.shape, variable.dtype)}
         return self.apply(READ_VARIABLE, [], attrs)
 
     def assign_variable(self, variable, value):
         """An `assign_variable` node, ordered after everything traced before it."""
+        self._assigned.add(id(variable))
         attrs = {"variable": self.variable_index(variable), "spec": spec_of(variable.shape, variable.dtype)}
         self.apply(ASSIGN_VARIABLE, [value], attrs)
 

@@ -7,17 +7,20 @@ from .scope import tracing
 __all__ = ["trace_subgraph", "unify_captures"]
 
 
-def trace_subgraph(fn, input_specs, name, input_names=None):
+def trace_subgraph(fn, input_specs, name, input_names=None, hoist_variable_reads=False):
     """Trace `fn(*placeholders)` into a sub-graph of the graph being traced.
 
     Returns (graph, result, leaves): `result` is what `fn` returned (symbolic
     tensors of the sub-graph) and `leaves` says, per flattened leaf of it,
     which graph output it is (None for a None leaf). Values `fn` uses from
     enclosing graphs become inputs of the sub-graph after the placeholders
-    (its `outer_captures`).
+    (its `outer_captures`). With `hoist_variable_reads` (cond branches), variable
+    reads are made in the enclosing graph and captured (see FuncGraph.read_variable).
     """
     parent = state.graph
     graph = FuncGraph(name, parent=parent, allow_variable_creation=parent.allow_variable_creation)
+    if hoist_variable_reads:
+        graph.outer_tapes = state.tapes
     names = input_names or [None] * len(input_specs)
     placeholders = [SymbolicTensor(graph, graph.add_input(spec, name=n)) for spec, n in zip(input_specs, names)]
     with tracing(graph):
