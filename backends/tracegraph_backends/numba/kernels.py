@@ -15,7 +15,7 @@ from tracegraph import dtypes
 from tracegraph.ops.fused import CompiledExpression
 
 from .cache import load_kernel_module
-from .codegen import UnsupportedExpression, render_kernel
+from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, render_kernel
 
 __all__ = ["FusedKernel", "PARALLEL_THRESHOLD", "BLOCK"]
 
@@ -26,6 +26,9 @@ BLOCK = 1 << 14
 #: At most this many elements, the ops run one by one on NumPy: calling a compiled kernel
 #: (argument typing, dispatch) costs more than the arithmetic on a few values.
 TINY = 64
+#: Expressions of plain arithmetic (no transcendental function) run on NumPy up to this many
+#: elements: NumPy's ~1 us per op beats a kernel call's ~5-10 us there.
+SMALL_ARITHMETIC = 1 << 12
 #: Fused reductions over fewer elements than this also run on NumPy (its summation is
 #: fast on small arrays; the kernel's per-call set-up is not).
 SMALL_REDUCTION = 1 << 13
@@ -37,6 +40,8 @@ class FusedKernel:
     def __init__(self, node):
         self.expression = node.attrs["expression"]
         self.on_numpy = CompiledExpression(self.expression)
+        transcendental = any(ins[0] in APPROXIMATED or ins[0] in LIBM for ins in self.expression["instructions"])
+        self.numpy_limit = TINY if transcendental else SMALL_ARITHMETIC
         self.output_specs = node.attrs["output_specs"]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
         self.static_shape = self.output_specs[0].shape if self.output_specs else None
@@ -52,7 +57,7 @@ class FusedKernel:
         if self.check_shapes and not self._members_have_shape(arrays, shape):
             return self.on_numpy(xp, arrays)
         n = math.prod(shape)
-        if n <= TINY or (n < SMALL_REDUCTION and self.expression["reduction"] is not None):
+        if n <= self.numpy_limit or (n < SMALL_REDUCTION and self.expression["reduction"] is not None):
             return self.on_numpy(xp, arrays)
         kinds, prepared, inner = _classify(arrays, shape, n)
         parallel = n >= PARALLEL_THRESHOLD
