@@ -129,10 +129,6 @@ def _array(dtype, shape, description):
 
 # ----- known bugs (see the conformance report) -----------------------------------------------
 
-ORACLE_CANNOT_ASSIGN = ("ir.interpreter.interpret crashes on assign_variable nodes: their impl returns None "
-                        "and interpret iterates over it (TypeError: 'NoneType' object is not iterable)")
-KEEPDIMS_FUSED_SUM = ("a full reduce_sum with keepdims=True fused into an elementwise kernel returns a 0-d "
-                      "array instead of shape [1, ..., 1]")
 RUNTIME_SHAPE = ("tg.fill / tg.zeros with a run-time shape (tg.shape(x)) cannot be traced: "
                  "creation.full_shape calls .numpy() on the symbolic shape")
 
@@ -855,11 +851,10 @@ LINALG = [
           shapes=NON_EMPTY_LAST),
     unary("norm_frobenius", lambda x: tg.norm(x, ord="fro", axis=[-2, -1]),
           in_float64(lambda x: np.sqrt(np.sum(x * x, axis=(-2, -1)))), shapes=one_shape(min_dims=2),
-          tolerance=_LINALG_TOLERANCE, xfail={("*", "traced-fused"): KEEPDIMS_FUSED_SUM}),
+          tolerance=_LINALG_TOLERANCE),
     unary("normalize", lambda x: tuple(tg.linalg.normalize(x, axis=-1)),
           quiet(lambda x: (x / np.linalg.norm(x, axis=-1, keepdims=True), np.linalg.norm(x, axis=-1, keepdims=True))),
-          values(0.5, 10), shapes=NON_EMPTY_LAST, tolerance=_LINALG_TOLERANCE,
-          xfail={("*", "traced-fused"): KEEPDIMS_FUSED_SUM}),
+          values(0.5, 10), shapes=NON_EMPTY_LAST, tolerance=_LINALG_TOLERANCE),
     binary("global_norm", lambda a, b: tg.linalg.global_norm([a, b]),
            in_float64(lambda a, b: np.sqrt(np.sum(a * a) + np.sum(b * b))), tolerance=_LINALG_TOLERANCE),
 ]
@@ -1062,9 +1057,8 @@ def _printed(x):
 
 STATE_AND_EFFECTS = [
     unary("variable_read", lambda x: x * _weight(x.dtype) + _weight(x.dtype), lambda x: x * 1.5 + 1.5),
-    unary("variable_assign", _assign_sequence, lambda x: (x * 3 + 1, x * 2), xfail={("*", "*"): ORACLE_CANNOT_ASSIGN}),
-    unary("variable_slice_assign", _slice_assign, _slice_assign_reference, shapes=one_shape(min_dims=1, min_side=1),
-          xfail={("*", "*"): ORACLE_CANNOT_ASSIGN}),
+    unary("variable_assign", _assign_sequence, lambda x: (x * 3 + 1, x * 2)),
+    unary("variable_slice_assign", _slice_assign, _slice_assign_reference, shapes=one_shape(min_dims=1, min_side=1)),
     unary("print", _printed, lambda x: x + 1),
     unary("stateless_uniform", lambda x: tg.random.stateless_uniform(tg.shape(x), seed=[1, 2], dtype=x.dtype) + x,
           lambda x: np.ones(x.shape, bool), invariant=lambda out, x: (out >= x) & (out <= x + 1)),

@@ -36,7 +36,7 @@ def interpret(graph, arrays, xp=np):
     for node in graph.nodes:
         attrs = resolve_attrs(node, graph, lambda g: (lambda args: interpret(g, args, xp)))
         result = node.op.impl(xp, *[env[id(v)] for v in node.inputs], **attrs)
-        results = result if node.op.multiple_outputs else (result,)
+        results = (result if result is not None else ()) if node.op.multiple_outputs else (result,)
         for value, r in zip(node.outputs, results):
             env[id(value)] = _conform(r, value.spec)
     return [env[id(v)] for v in graph.outputs]

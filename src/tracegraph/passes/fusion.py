@@ -140,6 +140,8 @@ def _absorb_reduction(group, users, graph):
 
 
 def _is_full_reduction(node, value):
+    if node.attrs.get("keepdims"):
+        return False  # the fused kernel gives a 0-d sum; [1, ..., 1] stays a separate node
     axis = node.attrs.get("axis")
     rank = value.spec.shape.rank
     return axis is None or tuple(sorted(axis)) == tuple(range(rank))
