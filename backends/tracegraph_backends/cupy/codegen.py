@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from tracegraph import dtypes
+from tracegraph.ops.fused import operand_dtype
 from tracegraph.ops.op import get_op
 
 __all__ = ["render_cuda_kernel", "UnsupportedExpression", "C_TYPES", "KERNEL_NAME", "BLOCK_SIZE"]
@@ -173,25 +173,14 @@ def _render(name, args, dtype, refs, input_dtypes, expression):
     if name == "cast":
         return f"(({c_type(dtype)})({args[0]}))"
     template = get_op(name).template
-    operand_dtype = _operand_dtype(refs, input_dtypes, expression) or dtype
+    operands_dtype = operand_dtype(refs, input_dtypes, expression) or dtype
     pieces = re.split(r"(\{\d+\})", template)
     typed = "".join(p if p.startswith("{") else _NUMBER.sub(lambda m: _literal(float(m.group(1)) if
                                                                                "." in m.group(1) or "e" in m.group(1).lower()
-                                                                               else int(m.group(1)), operand_dtype), p)
+                                                                               else int(m.group(1)), operands_dtype), p)
                     for p in pieces)
     rendered = _CALL.sub(lambda m: _function(m.group(1)) + "(", typed)
     return rendered.format(*args)
-
-
-def _operand_dtype(refs, input_dtypes, expression):
-    for ref in refs:
-        if ref[0] == "in":
-            return input_dtypes[ref[1]]
-        if ref[0] == "t":
-            return expression["instructions"][ref[1]][3]
-        if ref[0] == "lit":
-            return ref[2]
-    return None
 
 
 def _function(name):
@@ -201,7 +190,3 @@ def _function(name):
         return FUNCTIONS[name]
     except KeyError:
         raise UnsupportedExpression(f"no CUDA rendering for scalar function {name!r}") from None
-
-
-def dtype_name(array_dtype):
-    return dtypes.as_dtype(array_dtype).name

@@ -2,7 +2,7 @@
 import math
 
 from tracegraph import dtypes
-from tracegraph.ops.fused import evaluate_expression
+from tracegraph.ops.fused import evaluate_expression, is_row_broadcast
 
 from .codegen import BLOCK_SIZE, KERNEL_NAME, UnsupportedExpression, render_cuda_kernel
 
@@ -66,7 +66,7 @@ def _classify(cp, arrays, shape, n):
         elif a.shape == shape and a.flags.c_contiguous:
             kinds.append("full")
             prepared.append(a.reshape(-1))
-        elif _is_row(a, shape) and inner in (1, a.size):
+        elif is_row_broadcast(a.shape, shape) and inner in (1, a.size):
             inner = a.size
             kinds.append("row")
             prepared.append(cp.ascontiguousarray(a).reshape(-1))
@@ -74,10 +74,3 @@ def _classify(cp, arrays, shape, n):
             kinds.append("full")
             prepared.append(cp.ascontiguousarray(cp.broadcast_to(a, shape)).reshape(-1))
     return kinds, prepared, inner
-
-
-def _is_row(a, shape):
-    dims = a.shape
-    while dims and dims[0] == 1:
-        dims = dims[1:]
-    return 0 < len(dims) <= len(shape) and tuple(shape[len(shape) - len(dims):]) == dims

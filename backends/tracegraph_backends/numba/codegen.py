@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from tracegraph import dtypes
+from tracegraph.ops.fused import operand_dtype
 from tracegraph.ops.op import get_op
 
 __all__ = ["render_kernel", "UnsupportedExpression"]
@@ -161,14 +162,14 @@ def _small_integer_literal(ref):
 
 def _typed_numbers(template, dtype, refs, input_dtypes, expression, constants):
     """Replace bare numeric literals of a template with constants of the operands' dtype."""
-    operand_dtype = _operand_dtype(refs, input_dtypes, expression) or dtype
+    operands_dtype = operand_dtype(refs, input_dtypes, expression) or dtype
     pieces = re.split(r"(\{\d+\})", template)
     out = []
     for piece in pieces:
         if piece.startswith("{"):
             out.append(piece)
         else:
-            out.append(_NUMBER.sub(lambda m: _constant(constants, _number(m.group(1), operand_dtype), operand_dtype),
+            out.append(_NUMBER.sub(lambda m: _constant(constants, _number(m.group(1), operands_dtype), operands_dtype),
                                    piece))
     return "".join(out)
 
@@ -176,17 +177,6 @@ def _typed_numbers(template, dtype, refs, input_dtypes, expression, constants):
 def _number(text, dtype_name):
     value = float(text)
     return int(value) if dtypes.as_dtype(dtype_name).numpy_dtype.kind in "biu" else value
-
-
-def _operand_dtype(refs, input_dtypes, expression):
-    for ref in refs:
-        if ref[0] == "in":
-            return input_dtypes[ref[1]]
-        if ref[0] == "t":
-            return expression["instructions"][ref[1]][3]
-        if ref[0] == "lit":
-            return ref[2]
-    return None
 
 
 def _function(name, dtype):

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from tracegraph import dtypes
-from tracegraph.ops.fused import CompiledExpression
+from tracegraph.ops.fused import CompiledExpression, is_row_broadcast
 
 from .cache import load_kernel_module
 from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, render_kernel
@@ -134,7 +134,7 @@ def _classify(arrays, shape, n):
         elif a.shape == shape and a.flags.c_contiguous:
             kinds.append("full")
             prepared.append(a.reshape(-1))
-        elif _is_row(a, shape) and (row_length is None or row_length == a.size):
+        elif is_row_broadcast(a.shape, shape) and (row_length is None or row_length == a.size):
             row_length = a.size
             kinds.append("row")
             prepared.append(np.ascontiguousarray(a).reshape(-1))
@@ -142,11 +142,3 @@ def _classify(arrays, shape, n):
             kinds.append("full")
             prepared.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1))
     return kinds, prepared, row_length if row_length is not None else BLOCK
-
-
-def _is_row(a, shape):
-    """True if `a` is `shape`'s trailing dims, broadcast along the leading ones."""
-    dims = a.shape
-    while dims and dims[0] == 1:
-        dims = dims[1:]
-    return 0 < len(dims) <= len(shape) and tuple(shape[len(shape) - len(dims):]) == dims

@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtypes
 from .op import Op, get_op
 
-__all__ = ["FUSED", "evaluate_expression", "CompiledExpression"]
+__all__ = ["FUSED", "evaluate_expression", "CompiledExpression", "operand_dtype", "is_row_broadcast"]
 
 
 def _infer(*input_specs, expression, output_specs, boundaries=()):
@@ -87,3 +87,25 @@ def _impl(xp, *arrays, expression, output_specs, boundaries=()):
 
 
 FUSED = Op("fused_elementwise", infer=_infer, impl=_impl, multiple_outputs=True)
+
+
+# ----- helpers for backends that render expressions ----------------------------------------
+
+def operand_dtype(refs, input_dtypes, expression):
+    """The dtype name of an instruction's operands (the first one that has a known dtype)."""
+    for ref in refs:
+        if ref[0] == "in":
+            return input_dtypes[ref[1]]
+        if ref[0] == "t":
+            return expression["instructions"][ref[1]][3]
+        if ref[0] == "lit":
+            return ref[2]
+    return None
+
+
+def is_row_broadcast(array_shape, shape):
+    """True if an input of `array_shape` is `shape`'s trailing dims, broadcast along the leading ones."""
+    dims = tuple(array_shape)
+    while dims and dims[0] == 1:
+        dims = dims[1:]
+    return 0 < len(dims) <= len(shape) and tuple(shape[len(shape) - len(dims):]) == dims
