@@ -118,7 +118,7 @@ def with_special_values(base, specials):
     return Values(lambda dtype: st.one_of(st.sampled_from(specials), base.elements(dtype)), sample)
 
 
-def arrays(dtype, shape, description, max_chosen=3):
+def arrays(dtype, shape, description, max_chosen=2):
     """Arrays of `dtype` and `shape` with values as `description` says.
 
     The bulk comes from NumPy with a hypothesis-drawn seed; up to `max_chosen` elements are

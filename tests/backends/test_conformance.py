@@ -7,11 +7,13 @@ Modes:
 - "traced-fused": the `tg.function` as a user calls it (default pipeline, fused nodes), and its
   optimized graph after a round trip through JSON, compiled again.
 
-Every result is compared with the reference interpreter on the traced graph (the oracle) and with
-the case's NumPy expectation: exact dtype, exact shape, values within the case's tolerance.
-Inputs come from hypothesis: broadcasting shapes, 0-d and empty arrays, non-contiguous layouts.
-Each (case, backend, input dtypes and ranks) traces one function with `None` dimensions, so
-shapes vary without retracing and the Numba backend compiles each kernel once.
+Every result is compared with the reference interpreter on the traced graph (the oracle), and
+the oracle with the case's NumPy expectation: exact dtype, exact shape, values within the case's
+tolerance. Inputs come from hypothesis: broadcasting shapes, 0-d and empty arrays, non-contiguous
+layouts (compiling backends draw those for the `all_kinds` cases only, see `Case.inputs`). Each
+(case, backend, input dtypes and ranks) traces one function with `None` dimensions, so shapes
+vary without retracing and the Numba backend compiles each kernel once (cached on disk under
+$TRACEGRAPH_CACHE_DIR: a first run compiles a few hundred kernels and takes minutes).
 
 Backends that cannot run here (CuPy without a GPU) stay in the parametrization, skipped with the
 reason. Examples are derandomized, so a run is reproducible and a known bug (xfail, strict)
@@ -39,24 +41,26 @@ from support import as_layout, assert_same_result
 
 MODES = ("eager", "traced-unfused", "traced-fused")
 UNFUSED_PIPELINE = [(name, run) for name, run in DEFAULT_PIPELINE if name != "fuse_elementwise"]
-#: Numba compiles a kernel per fused expression and input kinds, so it gets fewer examples.
-MAX_EXAMPLES = {"numpy": 8}
-DEFAULT_MAX_EXAMPLES = 6
+#: Examples per (case, backend): few, because each example may trace the case again (a new
+#: rank or dtype) and, on Numba, compile a kernel; every case has two backends' worth of them.
+MAX_EXAMPLES = 6
 #: Backends that compile a kernel per fused expression, dtype and broadcast kind of each input:
 #: they draw aligned arguments (see `Case.inputs`) to keep the number of kernels moderate.
 COMPILING_BACKENDS = ("numba", "cupy")
-import os; NO_SHRINK = os.environ.get("DEV_NO_SHRINK") == "1"  # DEV ONLY
+#: The Numba backend's size limits below which fused nodes run on NumPy instead of a kernel.
+NUMBA_SIZE_LIMITS = ("TINY", "SMALL_ARITHMETIC", "SMALL_REDUCTION")
 
 
 @pytest.fixture(autouse=True)
 def _small_arrays_run_compiled_kernels(monkeypatch):
-    """The Numba backend runs fused nodes on tiny inputs (`TINY` elements, `SMALL_REDUCTION` for
-    fused reductions) through NumPy, because a kernel call costs more there. The suite's arrays
-    are small, so it turns both limits off: the generated kernels are what it tests."""
+    """The Numba backend runs fused nodes on small inputs through NumPy (below `TINY` elements,
+    `SMALL_ARITHMETIC` for plain arithmetic, `SMALL_REDUCTION` for fused reductions), because a
+    kernel call costs more there. The suite's arrays are small, so it turns these limits off:
+    the generated kernels are what it tests (`test_small_arrays_reach_...` guards this)."""
     if _why_unavailable("numba") is None:
         from tracegraph_backends.numba import kernels  # noqa: PLC0415 - imports numba
-        monkeypatch.setattr(kernels, "TINY", 0)
-        monkeypatch.setattr(kernels, "SMALL_REDUCTION", 0)
+        for limit in NUMBA_SIZE_LIMITS:
+            monkeypatch.setattr(kernels, limit, 0)
 
 
 # ----- parametrization -----------------------------------------------------------------------
@@ -148,8 +152,7 @@ def program_for(case, backend_name, arrays):
         specs = [tg.TensorSpec([None] * ndim, tg.as_dtype(dtype)) for dtype, ndim in signature]
         function = tg.function(case.fn, input_signature=specs, backend=backend_name, fallback="error")
         program = Program(function, function.get_concrete_function(), get_backend(backend_name))
-        for stage in ("traced", "unfused", "fused", "json"):
-            verify(program.graph(stage))
+        verify(program.graph("json"))  # the pipeline verifies the others (TRACEGRAPH_VERIFY, tests/conftest.py)
         _PROGRAMS[key] = program
     return _PROGRAMS[key]
 
@@ -230,12 +233,12 @@ def test_case_matches_interpreter_and_numpy(case, backend_name, modes):
     """The case on the backend, in each mode, agrees with the reference interpreter and with NumPy."""
     known_failure = any(case.xfail_reason(backend_name, mode) for mode in modes)
 
-    @settings(max_examples=MAX_EXAMPLES.get(backend_name, DEFAULT_MAX_EXAMPLES), deadline=None,
+    @settings(max_examples=MAX_EXAMPLES, deadline=None,
               derandomize=True, database=None, print_blob=False,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.filter_too_much],
               # A known failure needs no minimal example on every run.
-              phases=[Phase.explicit, Phase.generate] if (known_failure or NO_SHRINK) else list(Phase))
+              phases=[Phase.explicit, Phase.generate] if known_failure else list(Phase))
     @given(inputs=case.inputs(aligned=backend_name in COMPILING_BACKENDS))
     def check(inputs):
         check_example(case, backend_name, modes, inputs)
@@ -263,9 +266,9 @@ def _first_example(case):
 
     @settings(max_examples=1, derandomize=True, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(arrays=case.inputs())
-    def capture(arrays):
-        found.append(arrays[0])
+    @given(inputs=case.inputs())
+    def capture(inputs):
+        found.append(inputs[0])
 
     capture()
     return found[0]
@@ -294,7 +297,8 @@ def covered_ops():
 
 def test_every_op_with_a_template_has_a_case():
     """Every elementwise (template-bearing) op appears in some case's traced graph."""
-    missing = sorted(name for name, op in REGISTRY.items() if op.template is not None and name not in covered_ops())
+    templated = [name for name, op in REGISTRY.items() if op.template is not None]
+    missing = sorted(name for name in templated if name not in covered_ops())
     assert not missing, f"elementwise ops without a conformance case: {missing}"
 
 
@@ -305,11 +309,18 @@ def test_every_other_op_has_a_case_or_a_reason():
 
 
 @pytest.mark.skipif(_why_unavailable("numba") is not None, reason="the Numba backend cannot run here")
-def test_small_arrays_reach_the_generated_numba_kernels():
-    """The suite's small inputs run the compiled kernels, not the NumPy shortcut for tiny arrays."""
-    function = tg.function(lambda x: tg.exp(x) * 2.0, backend="numba")
+@pytest.mark.parametrize("fn, reference", [
+    (lambda x: tg.exp(x) * 2.0, lambda x: np.exp(x) * 2),          # with a transcendental function
+    (lambda x: x * 2.0 + 1.0, lambda x: x * 2 + 1),                # plain arithmetic
+    (lambda x: tg.reduce_sum(tg.square(x)), lambda x: np.sum(x * x)),  # a fused reduction
+], ids=["transcendental", "arithmetic", "reduction"])
+def test_small_arrays_reach_the_generated_numba_kernels(fn, reference):
+    """The suite's small inputs run the compiled kernels, not the NumPy path for small arrays."""
+    from tracegraph_backends.numba import kernels  # noqa: PLC0415 - imports numba
+    assert all(hasattr(kernels, limit) for limit in NUMBA_SIZE_LIMITS), "the size limits were renamed"
+    function = tg.function(fn, backend="numba")
     x = tg.constant(np.arange(6, dtype=np.float32).reshape(2, 3))
-    np.testing.assert_allclose(function(x).numpy(), np.exp(x.numpy()) * 2, rtol=1e-6)
+    np.testing.assert_allclose(function(x).numpy(), reference(x.numpy()), rtol=1e-6)
     [kernel] = function.get_concrete_function(x).compile().kernels
     assert [k for k in kernel.kernels.values() if k is not None], "no kernel was compiled for a 2x3 input"
 
