@@ -8,8 +8,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tracegraph as tg
-from tracegraph.ops.op import Op
 from tracegraph.ops import arithmetic
+from elementwise_rules import elementwise_ops, infer_any_dtype
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-14)}
 
@@ -388,22 +388,11 @@ def test_templates_use_only_known_functions():
 
 # ----- shape rules on symbolic specs ---------------------------------------------------------
 
-def _elementwise_ops(module):
-    return [v for v in vars(module).values() if isinstance(v, Op) and v.template is not None]
-
-
 def _infer_any_dtype(op, shapes):
-    """op.infer on specs of `shapes`, with the first dtype the op accepts."""
-    n = len(inspect.signature(op.infer).parameters)
-    for dtype in (tg.float32, tg.int32, tg.bool):
-        try:
-            return op.infer(*[tg.TensorSpec(shapes[i], dtype) for i in range(n)])
-        except TypeError:
-            continue
-    raise AssertionError(f"{op.name} accepts none of the dtypes tried")
+    return infer_any_dtype(op, shapes, [tg.float32, tg.int32, tg.bool])
 
 
-@pytest.mark.parametrize("op", _elementwise_ops(arithmetic), ids=lambda op: op.name)
+@pytest.mark.parametrize("op", elementwise_ops(arithmetic), ids=lambda op: op.name)
 def test_shape_rules_accept_unknown_dimensions_and_rank(op):
     assert _infer_any_dtype(op, [[None, 3], [3]]).shape.as_list() == [None, 3]
     unary = len(inspect.signature(op.infer).parameters) == 1

@@ -8,8 +8,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tracegraph as tg
-from tracegraph.ops.op import Op
 from tracegraph.ops import comparison
+from elementwise_rules import elementwise_ops, infer_any_dtype
 
 COMPARISONS = {
     "equal": (tg.equal, np.equal),
@@ -234,22 +234,12 @@ def test_templates_use_only_known_functions():
 
 # ----- shape rules on symbolic specs ---------------------------------------------------------
 
-def _elementwise_ops(module):
-    return [v for v in vars(module).values() if isinstance(v, Op) and v.template is not None]
-
-
 def _infer_any_dtype(op, shapes):
-    """op.infer on specs of `shapes`, with the first dtype combination the op accepts."""
     n = len(inspect.signature(op.infer).parameters)
-    for dtypes in ([tg.float32] * n, [tg.bool] * n, [tg.bool] + [tg.float32] * (n - 1)):
-        try:
-            return op.infer(*[tg.TensorSpec(shapes[i], dtypes[i]) for i in range(n)])
-        except TypeError:
-            continue
-    raise AssertionError(f"{op.name} accepts none of the dtypes tried")
+    return infer_any_dtype(op, shapes, [[tg.float32] * n, [tg.bool] * n, [tg.bool] + [tg.float32] * (n - 1)])
 
 
-@pytest.mark.parametrize("op", _elementwise_ops(comparison), ids=lambda op: op.name)
+@pytest.mark.parametrize("op", elementwise_ops(comparison), ids=lambda op: op.name)
 def test_shape_rules_accept_unknown_dimensions_and_rank(op):
     assert _infer_any_dtype(op, [[None, 3], [3], [1, 1]]).shape.as_list() == [None, 3]
     assert _infer_any_dtype(op, [None, [3], [3]]).shape.rank is None

@@ -1,5 +1,4 @@
 """Unary elementwise math: values against NumPy/SciPy, dtype rules, errors, gradients (1st and 2nd order)."""
-import inspect
 import re
 import warnings
 
@@ -10,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tracegraph as tg
-from tracegraph.ops.op import Op
 from tracegraph.ops import unary_math
+from elementwise_rules import elementwise_ops, infer_any_dtype
 
 
 def _sigmoid_ref(x):
@@ -300,22 +299,11 @@ def test_templates_use_only_known_functions():
 
 # ----- shape rules on symbolic specs ---------------------------------------------------------
 
-def _elementwise_ops(module):
-    return [v for v in vars(module).values() if isinstance(v, Op) and v.template is not None]
-
-
 def _infer_any_dtype(op, shapes):
-    """op.infer on specs of `shapes`, with the first dtype combination the op accepts."""
-    n = len(inspect.signature(op.infer).parameters)
-    for dtype in (tg.float32, tg.int32, tg.bool, tg.complex64):
-        try:
-            return op.infer(*[tg.TensorSpec(shapes[i], dtype) for i in range(n)])
-        except TypeError:
-            continue
-    raise AssertionError(f"{op.name} accepts none of the dtypes tried")
+    return infer_any_dtype(op, shapes, [tg.float32, tg.int32, tg.bool, tg.complex64])
 
 
-@pytest.mark.parametrize("op", _elementwise_ops(unary_math), ids=lambda op: op.name)
+@pytest.mark.parametrize("op", elementwise_ops(unary_math), ids=lambda op: op.name)
 def test_shape_rules_accept_unknown_dimensions_and_rank(op):
     assert _infer_any_dtype(op, [[None, 3], [3]]).shape.as_list() == [None, 3]
     assert _infer_any_dtype(op, [None, None]).shape.rank is None
