@@ -35,7 +35,8 @@ class NumbaBackend(Backend):
 
     @staticmethod
     def _kernel_for(node):
+        """A compiled kernel for a fused node; None (NumPy, inline in the plan) where one cannot pay off."""
         if node.op.name != "fused_elementwise":
             return None
-        from .kernels import FusedKernel  # noqa: PLC0415 - imports numba
-        return FusedKernel(node)
+        from .kernels import FusedKernel, always_on_numpy  # noqa: PLC0415 - imports numba
+        return None if always_on_numpy(node) else FusedKernel(node)

@@ -17,7 +17,7 @@ from tracegraph.ops.fused import CompiledExpression, is_row_broadcast
 from .cache import load_kernel_module
 from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, render_kernel
 
-__all__ = ["FusedKernel", "PARALLEL_THRESHOLD", "BLOCK"]
+__all__ = ["FusedKernel", "always_on_numpy", "numpy_limit", "PARALLEL_THRESHOLD", "BLOCK"]
 
 #: Below this many elements a serial kernel runs (thread start-up would cost more than it saves).
 PARALLEL_THRESHOLD = 1 << 16
@@ -34,14 +34,27 @@ SMALL_ARITHMETIC = 1 << 12
 SMALL_REDUCTION = 1 << 13
 
 
+def numpy_limit(expression):
+    """The largest element count at which the fused `expression` is better run op by op on NumPy."""
+    if expression["reduction"] is not None:
+        return SMALL_REDUCTION - 1
+    transcendental = any(ins[0] in APPROXIMATED or ins[0] in LIBM for ins in expression["instructions"])
+    return TINY if transcendental else SMALL_ARITHMETIC
+
+
+def always_on_numpy(node):
+    """True if the fused `node` has a static size at which a kernel call never pays off."""
+    shape = node.outputs[0].spec.shape
+    return shape.is_fully_defined() and math.prod(shape.as_tuple()) <= numpy_limit(node.attrs["expression"])
+
+
 class FusedKernel:
     """A callable `(xp, *arrays) -> tuple of outputs` for one fused node."""
 
     def __init__(self, node):
         self.expression = node.attrs["expression"]
         self.on_numpy = CompiledExpression(self.expression)
-        transcendental = any(ins[0] in APPROXIMATED or ins[0] in LIBM for ins in self.expression["instructions"])
-        self.numpy_limit = TINY if transcendental else SMALL_ARITHMETIC
+        self.numpy_limit = numpy_limit(self.expression)
         self.output_specs = node.attrs["output_specs"]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
         self.static_shape = self.output_specs[0].shape if self.output_specs else None
@@ -57,7 +70,7 @@ class FusedKernel:
         if self.check_shapes and not self._members_have_shape(arrays, shape):
             return self.on_numpy(xp, arrays)
         n = math.prod(shape)
-        if n <= self.numpy_limit or (n < SMALL_REDUCTION and self.expression["reduction"] is not None):
+        if n <= self.numpy_limit:
             return self.on_numpy(xp, arrays)
         kinds, prepared, inner = _classify(arrays, shape, n)
         parallel = n >= PARALLEL_THRESHOLD

@@ -31,7 +31,8 @@ READ_VARIABLE = Op("read_variable", infer=lambda variable, spec: spec,
 
 
 def _assign_impl(xp, value, variable, spec):
-    if not variable.shape.is_compatible_with(value.shape):  # possible when the traced shape had None dims
+    # The shape check matters when the traced shape had None dims; the same shape as now is always fine.
+    if value.shape != variable._array.shape and not variable.shape.is_compatible_with(value.shape):
         raise ValueError(f"assign: cannot assign a value of shape {tuple(value.shape)} to the variable "
                          f"{variable.name!r} of shape {variable.shape}")
     variable._array = value
