@@ -51,8 +51,8 @@ def _header(report):
         f"(1-minute load average; above {machine['cores']} the cores are shared and timings are noisy)",
         "ratio:    NumPy-eager median time / this row's median time, both from this run; > 1 is faster "
         "than NumPy",
-        f"timing:   median (and min) of n repeats ({settings['repeats']}) after a checked first call and a "
-        f"warm-up call;\n          {settings['timer']}; {settings['dtype']} inputs made once; NumPy eager "
+        f"timing:   median (and min) of n repeats ({settings['repeats']}) after a checked first call and "
+        f"warm-up calls (10% of the row's time);\n          {settings['timer']}; {settings['dtype']} inputs made once; NumPy eager "
         f"makes fresh outputs",
     ]
     if machine.get("environment"):

@@ -40,11 +40,14 @@ class Timing:
     repeats: int
 
 
+#: Warm-up takes this share of a row's budget (at least one call): the first calls of a fast
+#: function run with cold caches and branch predictors and would inflate a median of few repeats.
+WARMUP_SHARE = 0.1
+
+
 def measure(call, policy):
-    """Time `call()` (already called once by the caller, so compiled): one warm-up call, then repeats."""
-    start = time.perf_counter()
-    call()
-    estimate = time.perf_counter() - start
+    """Time `call()` (already called once by the caller, so compiled): warm-up calls, then repeats."""
+    estimate = _warm_up(call, WARMUP_SHARE * policy.budget_s)
     repeats = policy.repeats_for(estimate)
     times = []
     gc_was_enabled = gc.isenabled()
@@ -58,3 +61,14 @@ def measure(call, policy):
         if gc_was_enabled:
             gc.enable()
     return Timing(statistics.median(times), min(times), repeats)
+
+
+def _warm_up(call, duration_s):
+    """Call `call()` for about `duration_s` (at least once); returns the time of one call."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        call()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= duration_s:
+            return elapsed / calls

@@ -7,6 +7,7 @@ it. Eager and traced code share this path, so they cannot drift apart.
 import numpy as np
 
 from ..context import state
+from ..float_errors import call_ignoring_float_errors
 from ..tensor import EagerTensor
 
 __all__ = ["bind", "run_eagerly"]
@@ -37,8 +38,7 @@ def run_eagerly(op, inputs, attrs):
     if state.device is not None:
         arrays = place_on_device(arrays, state.device)
     xp = array_module(arrays) if arrays or state.device is None else device_module(state.device)
-    with np.errstate(all="ignore"):  # like TF: log(0) is -inf, silently
-        result = op.impl(xp, *arrays, **attrs)
+    result = call_ignoring_float_errors(op.impl, xp, *arrays, **attrs)
     if op.multiple_outputs:
         return tuple(EagerTensor(_conform(r, s, op)) for r, s in zip(result, specs))
     return EagerTensor(_conform(result, specs, op))

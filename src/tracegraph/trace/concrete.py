@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import nest
 from ..context import state
+from ..float_errors import call_ignoring_float_errors
 from ..ir.graph import all_variables
 from ..spec import TensorSpec
 from ..tensor import EagerTensor, SymbolicTensor, Tensor
@@ -169,8 +170,8 @@ class ConcreteFunction:
             return self._pack(call_graph_with_bind(self.graph, list(tensors)))
         plan = self._plan or self.compile()
         # (one input is the common case, and a list display is cheaper than a comprehension)
-        with np.errstate(all="ignore"):  # as in eager mode and TF: inf and nan, silently
-            arrays = plan([tensors[0]._value] if len(tensors) == 1 else [t._value for t in tensors])
+        arrays = call_ignoring_float_errors(plan, [tensors[0]._value] if len(tensors) == 1
+                                            else [t._value for t in tensors])
         if self._single_output:
             array = arrays[0]
             return EagerTensor(array if type(array) is np.ndarray else _as_array(array))
