@@ -28,8 +28,10 @@ def _sigmoid(x):
 ACTIVATIONS = {
     "relu": (nn.relu, lambda x: np.maximum(x, 0)),
     "relu6": (nn.relu6, lambda x: np.clip(x, 0, 6)),
-    "elu": (nn.elu, lambda x: np.where(x < 0, np.expm1(np.minimum(x, 0)), x)),
-    "selu": (nn.selu, lambda x: SELU_SCALE * np.where(x < 0, SELU_ALPHA * np.expm1(np.minimum(x, 0)), x)),
+    # TF's Elu and Selu kernels compute exp(x) - 1 (not expm1), and selu with scale * alpha as one constant
+    "elu": (nn.elu, lambda x: np.where(x < 0, np.exp(np.minimum(x, 0)) - 1, x)),
+    "selu": (nn.selu, lambda x: np.where(x < 0, SELU_SCALE * SELU_ALPHA * (np.exp(np.minimum(x, 0)) - 1),
+                                         SELU_SCALE * x)),
     "gelu": (nn.gelu, lambda x: 0.5 * x * (1 + scipy.special.erf(x / np.sqrt(2)))),
     "gelu_tanh": (lambda x: nn.gelu(x, approximate=True),
                   lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))),

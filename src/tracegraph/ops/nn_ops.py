@@ -26,6 +26,7 @@ __all__ = ["relu", "relu6", "crelu", "elu", "selu", "gelu", "silu", "swish", "le
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
+_SELU_SCALE_ALPHA = 1.7580993408473768599402175208123
 
 
 def _float_tensor(op_name, value, arg):
@@ -75,22 +76,26 @@ def crelu(features, axis=-1, name=None):
 
 # ----- smooth activations: composites --------------------------------------------------------
 
-def _negative_part_expm1(x):
-    """expm1(x) for x < 0, computed on min(x, 0) so large positive x cannot overflow into the gradient."""
-    return unary_math.expm1(arithmetic.minimum(x, 0))
+def _negative_part_exp_minus_one(x):
+    """exp(x) - 1 for x < 0, as TF's Elu and Selu kernels compute it (exp, not expm1), on min(x, 0)
+    so that large positive x cannot overflow into the gradient."""
+    return unary_math.exp(arithmetic.minimum(x, 0)) - 1
 
 
 def elu(features, name=None):
     """Exponential linear unit: features if features >= 0, else exp(features) - 1."""
     x = _float_tensor("elu", features, "features")
-    return comparison.where(comparison.less(x, 0), _negative_part_expm1(x), x)
+    return comparison.where(comparison.less(x, 0), _negative_part_exp_minus_one(x), x)
 
 
 def selu(features, name=None):
-    """Scaled ELU: scale * (features if >= 0 else alpha * (exp(features) - 1)), TF's constants."""
+    """Scaled ELU: scale * features if features >= 0, else scale * alpha * (exp(features) - 1).
+
+    As TF's kernel: the product scale * alpha is one constant.
+    """
     x = _float_tensor("selu", features, "features")
-    negative = _negative_part_expm1(x) * _SELU_ALPHA
-    return comparison.where(comparison.less(x, 0), negative, x) * _SELU_SCALE
+    negative = _negative_part_exp_minus_one(x) * _SELU_SCALE_ALPHA
+    return comparison.where(comparison.less(x, 0), negative, x * _SELU_SCALE)
 
 
 def gelu(features, approximate=False, name=None):
