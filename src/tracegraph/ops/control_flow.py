@@ -13,6 +13,7 @@ from ..convert import convert_to_tensor
 from ..shape import TensorShape
 from ..spec import TensorSpec
 from ..tensor import SymbolicTensor
+from . import loop_gradient
 from .dispatch import bind
 from .op import Op
 from .rules import spec_of
@@ -172,9 +173,7 @@ def _while_inline(args, cond_graph, body_graph, n_vars):
 
 
 def _while_grad(ctx, *grads):
-    raise LookupError("The gradient of a tg.while_loop inside a traced function is not implemented; "
-                      "differentiate the loop eagerly (it is then a Python loop), or unroll it with "
-                      "a Python `for` over a fixed range inside the function.")
+    return loop_gradient.while_gradient(ctx, grads)
 
 
 _while = Op("while_loop", infer=_while_infer, impl=_while_impl, grad=_while_grad,
@@ -194,7 +193,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     and body are sub-graphs. A loop variable may change shape from one
     iteration to the next only along dimensions that `shape_invariants` leaves
     `None` (a ValueError otherwise); without `shape_invariants`, shapes are
-    relaxed to whatever the body produces.
+    relaxed to whatever the body produces. Variables that the loop reads but
+    never assigns are read once, before the loop.
+
+    Gradients flow through the loop in both modes; inside a traced function
+    the loop must then be free of effects, and the loop variables the gradient
+    needs must keep their shapes (see `loop_gradient`).
     """
     if not callable(cond) or not callable(body):
         raise TypeError("while_loop: `cond` and `body` must be callables")
@@ -272,10 +276,47 @@ def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invaria
         if all(r.shape == s.shape for r, s in zip(relaxed, specs)):
             break
         specs = relaxed  # trace again: the body changes some shapes, so the loop variables must be less specific
+    if not any(_assigns_variables(g) for g in (cond_graph, body_graph)):
+        _read_variables_before_the_loop([cond_graph, body_graph])
     captured = unify_captures([cond_graph, body_graph], n_leading=len(specs))
     outputs = bind(_while, [*flat, *captured], {"cond_graph": cond_graph, "body_graph": body_graph,
                                                 "n_vars": len(specs)})
     return nest.pack_sequence_as(structure, list(outputs)[skip:])
+
+
+def _assigns_variables(graph):
+    """True if `graph` or a sub-graph of it assigns a Variable."""
+    from ..trace.func_graph import ASSIGN_VARIABLE  # noqa: PLC0415 - trace imports ops
+    return any(node.op is ASSIGN_VARIABLE for node in graph.all_nodes())
+
+
+def _read_variables_before_the_loop(graphs):
+    """Replace the Variable reads of a loop that assigns none by reads in the enclosing graph.
+
+    Every iteration would read the same values, so one read before the loop,
+    captured, is equivalent; the tapes of the enclosing graph see it (gradients
+    with respect to the Variables flow through the loop), and the loop becomes
+    pure, so its gradient may run it again. Reads nested in sub-graphs of the
+    loop have already been moved out to its top level when those were traced.
+    """
+    from ..trace.func_graph import READ_VARIABLE  # noqa: PLC0415 - trace imports ops
+    from . import state_ops  # noqa: PLC0415 - state_ops is a sibling family
+    outer_reads = {}
+    for graph in graphs:
+        replaced = {}
+        for node in graph.nodes:
+            if node.op is READ_VARIABLE:
+                variable = graph.variables[node.attrs["variable"]]
+                if id(variable) not in outer_reads:
+                    outer_reads[id(variable)] = state_ops.read(variable)
+                replaced[id(node.outputs[0])] = graph.value_of(outer_reads[id(variable)])
+        if not replaced:
+            continue
+        graph.nodes = [node for node in graph.nodes if node.op is not READ_VARIABLE]
+        for node in graph.nodes:
+            node.inputs = [replaced.get(id(v), v) for v in node.inputs]
+        graph.outputs = [replaced.get(id(v), v) for v in graph.outputs]
+        graph.variables = []  # no node refers to a variable any more
 
 
 def _invariant_specs(shape_invariants, flat):
