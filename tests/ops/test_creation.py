@@ -60,6 +60,73 @@ def test_like_ops():
     np.testing.assert_array_equal(tg.zeros_like([True, False]).numpy(), [False, False])
 
 
+UNKNOWN_MATRIX = [tg.TensorSpec([None, None], tg.float32)]
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda x: tg.zeros(tg.shape(x)), lambda x: np.zeros(x.shape, np.float32)),
+    (lambda x: tg.ones(tg.shape(x), dtype=tg.int64), lambda x: np.ones(x.shape, np.int64)),
+    (lambda x: tg.fill(tg.shape(x), 2.5), lambda x: np.full(x.shape, 2.5, np.float32)),
+    (lambda x: tg.zeros([tg.shape(x)[0], 3], tg.int32), lambda x: np.zeros((x.shape[0], 3), np.int32)),
+    (lambda x: tg.fill((2, tg.shape(x)[1]), tg.reduce_sum(x)), lambda x: np.full((2, x.shape[1]), x.sum())),
+    (lambda x: tg.fill(tg.shape(x, out_type=tg.int64), 7), lambda x: np.full(x.shape, 7, np.int32)),
+])
+def test_run_time_shapes_in_traced_functions(make, expected):
+    traced = tg.function(make, input_signature=UNKNOWN_MATRIX)
+    for shape in [(2, 4), (0, 3), (3, 1)]:
+        x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+        result = traced(tg.constant(x)).numpy()
+        want = expected(x)
+        assert result.dtype == want.dtype and result.shape == want.shape
+        np.testing.assert_array_equal(result, want)
+
+
+@pytest.mark.parametrize("make, static_shape", [
+    (lambda x: tg.zeros(tg.shape(x)), [None, None]),
+    (lambda x: tg.fill([tg.shape(x)[0], 3], 1.0), [None, 3]),
+    (lambda x: tg.ones(tg.concat([tg.shape(x), [2]], 0)), [None, None, None]),
+    (lambda x: tg.zeros([]), []),
+])
+def test_run_time_shapes_infer_what_is_known(make, static_shape):
+    concrete = tg.function(make).get_concrete_function(*UNKNOWN_MATRIX)
+    assert concrete.structured_outputs.shape.as_list() == static_shape
+
+
+def test_run_time_shape_of_unknown_length_gives_unknown_rank():
+    spec = creation._fill_dynamic.infer(TensorSpec([None], tg.int32), TensorSpec([], tg.float32), hint=None)
+    assert spec.shape.rank is None and spec.dtype == tg.float32
+    spec = creation._fill_dynamic.infer(TensorSpec(None, tg.int64), TensorSpec([], tg.int32), hint=None)
+    assert spec.shape.rank is None and spec.dtype == tg.int32
+
+
+def test_run_time_shape_errors():
+    vector = [tg.TensorSpec([None], tg.float32)]
+    with pytest.raises(TypeError, match="int32 or int64"):
+        tg.function(lambda x: tg.zeros(tg.cast(tg.shape(x), tg.float32)), input_signature=vector)(tg.ones([2]))
+    with pytest.raises(ValueError, match="scalar"):
+        tg.function(lambda x: tg.fill(tg.shape(x), x), input_signature=vector)(tg.ones([2]))
+    with pytest.raises(ValueError, match="negative"):
+        tg.function(lambda x: tg.ones([tg.shape(x)[0], -2]), input_signature=vector)(tg.ones([2]))
+    with pytest.raises(ValueError, match="None"):
+        tg.function(lambda x: tg.ones([tg.shape(x)[0], None]), input_signature=vector)(tg.ones([2]))
+    with pytest.raises(InvalidArgumentError, match="negative"):
+        tg.function(lambda x: tg.zeros(tg.shape(x) - 3), input_signature=vector)(tg.ones([2]))
+
+
+def test_fill_gradient_with_a_run_time_shape_is_the_sum():
+    @tg.function(input_signature=[tg.TensorSpec([None, None], tg.float64), tg.TensorSpec([], tg.float64)])
+    def gradient(x, value):
+        with tg.GradientTape() as tape:
+            tape.watch(value)
+            y = tg.reduce_sum(tg.fill(tg.shape(x), value) * x)
+        return tape.gradient(y, value)
+
+    x = np.arange(6.0).reshape(2, 3)
+    assert gradient(tg.constant(x), tg.constant(np.float64(1.5))).numpy() == pytest.approx(x.sum())
+    check_gradients(lambda v: bind(creation._fill_dynamic, [tg.constant([2, 3]), v], {"hint": None})
+                    * tg.constant(x), [tg.constant(np.float64(1.5))])
+
+
 def test_like_shape_rule_keeps_unknown_dims():
     spec = creation._fill_like.infer(TensorSpec([None, 3], tg.float32), value=0)
     assert spec.shape.as_list() == [None, 3]

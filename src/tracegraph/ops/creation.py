@@ -5,10 +5,12 @@ compute their value at once; inside a traced function that value is a constant
 the tracer captures, so its shape is known statically. Where a tensor argument
 may be symbolic (fill's value, range's bounds, one_hot's indices, the `*_like`
 ops whose input shape may be unknown until run time) the op is a primitive.
+A shape computed while tracing (`tg.zeros(tg.shape(x))`, `tg.fill([n, 3], v)`)
+is an input tensor of the `fill_dynamic` primitive, as in `shape_args`.
 """
 import numpy as np
 
-from . import array_ops, cast as cast_ops, join_split
+from . import array_ops, cast as cast_ops, join_split, shape_args
 from .dispatch import bind
 from .op import Op
 from .rules import check_dtype, spec_of
@@ -77,8 +79,50 @@ def _sum_all(g):
     return reduce_sum(g)
 
 
+def _fill_dynamic_infer(dims, value, hint):
+    shape_args.check_shape_tensor("fill", dims, arg="dims")
+    _check_scalar_value(value.shape)
+    return spec_of(shape_args.hinted_dims(dims, hint), value.dtype)
+
+
+def _fill_dynamic_impl(xp, dims, value, hint):
+    shape = shape_args.array_ints(dims)
+    if any(d < 0 for d in shape):
+        raise InvalidArgumentError(f"fill: dims must not have negative dimensions, got {list(shape)}")
+    return xp.full(shape, value, dtype=value.dtype)
+
+
+# `dims` is a run-time shape (a 1-D int tensor); `hint` holds the entries known while tracing.
+_fill_dynamic = Op("fill_dynamic", infer=_fill_dynamic_infer, impl=_fill_dynamic_impl,
+                   grad=lambda ctx, g: (None, _sum_all(g)))
+
+
+def _check_scalar_value(shape):
+    if shape.rank not in (0, None):
+        raise ValueError(f"fill: `value` must be a scalar, got shape {shape}")
+
+
+def _is_run_time_shape(shape):
+    """Whether a shape argument is computed while tracing (a symbolic tensor, or a list holding one)."""
+    return shape_args.static_value(shape) is None
+
+
+def _fill_run_time_shape(op_name, shape, value):
+    """`value` (a scalar tensor) filled into a shape known only at run time."""
+    if isinstance(shape, (list, tuple)) and any(d is None for d in shape):
+        raise ValueError(f"{op_name}: shape {list(shape)} must not contain None")
+    hint = shape_args.shape_hint(shape)
+    if hint is not None and any(d is not None and d < 0 for d in hint):
+        raise ValueError(f"{op_name}: shape must not have negative dimensions, got {list(shape)}")
+    dims = shape_args.shape_argument(op_name, shape)
+    return bind(_fill_dynamic, [dims, value], {"hint": hint})
+
+
 def _constant_fill(op_name, shape, dtype, value):
     dtype = dtypes.as_dtype(dtype)
+    if _is_run_time_shape(shape):
+        scalar = EagerTensor(np.full((), value, dtype=dtype.numpy_dtype))
+        return _fill_run_time_shape(op_name, shape, scalar)
     shape = full_shape(op_name, shape)
     if state.graph is not None:
         return bind(_fill, [], {"shape": shape, "dtype": dtype, "value": value})
@@ -86,24 +130,31 @@ def _constant_fill(op_name, shape, dtype, value):
 
 
 def zeros(shape, dtype=dtypes.float32, name=None):
-    """A tensor of zeros of the given shape and dtype."""
+    """A tensor of zeros of the given shape and dtype.
+
+    `shape` may be a list (of ints and scalar int tensors), a TensorShape or a
+    1-D int tensor; inside a traced function it may be computed at run time
+    (e.g. `tg.shape(x)`); the result's sizes may then be known only at run time.
+    """
     return _constant_fill("zeros", shape, dtype, 0)
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
-    """A tensor of ones of the given shape and dtype."""
+    """A tensor of ones of the given shape and dtype (`shape` as in `zeros`)."""
     return _constant_fill("ones", shape, dtype, 1)
 
 
 def fill(dims, value, name=None):
     """A tensor of shape `dims` filled with the scalar `value` (its dtype follows `value`).
 
+    `dims` is as `shape` in `zeros`, so it may be computed at run time.
     `value` may be a tensor; the gradient with respect to it is the sum of the
     incoming gradient.
     """
     value = convert_to_tensor(value)
-    if value.shape.rank not in (0, None):
-        raise ValueError(f"fill: `value` must be a scalar, got shape {value.shape}")
+    _check_scalar_value(value.shape)
+    if _is_run_time_shape(dims):
+        return _fill_run_time_shape("fill", dims, value)
     return bind(_broadcast_scalar, [value], {"shape": full_shape("fill", dims)})
 
 
