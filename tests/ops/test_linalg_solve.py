@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 import tracegraph as tg
 
 from array_samples import FAST
-from matrix_samples import batch_shapes, grads_ok, rand, seeds, spd, sym, well_conditioned
+from matrix_samples import batch_shapes, grads_ok, rand, seeds, spd, spec, sym, well_conditioned
 
 L = tg.linalg
 
@@ -81,3 +81,62 @@ def test_lstsq(shape):
     grads_ok(lambda x, y: L.lstsq(x, y, l2_regularizer=0.1), a, b)
     with pytest.raises(NotImplementedError, match="fast=True"):
         L.lstsq(a, b, fast=False)
+
+
+def _lstsq_reference(a, b, l2_regularizer=0.0):
+    """The regularized normal equations, batched, in NumPy (minimum norm when a is wide)."""
+    a_h = np.conj(np.swapaxes(a, -1, -2))
+    rows, cols = a.shape[-2:]
+    if rows >= cols:
+        return np.linalg.solve(a_h @ a + l2_regularizer * np.eye(cols), a_h @ b)
+    return a_h @ np.linalg.solve(a @ a_h + l2_regularizer * np.eye(rows), b)
+
+
+# Tall and wide matrices: where the sizes are unknown, the normal equations are chosen at run time.
+@pytest.mark.parametrize("signature, static_shape, samples", [
+    ([spec([None, None]), spec([None, None])], [None, None], [((4, 3), (4, 2)), ((2, 3), (2, 1))]),
+    ([spec([2, None, None]), spec([None, None, 3])], [2, None, 3], [((2, 4, 3), (2, 4, 3)), ((2, 2, 3), (2, 2, 3))]),
+    ([spec([None, 3]), spec([None, 2])], [3, 2], [((4, 3), (4, 2)), ((2, 3), (2, 2))]),
+    ([spec(None), spec(None)], None, [((4, 3), (4, 2)), ((2, 2, 3), (2, 2, 1))]),
+    ([spec([4, 3]), spec(None)], None, [((4, 3), (4, 2))]),
+])
+def test_lstsq_traced_with_unknown_dimensions(signature, static_shape, samples):
+    traced = tg.function(lambda a, b: L.lstsq(a, b, l2_regularizer=0.25), input_signature=signature)
+    result_shape = traced.get_concrete_function().structured_outputs.shape
+    assert (None if result_shape.rank is None else result_shape.as_list()) == static_shape
+    for a_shape, b_shape in samples:
+        a, b = rand(0, a_shape), rand(1, b_shape)
+        np.testing.assert_allclose(traced(a, b).numpy(), _lstsq_reference(a, b, 0.25), atol=1e-10)
+
+
+def test_lstsq_traced_matches_numpy_least_squares_and_complex():
+    traced = tg.function(L.lstsq, input_signature=[spec(None, tg.complex128)] * 2)
+    for rows, cols in [(5, 3), (2, 4)]:
+        a = rand(0, (rows, cols)) + 1j * rand(1, (rows, cols))
+        b = rand(2, (rows, 2)) + 1j * rand(3, (rows, 2))
+        np.testing.assert_allclose(traced(a, b).numpy(), np.linalg.lstsq(a, b, rcond=None)[0], atol=1e-10)
+
+
+def test_lstsq_gradient_traced_with_unknown_dimensions():
+    def gradients(a, b):
+        with tg.GradientTape() as tape:
+            tape.watch([a, b])
+            loss = tg.reduce_sum(tg.square(L.lstsq(a, b, l2_regularizer=0.1)))
+        return tape.gradient(loss, [a, b])
+
+    traced = tg.function(gradients, input_signature=[spec([None, None])] * 2)
+    for rows, cols in [(5, 3), (2, 4)]:
+        a, b = tg.constant(rand(0, (rows, cols))), tg.constant(rand(1, (rows, 2)))
+        for got, expected in zip(traced(a, b), gradients(a, b)):
+            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_lstsq_errors():
+    with pytest.raises(ValueError, match=r"lstsq.*\(4, 3\).*\(2, 1\)"):
+        L.lstsq(rand(0, (4, 3)), rand(1, (2, 1)))
+    with pytest.raises(ValueError, match="rank >= 2"):
+        L.lstsq(rand(0, (4, 3)), rand(1, (4,)))
+    with pytest.raises(TypeError, match="float64 and float32"):
+        tg.function(L.lstsq, input_signature=[spec(None), spec(None, tg.float32)]).get_concrete_function()
+    with pytest.raises(ValueError, match="rank >= 2"):
+        tg.function(L.lstsq, input_signature=[spec([None]), spec(None)]).get_concrete_function()

@@ -9,10 +9,10 @@ import collections
 
 import numpy as np
 
-from . import array_ops, decompositions, linalg, reduction, unary_math
+from . import array_ops, comparison, control_flow, decompositions, einsum, linalg, reduction, unary_math
 from .broadcast import unbroadcast
 from .dispatch import bind
-from .linalg_common import batch_shape, check_matrix, lapack_ready, matrix_dims, square_infer
+from .linalg_common import batch_shape, check_matrix, conj_if_complex, lapack_ready, matrix_dims, square_infer
 from .op import Op
 from .rules import broadcast_shapes, same_dtype, spec_of
 from ..convert import convert_to_tensor, operands_to_tensors
@@ -111,10 +111,7 @@ def _solve_grad(ctx, g):
     x = ctx.outputs[0]
     adj = ctx.attrs["adjoint"]
     grad_b = bind(_solve, [a, g], {"adjoint": not adj})
-    if adj:
-        grad_a = -linalg.matmul(x, grad_b, adjoint_b=True)
-    else:
-        grad_a = -linalg.matmul(grad_b, x, adjoint_b=True)
+    grad_a = -(_times_adjoint(x, grad_b) if adj else _times_adjoint(grad_b, x))
     return unbroadcast(grad_a, a), unbroadcast(grad_b, b)
 
 
@@ -144,19 +141,64 @@ def _add_to_diagonal(m, value):
     return linalg.set_diag(m, linalg.diag_part(m) + value)
 
 
+# matrix_transpose (behind matmul's adjoint flags) needs a known rank; einsum's "..." does not.
+
+def _adjoint_times(a, b):
+    """adjoint(a) @ b, batched; `a` may have unknown rank."""
+    if a.shape.rank is None:
+        return einsum.einsum("...ji,...jk->...ik", conj_if_complex(a), b)
+    return linalg.matmul(a, b, adjoint_a=True)
+
+
+def _times_adjoint(a, b):
+    """a @ adjoint(b), batched; `b` may have unknown rank."""
+    if b.shape.rank is None:
+        return einsum.einsum("...ij,...kj->...ik", a, conj_if_complex(b))
+    return linalg.matmul(a, b, adjoint_b=True)
+
+
+def _normal_equations_of_columns(a, b, l2_regularizer):
+    """(A^H A + l2 I)^-1 A^H B: the solution when A has at least as many rows as columns."""
+    gram = _add_to_diagonal(_adjoint_times(a, a), l2_regularizer)
+    return solve(gram, _adjoint_times(a, b))
+
+
+def _normal_equations_of_rows(a, b, l2_regularizer):
+    """A^H (A A^H + l2 I)^-1 B: the (minimum-norm) solution when A has fewer rows than columns."""
+    gram = _add_to_diagonal(_times_adjoint(a, a), l2_regularizer)
+    return _adjoint_times(a, solve(gram, b))
+
+
+def _check_lstsq_operands(a, b):
+    check_matrix("lstsq", a.spec, "matrix")
+    check_matrix("lstsq", b.spec, "rhs")
+    a_rows, b_rows = matrix_dims(a.shape)[0], matrix_dims(b.shape)[0]
+    if None not in (a_rows, b_rows) and a_rows != b_rows:
+        raise ValueError(f"lstsq: `matrix` of shape {a.shape} and `rhs` of shape {b.shape} do not fit: "
+                         f"{a_rows} != {b_rows} rows")
+
+
+def _is_overdetermined(a):
+    """rows >= cols of `a`: a Python bool when both are known now, else a scalar bool tensor."""
+    rows, cols = matrix_dims(a.shape)
+    if rows is not None and cols is not None:
+        return rows >= cols
+    dims = array_ops.shape(a)
+    return comparison.greater_equal(dims[-2], dims[-1])
+
+
 def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
     """Least-squares solution of matrix @ X = rhs (with optional L2 regularization).
 
     Only TF's `fast=True` path (the regularized normal equations) is provided.
+    Which normal equations are solved depends on whether `matrix` has at least
+    as many rows as columns; where that is known only at run time (a traced
+    function with unknown dimensions) both are traced and a `cond` chooses.
     """
     if not fast:
         raise NotImplementedError("lstsq: only fast=True (normal equations) is supported")
     a, b = operands_to_tensors(matrix, rhs)
-    rows, cols = matrix_dims(a.shape)
-    if rows is None or cols is None:
-        raise ValueError(f"lstsq: needs a matrix of known size, got shape {a.shape}")
-    if rows >= cols:
-        gram = _add_to_diagonal(linalg.matmul(a, a, adjoint_a=True), l2_regularizer)
-        return solve(gram, linalg.matmul(a, b, adjoint_a=True))
-    gram = _add_to_diagonal(linalg.matmul(a, a, adjoint_b=True), l2_regularizer)
-    return linalg.matmul(a, solve(gram, b), adjoint_a=True)
+    _check_lstsq_operands(a, b)
+    return control_flow.cond(_is_overdetermined(a),
+                             lambda: _normal_equations_of_columns(a, b, l2_regularizer),
+                             lambda: _normal_equations_of_rows(a, b, l2_regularizer))
