@@ -24,7 +24,7 @@ from .errors import SymbolicValueError, warn_user
 from .func_graph import FuncGraph
 from .scope import tracing
 from .signature import (TENSOR, bind_arguments, check_against_spec, describe, format_leaf,
-                        leaf_names, python_signature, structure_key)
+                        input_signature_slots, leaf_names, python_signature, signature_call, structure_key)
 
 __all__ = ["function", "Function"]
 
@@ -68,13 +68,16 @@ class Function:
         self._python_function = python_function
         self._signature = python_signature(python_function)
         self._input_signature = _checked_input_signature(input_signature)
+        self._name = name or getattr(python_function, "__name__", type(python_function).__name__)
+        # parameter name -> its spec(s) in the input_signature (a tuple of specs for *args)
+        self._signature_slots = None if self._input_signature is None else \
+            input_signature_slots(self._signature, self._input_signature, self._name)
         self._reduce_retracing = reduce_retracing
         self._backend = backend
         self._fallback = fallback
         self._options = dict(input_signature=input_signature, autograph=autograph,
                              reduce_retracing=reduce_retracing, jit_compile=jit_compile,
                              backend=backend, fallback=fallback)
-        self._name = name or getattr(python_function, "__name__", type(python_function).__name__)
         self._cache = {}          # cache key -> ConcreteFunction, or _EAGER
         self._fast_cache = {}     # _fast_key(args) of positional eager tensors -> ConcreteFunction
         self._traces = []         # (key with shapes erased, ConcreteFunction), in tracing order
@@ -124,7 +127,7 @@ class Function:
         serves later calls whose shapes fit it.
         """
         if self._input_signature is not None and not args and not kwargs:
-            args = self._input_signature
+            args, kwargs = signature_call(self._signature, self._signature_slots)
         call = self._canonical_call(args, kwargs, allow_specs=True)
         concrete = self._lookup(call)
         if concrete is None or concrete is _EAGER:  # an untraceable call: tracing again raises why
@@ -158,14 +161,13 @@ class Function:
 
     def _canonical_call(self, args, kwargs, allow_specs):
         """The call bound to the parameters and described leaf by leaf (see `_Call`)."""
-        bound = bind_arguments(self._signature, args, kwargs, self._name)
-        signature = self._input_signature or ()
+        slots = self._signature_slots
+        bound = bind_arguments(self._signature, args, kwargs, self._name, slots)
         call = _Call()
-        for position, (name, value) in enumerate(bound.arguments.items()):
-            if position < len(signature):
-                value = check_against_spec(f"{self._name}: argument `{name}`", value, signature[position],
-                                           allow_specs)
-                call.add_argument(name, value, nest.flatten(signature[position]))
+        for name, value in bound.arguments.items():
+            if slots is not None and name in slots:
+                value = check_against_spec(f"{self._name}: argument `{name}`", value, slots[name], allow_specs)
+                call.add_argument(name, value, nest.flatten(slots[name]))
             else:
                 value = _arrays_as_tensors(value)
                 if not allow_specs and any(isinstance(leaf, TensorSpec) for leaf in nest.flatten(value)):

@@ -5,6 +5,11 @@ applied) and described leaf by leaf, as TF does: tensors by (dtype, shape),
 Variables by identity, Python scalars and strings by type and value (so `1`,
 `1.0` and `True` differ), other hashable objects by value, unhashable ones by
 identity, and nested lists/tuples/dicts by their structure.
+
+An `input_signature` is matched to the parameters as TF 2 matches it: its specs
+go to the parameters in order (positional ones, then keyword-only ones), and
+`*args` takes all the specs that remain, one per extra positional argument. A
+parameter left without a spec keeps its default value; `**kwargs` is unused.
 """
 import inspect
 import numbers
@@ -17,8 +22,9 @@ from ..spec import TensorSpec
 from ..tensor import Tensor
 from .errors import InputSignatureError
 
-__all__ = ["TENSOR", "bind_arguments", "describe", "structure_key", "leaf_names", "is_variable", "sorted_keys",
-           "check_against_spec", "format_leaf", "format_value", "python_signature"]
+__all__ = ["TENSOR", "input_signature_slots", "signature_call", "bind_arguments", "describe", "structure_key",
+           "leaf_names", "is_variable", "sorted_keys", "check_against_spec", "format_leaf", "format_value",
+           "python_signature"]
 
 TENSOR = "tensor"
 
@@ -36,14 +42,85 @@ def python_signature(fn):
         raise TypeError(f"tg.function cannot read the signature of {fn!r}: {error}") from None
 
 
-def bind_arguments(py_signature, args, kwargs, function_name):
-    """The call bound to the parameters (`inspect.BoundArguments`), defaults applied."""
+def input_signature_slots(py_signature, input_signature, function_name):
+    """The specs of `input_signature` by parameter name, assigned as TF assigns them.
+
+    Specs go to the parameters in order; `*args` takes the remaining specs as a
+    tuple (it then needs exactly that many values); `self` and `**kwargs` take
+    none. TypeError, as in TF, for a parameter without a spec or default, a
+    keyword-only parameter without a default, or specs left over.
+    """
+    specs = list(input_signature)
+    slots = {}
+    for name, param in py_signature.parameters.items():
+        if param.kind is param.KEYWORD_ONLY and param.default is param.empty:
+            raise TypeError(f"{function_name}: with an input_signature, the keyword-only parameter `{name}` "
+                            f"must have a default value")
+        if name == "self" or param.kind is param.VAR_KEYWORD:
+            continue
+        if param.kind is param.VAR_POSITIONAL:
+            slots[name], specs = tuple(specs), []
+        elif specs:
+            slots[name] = specs.pop(0)
+        elif param.default is param.empty:
+            raise TypeError(f"{function_name}: the input_signature has no TensorSpec for the parameter "
+                            f"`{name}`, which has no default value")
+    if specs:
+        raise TypeError(f"{function_name}: the input_signature has {len(specs)} more TensorSpec(s) than "
+                        f"the function has parameters for: {specs}")
+    return slots
+
+
+def signature_call(py_signature, slots):
+    """(args, kwargs) calling the function with the specs in `slots` (for get_concrete_function())."""
+    args, kwargs = [], {}
+    for name, spec in slots.items():
+        kind = py_signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            args.extend(spec)
+        elif kind is inspect.Parameter.KEYWORD_ONLY:
+            kwargs[name] = spec
+        else:
+            args.append(spec)
+    return tuple(args), kwargs
+
+
+def bind_arguments(py_signature, args, kwargs, function_name, slots=None):
+    """The call bound to the parameters (`inspect.BoundArguments`), defaults applied.
+
+    With `slots` (from `input_signature_slots`), arguments the input_signature
+    does not cover must keep their defaults (TypeError otherwise, as in TF).
+    """
     try:
         bound = py_signature.bind(*args, **kwargs)
     except TypeError as error:
         raise TypeError(f"{function_name}: {error}") from None
+    if slots is not None:
+        _check_uncovered_arguments(py_signature, bound.arguments, kwargs, slots, function_name)
     bound.apply_defaults()
     return bound
+
+
+def _check_uncovered_arguments(py_signature, passed, kwargs, slots, function_name):
+    has_varargs = any(p.kind is p.VAR_POSITIONAL for p in py_signature.parameters.values())
+    for name, value in passed.items():
+        param = py_signature.parameters[name]
+        if has_varargs and name in kwargs and param.kind is param.POSITIONAL_OR_KEYWORD:
+            # TF: beside *args in an input_signature, the named parameters are positional-only.
+            raise TypeError(f"{function_name}: `{name}` must be passed by position (the function takes "
+                            f"*{_varargs_name(py_signature)} with an input_signature)")
+        if name in slots or name == "self":
+            continue
+        if param.kind is param.VAR_KEYWORD:
+            raise TypeError(f"{function_name}: keyword arguments {sorted(value)} are not accepted with an "
+                            f"input_signature")
+        if structure_key(value) != structure_key(param.default):
+            raise TypeError(f"{function_name}: argument `{name}` is not covered by the input_signature, so "
+                            f"it keeps its default value {param.default!r}; got {format_value(value)}")
+
+
+def _varargs_name(py_signature):
+    return next(n for n, p in py_signature.parameters.items() if p.kind is p.VAR_POSITIONAL)
 
 
 def describe(value):
@@ -98,14 +175,9 @@ def check_against_spec(where, value, spec, allow_specs=False):
     compatible with `spec` is accepted as it is (for `get_concrete_function`).
     """
     if nest.is_nested(spec):
-        try:
-            nest.assert_same_structure(spec, value, check_types=False)
-        except (TypeError, ValueError) as error:
-            raise InputSignatureError(f"{where}: expected the structure {format_value(spec)}, but "
-                                      f"received {format_value(value)} ({error})") from None
-        flat = [check_against_spec(where, v, s, allow_specs)
-                for v, s in zip(nest.flatten(value), nest.flatten(spec))]
-        return nest.pack_sequence_as(spec, flat)
+        # Matched only down to the specs (TF's flatten_up_to): a list under a spec is a tensor's value.
+        checked = [check_against_spec(where, v, s, allow_specs) for v, s in _paired_children(where, value, spec)]
+        return nest.pack_sequence_as(spec, [leaf for c in checked for leaf in nest.flatten(c)])
     if allow_specs and isinstance(value, TensorSpec):
         _check_compatible(where, value, spec)
         return value
@@ -117,6 +189,20 @@ def check_against_spec(where, value, spec, allow_specs=False):
                                       f"{value!r}, which is not convertible ({error})") from None
     _check_compatible(where, value, spec)
     return value
+
+
+def _paired_children(where, value, spec):
+    """[(child of value, child of spec)]; InputSignatureError unless `value` nests like `spec` at the top."""
+    if isinstance(spec, dict):
+        fits = isinstance(value, dict) and sorted_keys(value) == sorted_keys(spec)
+        pairs = [(value[k], spec[k]) for k in sorted_keys(spec)] if fits else []
+    else:
+        fits = isinstance(value, (list, tuple)) and len(value) == len(spec)
+        pairs = list(zip(value, spec)) if fits else []
+    if not fits:
+        raise InputSignatureError(f"{where}: expected the structure {format_value(spec)}, but received "
+                                  f"{format_value(value)}")
+    return pairs
 
 
 def _check_compatible(where, value, spec):
