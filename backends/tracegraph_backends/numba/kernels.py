@@ -6,6 +6,7 @@ and cached. Outputs come from a small caching allocator: the buffer of the
 previous call is reused when nothing outside still refers to it (checked with
 the reference count), which saves the page faults of a fresh allocation.
 """
+import functools
 import math
 import sys
 
@@ -48,6 +49,22 @@ def always_on_numpy(node):
     return shape.is_fully_defined() and math.prod(shape.as_tuple()) <= numpy_limit(node.attrs["expression"])
 
 
+class _Launch:
+    """How to run the node for one layout of its inputs (their shapes and strides), worked out once."""
+
+    __slots__ = ("shape", "n", "outer", "inner", "kernel", "preparers")
+
+    def __init__(self, shape, n, inner, kernel, preparers):
+        self.shape, self.n, self.inner, self.kernel, self.preparers = shape, n, inner, kernel, preparers
+        self.outer = -(-n // inner) if n else 0
+
+
+#: The launch of a layout that runs op by op on NumPy (too small, or no kernel for it).
+ON_NUMPY = None
+#: Layouts remembered per node; a node that keeps seeing new ones starts over.
+MAX_LAYOUTS = 64
+
+
 class FusedKernel:
     """A callable `(xp, *arrays) -> tuple of outputs` for one fused node."""
 
@@ -56,41 +73,50 @@ class FusedKernel:
         self.on_numpy = CompiledExpression(self.expression)
         self.numpy_limit = numpy_limit(self.expression)
         self.output_specs = node.attrs["output_specs"]
+        self.output_dtypes = [s.dtype.numpy_dtype for s in self.output_specs]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
-        self.static_shape = self.output_specs[0].shape if self.output_specs else None
         self.kernels = {}
         self.sources = {}
+        self.launches = {}
         self.buffers = [None] * len(self.expression["outputs"])
         self.check_shapes = not all(s.shape.is_fully_defined() for s in self.output_specs)
         self.n_elementwise_outputs = len(self.expression["outputs"])
-        self.shape_of_members = None
+        reduction = self.expression["reduction"]
+        self.reduction_dtype = None if reduction is None else dtypes.as_dtype(reduction[2]).numpy_dtype
 
     def __call__(self, xp, *arrays):
+        layout = tuple([(a.shape, a.strides) for a in arrays])
+        try:
+            launch = self.launches[layout]
+        except KeyError:
+            launch = self._launch_for(arrays)
+            if len(self.launches) >= MAX_LAYOUTS:
+                self.launches.clear()
+            self.launches[layout] = launch
+        if launch is ON_NUMPY:
+            return self.on_numpy(xp, arrays)
+        outputs = [self._buffer(i, launch.n) for i in range(self.n_elementwise_outputs)]
+        args = [prepare(a) for prepare, a in zip(launch.preparers, arrays)]
+        if self.reduction_dtype is None:
+            launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs)
+            return tuple([out.reshape(launch.shape) for out in outputs])
+        partials = np.zeros(max(launch.outer, 1), dtype=np.float64)
+        launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs, partials)
+        results = [out.reshape(launch.shape) for out in outputs]
+        results.append(np.asarray(partials.sum(), dtype=self.reduction_dtype))
+        return tuple(results)
+
+    def _launch_for(self, arrays):
+        """The _Launch for inputs laid out like `arrays`, or ON_NUMPY."""
         shape = _iteration_shape(arrays)
         if self.check_shapes and not self._members_have_shape(arrays, shape):
-            return self.on_numpy(xp, arrays)
+            return ON_NUMPY
         n = math.prod(shape)
         if n <= self.numpy_limit:
-            return self.on_numpy(xp, arrays)
-        kinds, prepared, inner = _classify(arrays, shape, n)
-        parallel = n >= PARALLEL_THRESHOLD
-        kernel = self._kernel(tuple(kinds), parallel)
-        if kernel is None:
-            return self.on_numpy(xp, arrays)
-        outer = -(-n // inner) if n else 0
-        outputs = [self._buffer(i, n) for i in range(self.n_elementwise_outputs)]
-        args = [n, outer, inner, *prepared, *outputs]
-        reduction = self.expression["reduction"]
-        if reduction is not None:
-            partials = np.zeros(max(outer, 1), dtype=np.float64)
-            kernel(*args, partials)
-        else:
-            kernel(*args)
-        results = [out.reshape(shape) for out in outputs]
-        if reduction is not None:
-            dtype = dtypes.as_dtype(reduction[2]).numpy_dtype
-            results.append(np.asarray(partials.sum(), dtype=dtype))
-        return tuple(results)
+            return ON_NUMPY
+        kinds, preparers, inner = _classify(arrays, shape, n)
+        kernel = self._kernel(tuple(kinds), n >= PARALLEL_THRESHOLD)
+        return ON_NUMPY if kernel is None else _Launch(shape, n, inner, kernel, preparers)
 
     def _kernel(self, kinds, parallel):
         key = (kinds, parallel)
@@ -106,7 +132,7 @@ class FusedKernel:
         return self.kernels[key]
 
     def _buffer(self, i, n):
-        dtype = self.output_specs[i].dtype.numpy_dtype
+        dtype = self.output_dtypes[i]
         buf = self.buffers[i]
         # 3 references: the list slot, `buf`, and getrefcount's argument: nobody else holds it.
         if buf is not None and buf.size == n and buf.dtype == dtype and sys.getrefcount(buf) <= 3:
@@ -137,21 +163,42 @@ def _iteration_shape(arrays):
 
 
 def _classify(arrays, shape, n):
-    """Input kinds, the arrays to pass, and the block length (a row length when rows broadcast)."""
-    kinds, prepared = [], []
+    """Input kinds, how to prepare each input for the kernel, and the block length (a row
+    length when rows broadcast). The preparers depend only on the inputs' layout."""
+    kinds, preparers = [], []
     row_length = None
     for a in arrays:
         if a.size == 1 and n != 1 or a.ndim == 0:
             kinds.append("scalar")
-            prepared.append(a.reshape(-1)[0] if a.size else a)
+            preparers.append(_first_element if a.size else _unchanged)
         elif a.shape == shape and a.flags.c_contiguous:
             kinds.append("full")
-            prepared.append(a.reshape(-1))
+            preparers.append(_flat_view)
         elif is_row_broadcast(a.shape, shape) and (row_length is None or row_length == a.size):
             row_length = a.size
             kinds.append("row")
-            prepared.append(np.ascontiguousarray(a).reshape(-1))
+            preparers.append(_contiguous_flat)
         else:
             kinds.append("full")
-            prepared.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1))
-    return kinds, prepared, row_length if row_length is not None else BLOCK
+            preparers.append(functools.partial(_broadcast_flat, shape=shape))
+    return kinds, preparers, row_length if row_length is not None else BLOCK
+
+
+def _first_element(a):
+    return a.reshape(-1)[0]
+
+
+def _unchanged(a):
+    return a
+
+
+def _flat_view(a):
+    return a.reshape(-1)
+
+
+def _contiguous_flat(a):
+    return np.ascontiguousarray(a).reshape(-1)
+
+
+def _broadcast_flat(a, shape):
+    return np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1)
