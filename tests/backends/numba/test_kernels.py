@@ -51,6 +51,19 @@ def test_column_broadcast_is_materialized_correctly():
     np.testing.assert_allclose(got, np.exp(m) * col, rtol=3e-7)
 
 
+def test_each_input_layout_gets_its_own_launch():
+    """One function called with one shape but different layouts (full, row, strided, scalar)."""
+    f = tg.function(lambda a, b: tg.exp(a) - b, backend="numba",
+                    input_signature=[tg.TensorSpec([None, None], tg.float64)] * 2)
+    a = np.random.RandomState(2).randn(10, 12)
+    wide = np.random.RandomState(3).randn(10, 24)
+    for b in [a * 2, wide[:, ::2], np.ones((1, 12)), np.full((1, 1), 3.0), a.T.copy().T]:
+        got = f(tg.constant(a), tg.constant(b)).numpy()
+        np.testing.assert_allclose(got, np.exp(a) - b, rtol=1e-15)
+    [kernel] = f.get_concrete_function().compile().kernels
+    assert len(kernel.launches) >= 3
+
+
 @pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.float64])
 def test_integer_and_double_dtypes_are_kept(dtype):
     def f(a, b):
