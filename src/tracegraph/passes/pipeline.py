@@ -13,12 +13,15 @@ from .common_subexpressions import eliminate_common_subexpressions
 from .constant_folding import fold_constants
 from .dead_code import eliminate_dead_code
 from .fusion import fuse_elementwise
+from .loop_recordings import merge_loop_recordings
 from .scalar_operands import scalarize_operands
 from .simplify import simplify_algebra
 
 __all__ = ["DEFAULT_PIPELINE", "optimize", "optimize_stages", "apply_to_subgraphs"]
 
 DEFAULT_PIPELINE = [
+    # First, so the later passes see the forward loop once, and its two copies are still alike.
+    ("merge_loop_recordings", merge_loop_recordings),
     ("fold_constants", fold_constants),
     ("scalarize_operands", scalarize_operands),
     ("fold_scalar_constants", fold_constants),
