@@ -76,6 +76,47 @@ def test_reshape_with_a_symbolic_shape():
         assert tg.reshape(unknown_rank, tg.shape(unknown_rank)).shape.rank is None
 
 
+@pytest.mark.parametrize("make, static_shape, expected", [
+    (lambda x, y: tg.reshape(y, tg.shape(x)), [None, 3], lambda x, y: y.reshape(x.shape)),
+    (lambda x, y: tg.reshape(y, [tg.shape(x)[0], 3]), [None, 3], lambda x, y: y.reshape(x.shape)),
+    (lambda x, y: tg.reshape(y, tg.stack([3, tg.shape(x)[0]])), [3, None], lambda x, y: y.reshape(3, -1)),
+    (lambda x, y: tg.reshape(y, [-1, tg.shape(x)[1]]), [None, 3], lambda x, y: y.reshape(-1, 3)),
+    (lambda x, y: tg.reshape(x, tg.concat([[1], tg.shape(x)], 0)), [1, None, 3], lambda x, y: x[None]),
+    (lambda x, y: tg.reshape(x, tg.cast(tg.shape(x)[::-1], tg.int64)), [3, None],
+     lambda x, y: x.reshape(3, -1)),
+])
+@pytest.mark.parametrize("backend", [None, "numpy"])
+def test_reshape_to_a_traced_shape_keeps_its_static_dims(make, static_shape, expected, backend):
+    signature = [tg.TensorSpec([None, 3], tg.float64), tg.TensorSpec([None, None], tg.float64)]
+    traced = tg.function(make, input_signature=signature, backend=backend)
+    assert traced.get_concrete_function().structured_outputs.shape.as_list() == static_shape
+    x, y = arange([2, 3]), arange([3, 2])
+    result = traced(x, y).numpy()
+    np.testing.assert_array_equal(result, expected(x, y))
+
+
+def test_reshape_infers_the_one_unknown_dim_from_a_known_size():
+    @tg.function(input_signature=[tg.TensorSpec([None, 3], tg.float64), tg.TensorSpec([4, 6], tg.float64)])
+    def f(x, y):
+        return tg.reshape(y, [tg.shape(x)[0], 8]), tg.reshape(y, [-1, tg.shape(x)[1]])
+
+    rows, columns = f.get_concrete_function().structured_outputs
+    assert rows.shape.as_list() == [3, 8] and columns.shape.as_list() == [8, 3]
+    np.testing.assert_array_equal(f(arange([3, 3]), arange([4, 6]))[0].numpy(), arange([4, 6]).reshape(3, 8))
+    with pytest.raises(ValueError, match=r"24 elements.*not a multiple of 5"):
+        tg.function(lambda x, y: tg.reshape(y, [tg.shape(x)[0], 5])).get_concrete_function(
+            tg.TensorSpec([None, 3]), tg.TensorSpec([4, 6]))
+    with pytest.raises(ValueError, match=r"24 elements.*\[3, 9\]"):
+        tg.function(lambda x, y: tg.reshape(y, [tg.shape(x)[1], 9])).get_concrete_function(
+            tg.TensorSpec([None, 3]), tg.TensorSpec([4, 6]))
+
+
+def test_reshape_to_a_fully_known_traced_shape_is_a_static_reshape():
+    concrete = tg.function(lambda x, y: tg.reshape(y, [-1, tg.shape(x)[1]])).get_concrete_function(
+        tg.TensorSpec([None, 3]), tg.TensorSpec([None, None]))
+    assert "reshape_dynamic" not in {node.op.name for node in concrete.graph.nodes}
+
+
 def test_reshape_dynamic_op_runtime_error_and_gradient():
     x = rand(2, 3)
     with pytest.raises(tg.errors.InvalidArgumentError, match=r"6 elements to shape \[4, 2\]"):

@@ -84,12 +84,40 @@ def test_run_time_shapes_in_traced_functions(make, expected):
 @pytest.mark.parametrize("make, static_shape", [
     (lambda x: tg.zeros(tg.shape(x)), [None, None]),
     (lambda x: tg.fill([tg.shape(x)[0], 3], 1.0), [None, 3]),
-    (lambda x: tg.ones(tg.concat([tg.shape(x), [2]], 0)), [None, None, None]),
+    (lambda x: tg.ones(tg.concat([tg.shape(x), [2]], 0)), [None, None, 2]),
     (lambda x: tg.zeros([]), []),
 ])
 def test_run_time_shapes_infer_what_is_known(make, static_shape):
     concrete = tg.function(make).get_concrete_function(*UNKNOWN_MATRIX)
     assert concrete.structured_outputs.shape.as_list() == static_shape
+
+
+PARTLY_KNOWN = [tg.TensorSpec([None, 3], tg.float32)]
+
+
+@pytest.mark.parametrize("make, static_shape", [
+    (lambda x: tg.zeros(tg.shape(x)), [None, 3]),
+    (lambda x: tg.ones(tg.shape(x, out_type=tg.int64), tg.int32), [None, 3]),
+    (lambda x: tg.fill(tg.stack([tg.shape(x)[1], tg.shape(x)[0]]), 2.5), [3, None]),
+    (lambda x: tg.zeros(tg.concat([tg.shape(x)[1:], [2]], 0)), [3, 2]),
+    (lambda x: tg.fill([tg.shape(x)[-1], 2], tg.reduce_sum(x)), [3, 2]),
+])
+@pytest.mark.parametrize("backend", [None, "numpy"])
+def test_run_time_shapes_keep_the_static_dims_of_their_source(make, static_shape, backend):
+    traced = tg.function(make, input_signature=PARTLY_KNOWN, backend=backend)
+    assert traced.get_concrete_function().structured_outputs.shape.as_list() == static_shape
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    expected = make(tg.constant(x)).numpy()  # eagerly: every shape is known
+    result = traced(tg.constant(x)).numpy()
+    assert result.dtype == expected.dtype and result.shape == expected.shape
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_fully_known_run_time_shape_is_a_static_fill():
+    concrete = tg.function(lambda x: tg.zeros(tg.stack([tg.shape(x)[1], 2]))).get_concrete_function(
+        *PARTLY_KNOWN)
+    assert "fill_dynamic" not in {node.op.name for node in concrete.graph.nodes}
+    np.testing.assert_array_equal(concrete(tg.ones([4, 3])).numpy(), np.zeros((3, 2), np.float32))
 
 
 def test_run_time_shape_of_unknown_length_gives_unknown_rank():

@@ -43,7 +43,31 @@ def _reshape_infer(x, shape):
 
 def _reshape_dynamic_infer(x, shape, hint):
     shape_args.check_shape_tensor("reshape", shape)
-    return spec_of(shape_args.hinted_dims(shape, hint), x.dtype)
+    dims = shape_args.hinted_dims(shape, hint)
+    if dims is not None:
+        dims = _infer_one_unknown(x, dims)
+    return spec_of(dims, x.dtype)
+
+
+def _infer_one_unknown(x, dims):
+    """Fill in a single unknown dim (-1 or not known while tracing) from the number of elements,
+    as TF's shape rule does: the element count decides it at run time, too."""
+    total = x.shape.num_elements()
+    unknown = [i for i, d in enumerate(dims) if d is None]
+    known = int(np.prod([d for d in dims if d is not None], dtype=np.int64))
+    if total is None or len(unknown) > 1:
+        return dims
+    if not unknown:
+        if known != total:
+            raise ValueError(f"reshape: cannot reshape a tensor with {total} elements to shape {dims} "
+                             f"({known} elements)")
+        return dims
+    if known == 0:
+        return dims
+    if total % known:
+        raise ValueError(f"reshape: cannot reshape a tensor with {total} elements to shape "
+                         f"{[d if d is not None else -1 for d in dims]}: {total} is not a multiple of {known}")
+    return [total // known if d is None else d for d in dims]
 
 
 def _reshape_dynamic_impl(xp, x, shape, hint):
@@ -71,14 +95,17 @@ def reshape(tensor, shape, name=None):
     """The same elements in a new shape; one dimension may be -1 (inferred).
 
     `shape` may be a list, a TensorShape, or an integer tensor; while tracing it
-    may be computed (e.g. from `tg.shape`), and the result's sizes are then
-    known only at run time.
+    may be computed (e.g. from `tg.shape`): the result's static shape then has
+    the entries known while tracing (see `shape_args.shape_hint`), and the rest
+    are known at run time.
     """
     x = convert_to_tensor(tensor)
     dims = shape_args.static_value(shape)
     if dims is None:
-        return bind(_reshape_dynamic, [x, shape_args.shape_argument("reshape", shape)],
-                    {"hint": shape_args.shape_hint(shape)})
+        hint = shape_args.shape_hint(shape)
+        if not shape_args.fully_known(hint):
+            return bind(_reshape_dynamic, [x, shape_args.shape_argument("reshape", shape)], {"hint": hint})
+        dims = list(hint)  # computed while tracing, but every entry is known: a static reshape
     dims = tuple(-1 if d is None else int(d) for d in (dims if isinstance(dims, list) else [dims]))
     if any(d < -1 for d in dims):
         raise ValueError(f"reshape: invalid dimension in shape {list(dims)}")

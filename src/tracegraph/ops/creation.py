@@ -107,13 +107,19 @@ def _is_run_time_shape(shape):
     return shape_args.static_value(shape) is None
 
 
-def _fill_run_time_shape(op_name, shape, value):
-    """`value` (a scalar tensor) filled into a shape known only at run time."""
+def _run_time_hint(op_name, shape):
+    """The entries of a shape computed while tracing that are known now (see `shape_args.shape_hint`)."""
     if isinstance(shape, (list, tuple)) and any(d is None for d in shape):
         raise ValueError(f"{op_name}: shape {list(shape)} must not contain None")
     hint = shape_args.shape_hint(shape)
     if hint is not None and any(d is not None and d < 0 for d in hint):
-        raise ValueError(f"{op_name}: shape must not have negative dimensions, got {list(shape)}")
+        shown = list(shape) if isinstance(shape, (list, tuple)) else list(hint)
+        raise ValueError(f"{op_name}: shape must not have negative dimensions, got {shown}")
+    return hint
+
+
+def _fill_run_time_shape(op_name, shape, value, hint):
+    """`value` (a scalar tensor) filled into a shape known only at run time."""
     dims = shape_args.shape_argument(op_name, shape)
     return bind(_fill_dynamic, [dims, value], {"hint": hint})
 
@@ -121,8 +127,11 @@ def _fill_run_time_shape(op_name, shape, value):
 def _constant_fill(op_name, shape, dtype, value):
     dtype = dtypes.as_dtype(dtype)
     if _is_run_time_shape(shape):
-        scalar = EagerTensor(np.full((), value, dtype=dtype.numpy_dtype))
-        return _fill_run_time_shape(op_name, shape, scalar)
+        hint = _run_time_hint(op_name, shape)
+        if not shape_args.fully_known(hint):
+            scalar = EagerTensor(np.full((), value, dtype=dtype.numpy_dtype))
+            return _fill_run_time_shape(op_name, shape, scalar, hint)
+        shape = hint  # computed while tracing, but every entry is known
     shape = full_shape(op_name, shape)
     if state.graph is not None:
         return bind(_fill, [], {"shape": shape, "dtype": dtype, "value": value})
@@ -134,7 +143,9 @@ def zeros(shape, dtype=dtypes.float32, name=None):
 
     `shape` may be a list (of ints and scalar int tensors), a TensorShape or a
     1-D int tensor; inside a traced function it may be computed at run time
-    (e.g. `tg.shape(x)`); the result's sizes may then be known only at run time.
+    (e.g. `tg.shape(x)`): the result's static shape then has the sizes known
+    while tracing (`tg.zeros(tg.shape(x))` has x's static shape), the others
+    are known at run time.
     """
     return _constant_fill("zeros", shape, dtype, 0)
 
@@ -154,7 +165,10 @@ def fill(dims, value, name=None):
     value = convert_to_tensor(value)
     _check_scalar_value(value.shape)
     if _is_run_time_shape(dims):
-        return _fill_run_time_shape("fill", dims, value)
+        hint = _run_time_hint("fill", dims)
+        if not shape_args.fully_known(hint):
+            return _fill_run_time_shape("fill", dims, value, hint)
+        dims = hint  # computed while tracing, but every entry is known
     return bind(_broadcast_scalar, [value], {"shape": full_shape("fill", dims)})
 
 

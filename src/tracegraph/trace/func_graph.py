@@ -62,6 +62,22 @@ class FuncGraph(Graph):
         # and a tape there can differentiate through the branch). None: reads stay local.
         self.outer_tapes = None
         self._assigned = set()  # ids of variables this graph assigned (later reads stay local)
+        self._producers = {}    # id(value) -> the node that produced it (kept as nodes are added)
+
+    def add_node(self, op, inputs, attrs, specs):
+        """Append a node (see `Graph.add_node`), remembering it as the producer of its outputs."""
+        node = super().add_node(op, inputs, attrs, specs)
+        for value in node.outputs:
+            self._producers[id(value)] = node
+        return node
+
+    def producer_of(self, value):
+        """The node that produced `value` while tracing, or None (an input of this graph).
+
+        Unlike `producers()` this costs one dict look-up: ops that inspect how a
+        symbolic argument was computed (e.g. a shape built from `tg.shape`) use it.
+        """
+        return self._producers.get(id(value))
 
     # ----- called by bind ----------------------------------------------------------------------
 
