@@ -826,6 +826,10 @@ LINALG = [
     unary("matrix_transpose", tg.linalg.matrix_transpose, lambda x: np.swapaxes(x, -1, -2), WIDE, REALS,
           shapes=one_shape(min_dims=2)),
     unary("adjoint", tg.linalg.adjoint, lambda x: np.swapaxes(x, -1, -2), shapes=one_shape(min_dims=2)),
+    # Traced with unknown dimensions, the masked shape has an unknown length: the rank is unknown.
+    unary("matrix_transpose_unknown_rank",
+          lambda x: tg.linalg.matrix_transpose(tg.reshape(x, tg.boolean_mask(tg.shape(x), tg.shape(x) >= 0))),
+          lambda x: np.swapaxes(x, -1, -2), WIDE, REALS, shapes=one_shape(min_dims=2)),
     unary("diag", tg.linalg.diag, lambda v: np.apply_along_axis(np.diag, -1, v) if v.size else
           np.zeros(v.shape + v.shape[-1:], v.dtype), WIDE, REALS, shapes=one_shape(min_dims=1, max_dims=2)),
     unary("diag_part", tg.linalg.diag_part, lambda x: np.diagonal(x, axis1=-2, axis2=-1), WIDE, REALS,

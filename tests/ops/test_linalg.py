@@ -5,6 +5,7 @@ from hypothesis import given, strategies as st
 
 import tracegraph as tg
 from tracegraph.ops import linalg as linalg_ops
+from tracegraph.ops.dispatch import bind
 
 from array_samples import FAST
 from matrix_samples import batch_shapes, grads_ok, rand, seeds, spd, spec, sym
@@ -209,6 +210,78 @@ def test_trace_and_matrix_transpose():
     np.testing.assert_array_equal(L.matrix_transpose(x).numpy(), np.swapaxes(x, -1, -2))
     c = x + 1j * x
     np.testing.assert_array_equal(L.adjoint(c).numpy(), np.conj(np.swapaxes(c, -1, -2)))
+
+
+def tape_gradients(f):
+    """A function of tensors returning the gradients of sum(f(...)**2) with respect to each of them."""
+    def gradients(*args):
+        with tg.GradientTape() as tape:
+            tape.watch(list(args))
+            loss = tg.reduce_sum(tg.square(tg.abs(f(*args))))
+        return tape.gradient(loss, list(args))
+    return gradients
+
+
+def test_matrix_transpose_shape_rule_with_unknown_rank():
+    infer = linalg_ops._matrix_transpose.infer
+    assert infer(spec(None)).shape.rank is None
+    assert infer(spec([4, None, 2])).shape.as_list() == [4, 2, None]
+    with pytest.raises(ValueError, match=r"matrix_transpose: needs rank >= 2, got shape \(3,\)"):
+        infer(spec([3]))
+
+
+@pytest.mark.parametrize("backend", [None, "numpy"])
+def test_matrix_transpose_with_unknown_rank(backend):
+    f = tg.function(L.matrix_transpose, input_signature=[spec(None)], backend=backend)
+    assert f.get_concrete_function().structured_outputs.shape.rank is None
+    for shape in [(2, 3), (2, 1, 3, 4), (0, 2)]:
+        x = rand(0, shape)
+        np.testing.assert_array_equal(f(x).numpy(), np.swapaxes(x, -1, -2))
+    with pytest.raises(tg.errors.InvalidArgumentError, match=r"rank >= 2, got shape \(3,\)"):
+        f(rand(0, (3,)))
+    adjoint = tg.function(L.adjoint, input_signature=[spec(None, tg.complex128)], backend=backend)
+    c = rand(1, (2, 2, 3)) + 1j * rand(2, (2, 2, 3))
+    np.testing.assert_array_equal(adjoint(c).numpy(), np.conj(np.swapaxes(c, -1, -2)))
+    transpose = tg.function(L.matrix_transpose, input_signature=[spec(None, tg.complex128)], backend=backend)
+    np.testing.assert_array_equal(transpose(c).numpy(), np.swapaxes(c, -1, -2))
+
+
+def test_matrix_transpose_of_known_rank_stays_a_transpose():
+    concrete = tg.function(L.matrix_transpose).get_concrete_function(spec([None, 2, 3]))
+    assert [node.op.name for node in concrete.graph.nodes] == ["transpose"]
+    assert concrete.structured_outputs.shape.as_list() == [None, 3, 2]
+    with pytest.raises(ValueError, match="rank >= 2"):
+        L.matrix_transpose(np.ones(3))
+
+
+def test_matrix_transpose_with_unknown_rank_gradients():
+    grads_ok(lambda x: tg.matmul(bind(linalg_ops._matrix_transpose, [x]), x), rand(0, (2, 3, 4)))
+    gradients = tape_gradients(lambda x: L.adjoint(x) * tg.constant(np.arange(6.0).reshape(3, 2)))
+    traced = tg.function(gradients, input_signature=[spec(None)])
+    x = tg.constant(rand(1, (2, 3)))
+    np.testing.assert_allclose(traced(x)[0].numpy(), gradients(x)[0].numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("flags", [dict(transpose_a=True), dict(adjoint_b=True),
+                                   dict(adjoint_a=True, transpose_b=True)])
+@pytest.mark.parametrize("dtype", [tg.float64, tg.complex128])
+def test_matmul_flags_with_unknown_rank_values_and_gradients(flags, dtype):
+    def product(a, b):
+        return tg.matmul(a, b, **flags)
+
+    a, b = rand(0, (2, 3, 3)), rand(1, (3, 3))
+    if dtype.is_complex:
+        a, b = a + 1j * rand(2, (2, 3, 3)), b - 1j * rand(3, (3, 3))
+    a, b = tg.constant(a), tg.constant(b)
+    traced = tg.function(product, input_signature=[spec(None, dtype)] * 2)
+    assert traced.get_concrete_function().structured_outputs.shape.rank is None
+    np.testing.assert_allclose(traced(a, b).numpy(), product(a, b).numpy(), rtol=1e-12)
+    gradients = tape_gradients(product)
+    traced_gradients = tg.function(gradients, input_signature=[spec(None, dtype)] * 2)
+    for got, expected in zip(traced_gradients(a, b), gradients(a, b)):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
+    if not dtype.is_complex:
+        grads_ok(product, a.numpy(), b.numpy())
 
 
 # ----- norms ----------------------------------------------------------------------------------

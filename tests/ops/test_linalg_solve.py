@@ -131,6 +131,52 @@ def test_lstsq_gradient_traced_with_unknown_dimensions():
             np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def gradients_of_squares(f):
+    """A function of tensors returning the gradients of sum(|f(...)|**2) with respect to each of them."""
+    def gradients(*args):
+        with tg.GradientTape() as tape:
+            tape.watch(list(args))
+            loss = tg.reduce_sum(tg.square(tg.abs(f(*args))))
+        return tape.gradient(loss, list(args))
+    return gradients
+
+
+def assert_traced_with_unknown_rank_matches_eager(f, *arrays, dtype=tg.float64):
+    """f and its gradients, traced with inputs of unknown rank, give what they give eagerly."""
+    tensors = [tg.constant(a) for a in arrays]
+    traced = tg.function(f, input_signature=[spec(None, dtype)] * len(arrays))
+    np.testing.assert_allclose(traced(*tensors).numpy(), f(*tensors).numpy(), rtol=1e-10, atol=1e-12)
+    gradients = gradients_of_squares(f)
+    traced_gradients = tg.function(gradients, input_signature=[spec(None, dtype)] * len(arrays))
+    for got, expected in zip(traced_gradients(*tensors), gradients(*tensors)):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((5, 3), (5, 2)), ((2, 4), (2, 2)), ((2, 4, 3), (2, 4, 1))])
+def test_lstsq_gradient_traced_with_unknown_rank(a_shape, b_shape):
+    assert_traced_with_unknown_rank_matches_eager(lambda a, b: L.lstsq(a, b, l2_regularizer=0.1),
+                                                  rand(0, a_shape), rand(1, b_shape))
+
+
+def test_lstsq_complex_gradient_traced_with_unknown_rank():
+    a = rand(0, (4, 3)) + 1j * rand(1, (4, 3))
+    b = rand(2, (4, 2)) - 1j * rand(3, (4, 2))
+    assert_traced_with_unknown_rank_matches_eager(L.lstsq, a, b, dtype=tg.complex128)
+
+
+@pytest.mark.parametrize("f", [L.solve, lambda a, b: L.solve(a, b, adjoint=True), L.triangular_solve,
+                               lambda a, b: L.inv(a) + tg.reduce_sum(L.det(a)) * b,
+                               lambda a, b: L.inv(a, adjoint=True) * tg.reduce_sum(L.slogdet(a)[1]) - b],
+                         ids=["solve", "solve_adjoint", "triangular_solve", "inv_det", "inv_adjoint_slogdet"])
+def test_solvers_traced_with_unknown_rank_match_eager(f):
+    assert_traced_with_unknown_rank_matches_eager(f, well_conditioned(0, 3, (2,)), rand(1, (2, 3, 3)))
+
+
+def test_lstsq_gradients_check_against_finite_differences():
+    grads_ok(lambda a, b: L.lstsq(a, b, l2_regularizer=0.1), rand(0, (4, 3)), rand(1, (4, 2)))
+    grads_ok(lambda a, b: L.lstsq(a, b, l2_regularizer=0.1), rand(2, (2, 3)), rand(3, (2, 1)))
+
+
 def test_lstsq_errors():
     with pytest.raises(ValueError, match=r"lstsq.*\(4, 3\).*\(2, 1\)"):
         L.lstsq(rand(0, (4, 3)), rand(1, (2, 1)))

@@ -18,6 +18,7 @@ from .op import Op
 from .rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..errors import InvalidArgumentError
 from ..shape import TensorShape
 
 __all__ = ["matmul", "matvec", "cross", "matrix_transpose", "adjoint",
@@ -51,11 +52,37 @@ def _matmul_grad(ctx, g):
 _matmul = Op("matmul", infer=_matmul_infer, impl=lambda xp, a, b: xp.matmul(a, b), grad=_matmul_grad)
 
 
+def _swap_last_axes_infer(x):
+    if x.shape.rank is None:
+        return spec_of(None, x.dtype)
+    if x.shape.rank < 2:
+        raise ValueError(f"matrix_transpose: needs rank >= 2, got shape {x.shape}")
+    return spec_of(x.shape[:-2].concatenate([x.shape[-1], x.shape[-2]]), x.dtype)
+
+
+def _swap_last_axes_impl(xp, x):
+    if x.ndim < 2:
+        raise InvalidArgumentError(f"matrix_transpose: needs rank >= 2, got shape {tuple(x.shape)}")
+    return xp.swapaxes(x, -1, -2)
+
+
+# For a tensor whose rank is known only at run time (a known rank uses `transpose` and its perm).
+# Swapping the axes is its own adjoint.
+_matrix_transpose = Op("matrix_transpose", infer=_swap_last_axes_infer, impl=_swap_last_axes_impl,
+                       grad=lambda ctx, g: (bind(_matrix_transpose, [g]),))
+
+
 def matrix_transpose(a, name="matrix_transpose", conjugate=False):
-    """Swap the last two axes (conjugating too when `conjugate` and `a` is complex)."""
+    """Swap the last two axes (conjugating too when `conjugate` and `a` is complex).
+
+    The rank may be unknown while tracing; it must then be at least 2 at run time.
+    """
     a = convert_to_tensor(a)
     rank = a.shape.rank
-    if rank is None or rank < 2:
+    if rank is None:
+        result = bind(_matrix_transpose, [a])
+        return conj_if_complex(result) if conjugate else result
+    if rank < 2:
         raise ValueError(f"matrix_transpose: needs rank >= 2, got shape {a.shape}")
     perm = tuple(range(rank - 2)) + (rank - 1, rank - 2)
     return array_ops.transpose(a, perm, conjugate=conjugate)

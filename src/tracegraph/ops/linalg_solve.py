@@ -9,10 +9,11 @@ import collections
 
 import numpy as np
 
-from . import array_ops, comparison, control_flow, decompositions, einsum, linalg, reduction, unary_math
+from . import (array_ops, comparison, control_flow, decompositions, join_split, linalg, reduction,
+               unary_math)
 from .broadcast import unbroadcast
 from .dispatch import bind
-from .linalg_common import batch_shape, check_matrix, conj_if_complex, lapack_ready, matrix_dims, square_infer
+from .linalg_common import batch_shape, check_matrix, lapack_ready, matrix_dims, square_infer
 from .op import Op
 from .rules import broadcast_shapes, same_dtype, spec_of
 from ..convert import convert_to_tensor, operands_to_tensors
@@ -24,6 +25,8 @@ LogMatrixDeterminant = collections.namedtuple("LogMatrixDeterminant", ["sign", "
 
 def _expand_last2(t):
     """A batch of scalars as a batch of 1x1 matrices, to scale a batch of matrices."""
+    if t.shape.rank is None:  # expand_dims needs a known rank for a negative axis
+        return array_ops.reshape(t, join_split.concat([array_ops.shape(t), [1, 1]], 0))
     return array_ops.expand_dims(array_ops.expand_dims(t, -1), -1)
 
 
@@ -111,7 +114,7 @@ def _solve_grad(ctx, g):
     x = ctx.outputs[0]
     adj = ctx.attrs["adjoint"]
     grad_b = bind(_solve, [a, g], {"adjoint": not adj})
-    grad_a = -(_times_adjoint(x, grad_b) if adj else _times_adjoint(grad_b, x))
+    grad_a = -(linalg.matmul(x, grad_b, adjoint_b=True) if adj else linalg.matmul(grad_b, x, adjoint_b=True))
     return unbroadcast(grad_a, a), unbroadcast(grad_b, b)
 
 
@@ -141,32 +144,16 @@ def _add_to_diagonal(m, value):
     return linalg.set_diag(m, linalg.diag_part(m) + value)
 
 
-# matrix_transpose (behind matmul's adjoint flags) needs a known rank; einsum's "..." does not.
-
-def _adjoint_times(a, b):
-    """adjoint(a) @ b, batched; `a` may have unknown rank."""
-    if a.shape.rank is None:
-        return einsum.einsum("...ji,...jk->...ik", conj_if_complex(a), b)
-    return linalg.matmul(a, b, adjoint_a=True)
-
-
-def _times_adjoint(a, b):
-    """a @ adjoint(b), batched; `b` may have unknown rank."""
-    if b.shape.rank is None:
-        return einsum.einsum("...ij,...kj->...ik", a, conj_if_complex(b))
-    return linalg.matmul(a, b, adjoint_b=True)
-
-
 def _normal_equations_of_columns(a, b, l2_regularizer):
     """(A^H A + l2 I)^-1 A^H B: the solution when A has at least as many rows as columns."""
-    gram = _add_to_diagonal(_adjoint_times(a, a), l2_regularizer)
-    return solve(gram, _adjoint_times(a, b))
+    gram = _add_to_diagonal(linalg.matmul(a, a, adjoint_a=True), l2_regularizer)
+    return solve(gram, linalg.matmul(a, b, adjoint_a=True))
 
 
 def _normal_equations_of_rows(a, b, l2_regularizer):
     """A^H (A A^H + l2 I)^-1 B: the (minimum-norm) solution when A has fewer rows than columns."""
-    gram = _add_to_diagonal(_times_adjoint(a, a), l2_regularizer)
-    return _adjoint_times(a, solve(gram, b))
+    gram = _add_to_diagonal(linalg.matmul(a, a, adjoint_b=True), l2_regularizer)
+    return linalg.matmul(a, solve(gram, b), adjoint_a=True)
 
 
 def _check_lstsq_operands(a, b):
