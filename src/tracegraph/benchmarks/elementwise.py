@@ -121,7 +121,7 @@ def gelu_tanh(tf, x):
 GELU_TANH = ElementwiseWorkload(
     "gelu_tanh", "0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x**3)))", ("x",), gelu_tanh,
     numpy_fn=lambda x: 0.5 * x * (1 + np.tanh(GELU_C * (x + 0.044715 * x ** 3))),
-    sizes=(10**6, 10**7), quick_sizes=(10**6,),
+    sizes=(10**6, 10**7), quick_sizes=(10**6, 10**7),
     numexpr="half * x * (1 + tanh(gelu_c * (x + cubic * x ** 3)))",
     jax_fn=lambda jnp, x: 0.5 * x * (1 + jnp.tanh(GELU_C * (x + 0.044715 * x ** 3))),
     torch_fn=lambda torch, x: 0.5 * x * (1 + torch.tanh(GELU_C * (x + 0.044715 * x ** 3))))
@@ -139,7 +139,7 @@ _CHAIN_INNER = "sqrt(abs((a * b + a) * half - b) + 1) * a"
 CHAIN10 = ElementwiseWorkload(
     "chain10", "max(sqrt(|(a*b+a)*0.5-b|+1)*a, b)-0.25 (10 ops, 2 inputs)", ("a", "b"), chain10,
     numpy_fn=lambda a, b: np.maximum(np.sqrt(np.abs((a * b + a) * 0.5 - b) + 1.0) * a, b) - 0.25,
-    sizes=(10**6, 10**7), quick_sizes=(10**6,),
+    sizes=(10**6, 10**7), quick_sizes=(10**6, 10**7),
     # numexpr's maximum() returns float64, so the maximum is a where() (the inner part runs twice)
     numexpr=f"where({_CHAIN_INNER} > b, {_CHAIN_INNER}, b) - quarter",
     jax_fn=lambda jnp, a, b: jnp.maximum(jnp.sqrt(jnp.abs((a * b + a) * 0.5 - b) + 1.0) * a, b) - 0.25,
