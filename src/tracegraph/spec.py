@@ -64,8 +64,8 @@ class TensorSpec:
         return f"TensorSpec(shape={self._shape}, dtype={self._dtype!r}, name={self._name!r})"
 
     def short(self):
-        """A compact form for printing IR: `f32[2,None]`."""
-        dims = "?" if self._shape.rank is None else ",".join(
+        """A compact form for printing IR: `f32[2,?]`; `f32[*]` for an unknown rank."""
+        dims = "*" if self._shape.rank is None else ",".join(
             "?" if d is None else str(d) for d in self._shape.as_tuple())
         return f"{_SHORT.get(self._dtype.name, self._dtype.name)}[{dims}]"
 
