@@ -33,8 +33,8 @@ def bind(op, inputs, attrs=None):
 
 def run_eagerly(op, inputs, attrs):
     """Check the inputs with the op's shape rule, run its implementation, wrap the result."""
-    specs = op.infer(*[t.spec for t in inputs], **attrs)
     arrays = [_array_of(t, op) for t in inputs]
+    specs = _output_specs(op, inputs, arrays, attrs)
     if state.device is not None:
         arrays = place_on_device(arrays, state.device)
     xp = array_module(arrays) if arrays or state.device is None else device_module(state.device)
@@ -42,6 +42,30 @@ def run_eagerly(op, inputs, attrs):
     if op.multiple_outputs:
         return tuple(EagerTensor(_conform(r, s, op)) for r, s in zip(result, specs))
     return EagerTensor(_conform(result, specs, op))
+
+
+#: Output specs of eager applications by (op, input dtypes and shapes, attrs): a shape rule is a
+#: pure function of those, and eager code applies the same op to the same kinds of arrays over
+#: and over (a training loop), so it runs once per kind. Bounded: cleared when full.
+_SPEC_CACHE = {}
+_SPEC_CACHE_SIZE = 4096
+
+
+def _output_specs(op, inputs, arrays, attrs):
+    """`op.infer` on the inputs' specs, remembered for inputs of the same dtypes and shapes."""
+    try:
+        # the attr's type is part of the key: True == 1 == 1.0, but a rule may treat them apart
+        key = (op, *[(a.dtype, a.shape) for a in arrays], *[(k, v.__class__, v) for k, v in attrs.items()])
+        return _SPEC_CACHE[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable attr (a list): no caching
+        return op.infer(*[t.spec for t in inputs], **attrs)
+    specs = op.infer(*[t.spec for t in inputs], **attrs)
+    if len(_SPEC_CACHE) >= _SPEC_CACHE_SIZE:
+        _SPEC_CACHE.clear()
+    _SPEC_CACHE[key] = specs
+    return specs
 
 
 def _array_of(tensor, op):
