@@ -267,6 +267,8 @@ def operands_to_tensors(*values):
     converted to it (TypeError if that would change their meaning); a tensor of
     another dtype is a TypeError naming both dtypes.
     """
+    if _all_eager_of_one_dtype(values):  # the common case, eagerly: nothing to convert
+        return list(values)
     dtype = _leading_dtype(values)
     tensors = []
     for v in values:
@@ -284,6 +286,14 @@ def operands_to_tensors(*values):
             raise TypeError(f"Cannot mix tensors of dtypes {first.name} and {t.dtype.name} in one "
                             f"operation; convert one with tg.cast(x, tg.{first.name})")
     return tensors
+
+
+def _all_eager_of_one_dtype(values):
+    first = values[0]
+    if first.__class__ is not EagerTensor:
+        return False
+    dtype = first._value.dtype
+    return all(v.__class__ is EagerTensor and v._value.dtype == dtype for v in values[1:])
 
 
 def _leading_dtype(values):
