@@ -267,8 +267,9 @@ def operands_to_tensors(*values):
     converted to it (TypeError if that would change their meaning); a tensor of
     another dtype is a TypeError naming both dtypes.
     """
-    if _all_eager_of_one_dtype(values):  # the common case, eagerly: nothing to convert
-        return list(values)
+    fast = _eager_operands(values)
+    if fast is not None:
+        return fast
     dtype = _leading_dtype(values)
     tensors = []
     for v in values:
@@ -288,12 +289,29 @@ def operands_to_tensors(*values):
     return tensors
 
 
-def _all_eager_of_one_dtype(values):
-    first = values[0]
-    if first.__class__ is not EagerTensor:
-        return False
-    dtype = first._value.dtype
-    return all(v.__class__ is EagerTensor and v._value.dtype == dtype for v in values[1:])
+def _eager_operands(values):
+    """The fast path of eager code: eager tensors of one dtype and Python floats/ints that fit it
+    (`x * 2.0`); None for anything else (the general path converts it, or raises)."""
+    dtype = None
+    for v in values:
+        if v.__class__ is EagerTensor:
+            if dtype is None:
+                dtype = v._value.dtype
+            elif v._value.dtype != dtype:
+                return None
+        elif v.__class__ is not float and v.__class__ is not int:
+            return None
+    if dtype is None:
+        return None
+    tensors = []
+    for v in values:
+        if v.__class__ is not EagerTensor:
+            array = _python_scalar_to_array(v, _SCALAR_KINDS[v.__class__], dtypes.from_numpy(dtype))
+            if array is None:
+                return None
+            v = EagerTensor(array)
+        tensors.append(v)
+    return tensors
 
 
 def _leading_dtype(values):
