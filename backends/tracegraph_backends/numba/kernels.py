@@ -44,9 +44,14 @@ def numpy_limit(expression):
 
 
 def always_on_numpy(node):
-    """True if the fused `node` has a static size at which a kernel call never pays off."""
-    shape = node.outputs[0].spec.shape
-    return shape.is_fully_defined() and math.prod(shape.as_tuple()) <= numpy_limit(node.attrs["expression"])
+    """True if the fused `node` iterates over a static number of elements at which a kernel
+    call never pays off. (The iteration space is the inputs' broadcast shape: the outputs may
+    be a reduction's scalar alone.)"""
+    shapes = [v.spec.shape for v in node.inputs]
+    if not all(shape.is_fully_defined() for shape in shapes):
+        return False
+    size = math.prod(np.broadcast_shapes(*[shape.as_tuple() for shape in shapes])) if shapes else 1
+    return size <= numpy_limit(node.attrs["expression"])
 
 
 class _Launch:

@@ -51,6 +51,17 @@ def test_column_broadcast_is_materialized_correctly():
     np.testing.assert_allclose(got, np.exp(m) * col, rtol=3e-7)
 
 
+@pytest.mark.parametrize("n, compiled", [(kernels.SMALL_REDUCTION - 1, False), (kernels.SMALL_REDUCTION, True)])
+def test_static_fused_reductions_compile_by_their_input_size(n, compiled):
+    """A reduction-only fused node outputs a scalar: its size is its inputs', not its output's."""
+    f = numba_function(lambda a, b: tg.reduce_sum(tg.square(a - b)))
+    a, b = np.linspace(0, 1, n, dtype=np.float32), np.zeros(n, np.float32)
+    got = f(tg.constant(a), tg.constant(b)).numpy()
+    np.testing.assert_allclose(got, np.sum(a.astype(np.float64) ** 2), rtol=1e-6)
+    plan = f.get_concrete_function(tg.constant(a), tg.constant(b)).compile()
+    assert bool(plan.kernels) == compiled
+
+
 def test_each_input_layout_gets_its_own_launch():
     """One function called with one shape but different layouts (full, row, strided, scalar)."""
     f = tg.function(lambda a, b: tg.exp(a) - b, backend="numba",
