@@ -52,7 +52,7 @@ def test_attr_keys_tell_types_apart():
     assert key(np.array([1, 2])) != key(np.array([1.0, 2.0]))
 
 
-def test_stateful_nodes_are_never_merged():
+def test_random_draws_are_never_merged_but_reads_without_a_write_between_are():
     v = tg.Variable(1.0)
 
     @tg.function
@@ -62,8 +62,29 @@ def test_stateful_nodes_are_never_merged():
         return a, b, tg.random.normal([2], seed=1), tg.random.normal([2], seed=1)
 
     optimized = eliminate_common_subexpressions(f.get_concrete_function().graph)
-    assert op_names(optimized).count("read_variable") == 2
+    assert op_names(optimized).count("read_variable") == 1
     assert op_names(optimized).count("random") == 2
+
+
+def test_reads_straddling_a_write_are_not_merged():
+    v, w = tg.Variable(1.0), tg.Variable(5.0)
+
+    @tg.function
+    def f(x):
+        before = v.read_value()
+        other = w.read_value()
+        v.assign(x)
+        after = v.read_value()            # v was written: a new read
+        again = w.read_value()            # w was not: the earlier read
+        tg.cond(x > 0, lambda: w.assign_add(1.0), lambda: w.assign_sub(1.0))
+        last = w.read_value()             # a cond that writes: a new read
+        return before, after, other, again, last
+
+    cf = f.get_concrete_function(tg.constant(2.0))
+    optimized = eliminate_common_subexpressions(cf.graph)
+    assert op_names(optimized).count("read_variable") == 4
+    results = [float(t) for t in f(tg.constant(2.0))]
+    assert results == [1.0, 2.0, 5.0, 5.0, 6.0]
 
 
 def test_large_constants_are_not_compared(monkeypatch):

@@ -2,7 +2,9 @@
 
 Two nodes are the same computation when they apply the same op, to the same
 input values, with equal attrs. Stateful nodes are never merged (two random
-draws differ; two reads of a variable may straddle a write).
+draws differ), with one exception: two reads of a variable with no write to it
+in between read the same value (assignments install new arrays, they never
+change one in place), so the second read is the first.
 """
 import numpy as np
 
@@ -19,7 +21,12 @@ def eliminate_common_subexpressions(graph):
     """A graph where repeated pure computations are computed once."""
     rw = Rewriter(graph)
     seen = {}
+    reads = _VariableReads()
     for node in graph.nodes:
+        earlier_read = reads.same_value_as(node)
+        if earlier_read is not None:
+            rw.replace(node.outputs[0], earlier_read.outputs[0])
+            continue
         key = None if is_stateful(node) else _key(node, rw)
         if key is not None and key in seen:
             for old, new in zip(node.outputs, seen[key].outputs):
@@ -29,6 +36,27 @@ def eliminate_common_subexpressions(graph):
         if key is not None:
             seen[key] = emitted
     return rw.finish()
+
+
+class _VariableReads:
+    """The latest read of each variable that no write has made stale, in program order."""
+
+    def __init__(self):
+        self.latest = {}
+
+    def same_value_as(self, node):
+        """The earlier read node that `node` (a read) may reuse, or None; tracks writes."""
+        name = node.op.name
+        if name == "read_variable":
+            earlier = self.latest.get(node.attrs["variable"])
+            if earlier is None:
+                self.latest[node.attrs["variable"]] = node
+            return earlier
+        if name == "assign_variable":
+            self.latest.pop(node.attrs["variable"], None)
+        elif node.subgraphs() and is_stateful(node):
+            self.latest.clear()  # control flow that may write: forget everything
+        return None
 
 
 def _key(node, rw):
