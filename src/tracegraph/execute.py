@@ -148,7 +148,7 @@ class _PlanWriter:
         dtype = dtypes.as_dtype(dtype)
         accumulate = self._dtype(np.float64) if dtype.is_floating else "None"
         total = f"r{k}"
-        self.lines.append(f"    {total} = xp.asarray(xp.sum({temps[j]}, dtype={accumulate}))"
+        self.lines.append(f"    {total} = xp.asarray({temps[j]}.sum(dtype={accumulate}))"
                           f".astype({self._dtype(dtype.numpy_dtype)})")
         return total
 

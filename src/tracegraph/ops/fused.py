@@ -78,7 +78,7 @@ class CompiledExpression:
         results = [temps[j] for j in self.outputs]
         if self.reduction is not None:
             j, accumulate, target = self.reduction
-            results.append(xp.asarray(xp.sum(temps[j], dtype=accumulate)).astype(target))
+            results.append(xp.asarray(temps[j].sum(dtype=accumulate)).astype(target))
         return tuple(results)
 
 

@@ -102,7 +102,8 @@ def _reduce_infer(op_name, kinds):
 def _sum_impl(xp, x, axis, keepdims):
     # float16 sums accumulate in float32, as TF's kernels do; the result is cast back.
     accumulator = np.float32 if x.dtype == np.float16 else x.dtype
-    return xp.sum(x, axis=axis, keepdims=keepdims, dtype=accumulator)
+    # the method: NumPy's function form adds ~1.5 us of dispatch per call on small arrays
+    return x.sum(axis=axis, keepdims=keepdims, dtype=accumulator)
 
 
 def _extremum_impl(reduce, identity_of):
