@@ -38,3 +38,13 @@ def grads_ok(f, *arrays, **kw):
 def spec(shape, dtype=tg.float64):
     """A TensorSpec (float64 by default), for input signatures and shape rules."""
     return tg.TensorSpec(shape, dtype)
+
+
+def gradients_of_squares(f):
+    """A function of tensors returning the gradients of sum(|f(...)|**2) with respect to each of them."""
+    def gradients(*args):
+        with tg.GradientTape() as tape:
+            tape.watch(list(args))
+            loss = tg.reduce_sum(tg.square(tg.abs(f(*args))))
+        return tape.gradient(loss, list(args))
+    return gradients

@@ -8,7 +8,7 @@ from tracegraph.ops import linalg as linalg_ops
 from tracegraph.ops.dispatch import bind
 
 from array_samples import FAST
-from matrix_samples import batch_shapes, grads_ok, rand, seeds, spd, spec, sym
+from matrix_samples import batch_shapes, gradients_of_squares, grads_ok, rand, seeds, spd, spec, sym
 
 L = tg.linalg
 
@@ -212,16 +212,6 @@ def test_trace_and_matrix_transpose():
     np.testing.assert_array_equal(L.adjoint(c).numpy(), np.conj(np.swapaxes(c, -1, -2)))
 
 
-def tape_gradients(f):
-    """A function of tensors returning the gradients of sum(f(...)**2) with respect to each of them."""
-    def gradients(*args):
-        with tg.GradientTape() as tape:
-            tape.watch(list(args))
-            loss = tg.reduce_sum(tg.square(tg.abs(f(*args))))
-        return tape.gradient(loss, list(args))
-    return gradients
-
-
 def test_matrix_transpose_shape_rule_with_unknown_rank():
     infer = linalg_ops._matrix_transpose.infer
     assert infer(spec(None)).shape.rank is None
@@ -256,7 +246,7 @@ def test_matrix_transpose_of_known_rank_stays_a_transpose():
 
 def test_matrix_transpose_with_unknown_rank_gradients():
     grads_ok(lambda x: tg.matmul(bind(linalg_ops._matrix_transpose, [x]), x), rand(0, (2, 3, 4)))
-    gradients = tape_gradients(lambda x: L.adjoint(x) * tg.constant(np.arange(6.0).reshape(3, 2)))
+    gradients = gradients_of_squares(lambda x: L.adjoint(x) * tg.constant(np.arange(6.0).reshape(3, 2)))
     traced = tg.function(gradients, input_signature=[spec(None)])
     x = tg.constant(rand(1, (2, 3)))
     np.testing.assert_allclose(traced(x)[0].numpy(), gradients(x)[0].numpy(), rtol=1e-12)
@@ -276,7 +266,7 @@ def test_matmul_flags_with_unknown_rank_values_and_gradients(flags, dtype):
     traced = tg.function(product, input_signature=[spec(None, dtype)] * 2)
     assert traced.get_concrete_function().structured_outputs.shape.rank is None
     np.testing.assert_allclose(traced(a, b).numpy(), product(a, b).numpy(), rtol=1e-12)
-    gradients = tape_gradients(product)
+    gradients = gradients_of_squares(product)
     traced_gradients = tg.function(gradients, input_signature=[spec(None, dtype)] * 2)
     for got, expected in zip(traced_gradients(a, b), gradients(a, b)):
         np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)

@@ -6,7 +6,8 @@ from hypothesis import given, strategies as st
 import tracegraph as tg
 
 from array_samples import FAST
-from matrix_samples import batch_shapes, grads_ok, rand, seeds, spd, spec, sym, well_conditioned
+from matrix_samples import (batch_shapes, gradients_of_squares, grads_ok, rand, seeds, spd, spec, sym,
+                            well_conditioned)
 
 L = tg.linalg
 
@@ -129,16 +130,6 @@ def test_lstsq_gradient_traced_with_unknown_dimensions():
         a, b = tg.constant(rand(0, (rows, cols))), tg.constant(rand(1, (rows, 2)))
         for got, expected in zip(traced(a, b), gradients(a, b)):
             np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
-
-
-def gradients_of_squares(f):
-    """A function of tensors returning the gradients of sum(|f(...)|**2) with respect to each of them."""
-    def gradients(*args):
-        with tg.GradientTape() as tape:
-            tape.watch(list(args))
-            loss = tg.reduce_sum(tg.square(tg.abs(f(*args))))
-        return tape.gradient(loss, list(args))
-    return gradients
 
 
 def assert_traced_with_unknown_rank_matches_eager(f, *arrays, dtype=tg.float64):
