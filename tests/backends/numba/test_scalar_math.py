@@ -317,6 +317,65 @@ def test_float32_subnormal_inputs_and_underflow_ramp(f32):
     assert ulp_distance(got, ref).max() <= 1
 
 
+
+# ---------------------------------------------------------------------------
+# expm1: every float32 where the reconstruction is delicate
+# ---------------------------------------------------------------------------
+
+# expm1(x) = 2**n * expm1(r) + (2**n - 1): the two terms nearly cancel for
+# n = -2..2, around the boundaries of the reduction interval (both variants'
+# intervals); 2**n - 1 stops being exact at |n| = 25; and n = 127 (capped)
+# takes r up to ln 2 just before the overflow threshold.
+_EXPM1_DENSE_RANGES = [(0.25, 1.125), (-1.125, -0.25), (-18.0, -15.0), (16.5, 18.0), (88.0, 88.75)]
+_EXPM1_VARIANTS = ["_expm1_f32_fma", "_expm1_f32_portable"]
+
+
+def _all_float32_between(lo, hi):
+    """Every float32 from lo to hi (both of the same sign), in order of magnitude."""
+    a, b = np.array([lo, hi], dtype=np.float32).view(np.int32)
+    return np.arange(min(a, b), max(a, b) + 1, dtype=np.int32).view(np.float32)
+
+
+def _expm1_error_kernel(fn):
+    @numba.njit
+    def worst(x):
+        """(max ulp error against float64 expm1, the x where it occurs, number of
+        results that are infinite where the rounded reference is not, or vice versa)."""
+        err_max, x_max, special_mismatches = 0.0, x[0], 0
+        for i in range(x.shape[0]):
+            ref = math.expm1(np.float64(x[i]))
+            got = fn(x[i])
+            if math.isinf(got) or math.isinf(np.float32(ref)):
+                special_mismatches += got != np.float32(ref)
+                continue
+            _, e = math.frexp(ref)
+            err = abs(np.float64(got) - ref) / math.ldexp(1.0, max(e, -125) - 24)
+            if err > err_max:
+                err_max, x_max = err, x[i]
+        return err_max, x_max, special_mismatches
+
+    return worst
+
+
+@pytest.fixture(scope="module")
+def expm1_errors():
+    return {name: _expm1_error_kernel(getattr(sm, name)) for name in _EXPM1_VARIANTS}
+
+
+@pytest.mark.parametrize("lo, hi", _EXPM1_DENSE_RANGES)
+@pytest.mark.parametrize("variant", _EXPM1_VARIANTS)
+def test_expm1_float32_dense_where_terms_cancel(variant, lo, hi, expm1_errors):
+    if variant == "_expm1_f32_fma" and not sm._HAS_FMA:
+        pytest.skip("this CPU has no FMA; expm1_f32 is the portable variant")
+    err, x, special_mismatches = expm1_errors[variant](_all_float32_between(lo, hi))
+    assert special_mismatches == 0
+    assert err < 1.0, f"{variant}: error {err:.3f} ulp at x={x!r}"
+
+
+def test_expm1_float32_is_the_variant_for_this_cpu():
+    assert sm.expm1_f32 is (sm._expm1_f32_fma if sm._HAS_FMA else sm._expm1_f32_portable)
+    assert sm.APPROXIMATIONS[("expm1", "float32")] is sm.expm1_f32
+
 # ---------------------------------------------------------------------------
 # float64 tests
 # ---------------------------------------------------------------------------
