@@ -1,7 +1,9 @@
 """Rendering a fused node's expression into the source of a Numba kernel module.
 
 The kernel walks the iteration space in blocks: `for o in prange(outer)`, and
-inside a block a loop over a contiguous run that LLVM vectorizes. Inputs are
+calls `block` on each: a function of its own whose loop over the contiguous run
+LLVM vectorizes (compiled apart, as a flat loop, it keeps its vector constants
+in registers). Inputs are
 of three kinds, decided per call: "full" (contiguous, the whole iteration
 shape, read in the block), "row" (contiguous, broadcast over leading axes: one
 block is one row) and "scalar" (one value). Every literal
@@ -54,44 +56,66 @@ def render_kernel(expression, input_kinds, input_dtypes, output_dtypes, parallel
         rendered = _render(name, args, dict(attrs), dtype, refs, input_dtypes, expression, constants)
         used.update(m.group(1) for m in _CALL.finditer(rendered))
         body.append(f"t{j} = {rendered}")
-    lines = _module_header(constants, parallel, expression.get("reduction") is not None, used)
-    n_in = len(input_kinds)
-    outs = [f"out{i}" for i in range(len(expression["outputs"]))]
-    params = ["n", "outer", "inner"] + [f"in{i}" for i in range(n_in)] + outs
     reduction = expression.get("reduction")
-    if reduction is not None:
-        params.append("partials")
-    lines.append(f"def kernel({', '.join(params)}):")
-    loop = "prange" if parallel else "range"
-    lines.append(f"    for o in {loop}(outer):")
-    lines.append("        lo = o * inner")
-    lines.append("        hi = min(lo + inner, n)")
-    # Views of the block and a loop from 0: numba then knows indices are non-negative and
-    # drops its wraparound checks, which made the loop twice as slow.
-    for i, kind in enumerate(input_kinds):
-        if kind == "full":
-            lines.append(f"        b{i} = in{i}[lo:hi]")
-    for i in range(len(outs)):
-        lines.append(f"        w{i} = out{i}[lo:hi]")
-    if reduction is not None:
-        lines.append("        acc = np.float64(0.0)")
-    lines.append("        for j in range(hi - lo):")
-    for i, kind in enumerate(input_kinds):
-        if kind == "full":
-            lines.append(f"            a{i} = b{i}[j]")
-        elif kind == "row":
-            lines.append(f"            a{i} = in{i}[j]")
-    lines.extend("            " + line for line in body)
-    for i, j in enumerate(expression["outputs"]):
-        lines.append(f"            w{i}[j] = t{j}")
-    if reduction is not None:
-        lines.append(f"            acc += np.float64(t{reduction[1]})")
-        lines.append("        partials[o] = acc")
+    lines = _module_header(constants, used)
+    lines.extend(_block_function(body, input_kinds, expression, reduction))
+    lines.append("")
+    lines.extend(_kernel_function(input_kinds, len(expression["outputs"]), reduction, parallel))
     return "\n".join(lines) + "\n"
 
 
-def _module_header(constants, parallel, reduction, used):
-    flags = '{"reassoc"}' if reduction else "set()"
+def _block_function(body, input_kinds, expression, reduction):
+    """`block(...)`: the element loop over one block. A function of its own (not inlined) so that
+    LLVM compiles it as a flat loop: nested in the block loop, it re-materialized the vector
+    constants on every iteration (measured 13% slower for scaled_elu)."""
+    n_outs = len(expression["outputs"])
+    params = [f"{'b' if kind == 'full' else 'in'}{i}" for i, kind in enumerate(input_kinds)]
+    params += [f"w{i}" for i in range(n_outs)] + ["m"]
+    lines = [_decorator(False, reduction, inline_never=True), f"def block({', '.join(params)}):"]
+    if reduction is not None:
+        lines.append("    acc = np.float64(0.0)")
+    # Views of the block and a loop from 0: numba then knows indices are non-negative and
+    # drops its wraparound checks, which made the loop twice as slow.
+    lines.append("    for j in range(m):")
+    for i, kind in enumerate(input_kinds):
+        if kind == "full":
+            lines.append(f"        a{i} = b{i}[j]")
+        elif kind == "row":
+            lines.append(f"        a{i} = in{i}[j]")
+    lines.extend("        " + line for line in body)
+    for i, j in enumerate(expression["outputs"]):
+        lines.append(f"        w{i}[j] = t{j}")
+    if reduction is not None:
+        lines.append(f"        acc += np.float64(t{reduction[1]})")
+        lines.append("    return acc")
+    return lines
+
+
+def _kernel_function(input_kinds, n_outs, reduction, parallel):
+    """`kernel(n, outer, inner, *inputs, *outputs[, partials])`: the (parallel) loop over blocks."""
+    params = ["n", "outer", "inner"] + [f"in{i}" for i in range(len(input_kinds))]
+    params += [f"out{i}" for i in range(n_outs)] + (["partials"] if reduction is not None else [])
+    args = [f"in{i}[lo:hi]" if kind == "full" else f"in{i}" for i, kind in enumerate(input_kinds)]
+    args += [f"out{i}[lo:hi]" for i in range(n_outs)] + ["hi - lo"]
+    call = f"block({', '.join(args)})"
+    return [
+        _decorator(parallel, reduction),
+        f"def kernel({', '.join(params)}):",
+        f"    for o in {'prange' if parallel else 'range'}(outer):",
+        "        lo = o * inner",
+        "        hi = min(lo + inner, n)",
+        f"        {'partials[o] = ' if reduction is not None else ''}{call}",
+    ]
+
+
+def _decorator(parallel, reduction, inline_never=False):
+    flags = '{"reassoc"}' if reduction is not None else "set()"
+    inline = ", inline='never'" if inline_never else ""
+    # error_model="numpy": x / 0 gives inf/nan as in NumPy instead of raising.
+    return f"@njit(cache=True, parallel={parallel}, error_model='numpy', fastmath={flags}, nogil=True{inline})"
+
+
+def _module_header(constants, used):
     approximations = sorted(u for u in used if u.endswith(("_f32", "_f64")))
     helpers = sorted(u for u in used if u in set(SUPPORT.values()) | {"floordiv_float", "floordiv_int"}
                      and u != "abs")
@@ -108,8 +132,6 @@ def _module_header(constants, parallel, reduction, used):
     lines.append("")
     lines.extend(f"{name} = np.{dtype}({value!r})" for name, (value, dtype) in constants.items())
     lines.append("")
-    # error_model="numpy": x / 0 gives inf/nan as in NumPy instead of raising.
-    lines.append(f"@njit(cache=True, parallel={parallel}, error_model='numpy', fastmath={flags}, nogil=True)")
     return lines
 
 
