@@ -95,3 +95,14 @@ def test_spec_supertype():
     a, b = tg.TensorSpec([2, 3]), tg.TensorSpec([2, 4])
     assert a.most_specific_common_supertype([b]) == tg.TensorSpec([2, None])
     assert a.most_specific_common_supertype([tg.TensorSpec([2, 3], tg.int32)]) is None
+
+
+def test_is_subtype_of_like_tf():
+    TensorShape = tg.TensorShape
+    assert TensorShape([2, 3]).is_subtype_of(TensorShape([None, 3]))
+    assert TensorShape([2, 3]).is_subtype_of(TensorShape(None))
+    assert TensorShape(None).is_subtype_of(TensorShape(None))
+    assert not TensorShape([None, 3]).is_subtype_of(TensorShape([2, 3]))
+    assert not TensorShape(None).is_subtype_of(TensorShape([2]))
+    assert not TensorShape([2]).is_subtype_of(TensorShape([2, 1]))
+    assert TensorShape([None]).is_subtype_of([None])

@@ -74,6 +74,16 @@ class TensorShape:
             return False
         return all(a is None or b is None or a == b for a, b in zip(self._dims, other._dims))
 
+    def is_subtype_of(self, other):
+        """True if every tensor of this shape also has shape `other` (whose None dims and unknown
+        rank match anything), as TF's `TensorShape.is_subtype_of`."""
+        other = as_shape(other)
+        if other.rank is None:
+            return True
+        if self.rank != other.rank:
+            return False
+        return all(g is None or s == g for s, g in zip(self.as_tuple(), other.as_tuple()))
+
     def merge_with(self, other):
         """The most specific shape compatible with both (ValueError if incompatible)."""
         other = as_shape(other)

@@ -147,7 +147,7 @@ def _while_infer(*inputs, cond_graph, body_graph, n_vars):
     _check_operands("while_loop", inputs, body_graph)
     loop_specs = [v.spec for v in body_graph.inputs[:n_vars]]
     for spec, out in zip(loop_specs, body_graph.outputs):
-        if out.spec.dtype != spec.dtype or not _fits(out.spec.shape, spec.shape):
+        if out.spec.dtype != spec.dtype or not out.spec.shape.is_subtype_of(spec.shape):
             raise TypeError(f"while_loop: the body returns {out.spec.short()} for a loop variable "
                             f"typed {spec.short()}")
     predicate = cond_graph.outputs[0].spec
@@ -328,7 +328,7 @@ def _invariant_specs(shape_invariants, flat):
     specs = []
     for shape, v in zip(shapes, flat):
         spec = spec_of(shape, v.dtype)
-        if not _fits(v.shape, spec.shape):
+        if not v.shape.is_subtype_of(spec.shape):
             raise ValueError(f"while_loop: a loop variable of shape {v.shape} does not fit its shape "
                              f"invariant {spec.shape}")
         specs.append(spec)
@@ -348,15 +348,6 @@ def _is_dim_list(value):
     return all(d is None or isinstance(d, int) for d in value)
 
 
-def _fits(shape, general):
-    """True if every tensor of `shape` also has shape `general` (whose None dims match anything)."""
-    if general.rank is None:
-        return True
-    if shape.rank != general.rank:
-        return False
-    return all(g is None or s == g for s, g in zip(shape.as_tuple(), general.as_tuple()))
-
-
 def _relax(spec, produced, drop_rank):
     shape = spec.shape.most_specific_common_shape(produced.shape)
     if drop_rank and shape != spec.shape:
@@ -369,7 +360,7 @@ def _check_loop_outputs(specs, body_graph, names, strict):
         if spec.dtype != value.spec.dtype:
             raise TypeError(f"while_loop: {name} enters the loop as {spec.dtype.name} but the body "
                             f"returns {value.spec.dtype.name}; loop variables must keep their dtype")
-        if strict and not _fits(value.spec.shape, spec.shape):
+        if strict and not value.spec.shape.is_subtype_of(spec.shape):
             raise ValueError(f"while_loop: {name} has the shape invariant {spec.shape}, but the body "
                              f"returns shape {value.spec.shape}; give a less specific shape invariant "
                              f"(None for the dimensions that change)")

@@ -381,15 +381,7 @@ def _fits_inputs(specs, inputs):
     """True if the call's tensor specs fit the graph inputs (same dtypes, compatible shapes)."""
     tensor_specs = [s for s in specs if s is not None]
     return len(tensor_specs) == len(inputs) and all(
-        s.dtype == v.spec.dtype and _fits(s.shape, v.spec.shape) for s, v in zip(tensor_specs, inputs))
-
-
-def _fits(shape, general):
-    if general.rank is None:
-        return True
-    if shape.rank != general.rank:
-        return False
-    return all(g is None or s == g for s, g in zip(shape.as_tuple(), general.as_tuple()))
+        s.dtype == v.spec.dtype and s.shape.is_subtype_of(v.spec.shape) for s, v in zip(tensor_specs, inputs))
 
 
 def _changes(before, after):
