@@ -46,7 +46,7 @@ class UnsupportedExpression(Exception):
     """The expression uses something the Numba renderer cannot express (the node runs generically)."""
 
 
-def render_kernel(expression, input_kinds, input_dtypes, output_dtypes, parallel):
+def render_kernel(expression, input_kinds, input_dtypes, parallel):
     """The Python source of a module defining `kernel(n, outer, inner, *inputs, *outputs[, partials])`."""
     constants = {}
     body = []

@@ -77,15 +77,14 @@ class FusedKernel:
         self.expression = node.attrs["expression"]
         self.on_numpy = CompiledExpression(self.expression)
         self.numpy_limit = numpy_limit(self.expression)
-        self.output_specs = node.attrs["output_specs"]
-        self.output_dtypes = [s.dtype.numpy_dtype for s in self.output_specs]
+        output_specs = node.attrs["output_specs"]
+        self.output_dtypes = [s.dtype.numpy_dtype for s in output_specs]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
         self.kernels = {}
         self.sources = {}
         self.launches = {}
         self.buffers = [None] * len(self.expression["outputs"])
-        self.check_shapes = not all(s.shape.is_fully_defined() for s in self.output_specs)
-        self.n_elementwise_outputs = len(self.expression["outputs"])
+        self.check_shapes = not all(s.shape.is_fully_defined() for s in output_specs)
         reduction = self.expression["reduction"]
         self.reduction_dtype = None if reduction is None else dtypes.as_dtype(reduction[2]).numpy_dtype
 
@@ -100,7 +99,7 @@ class FusedKernel:
             self.launches[layout] = launch
         if launch is ON_NUMPY:
             return self.on_numpy(xp, arrays)
-        outputs = [self._buffer(i, launch.n) for i in range(self.n_elementwise_outputs)]
+        outputs = [self._buffer(i, launch.n) for i in range(len(self.buffers))]
         args = [prepare(a) for prepare, a in zip(launch.preparers, arrays)]
         if self.reduction_dtype is None:
             launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs)
@@ -127,8 +126,7 @@ class FusedKernel:
         key = (kinds, parallel)
         if key not in self.kernels:
             try:
-                source = render_kernel(self.expression, kinds, self.input_dtypes,
-                                       [s.dtype.name for s in self.output_specs], parallel)
+                source = render_kernel(self.expression, kinds, self.input_dtypes, parallel)
             except UnsupportedExpression:
                 self.kernels[key] = None
                 return None
