@@ -1,8 +1,9 @@
 """Running one fused node with generated Numba kernels.
 
-Per call, each input is classified ("full", "row", "scalar"; anything else is
+For each layout of the inputs (their shapes and strides), worked out once and
+remembered: each input is classified ("full", "row", "scalar"; anything else is
 made contiguous), and the kernel for that classification is rendered, loaded
-and cached. Outputs come from a small caching allocator: the buffer of the
+and cached. A call then only prepares views and output buffers. Outputs come from a small caching allocator: the buffer of the
 previous call is reused when nothing outside still refers to it (checked with
 the reference count), which saves the page faults of a fresh allocation.
 """
