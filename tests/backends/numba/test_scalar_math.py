@@ -328,6 +328,11 @@ def test_float32_subnormal_inputs_and_underflow_ramp(f32):
 # takes r up to ln 2 just before the overflow threshold.
 _EXPM1_DENSE_RANGES = [(0.25, 1.125), (-1.125, -0.25), (-18.0, -15.0), (16.5, 18.0), (88.0, 88.75)]
 _EXPM1_VARIANTS = ["_expm1_f32_fma", "_expm1_f32_portable"]
+# exp(x) = 2**n * exp(r): the underflow ramp through the subnormals (where 2**n
+# is applied in two factors), the overflow threshold (n = 128) and the binade
+# boundaries of exp(r) (n switches between -1, 0 and 1 at -0.405 and 0.288).
+_EXP_DENSE_RANGES = [(-104.5, -86.0), (88.0, 90.0), (-0.75, -0.25), (0.25, 0.75)]
+_EXP_VARIANTS = ["_exp_f32_fma", "_exp_f32_portable"]
 
 
 def _all_float32_between(lo, hi):
@@ -336,16 +341,17 @@ def _all_float32_between(lo, hi):
     return np.arange(min(a, b), max(a, b) + 1, dtype=np.int32).view(np.float32)
 
 
-def _expm1_error_kernel(fn):
+def _error_kernel(fn, reference):
     @numba.njit
     def worst(x):
-        """(max ulp error against float64 expm1, the x where it occurs, number of
-        results that are infinite where the rounded reference is not, or vice versa)."""
+        """(max ulp error against the float64 reference, the x where it occurs,
+        number of results that are infinite or zero where the rounded reference
+        is not, or vice versa)."""
         err_max, x_max, special_mismatches = 0.0, x[0], 0
         for i in range(x.shape[0]):
-            ref = math.expm1(np.float64(x[i]))
+            ref = reference(np.float64(x[i]))
             got = fn(x[i])
-            if math.isinf(got) or math.isinf(np.float32(ref)):
+            if math.isinf(got) or math.isinf(np.float32(ref)) or got == 0 or np.float32(ref) == 0:
                 special_mismatches += got != np.float32(ref)
                 continue
             _, e = math.frexp(ref)
@@ -358,23 +364,51 @@ def _expm1_error_kernel(fn):
 
 
 @pytest.fixture(scope="module")
-def expm1_errors():
-    return {name: _expm1_error_kernel(getattr(sm, name)) for name in _EXPM1_VARIANTS}
+def float32_errors():
+    kernels = {name: _error_kernel(getattr(sm, name), _math_expm1) for name in _EXPM1_VARIANTS}
+    kernels.update({name: _error_kernel(getattr(sm, name), _math_exp) for name in _EXP_VARIANTS})
+    return kernels
+
+
+@numba.njit
+def _math_expm1(x):
+    return math.expm1(x)
+
+
+@numba.njit
+def _math_exp(x):
+    return math.exp(x)
+
+
+def _skip_without_fma(variant):
+    if variant.endswith("_fma") and not sm._HAS_FMA:
+        pytest.skip("this CPU has no FMA; the portable variant is used")
 
 
 @pytest.mark.parametrize("lo, hi", _EXPM1_DENSE_RANGES)
 @pytest.mark.parametrize("variant", _EXPM1_VARIANTS)
-def test_expm1_float32_dense_where_terms_cancel(variant, lo, hi, expm1_errors):
-    if variant == "_expm1_f32_fma" and not sm._HAS_FMA:
-        pytest.skip("this CPU has no FMA; expm1_f32 is the portable variant")
-    err, x, special_mismatches = expm1_errors[variant](_all_float32_between(lo, hi))
+def test_expm1_float32_dense_where_terms_cancel(variant, lo, hi, float32_errors):
+    _skip_without_fma(variant)
+    err, x, special_mismatches = float32_errors[variant](_all_float32_between(lo, hi))
     assert special_mismatches == 0
     assert err < 1.0, f"{variant}: error {err:.3f} ulp at x={x!r}"
 
 
-def test_expm1_float32_is_the_variant_for_this_cpu():
-    assert sm.expm1_f32 is (sm._expm1_f32_fma if sm._HAS_FMA else sm._expm1_f32_portable)
-    assert sm.APPROXIMATIONS[("expm1", "float32")] is sm.expm1_f32
+@pytest.mark.parametrize("lo, hi", _EXP_DENSE_RANGES)
+@pytest.mark.parametrize("variant", _EXP_VARIANTS)
+def test_exp_float32_dense_at_underflow_overflow_and_binade_boundaries(variant, lo, hi, float32_errors):
+    _skip_without_fma(variant)
+    err, x, special_mismatches = float32_errors[variant](_all_float32_between(lo, hi))
+    assert special_mismatches == 0
+    assert err < 1.0, f"{variant}: error {err:.3f} ulp at x={x!r}"
+
+
+@pytest.mark.parametrize("name", ["exp", "expm1"])
+def test_float32_variant_is_the_one_for_this_cpu(name):
+    chosen = getattr(sm, f"{name}_f32")
+    assert chosen is getattr(sm, f"_{name}_f32_fma" if sm._HAS_FMA else f"_{name}_f32_portable")
+    assert sm.APPROXIMATIONS[(name, "float32")] is chosen
+
 
 # ---------------------------------------------------------------------------
 # float64 tests
