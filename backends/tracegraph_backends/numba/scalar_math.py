@@ -731,9 +731,66 @@ _TANH_T3_F32 = _F(0.02062816731631756)
 _TANH_T4_F32 = _F(-0.005692296661436558)
 
 
+_TWO_BIAS_BITS = 128 << 23
+_HALF_BIAS_BITS = 126 << 23
+
+
 @_kernel
-def tanh_f32(x):
-    """Hyperbolic tangent for float32.
+def _tanh_f32_fma(x):
+    """Hyperbolic tangent for float32; needs a hardware FMA.
+
+    Method, on a = |x| (the sign is copied back at the end, so tanh(-0) = -0):
+
+    * a < 0.625: tanh(a) = a + a**3 * T(a**2), degree-4 minimax T
+      (relative error < 2**-27.7);
+    * otherwise tanh(a) = 1 - 2 / (exp(2a) + 1).  exp(2a) = 2**n (1 + v)
+      comes from the reduction of :func:`_expm1_f32_fma` (n >= 2, v in
+      [-1/4, 1/2)), so 2 / (exp(2a) + 1) = 2**(1-n) / d with d =
+      1 + 2**-n + v formed as dh + dl (Fast2Sum); the quotient q0 gets one
+      correction from its FMA residual, with 1/d ~ q0 * 2**(n-1), and the
+      final subtraction 1 - q is compensated (Fast2Sum), so that the rounding
+      of v is the only other error.  a is clamped to 10, beyond which tanh
+      rounds to 1.
+
+    Both branches are computed and one is selected (no branches in the
+    vectorized loop).  Accuracy: < 0.78 ulp over all 2**32 inputs (checked
+    exhaustively; the largest error is in the polynomial branch, 0.66 ulp in
+    the other).  Specials: NaN -> NaN, +-inf -> +-1, +-0 -> +-0.  About 30% faster than :func:`_tanh_f32_portable`
+    (no double-float exp, no two-factor scaling).
+    """
+    ax = abs(x)
+    z = ax * ax
+    p = _fma(_fma(_fma(_fma(_TANH_T4_F32, z, _TANH_T3_F32), z, _TANH_T2_F32), z, _TANH_T1_F32), z,
+             _TANH_T0_F32)
+    small = _fma(ax * z, p, ax)
+    a2 = _TANH_CLAMP_F32 if ax > _TANH_CLAMP_F32 else ax    # NaN passes through
+    a2 = a2 + a2
+    y = _fma(a2, _LOG2E_F32, _EXPM1_SHIFT_F32)
+    n = _rint(y)
+    t = y + _ROUND_MAGIC_F32                 # n in the low mantissa bits
+    rh = _fma(n, -_LN2_F32, a2)              # exact
+    r = _fma(n, _LN2_ERR_F32, rh)
+    q = _fma(_fma(_fma(_fma(_EXPM1_P5_F32, rh, _EXPM1_P4_F32), rh, _EXPM1_P3_F32), rh,
+                  _EXPM1_P2_F32), rh, _EXPM1_P1_F32)
+    v = _fma(r * r, _fma(r, q, _EXPM1_P0_F32), rh)     # exp(r) - 1 - rl, rl = n*(LN2_F32 - ln2)
+    nb = _bits(t) << 23                      # n << 23
+    b = _ONE_F32 + _f32_from_bits(_EXP_BIAS_BITS - nb)       # 1 + 2**-n
+    dh = b + v
+    dl = _fma(n, _LN2_ERR_F32, (b - dh) + v)                 # Fast2Sum error, plus rl
+    two_inv = _f32_from_bits(_TWO_BIAS_BITS - nb)            # 2**(1-n)
+    q0 = _div(two_inv, dh)
+    resid = _fma(-q0, dl, _fma(-q0, dh, two_inv))            # two_inv - q0*(dh + dl)
+    big = _ONE_F32 - q0
+    err = (_ONE_F32 - big) - q0              # Fast2Sum: 1 >= q0
+    big = big + _fma(-resid, q0 * _f32_from_bits(nb + _HALF_BIAS_BITS), err)
+    res = small if ax < _TANH_SPLIT_F32 else big
+    return _copysign(res, x)
+
+
+@_kernel
+def _tanh_f32_portable(x):
+    """Hyperbolic tangent for float32 without relying on a fused multiply-add;
+    this is :func:`tanh_f32` on JIT targets without FMA.
 
     Method, on |x| (the sign is copied back at the end, so tanh(-0) = -0):
 
@@ -769,6 +826,11 @@ def tanh_f32(x):
     big = big + _fma(-resid, q * _HALF_F32, err)
     res = small if ax < _TANH_SPLIT_F32 else big
     return _copysign(res, x)
+
+
+tanh_f32 = _tanh_f32_fma if _HAS_FMA else _tanh_f32_portable
+"""tanh(x) for float32: :func:`_tanh_f32_fma` where numba's JIT target has FMA
+(its docstring describes the method), :func:`_tanh_f32_portable` elsewhere."""
 
 
 # ---------------------------------------------------------------------------

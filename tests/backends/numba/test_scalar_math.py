@@ -319,20 +319,25 @@ def test_float32_subnormal_inputs_and_underflow_ramp(f32):
 
 
 # ---------------------------------------------------------------------------
-# expm1: every float32 where the reconstruction is delicate
+# Every float32 where a reconstruction is delicate, for both variants (FMA / portable)
 # ---------------------------------------------------------------------------
 
 # expm1(x) = 2**n * expm1(r) + (2**n - 1): the two terms nearly cancel for
 # n = -2..2, around the boundaries of the reduction interval (both variants'
 # intervals); 2**n - 1 stops being exact at |n| = 25; and n = 127 (capped)
 # takes r up to ln 2 just before the overflow threshold.
-_EXPM1_DENSE_RANGES = [(0.25, 1.125), (-1.125, -0.25), (-18.0, -15.0), (16.5, 18.0), (88.0, 88.75)]
-_EXPM1_VARIANTS = ["_expm1_f32_fma", "_expm1_f32_portable"]
 # exp(x) = 2**n * exp(r): the underflow ramp through the subnormals (where 2**n
 # is applied in two factors), the overflow threshold (n = 128) and the binade
 # boundaries of exp(r) (n switches between -1, 0 and 1 at -0.405 and 0.288).
-_EXP_DENSE_RANGES = [(-104.5, -86.0), (88.0, 90.0), (-0.75, -0.25), (0.25, 0.75)]
-_EXP_VARIANTS = ["_exp_f32_fma", "_exp_f32_portable"]
+# tanh(a) = 1 - 2 / (exp(2a) + 1): from the switch at 0.625, where the
+# subtraction cancels most, to the clamp at 10.
+_DENSE_RANGES = {
+    "expm1": [(0.25, 1.125), (-1.125, -0.25), (-18.0, -15.0), (16.5, 18.0), (88.0, 88.75)],
+    "exp": [(-104.5, -86.0), (88.0, 90.0), (-0.75, -0.25), (0.25, 0.75)],
+    "tanh": [(0.6, 1.5), (1.5, 10.5)],
+}
+_DENSE_CASES = [(name, variant, lo, hi) for name, ranges in _DENSE_RANGES.items()
+                for variant in (f"_{name}_f32_fma", f"_{name}_f32_portable") for lo, hi in ranges]
 
 
 def _all_float32_between(lo, hi):
@@ -363,47 +368,33 @@ def _error_kernel(fn, reference):
     return worst
 
 
+_MATH_REFERENCES = {"exp": numba.njit(lambda x: math.exp(x)), "expm1": numba.njit(lambda x: math.expm1(x)),
+                    "tanh": numba.njit(lambda x: math.tanh(x))}
+
+
 @pytest.fixture(scope="module")
 def float32_errors():
-    kernels = {name: _error_kernel(getattr(sm, name), _math_expm1) for name in _EXPM1_VARIANTS}
-    kernels.update({name: _error_kernel(getattr(sm, name), _math_exp) for name in _EXP_VARIANTS})
-    return kernels
+    """variant name -> its error kernel, compiled on first use."""
+    kernels = {}
+
+    def get(name, variant):
+        if variant not in kernels:
+            kernels[variant] = _error_kernel(getattr(sm, variant), _MATH_REFERENCES[name])
+        return kernels[variant]
+
+    return get
 
 
-@numba.njit
-def _math_expm1(x):
-    return math.expm1(x)
-
-
-@numba.njit
-def _math_exp(x):
-    return math.exp(x)
-
-
-def _skip_without_fma(variant):
+@pytest.mark.parametrize("name, variant, lo, hi", _DENSE_CASES)
+def test_float32_dense_where_the_reconstruction_is_delicate(name, variant, lo, hi, float32_errors):
     if variant.endswith("_fma") and not sm._HAS_FMA:
         pytest.skip("this CPU has no FMA; the portable variant is used")
-
-
-@pytest.mark.parametrize("lo, hi", _EXPM1_DENSE_RANGES)
-@pytest.mark.parametrize("variant", _EXPM1_VARIANTS)
-def test_expm1_float32_dense_where_terms_cancel(variant, lo, hi, float32_errors):
-    _skip_without_fma(variant)
-    err, x, special_mismatches = float32_errors[variant](_all_float32_between(lo, hi))
+    err, x, special_mismatches = float32_errors(name, variant)(_all_float32_between(lo, hi))
     assert special_mismatches == 0
     assert err < 1.0, f"{variant}: error {err:.3f} ulp at x={x!r}"
 
 
-@pytest.mark.parametrize("lo, hi", _EXP_DENSE_RANGES)
-@pytest.mark.parametrize("variant", _EXP_VARIANTS)
-def test_exp_float32_dense_at_underflow_overflow_and_binade_boundaries(variant, lo, hi, float32_errors):
-    _skip_without_fma(variant)
-    err, x, special_mismatches = float32_errors[variant](_all_float32_between(lo, hi))
-    assert special_mismatches == 0
-    assert err < 1.0, f"{variant}: error {err:.3f} ulp at x={x!r}"
-
-
-@pytest.mark.parametrize("name", ["exp", "expm1"])
+@pytest.mark.parametrize("name", list(_DENSE_RANGES))
 def test_float32_variant_is_the_one_for_this_cpu(name):
     chosen = getattr(sm, f"{name}_f32")
     assert chosen is getattr(sm, f"_{name}_f32_fma" if sm._HAS_FMA else f"_{name}_f32_portable")
