@@ -21,15 +21,16 @@ def where(c, a, b):
     return a if c else b
 
 
+# NumPy propagates NaN from either side. Written with b first: when b is a
+# literal (min(x, 0.0)), LLVM drops `b != b` and the select is one vminps/vmaxps.
 @_inline
 def maximum(a, b):
-    # NumPy propagates NaN from either side.
-    return a if (a >= b or a != a) else b
+    return b if (b > a or b != b) else a
 
 
 @_inline
 def minimum(a, b):
-    return a if (a <= b or a != a) else b
+    return b if (b < a or b != b) else a
 
 
 @_inline
