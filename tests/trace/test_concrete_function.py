@@ -180,8 +180,9 @@ def test_optimization_stages_show_each_pass():
     cf = f.get_concrete_function(tg.constant([1.0, 2.0]))
     stages = cf.optimization_stages()
     names = [name for name, _ in stages]
-    assert names[0] == "traced" and names[1:8] == ["merge_loop_recordings", "fold_constants", "scalarize_operands",
+    assert names[0] == "traced" and names[1:9] == ["merge_loop_recordings", "fold_constants", "scalarize_operands",
                                                     "fold_scalar_constants", "simplify_algebra",
+                                                    "simplify_under_conditions",
                                                     "eliminate_common_subexpressions", "eliminate_dead_code"]
     ops = {name: [n.op.name for n in g.nodes] for name, g in stages}
     assert ops["traced"].count("exp") == 2 and "sin" in ops["traced"]

@@ -15,6 +15,7 @@ from .dead_code import eliminate_dead_code
 from .fusion import fuse_elementwise
 from .loop_recordings import merge_loop_recordings
 from .scalar_operands import scalarize_operands
+from .branch_conditions import simplify_under_conditions
 from .simplify import simplify_algebra
 
 __all__ = ["DEFAULT_PIPELINE", "optimize", "optimize_stages", "apply_to_subgraphs"]
@@ -26,6 +27,7 @@ DEFAULT_PIPELINE = [
     ("scalarize_operands", scalarize_operands),
     ("fold_scalar_constants", fold_constants),
     ("simplify_algebra", simplify_algebra),
+    ("simplify_under_conditions", simplify_under_conditions),
     ("eliminate_common_subexpressions", eliminate_common_subexpressions),
     ("eliminate_dead_code", eliminate_dead_code),
     ("fuse_elementwise", fuse_elementwise),
