@@ -3,8 +3,9 @@
 For one workload and size, the inputs are made once. The NumPy-eager baseline
 runs first; its result (or the workload's exact reference) is what every other
 implementation must reproduce on its first call, which also warms it up
-(tracing, compiling, loading kernels). Then each implementation is timed and
-its ratio to the baseline's median from this same run is recorded.
+(tracing, compiling, loading kernels). Then all of them are timed together, in
+alternating rounds (`timing.measure_interleaved`), and each one's ratio to the
+baseline's median from this same run is recorded.
 """
 import numpy as np
 
@@ -12,7 +13,7 @@ from . import peers as peer_libraries
 from .base import compare_results
 from .compile_probe import measure_compile_times
 from .machine import load_average, machine_info
-from .timing import TimingPolicy, measure
+from .timing import TimingPolicy, measure_interleaved
 
 __all__ = ["run_benchmarks", "FULL", "QUICK", "RATIO_DEFINITION"]
 
@@ -98,29 +99,34 @@ def run_case(workload, size, backends, modules, policy, seed, progress):
     factories = [lambda: workload.tracegraph(inputs, None)]
     factories += [lambda b=b: workload.tracegraph(inputs, b) for b in backends]
     notes = []
-    rows = [_measure_row(workload, size, baseline, expected, policy, None, progress, label)]
-    numpy_median = rows[0]["median_s"]
+    checked = [_checked_row(workload, size, baseline, expected, progress, label)]
     for factory in factories:
         try:
             implementation = factory()
         except Exception as error:  # noqa: BLE001 - one broken backend must not hide the others
             notes.append(f"{label}: an implementation could not be set up ({type(error).__name__}: {error})")
             continue
-        rows.append(_measure_row(workload, size, implementation, expected, policy, numpy_median,
-                                 progress, label))
+        checked.append(_checked_row(workload, size, implementation, expected, progress, label))
     if modules:
         implementations, peer_notes = peer_libraries.peer_implementations(workload, inputs, modules)
         notes.extend(peer_notes)
-        for implementation in implementations:
-            rows.append(_measure_row(workload, size, implementation, expected, policy, numpy_median,
-                                     progress, label))
-    for row in rows:
+        checked.extend(_checked_row(workload, size, implementation, expected, progress, label)
+                       for implementation in implementations)
+    for _, row in checked:
         if row.get("error"):
             notes.append(f"{label}: {row['implementation']} failed ({row['error']})")
-    return [row for row in rows if not row.get("error")], notes
+    timed = [(implementation, row) for implementation, row in checked if not row.get("error")]
+    if progress:
+        progress(f"{label}: timing {len(timed)} implementations, interleaved")
+    _time_rows(timed, policy)
+    numpy_median = checked[0][1]["median_s"]
+    for _, row in timed:
+        row["ratio"] = numpy_median / row["median_s"]
+    return [row for _, row in timed], notes
 
 
-def _measure_row(workload, size, implementation, expected, policy, numpy_median, progress, label):
+def _checked_row(workload, size, implementation, expected, progress, label):
+    """(implementation, row): the row records whether its first call reproduced `expected`."""
     if progress:
         progress(f"{label}: {implementation.name}")
     row = {"workload": workload.name, "size": size, "size_label": workload.size_label(size),
@@ -129,14 +135,11 @@ def _measure_row(workload, size, implementation, expected, policy, numpy_median,
         first = implementation.result_arrays(implementation.call())
         matches, worst, message = compare_results(expected, first, workload.rtol, workload.atol)
         del first
-        timing = measure(implementation.call, policy)
     except Exception as error:  # noqa: BLE001 - reported as a note, the run goes on
         row["error"] = f"{type(error).__name__}: {_first_line(error)}"
-        return row
+        return implementation, row
     row.update({
         "implementation": implementation.name,   # a peer may have changed it (torch.compile -> eager)
-        "median_s": timing.median_s, "min_s": timing.min_s, "repeats": timing.repeats,
-        "ratio": (numpy_median if numpy_median is not None else timing.median_s) / timing.median_s,
         "matches": matches, "max_abs_error": worst,
     })
     if message:
@@ -145,7 +148,14 @@ def _measure_row(workload, size, implementation, expected, policy, numpy_median,
         row["note"] = implementation.note
     if implementation.stages:
         row["stages"] = implementation.stages
-    return row
+    return implementation, row
+
+
+def _time_rows(timed, policy):
+    """Fill in the median, min and repeats of every (implementation, row), timed interleaved."""
+    timings = measure_interleaved([implementation.call for implementation, _ in timed], policy)
+    for (_, row), timing in zip(timed, timings):
+        row.update({"median_s": timing.median_s, "min_s": timing.min_s, "repeats": timing.repeats})
 
 
 def _first_line(error):
