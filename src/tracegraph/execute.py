@@ -51,6 +51,9 @@ def build_plan(graph, xp, compile_subgraph, kernel_for=None):
             writer.constant(node)
         elif node.op.name == "fused_elementwise":
             writer.fused_inline(k, node)
+        elif node.op.name in ("read_variable", "assign_variable"):
+            writer.variable_access(node, graph.variables[node.attrs["variable"]],
+                                   _bound_impl(node, graph, compile_subgraph))
         else:
             writer.call(k, node, _bound_impl(node, graph, compile_subgraph))
         writer.release_after(k, node)
@@ -68,6 +71,7 @@ class _PlanWriter:
         self.names = {}  # id(value) -> the Python name holding it in the plan
         self.counts = {}  # name prefix -> how many names use it so far
         self.dtype_names = {}
+        self.variable_names = {}  # id(Variable) -> its name in the namespace
         self.last_use = _last_uses(graph)
         self.keep = {id(v) for v in graph.outputs}
         if graph.inputs:
@@ -111,6 +115,20 @@ class _PlanWriter:
         for value, target in zip(node.outputs, targets):
             self._check_dtype(target, value.spec.dtype.numpy_dtype)
 
+    def variable_access(self, node, variable, kernel):
+        """A Variable's array read or replaced in place in the plan (no call: these are the
+        commonest stateful nodes of a training step). The kernel runs only to check and
+        report a write whose shape differs from the array it replaces."""
+        if id(variable) not in self.variable_names:
+            self.variable_names[id(variable)] = self._global("var", variable)
+        name = self.variable_names[id(variable)]
+        if node.op.name == "read_variable":
+            self.lines.append(f"    {self._local(node.outputs[0])} = {name}._array")
+            return
+        value = self.names[id(node.inputs[0])]
+        self.lines.append(f"    if {value}.shape == {name}._array.shape: {name}._array = {value}")
+        self.lines.append(f"    else: {self._global('k', kernel)}(xp, {value})")
+
     def fused_inline(self, k, node):
         """The instructions of a fused expression as consecutive calls of the ops' implementations.
 
@@ -148,8 +166,8 @@ class _PlanWriter:
         dtype = dtypes.as_dtype(dtype)
         accumulate = self._dtype(np.float64) if dtype.is_floating else "None"
         total = f"r{k}"
-        self.lines.append(f"    {total} = xp.asarray({temps[j]}.sum(dtype={accumulate}))"
-                          f".astype({self._dtype(dtype.numpy_dtype)})")
+        self.lines.append(f"    {total} = xp.asarray({temps[j]}.sum(dtype={accumulate}), "
+                          f"dtype={self._dtype(dtype.numpy_dtype)})")
         return total
 
     def _operand(self, ref, node, temps):

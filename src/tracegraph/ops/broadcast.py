@@ -5,6 +5,8 @@ must be summed back to the input's shape. With unknown dimensions that can only
 be decided at run time, so both are primitives that take the reference tensor
 as a second input.
 """
+import functools
+
 from .dispatch import bind
 from .op import Op
 from .rules import spec_of
@@ -15,10 +17,19 @@ __all__ = ["unbroadcast", "broadcast_like"]
 def _sum_to_shape(xp, g, shape):
     if g.shape == shape:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    summed = g.sum(axis=axes, keepdims=True) if axes else g
-    return summed.reshape(shape)
+    axes, reshape = _summed_axes(g.shape, shape)
+    summed = g.sum(axis=axes) if axes else g
+    return summed.reshape(shape) if reshape else summed
+
+
+@functools.lru_cache(maxsize=1024)
+def _summed_axes(g_shape, shape):
+    """The axes of g to sum for `shape`, and whether the sum still needs a reshape (remembered: a
+    gradient step sums the same shapes every call, and working them out costs as much as the sum)."""
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g_shape[i + lead] != 1)
+    kept = tuple(n for i, n in enumerate(g_shape) if i not in axes)
+    return axes, kept != tuple(shape)
 
 
 _sum_to_like = Op(
