@@ -52,8 +52,7 @@ def _header(report):
         "ratio:    NumPy-eager median time / this row's median time, both from this run; > 1 is faster "
         "than NumPy",
         f"timing:   median (and min) of n repeats ({settings['repeats']}) after a checked first call and "
-        f"warm-up calls (10% of the row's time);\n          the rows of one workload and size timed together in "
-        f"5 alternating rounds; {settings['timer']}; {settings['dtype']} inputs made once; NumPy eager "
+        f"warm-up calls (10% of the row's time);\n          {settings['timer']}; {settings['dtype']} inputs made once; NumPy eager "
         f"makes fresh outputs",
     ]
     if machine.get("environment"):

@@ -3,9 +3,8 @@
 For one workload and size, the inputs are made once. The NumPy-eager baseline
 runs first; its result (or the workload's exact reference) is what every other
 implementation must reproduce on its first call, which also warms it up
-(tracing, compiling, loading kernels). Then all of them are timed together, in
-alternating rounds (`timing.measure_interleaved`), and each one's ratio to the
-baseline's median from this same run is recorded.
+(tracing, compiling, loading kernels). Then each implementation is timed and
+its ratio to the baseline's median from this same run is recorded.
 """
 import numpy as np
 
@@ -13,7 +12,7 @@ from . import peers as peer_libraries
 from .base import compare_results
 from .compile_probe import measure_compile_times
 from .machine import load_average, machine_info
-from .timing import TimingPolicy, measure_interleaved
+from .timing import TimingPolicy, measure
 
 __all__ = ["run_benchmarks", "FULL", "QUICK", "RATIO_DEFINITION"]
 
@@ -99,34 +98,29 @@ def run_case(workload, size, backends, modules, policy, seed, progress):
     factories = [lambda: workload.tracegraph(inputs, None)]
     factories += [lambda b=b: workload.tracegraph(inputs, b) for b in backends]
     notes = []
-    checked = [_checked_row(workload, size, baseline, expected, progress, label)]
+    rows = [_measure_row(workload, size, baseline, expected, policy, None, progress, label)]
+    numpy_median = rows[0]["median_s"]
     for factory in factories:
         try:
             implementation = factory()
         except Exception as error:  # noqa: BLE001 - one broken backend must not hide the others
             notes.append(f"{label}: an implementation could not be set up ({type(error).__name__}: {error})")
             continue
-        checked.append(_checked_row(workload, size, implementation, expected, progress, label))
+        rows.append(_measure_row(workload, size, implementation, expected, policy, numpy_median,
+                                 progress, label))
     if modules:
         implementations, peer_notes = peer_libraries.peer_implementations(workload, inputs, modules)
         notes.extend(peer_notes)
-        checked.extend(_checked_row(workload, size, implementation, expected, progress, label)
-                       for implementation in implementations)
-    for _, row in checked:
+        for implementation in implementations:
+            rows.append(_measure_row(workload, size, implementation, expected, policy, numpy_median,
+                                     progress, label))
+    for row in rows:
         if row.get("error"):
             notes.append(f"{label}: {row['implementation']} failed ({row['error']})")
-    timed = [(implementation, row) for implementation, row in checked if not row.get("error")]
-    if progress:
-        progress(f"{label}: timing {len(timed)} implementations, interleaved")
-    _time_rows(timed, policy)
-    numpy_median = checked[0][1]["median_s"]
-    for _, row in timed:
-        row["ratio"] = numpy_median / row["median_s"]
-    return [row for _, row in timed], notes
+    return [row for row in rows if not row.get("error")], notes
 
 
-def _checked_row(workload, size, implementation, expected, progress, label):
-    """(implementation, row): the row records whether its first call reproduced `expected`."""
+def _measure_row(workload, size, implementation, expected, policy, numpy_median, progress, label):
     if progress:
         progress(f"{label}: {implementation.name}")
     row = {"workload": workload.name, "size": size, "size_label": workload.size_label(size),
@@ -135,11 +129,14 @@ def _checked_row(workload, size, implementation, expected, progress, label):
         first = implementation.result_arrays(implementation.call())
         matches, worst, message = compare_results(expected, first, workload.rtol, workload.atol)
         del first
+        timing = measure(implementation.call, policy)
     except Exception as error:  # noqa: BLE001 - reported as a note, the run goes on
         row["error"] = f"{type(error).__name__}: {_first_line(error)}"
-        return implementation, row
+        return row
     row.update({
         "implementation": implementation.name,   # a peer may have changed it (torch.compile -> eager)
+        "median_s": timing.median_s, "min_s": timing.min_s, "repeats": timing.repeats,
+        "ratio": (numpy_median if numpy_median is not None else timing.median_s) / timing.median_s,
         "matches": matches, "max_abs_error": worst,
     })
     if message:
@@ -148,14 +145,7 @@ def _checked_row(workload, size, implementation, expected, progress, label):
         row["note"] = implementation.note
     if implementation.stages:
         row["stages"] = implementation.stages
-    return implementation, row
-
-
-def _time_rows(timed, policy):
-    """Fill in the median, min and repeats of every (implementation, row), timed interleaved."""
-    timings = measure_interleaved([implementation.call for implementation, _ in timed], policy)
-    for (_, row), timing in zip(timed, timings):
-        row.update({"median_s": timing.median_s, "min_s": timing.min_s, "repeats": timing.repeats})
+    return row
 
 
 def _first_line(error):
