@@ -26,8 +26,8 @@ __all__ = ["simplify_under_conditions"]
 #: Elementwise ops whose result is NaN whenever one operand is NaN.
 _NAN_PROPAGATING = frozenset({
     "add", "subtract", "multiply", "divide", "negative", "abs", "square", "exp", "expm1", "log",
-    "log1p", "sqrt", "rsqrt", "tanh", "sigmoid", "sin", "cos", "minimum", "maximum", "cast",
-    "elu", "selu", "relu", "softplus",
+    "log1p", "sqrt", "rsqrt", "tanh", "sigmoid", "sin", "cos", "minimum", "maximum", "cast", "relu",
+    "softplus",
 })
 #: How far back the NaN check follows a value to the compared x.
 _MAX_DEPTH = 8
