@@ -134,6 +134,9 @@ class _PlanWriter:
 
         Each temporary is deleted right after its last use, as running the ops
         one by one would free it (peak memory, and allocations reused sooner).
+        An op that is one ufunc writes into a temporary that dies at it (`out=`),
+        when the shapes are static: a large array then costs no new allocation and
+        no page faults.
         """
         from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
         expression = node.attrs["expression"]
@@ -141,15 +144,20 @@ class _PlanWriter:
         reduction = expression.get("reduction")
         kept = set(expression["outputs"]) | ({reduction[1]} if reduction is not None else set())
         last_use = {ref[1]: j for j, ins in enumerate(instructions) for ref in ins[1] if ref[0] == "t"}
-        temps = []
+        # Every member has the group's shape; out= needs it to be the same at run time too, and an
+        # array (a ufunc of 0-d arrays returns a NumPy scalar).
+        static = all(v.spec.shape.is_fully_defined() for v in node.inputs) and \
+            any(v.spec.shape.rank > 0 for v in node.inputs)
+        temps, owned = [], set()   # owned: temporaries holding a buffer no one else sees
         for j, (name, refs, attrs, dtype) in enumerate(instructions):
-            impl = get_op(name).impl
-            kernel = functools.partial(impl, **dict(attrs)) if attrs else impl
-            args = ", ".join(["xp"] + [self._operand(ref, node, temps) for ref in refs])
+            donors = [r[1] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] in owned
+                      and r[1] not in kept and instructions[r[1]][3] == dtype] if static else []
             temp = f"t{k}_{j}"
-            self.lines.append(f"    {temp} = {self._global('k', kernel)}({args})")
+            self.lines.append(f"    {temp} = {self._instruction_call(node, name, refs, attrs, temps, donors)}")
             self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
             temps.append(temp)
+            if get_op(name).ufunc is not None and not attrs:
+                owned.add(j)
             dead = sorted({temps[r[1]] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] not in kept})
             if dead:
                 self.lines.append(f"    del {', '.join(dead)}")
@@ -160,6 +168,17 @@ class _PlanWriter:
         self.lines.append(f"    {', '.join(targets)}, = {', '.join(results)},")
         alive = sorted({temps[j] for j in kept} | {temps[j] for j in range(len(temps)) if j not in last_use})
         self.lines.append(f"    del {', '.join(alive)}")
+
+    def _instruction_call(self, node, name, refs, attrs, temps, donors):
+        """The call computing one instruction: `xp.<ufunc>(..., out=<donor>)` when the op is one
+        ufunc and a temporary dies here, else its implementation."""
+        from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
+        op = get_op(name)
+        operands = [self._operand(ref, node, temps) for ref in refs]
+        if op.ufunc is not None and not attrs and donors:
+            return f"xp.{op.ufunc}({', '.join(operands)}, out={temps[donors[0]]})"
+        kernel = functools.partial(op.impl, **dict(attrs)) if attrs else op.impl
+        return f"{self._global('k', kernel)}({', '.join(['xp'] + operands)})"
 
     def _fused_reduction(self, k, reduction, temps):
         _, j, dtype = reduction

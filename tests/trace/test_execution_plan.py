@@ -107,6 +107,30 @@ def test_fused_reduction_inline():
     np.testing.assert_allclose(got, np.sum(x * x + 1), rtol=1e-6)
 
 
+def test_ufunc_ops_write_into_a_dying_temporary():
+    def fn(a, b):
+        t = tg.exp(a) * 2.0          # the multiply writes into exp's dying buffer
+        u = t - b                    # t lives on: a new buffer
+        # abs(u) must not write into u, which the where still reads (u < 0 in places)
+        return tg.sqrt(tg.abs(u)) + t * 0.0 + tg.where(a > 0.0, u, a)
+    a = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
+    b = np.linspace(1, 3, 4, dtype=np.float32)
+    cf = tg.function(fn).get_concrete_function(tg.constant(a), tg.constant(b))
+    plan = numpy_plan(cf.optimized_graph)
+    assert plan.source.count("out=") >= 4
+    a_before, b_before = a.copy(), b.copy()
+    (got,) = plan([a, b])
+    np.testing.assert_array_equal(got, interpret(cf.graph, [a, b])[0])
+    np.testing.assert_array_equal(a, a_before)   # inputs are never written
+    np.testing.assert_array_equal(b, b_before)
+
+
+def test_no_reuse_for_scalars_or_unknown_shapes():
+    for arg in (tg.constant(0.5), tg.TensorSpec([None], tg.float32)):
+        cf = tg.function(lambda x: tg.exp(x) * 2.0 - 1.0).get_concrete_function(arg)
+        assert "out=" not in numpy_plan(cf.optimized_graph).source
+
+
 def test_control_flow_runs_as_sub_plans():
     @tg.function
     def collatz_steps(n):

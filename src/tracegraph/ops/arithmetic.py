@@ -170,11 +170,10 @@ def _add_infer(x, y):
 
 # ----- primitives ----------------------------------------------------------------------------
 
-_add = Op("add", infer=_add_infer, impl=lambda xp, x, y: xp.add(x, y), grad=_grad_add,
-          template="({0} + {1})")
-_sub = ew.binary("subtract", lambda xp, x, y: xp.subtract(x, y), "({0} - {1})", _grad_sub)
-_mul = ew.binary("multiply", lambda xp, x, y: xp.multiply(x, y), "({0} * {1})", _grad_mul)
-_div = ew.binary("divide", lambda xp, x, y: xp.true_divide(x, y), "({0} / {1})", _grad_div,
+_add = Op("add", infer=_add_infer, grad=_grad_add, template="({0} + {1})", **ew.implementation("add"))
+_sub = ew.binary("subtract", "subtract", "({0} - {1})", _grad_sub)
+_mul = ew.binary("multiply", "multiply", "({0} * {1})", _grad_mul)
+_div = ew.binary("divide", "true_divide", "({0} / {1})", _grad_div,
                  kinds="inexact")
 _floordiv = ew.binary("floordiv", _floordiv_impl, "floordiv({0}, {1})", kinds="integer")
 _floormod = ew.binary("floormod", _floormod_impl, "floormod({0}, {1})", _grad_floormod, kinds="real")
@@ -182,12 +181,12 @@ _truncatediv = ew.binary("truncatediv", _truncatediv_impl, "truncatediv({0}, {1}
 _truncatemod = ew.binary("truncatemod", _truncatemod_impl, "truncatemod({0}, {1})", _grad_truncatemod,
                          kinds="real")
 _pow = ew.binary("pow", lambda xp, x, y: xp.power(x, y), "pow({0}, {1})", _grad_pow)
-_neg = ew.unary("negative", lambda xp, x: xp.negative(x), "(-{0})", lambda ctx, g: (negative(g),))
-_max = ew.binary("maximum", lambda xp, x, y: xp.maximum(x, y), "max({0}, {1})",
+_neg = ew.unary("negative", "negative", "(-{0})", lambda ctx, g: (negative(g),))
+_max = ew.binary("maximum", "maximum", "max({0}, {1})",
                  _grad_max_min(_x_ge_y), kinds="real")
-_min = ew.binary("minimum", lambda xp, x, y: xp.minimum(x, y), "min({0}, {1})",
+_min = ew.binary("minimum", "minimum", "min({0}, {1})",
                  _grad_max_min(_x_le_y), kinds="real")
-_abs = ew.unary("abs", lambda xp, x: xp.abs(x), "abs({0})",
+_abs = ew.unary("abs", "abs", "abs({0})",
                 lambda ctx, g: (g * sign(ctx.inputs[0]),), kinds="real")
 _sign = ew.unary("sign", lambda xp, x: xp.sign(x), "sign({0})",
                  lambda ctx, g: (creation.zeros_like(ctx.inputs[0]),), kinds="numeric")

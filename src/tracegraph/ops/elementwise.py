@@ -11,21 +11,34 @@ from .op import Op
 from .rules import elementwise_spec
 from ..convert import convert_to_tensor, operands_to_tensors
 
-__all__ = ["unary", "binary", "apply_unary", "apply_binary"]
+__all__ = ["unary", "binary", "implementation", "apply_unary", "apply_binary"]
 
 
 def unary(name, impl, template, grad=None, kinds="numeric", result_dtype=None):
-    """Define a one-input elementwise op; `impl(xp, x)`."""
+    """Define a one-input elementwise op; `impl(xp, x)`, or the name of the `xp` ufunc that is it."""
     def infer(x):
         return elementwise_spec(name, [x], kinds, result_dtype)
-    return Op(name, infer=infer, impl=impl, grad=grad, template=template)
+    return Op(name, infer=infer, grad=grad, template=template, **implementation(impl))
 
 
 def binary(name, impl, template, grad=None, kinds="numeric", result_dtype=None):
-    """Define a two-input broadcasting elementwise op; `impl(xp, x, y)`."""
+    """Define a two-input broadcasting elementwise op; `impl(xp, x, y)`, or the name of the `xp`
+    ufunc that is it."""
     def infer(x, y):
         return elementwise_spec(name, [x, y], kinds, result_dtype)
-    return Op(name, infer=infer, impl=impl, grad=grad, template=template)
+    return Op(name, infer=infer, grad=grad, template=template, **implementation(impl))
+
+
+def implementation(impl):
+    """The `impl` and `ufunc` facets for an implementation given as a function or a ufunc's name
+    (which plans can then call with `out=`)."""
+    if not isinstance(impl, str):
+        return {"impl": impl}
+
+    def call_ufunc(xp, *arrays):
+        return getattr(xp, impl)(*arrays)
+    call_ufunc.__name__ = impl
+    return {"impl": call_ufunc, "ufunc": impl}
 
 
 def apply_unary(op, x):

@@ -13,6 +13,9 @@ Every primitive is an `Op` defined once, in the module of its family:
   are what the forward call saw. Returns one gradient (or None) per input.
 - `template`: for elementwise ops, a scalar expression such as `"exp({0})"`
   that fusing backends render into kernel source.
+- `ufunc`: for elementwise ops whose `impl` is exactly one ufunc of `xp`, its
+  name (`"exp"`): plans then call it with `out=` to reuse a dying temporary's
+  buffer instead of allocating a new one.
 - `stateful`: the op reads or writes state (random, variables, printing);
   passes never remove, merge or reorder stateful nodes.
 - `inline(args, **attrs)`: only for ops holding sub-graphs (control flow): how
@@ -30,10 +33,10 @@ REGISTRY = {}
 class Op:
     """A primitive operation; see the module docstring for its facets."""
 
-    __slots__ = ("name", "infer", "impl", "grad", "template", "stateful", "multiple_outputs",
+    __slots__ = ("name", "infer", "impl", "grad", "template", "ufunc", "stateful", "multiple_outputs",
                  "elementwise", "inline", "__weakref__")
 
-    def __init__(self, name, *, infer, impl, grad=None, template=None, stateful=False,
+    def __init__(self, name, *, infer, impl, grad=None, template=None, ufunc=None, stateful=False,
                  multiple_outputs=False, inline=None):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is defined twice")
@@ -42,6 +45,7 @@ class Op:
         self.impl = impl
         self.grad = grad
         self.template = template
+        self.ufunc = ufunc
         self.elementwise = template is not None
         self.stateful = stateful
         self.multiple_outputs = multiple_outputs

@@ -70,27 +70,27 @@ def _stable_softplus(xp, x):
 
 # ----- exponentials and logarithms -----------------------------------------------------------
 
-_exp = _unary("exp", lambda xp, x: xp.exp(x), "exp({0})",
+_exp = _unary("exp", "exp", "exp({0})",
               lambda ctx, g: g * conj(_y(ctx)))
-_expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), "expm1({0})",
+_expm1 = _unary("expm1", "expm1", "expm1({0})",
                 lambda ctx, g: g * conj(exp(_x(ctx))))
-_log = _unary("log", lambda xp, x: xp.log(x), "log({0})",
+_log = _unary("log", "log", "log({0})",
               lambda ctx, g: g / conj(_x(ctx)))
-_log1p = _unary("log1p", lambda xp, x: xp.log1p(x), "log1p({0})",
+_log1p = _unary("log1p", "log1p", "log1p({0})",
                 lambda ctx, g: g / conj(1 + _x(ctx)))
-_sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), "sqrt({0})",
+_sqrt = _unary("sqrt", "sqrt", "sqrt({0})",
                lambda ctx, g: g / (2 * conj(_y(ctx))))
 _rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), "(1 / sqrt({0}))",
                 lambda ctx, g: g * conj(-0.5 * _y(ctx) * _y(ctx) * _y(ctx)))
-_square = _unary("square", lambda xp, x: xp.square(x), "({0} * {0})",
+_square = _unary("square", "square", "({0} * {0})",
                  lambda ctx, g: g * (2 * conj(_x(ctx))), kinds="numeric")
 
 # ----- trigonometric and hyperbolic ----------------------------------------------------------
 
-_sin = _unary("sin", lambda xp, x: xp.sin(x), "sin({0})", lambda ctx, g: g * conj(cos(_x(ctx))))
-_cos = _unary("cos", lambda xp, x: xp.cos(x), "cos({0})",
+_sin = _unary("sin", "sin", "sin({0})", lambda ctx, g: g * conj(cos(_x(ctx))))
+_cos = _unary("cos", "cos", "cos({0})",
               lambda ctx, g: -g * conj(sin(_x(ctx))))
-_tan = _unary("tan", lambda xp, x: xp.tan(x), "tan({0})",
+_tan = _unary("tan", "tan", "tan({0})",
               lambda ctx, g: g / conj(square(cos(_x(ctx)))))
 _asin = _unary("asin", lambda xp, x: xp.arcsin(x), "asin({0})",
                lambda ctx, g: g / conj(sqrt(1 - square(_x(ctx)))))
@@ -98,9 +98,9 @@ _acos = _unary("acos", lambda xp, x: xp.arccos(x), "acos({0})",
                lambda ctx, g: -g / conj(sqrt(1 - square(_x(ctx)))))
 _atan = _unary("atan", lambda xp, x: xp.arctan(x), "atan({0})",
                lambda ctx, g: g / conj(1 + square(_x(ctx))))
-_sinh = _unary("sinh", lambda xp, x: xp.sinh(x), "sinh({0})", lambda ctx, g: g * conj(cosh(_x(ctx))))
-_cosh = _unary("cosh", lambda xp, x: xp.cosh(x), "cosh({0})", lambda ctx, g: g * conj(sinh(_x(ctx))))
-_tanh = _unary("tanh", lambda xp, x: xp.tanh(x), "tanh({0})",
+_sinh = _unary("sinh", "sinh", "sinh({0})", lambda ctx, g: g * conj(cosh(_x(ctx))))
+_cosh = _unary("cosh", "cosh", "cosh({0})", lambda ctx, g: g * conj(sinh(_x(ctx))))
+_tanh = _unary("tanh", "tanh", "tanh({0})",
                lambda ctx, g: g * conj(1 - square(_y(ctx))))
 _asinh = _unary("asinh", lambda xp, x: xp.arcsinh(x), "asinh({0})",
                 lambda ctx, g: g / conj(cosh(_y(ctx))))
@@ -125,11 +125,11 @@ _erfc = _unary("erfc", lambda xp, x: _special(xp, "erfc")(x), "erfc({0})",
 
 # ----- rounding (piecewise constant: no gradient, as in TF) ----------------------------------
 
-_floor = _unary("floor", lambda xp, x: xp.floor(x), "floor({0})", _no_grad, kinds="float")
-_ceil = _unary("ceil", lambda xp, x: xp.ceil(x), "ceil({0})", _no_grad, kinds="float")
+_floor = _unary("floor", "floor", "floor({0})", _no_grad, kinds="float")
+_ceil = _unary("ceil", "ceil", "ceil({0})", _no_grad, kinds="float")
 # `rint` is the C function that rounds half to even (C's `round` rounds half away from zero).
 _round = _unary("round", lambda xp, x: xp.rint(x), "rint({0})", _no_grad, kinds="float")
-_rint = _unary("rint", lambda xp, x: xp.rint(x), "rint({0})", _no_grad, kinds="float")
+_rint = _unary("rint", "rint", "rint({0})", _no_grad, kinds="float")
 
 
 def exp(x, name=None):
