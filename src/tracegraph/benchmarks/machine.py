@@ -8,7 +8,8 @@ __all__ = ["machine_info", "load_average", "THREADING_VARIABLES"]
 
 #: Environment variables that change how the timed libraries use threads (shown when set).
 THREADING_VARIABLES = ("OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
-                       "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER")
+                       "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+                       "NUMBA_THREADING_LAYER")
 
 
 def machine_info():
