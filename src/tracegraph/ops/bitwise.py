@@ -3,12 +3,12 @@ from . import elementwise as ew
 
 __all__ = ["bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift"]
 
-_and = ew.binary("bitwise_and", lambda xp, x, y: xp.bitwise_and(x, y), "({0} & {1})", kinds="integer")
-_or = ew.binary("bitwise_or", lambda xp, x, y: xp.bitwise_or(x, y), "({0} | {1})", kinds="integer")
-_xor = ew.binary("bitwise_xor", lambda xp, x, y: xp.bitwise_xor(x, y), "({0} ^ {1})", kinds="integer")
-_invert = ew.unary("invert", lambda xp, x: xp.invert(x), "(~{0})", kinds="integer")
-_left_shift = ew.binary("left_shift", lambda xp, x, y: xp.left_shift(x, y), "({0} << {1})", kinds="integer")
-_right_shift = ew.binary("right_shift", lambda xp, x, y: xp.right_shift(x, y), "({0} >> {1})",
+_and = ew.binary("bitwise_and", "bitwise_and", "({0} & {1})", kinds="integer")
+_or = ew.binary("bitwise_or", "bitwise_or", "({0} | {1})", kinds="integer")
+_xor = ew.binary("bitwise_xor", "bitwise_xor", "({0} ^ {1})", kinds="integer")
+_invert = ew.unary("invert", "invert", "(~{0})", kinds="integer")
+_left_shift = ew.binary("left_shift", "left_shift", "({0} << {1})", kinds="integer")
+_right_shift = ew.binary("right_shift", "right_shift", "({0} >> {1})",
                          kinds="integer")
 
 

@@ -18,13 +18,11 @@ __all__ = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal
 
 
 def _comparison(name, np_name, symbol, kinds="any"):
-    impl = lambda xp, x, y: getattr(xp, np_name)(x, y)  # noqa: E731
-    return ew.binary(name, impl, f"({{0}} {symbol} {{1}})", None, kinds=kinds, result_dtype=dtypes.bool)
+    return ew.binary(name, np_name, f"({{0}} {symbol} {{1}})", None, kinds=kinds, result_dtype=dtypes.bool)
 
 
 def _logical(name, np_name, template):
-    impl = lambda xp, x, y: getattr(xp, np_name)(x, y)  # noqa: E731
-    return ew.binary(name, impl, template, None, kinds="bool")
+    return ew.binary(name, np_name, template, None, kinds="bool")
 
 
 def _equality(name, np_name, symbol):
@@ -56,10 +54,10 @@ _greater_equal = _comparison("greater_equal", "greater_equal", ">=", kinds="real
 _logical_and = _logical("logical_and", "logical_and", "logical_and({0}, {1})")
 _logical_or = _logical("logical_or", "logical_or", "logical_or({0}, {1})")
 _logical_xor = _logical("logical_xor", "logical_xor", "logical_xor({0}, {1})")
-_logical_not = ew.unary("logical_not", lambda xp, x: xp.logical_not(x), "logical_not({0})", kinds="bool")
-_is_nan = ew.unary("is_nan", lambda xp, x: xp.isnan(x), "isnan({0})", kinds="float", result_dtype=dtypes.bool)
-_is_inf = ew.unary("is_inf", lambda xp, x: xp.isinf(x), "isinf({0})", kinds="float", result_dtype=dtypes.bool)
-_is_finite = ew.unary("is_finite", lambda xp, x: xp.isfinite(x), "isfinite({0})", kinds="float",
+_logical_not = ew.unary("logical_not", "logical_not", "logical_not({0})", kinds="bool")
+_is_nan = ew.unary("is_nan", "isnan", "isnan({0})", kinds="float", result_dtype=dtypes.bool)
+_is_inf = ew.unary("is_inf", "isinf", "isinf({0})", kinds="float", result_dtype=dtypes.bool)
+_is_finite = ew.unary("is_finite", "isfinite", "isfinite({0})", kinds="float",
                       result_dtype=dtypes.bool)
 
 

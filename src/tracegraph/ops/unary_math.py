@@ -92,21 +92,21 @@ _cos = _unary("cos", "cos", "cos({0})",
               lambda ctx, g: -g * conj(sin(_x(ctx))))
 _tan = _unary("tan", "tan", "tan({0})",
               lambda ctx, g: g / conj(square(cos(_x(ctx)))))
-_asin = _unary("asin", lambda xp, x: xp.arcsin(x), "asin({0})",
+_asin = _unary("asin", "arcsin", "asin({0})",
                lambda ctx, g: g / conj(sqrt(1 - square(_x(ctx)))))
-_acos = _unary("acos", lambda xp, x: xp.arccos(x), "acos({0})",
+_acos = _unary("acos", "arccos", "acos({0})",
                lambda ctx, g: -g / conj(sqrt(1 - square(_x(ctx)))))
-_atan = _unary("atan", lambda xp, x: xp.arctan(x), "atan({0})",
+_atan = _unary("atan", "arctan", "atan({0})",
                lambda ctx, g: g / conj(1 + square(_x(ctx))))
 _sinh = _unary("sinh", "sinh", "sinh({0})", lambda ctx, g: g * conj(cosh(_x(ctx))))
 _cosh = _unary("cosh", "cosh", "cosh({0})", lambda ctx, g: g * conj(sinh(_x(ctx))))
 _tanh = _unary("tanh", "tanh", "tanh({0})",
                lambda ctx, g: g * conj(1 - square(_y(ctx))))
-_asinh = _unary("asinh", lambda xp, x: xp.arcsinh(x), "asinh({0})",
+_asinh = _unary("asinh", "arcsinh", "asinh({0})",
                 lambda ctx, g: g / conj(cosh(_y(ctx))))
-_acosh = _unary("acosh", lambda xp, x: xp.arccosh(x), "acosh({0})",
+_acosh = _unary("acosh", "arccosh", "acosh({0})",
                 lambda ctx, g: g / conj(sinh(_y(ctx))))
-_atanh = _unary("atanh", lambda xp, x: xp.arctanh(x), "atanh({0})",
+_atanh = _unary("atanh", "arctanh", "atanh({0})",
                 lambda ctx, g: g / conj(1 - square(_x(ctx))))
 
 # ----- activations that need a stable primitive ----------------------------------------------
@@ -128,7 +128,7 @@ _erfc = _unary("erfc", lambda xp, x: _special(xp, "erfc")(x), "erfc({0})",
 _floor = _unary("floor", "floor", "floor({0})", _no_grad, kinds="float")
 _ceil = _unary("ceil", "ceil", "ceil({0})", _no_grad, kinds="float")
 # `rint` is the C function that rounds half to even (C's `round` rounds half away from zero).
-_round = _unary("round", lambda xp, x: xp.rint(x), "rint({0})", _no_grad, kinds="float")
+_round = _unary("round", "rint", "rint({0})", _no_grad, kinds="float")
 _rint = _unary("rint", "rint", "rint({0})", _no_grad, kinds="float")
 
 
