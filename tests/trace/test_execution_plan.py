@@ -131,6 +131,30 @@ def test_no_reuse_for_scalars_or_unknown_shapes():
         assert "out=" not in numpy_plan(cf.optimized_graph).source
 
 
+def test_large_intermediates_reuse_scratch_buffers_nobody_else_holds():
+    cf = tg.function(lambda x: tg.exp(x) * 2.0 - 1.0).get_concrete_function(tg.TensorSpec([50_000], tg.float32))
+    plan = numpy_plan(cf.optimized_graph)
+    assert "out=_scratch(0)" in plan.source
+    x = np.linspace(-1, 1, 50_000, dtype=np.float32)
+    expected = np.exp(x) * np.float32(2) - np.float32(1)
+    kept = plan([x])[0]
+    view = plan([x])[0][::2]                 # a view keeps its base busy too
+    again = plan([x])[0]
+    assert kept is not again and not np.shares_memory(view, again)
+    # none was overwritten by a later call
+    np.testing.assert_array_equal(kept, expected)
+    np.testing.assert_array_equal(view, expected[::2])
+    np.testing.assert_array_equal(again, expected)
+    del kept, view, again
+    first_address = plan([x])[0].__array_interface__["data"][0]
+    assert plan([x])[0].__array_interface__["data"][0] == first_address   # dropped: reused
+
+
+def test_small_intermediates_use_no_scratch():
+    cf = tg.function(lambda x: tg.exp(x) * 2.0).get_concrete_function(tg.TensorSpec([100], tg.float32))
+    assert "_scratch" not in numpy_plan(cf.optimized_graph).source
+
+
 def test_control_flow_runs_as_sub_plans():
     @tg.function
     def collatz_steps(n):
