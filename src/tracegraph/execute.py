@@ -157,7 +157,8 @@ class _PlanWriter:
             donors = [r[1] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] in owned
                       and r[1] not in kept and instructions[r[1]][3] == dtype] if static else []
             temp = f"t{k}_{j}"
-            self.lines.append(f"    {temp} = {self._instruction_call(node, name, refs, attrs, temps, donors, dtype, shape)}")
+            call = self._instruction_call(node, name, refs, attrs, temps, donors, dtype, shape)
+            self.lines.append(f"    {temp} = {call}")
             self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
             temps.append(temp)
             if get_op(name).ufunc is not None and not attrs:
