@@ -137,9 +137,9 @@ class _PlanWriter:
 
         Each temporary is deleted right after its last use, as running the ops
         one by one would free it (peak memory, and allocations reused sooner).
-        An op that is one ufunc writes into a temporary that dies at it (`out=`),
-        when the shapes are static: a large array then costs no new allocation and
-        no page faults.
+        When the shapes are static, an op that is one ufunc writes (`out=`) into a
+        temporary that dies at it, or, if large, into a scratch buffer of the plan:
+        a large array then costs no new allocation and no page faults.
         """
         from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
         expression = node.attrs["expression"]
