@@ -157,11 +157,12 @@ class _PlanWriter:
             donors = [r[1] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] in owned
                       and r[1] not in kept and instructions[r[1]][3] == dtype] if static else []
             temp = f"t{k}_{j}"
-            call = self._instruction_call(node, name, refs, attrs, temps, donors, dtype, shape)
+            op = get_op(name)
+            call = self._instruction_call(node, op, refs, attrs, temps, donors, dtype, shape)
             self.lines.append(f"    {temp} = {call}")
             self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
             temps.append(temp)
-            if get_op(name).ufunc is not None and not attrs:
+            if op.ufunc is not None and not attrs:
                 owned.add(j)
             dead = sorted({temps[r[1]] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] not in kept})
             if dead:
@@ -174,12 +175,10 @@ class _PlanWriter:
         alive = sorted({temps[j] for j in kept} | {temps[j] for j in range(len(temps)) if j not in last_use})
         self.lines.append(f"    del {', '.join(alive)}")
 
-    def _instruction_call(self, node, name, refs, attrs, temps, donors, dtype, shape):
+    def _instruction_call(self, node, op, refs, attrs, temps, donors, dtype, shape):
         """The call computing one instruction. An op that is one ufunc writes into a temporary that
         dies here, else (for a large static shape) into a scratch buffer of the plan; other ops
         call their implementation."""
-        from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
-        op = get_op(name)
         operands = [self._operand(ref, node, temps) for ref in refs]
         if op.ufunc is not None and not attrs and donors:
             return f"xp.{op.ufunc}({', '.join(operands)}, out={temps[donors[0]]})"

@@ -40,6 +40,11 @@ def loop_counts(graph):
     return names.count("while_loop") - backward, names.count("while_loop_history"), backward
 
 
+def assert_optimized_graph_computes_the_same(cf):
+    for a, b in zip(interpret(cf.graph, [X]), interpret(cf.optimized_graph, [X])):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 def _is_backward(node):
     return any(n.op.name == "gather" for n in node.attrs["body_graph"].all_nodes())
 
@@ -104,8 +109,7 @@ def test_two_different_loops_on_the_same_operands_are_not_merged():
     loops = [n for n in merged.nodes if n.op.name == "while_loop" and not _is_backward(n)]
     assert len(loops) == 1 and "cos" in [n.op.name for n in loops[0].attrs["body_graph"].nodes]
     assert loop_counts(cf.optimized_graph) == (1, 1, 1)
-    for a, b in zip(interpret(cf.graph, [X]), interpret(cf.optimized_graph, [X])):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert_optimized_graph_computes_the_same(cf)
 
 
 def test_two_differentiated_loops_each_merge_with_their_own_recording():
@@ -118,8 +122,7 @@ def test_two_differentiated_loops_each_merge_with_their_own_recording():
 
     cf = f.get_concrete_function(tg.constant(X))
     assert loop_counts(cf.optimized_graph) == (0, 2, 2)
-    for a, b in zip(interpret(cf.graph, [X]), interpret(cf.optimized_graph, [X])):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert_optimized_graph_computes_the_same(cf)
 
 
 def test_the_recordings_of_a_jacobian_merge_into_one():

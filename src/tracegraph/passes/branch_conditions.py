@@ -104,10 +104,12 @@ class _Analysis:
         if node.op.name not in names:
             return None
         x, other = node.inputs if node.op.name == names[0] else reversed(node.inputs)
-        zero = self.producers.get(id(other))
-        if not (is_const(zero) and const_value(zero).ndim == 0 and const_value(zero) == 0):
-            return None
-        return x if x.spec.dtype.is_floating else None
+        return x if self._is_zero_literal(other) and x.spec.dtype.is_floating else None
+
+    def _is_zero_literal(self, value):
+        """True if `value` is a scalar constant 0 (or -0.0)."""
+        producer = self.producers.get(id(value))
+        return is_const(producer) and const_value(producer).ndim == 0 and const_value(producer) == 0
 
     def _rule(self, node, x):
         """The value replacing `node`'s output inside a negative-x branch, or None."""
@@ -121,9 +123,7 @@ class _Analysis:
         if name == "minimum":
             a, b = node.inputs
             for value, other in ((a, b), (b, a)):
-                zero = self.producers.get(id(other))
-                if value is x and is_const(zero) and const_value(zero).ndim == 0 and const_value(zero) == 0 \
-                        and value.spec == node.outputs[0].spec:
+                if value is x and self._is_zero_literal(other) and value.spec == node.outputs[0].spec:
                     return x
         return None
 
