@@ -23,10 +23,11 @@ def cosine_loop(x, steps=3):
                          [tg.constant(0), x])[1]
 
 
-def value_and_gradient(x):
+def value_and_gradient(x, loop=sine_loop):
+    """sum(loop(x)) and its gradient, taken with a tape."""
     with tg.GradientTape() as tape:
         tape.watch(x)
-        y = tg.reduce_sum(sine_loop(x))
+        y = tg.reduce_sum(loop(x))
     return y, tape.gradient(y, x)
 
 
@@ -190,10 +191,7 @@ def test_loops_with_a_loop_inside_merge_at_every_level():
 
     @tg.function
     def f(x):
-        with tg.GradientTape() as tape:
-            tape.watch(x)
-            y = tg.reduce_sum(nested(x))
-        return y, tape.gradient(y, x)
+        return value_and_gradient(x, nested)
 
     def everywhere(graph):
         names = [n.op.name for n in graph.all_nodes()]
