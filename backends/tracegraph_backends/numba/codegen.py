@@ -17,6 +17,8 @@ from tracegraph import dtypes
 from tracegraph.ops.fused import operand_dtype
 from tracegraph.ops.op import get_op
 
+from .scalar_math import ABSORBING_MAGNITUDE
+
 __all__ = ["render_kernel", "UnsupportedExpression"]
 
 #: Scalar functions with vectorizable approximations in scalar_math (by op name).
@@ -53,7 +55,10 @@ def render_kernel(expression, input_kinds, input_dtypes, parallel):
     used = set()
     for j, (name, refs, attrs, dtype) in enumerate(expression["instructions"]):
         args = [_operand(ref, input_kinds, constants) for ref in refs]
-        rendered = _render(name, args, dict(attrs), dtype, refs, input_dtypes, expression, constants)
+        if name == "exp" and dtype == "float32" and _only_offset_by_constants(expression, j):
+            rendered = f"exp_no_subnormal_f32({args[0]})"
+        else:
+            rendered = _render(name, args, dict(attrs), dtype, refs, input_dtypes, expression, constants)
         used.update(m.group(1) for m in _CALL.finditer(rendered))
         body.append(f"t{j} = {rendered}")
     reduction = expression.get("reduction")
@@ -176,6 +181,25 @@ def _render(name, args, attrs, dtype, refs, input_dtypes, expression, constants)
     rendered = _typed_numbers(template, dtype, refs, input_dtypes, expression, constants)
     rendered = _CALL.sub(lambda m: _function(m.group(1), dtype) + "(", rendered)
     return rendered.format(*args)
+
+
+def _only_offset_by_constants(expression, j):
+    """Whether value j is used only as an addend of float32 literals c with |c| >= ABSORBING_MAGNITUDE
+    (as exp's value in exp(x) - 1): such sums do not depend on how a value below 2**-125 is rounded,
+    so exp can skip its exact subnormal results there."""
+    reduction = expression["reduction"]
+    if j in expression["outputs"] or (reduction is not None and reduction[1] == j):
+        return False
+    for name, refs, _, dtype in expression["instructions"]:
+        uses = [k for k, ref in enumerate(refs) if ref[0] == "t" and ref[1] == j]
+        if not uses:
+            continue
+        if name not in ("add", "subtract") or dtype != "float32" or len(uses) != 1:
+            return False
+        other = refs[1 - uses[0]]
+        if other[0] != "lit" or not abs(float(other[1])) >= ABSORBING_MAGNITUDE:
+            return False
+    return True
 
 
 def _small_integer_literal(ref):

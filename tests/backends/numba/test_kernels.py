@@ -148,7 +148,34 @@ def test_kernel_source_is_visible():
     f(x)
     plan = f.get_concrete_function(x).compile()
     sources = [src for k in plan.kernels for src in k.sources.values()]
-    assert sources and "exp_f32(" in sources[0] and "def kernel(" in sources[0]
+    assert sources and "exp_no_subnormal_f32(" in sources[0] and "def kernel(" in sources[0]
+
+
+def _kernel_sources(f, *tensors):
+    f(*tensors)
+    plan = f.get_concrete_function(*tensors).compile()
+    return [src for k in plan.kernels for src in k.sources.values()]
+
+
+_EXP_INPUTS = np.resize(np.float32([-104.0, -90.0, -87.2, -20.0, -1e-3, 0.0, 3.0, 88.8, np.nan, -np.inf, np.inf]),
+                        kernels.TINY + 1)
+
+
+@pytest.mark.parametrize("fn, reference, absorbed", [
+    (lambda z: tg.exp(z) - 1.0, lambda e: e - np.float32(1.0), True),
+    (lambda z: 0.5 - tg.exp(z), lambda e: np.float32(0.5) - e, True),
+    (lambda z: tg.exp(z) * 2.0, lambda e: e * np.float32(2.0), False),     # a product keeps tiny values' size
+    (lambda z: tg.exp(z) + 1e-38, lambda e: e + np.float32(1e-38), False),  # too small to absorb them
+    (lambda z: tg.exp(z) + z, lambda e: e + _EXP_INPUTS, False),
+])
+def test_exp_skips_exact_subnormals_only_where_a_constant_absorbs_them(fn, reference, absorbed):
+    from tracegraph_backends.numba import scalar_math  # noqa: PLC0415
+
+    f = numba_function(fn)
+    sources = _kernel_sources(f, tg.constant(_EXP_INPUTS))
+    assert ("exp_no_subnormal_f32(" in sources[0]) == absorbed
+    exact_exp = np.array([scalar_math.exp_f32(x) for x in _EXP_INPUTS], np.float32)
+    np.testing.assert_array_equal(f(tg.constant(_EXP_INPUTS)).numpy(), reference(exact_exp))
 
 
 _SECOND_PROCESS = textwrap.dedent("""

@@ -401,6 +401,37 @@ def test_float32_variant_is_the_one_for_this_cpu(name):
     assert sm.APPROXIMATIONS[(name, "float32")] is chosen
 
 
+@pytest.fixture(scope="module")
+def exp_pair():
+    """x -> (exp_no_subnormal_f32(x), exp_f32(x)) elementwise."""
+    fast, exact = sm.exp_no_subnormal_f32, sm.exp_f32
+
+    @numba.njit
+    def both(x):
+        out = np.empty((2, x.size), np.float32)
+        for i in range(x.size):
+            out[0, i] = fast(x[i])
+            out[1, i] = exact(x[i])
+        return out
+
+    return both
+
+
+def test_exp_without_subnormals_differs_only_below_2_to_the_minus_125(exp_pair):
+    tiny = np.float32(2.0 ** -125)
+    rng = np.random.default_rng(7)
+    x = np.concatenate([_all_float32_between(-110.0, -80.0),
+                        rng.integers(0, 2 ** 32, 1_000_000, dtype=np.uint32).view(np.float32),
+                        np.float32([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 88.72284, 89.0])])
+    fast, exact = exp_pair(x)
+    same = (fast == exact) | (np.isnan(fast) & np.isnan(exact))
+    assert np.all(same | ((exact < tiny) & (fast >= 0) & (fast < tiny)))
+    assert np.all(same[exact >= tiny])
+    # which is why sums with constants of ABSORBING_MAGNITUDE and more come out the same
+    for c in np.float32([1.0, -1.0, sm.ABSORBING_MAGNITUDE, -sm.ABSORBING_MAGNITUDE, 0.5]):
+        np.testing.assert_array_equal(fast + c, exact + c)
+
+
 # ---------------------------------------------------------------------------
 # float64 tests
 # ---------------------------------------------------------------------------
