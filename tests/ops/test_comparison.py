@@ -121,6 +121,35 @@ def test_where_broadcasts_all_three(data):
     assert result.dtype == tg.float32
 
 
+_LARGE = comparison.BITWISE_SELECT_MIN_SIZE
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, np.uint8, np.int64])
+@pytest.mark.parametrize("c_shape, x_shape, y_shape", [
+    ((_LARGE,), (_LARGE,), (_LARGE,)),
+    ((4, _LARGE // 4), (), (_LARGE // 4,)),        # x a scalar, y a row
+    ((4, 1), (4, _LARGE // 4), (1, _LARGE // 4)),  # the condition is the smallest operand
+])
+def test_large_where_is_exact_for_every_value(dtype, c_shape, x_shape, y_shape):
+    """Large NumPy operands are selected by bit operations: bit for bit np.where's result."""
+    rng = np.random.default_rng(3)
+    specials = np.array([np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-40], np.float64)
+
+    def operand(shape):
+        if np.dtype(dtype).kind == "f":
+            values = rng.standard_normal(shape)
+            np.put(values, rng.integers(0, values.size, 50), rng.choice(specials, 50))
+            return values.astype(dtype)
+        return rng.integers(0, 100, shape).astype(dtype)
+
+    cond, x, y = rng.random(c_shape) < 0.5, operand(x_shape), operand(y_shape)
+    got = comparison._where.impl(np, cond, x, y)
+    expected = np.where(cond, x, y)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got.view(np.uint8), expected.view(np.uint8))
+    np.testing.assert_array_equal(tg.where(cond, x, y).numpy().view(np.uint8), expected.view(np.uint8))
+
+
 def test_where_python_branches_and_errors():
     cond = tg.constant([True, False])
     np.testing.assert_array_equal(tg.where(cond, 1.0, 0.0).numpy(), [1.0, 0.0])

@@ -4,6 +4,8 @@ Comparisons give bool tensors and have no gradient; `where` routes the gradient
 to the branch each element came from. `equal`/`not_equal` also compare string
 tensors, as in TF.
 """
+import numpy as np
+
 from . import arithmetic, creation, elementwise as ew, reduction, unary_math
 from .broadcast import unbroadcast
 from .dispatch import bind
@@ -139,8 +141,33 @@ def _where_grad(ctx, g):
     return None, unbroadcast(where(cond, g, zeros), x), unbroadcast(where(cond, zeros, g), y)
 
 
-_where = Op("where", infer=_where_infer, impl=lambda xp, c, x, y: xp.where(c, x, y),
-            grad=_where_grad, template="where({0}, {1}, {2})")
+#: From this many elements on, NumPy arrays are selected by bit operations: np.where branches on
+#: each element, which costs ~4 ns per element of an unpredictable mask (3.8 ms at 1e6 float32),
+#: against ~0.7 ns for the three bitwise passes (measured on this project's 2-core VM).
+BITWISE_SELECT_MIN_SIZE = 1 << 14
+
+
+def _where_impl(xp, condition, x, y):
+    if (xp is np and isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype == y.dtype
+            and x.dtype.kind in "fiu" and x.dtype.itemsize in (2, 4, 8)
+            and max(condition.size, x.size, y.size) >= BITWISE_SELECT_MIN_SIZE):
+        return _select_by_bits(condition, x, y)
+    return xp.where(condition, x, y)
+
+
+def _select_by_bits(condition, x, y):
+    """where(condition, x, y) for NumPy arrays of one numeric dtype, as y ^ ((x ^ y) & -condition)
+    on the values' bit patterns: exact for every value (NaN payloads and signed zeros too)."""
+    bits = np.dtype(f"i{x.dtype.itemsize}")
+    xb, yb = x.view(bits), y.view(bits)
+    mask = np.subtract(0, condition, dtype=bits)           # all ones where condition holds
+    picked = np.bitwise_xor(xb, yb)
+    in_place = picked.shape == np.broadcast_shapes(picked.shape, mask.shape)
+    picked = np.bitwise_and(picked, mask, out=picked if in_place else None)
+    return np.bitwise_xor(picked, yb, out=picked).view(x.dtype)
+
+
+_where = Op("where", infer=_where_infer, impl=_where_impl, grad=_where_grad, template="where({0}, {1}, {2})")
 
 
 def where(condition, x=None, y=None, name=None):
