@@ -19,12 +19,20 @@ from tracegraph.ops.fused import CompiledExpression, is_row_broadcast
 from .cache import load_kernel_module
 from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, render_kernel
 
-__all__ = ["FusedKernel", "always_on_numpy", "numpy_limit", "PARALLEL_THRESHOLD", "BLOCK"]
+__all__ = ["FusedKernel", "always_on_numpy", "numpy_limit", "parallel_threshold", "PARALLEL_THRESHOLD",
+           "PARALLEL_THRESHOLD_ARITHMETIC", "BLOCK"]
 
-#: Below this many elements a serial kernel runs (thread start-up would cost more than it saves).
+#: Below this many elements a serial kernel runs: waking and joining the other threads costs
+#: 10-20 us, more than they save on less work. With a transcendental function (~1 ns per element)
+#: that point is near 65536 elements here (scaled_elu: 32 us on 2 threads, 37 us on one)...
 PARALLEL_THRESHOLD = 1 << 16
+#: ...and for plain arithmetic (sqrt included: one instruction), which streams memory at
+#: ~0.1-0.3 ns per element, near 262144 (a `where` on 131072 elements: 29 us on 2 threads, 22 on one).
+PARALLEL_THRESHOLD_ARITHMETIC = 1 << 18
 #: Elements per block when no input is row-broadcast: large enough to vectorize, small enough to balance.
 BLOCK = 1 << 14
+#: Short rows are tiled to about this many elements, and a block is that many (whole rows).
+ROW_TILE = 1 << 10
 #: At most this many elements, the ops run one by one on NumPy: calling a compiled kernel
 #: (argument typing, dispatch) costs more than the arithmetic on a few values.
 TINY = 64
@@ -40,8 +48,17 @@ def numpy_limit(expression):
     """The largest element count at which the fused `expression` is better run op by op on NumPy."""
     if expression["reduction"] is not None:
         return SMALL_REDUCTION - 1
-    transcendental = any(ins[0] in APPROXIMATED or ins[0] in LIBM for ins in expression["instructions"])
-    return TINY if transcendental else SMALL_ARITHMETIC
+    return TINY if _calls_any(expression, APPROXIMATED | set(LIBM)) else SMALL_ARITHMETIC
+
+
+def parallel_threshold(expression):
+    """The element count from which the fused `expression` runs on all cores."""
+    transcendental = _calls_any(expression, (APPROXIMATED - {"sqrt"}) | set(LIBM))
+    return PARALLEL_THRESHOLD if transcendental else PARALLEL_THRESHOLD_ARITHMETIC
+
+
+def _calls_any(expression, names):
+    return any(ins[0] in names for ins in expression["instructions"])
 
 
 def always_on_numpy(node):
@@ -78,6 +95,7 @@ class FusedKernel:
         self.expression = node.attrs["expression"]
         self.on_numpy = CompiledExpression(self.expression)
         self.numpy_limit = numpy_limit(self.expression)
+        self.parallel_threshold = parallel_threshold(self.expression)
         output_specs = node.attrs["output_specs"]
         self.output_dtypes = [s.dtype.numpy_dtype for s in output_specs]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
@@ -120,7 +138,7 @@ class FusedKernel:
         if n <= self.numpy_limit:
             return ON_NUMPY
         kinds, preparers, inner = _classify(arrays, shape, n)
-        kernel = self._kernel(tuple(kinds), n >= PARALLEL_THRESHOLD)
+        kernel = self._kernel(tuple(kinds), n >= self.parallel_threshold)
         return ON_NUMPY if kernel is None else _Launch(shape, n, inner, kernel, preparers)
 
     def _kernel(self, kinds, parallel):
@@ -185,7 +203,16 @@ def _classify(arrays, shape, n):
         else:
             kinds.append("full")
             preparers.append(functools.partial(_broadcast_flat, shape=shape))
-    return kinds, preparers, row_length if row_length is not None else BLOCK
+    if row_length is None:
+        return kinds, preparers, BLOCK
+    # A block is a whole number of rows, about ROW_TILE elements: short rows (an MLP's 30 units)
+    # would otherwise make a block call per row, 4096 calls of 30 elements in 140 us. The row
+    # inputs are tiled to one block's length instead (a few KiB, per call).
+    copies = max(1, ROW_TILE // row_length)
+    if copies > 1:
+        tile = functools.partial(_tiled_flat, copies=copies)
+        preparers = [tile if kind == "row" else prepare for kind, prepare in zip(kinds, preparers)]
+    return kinds, preparers, row_length * copies
 
 
 def _first_element(a):
@@ -202,6 +229,10 @@ def _flat_view(a):
 
 def _contiguous_flat(a):
     return np.ascontiguousarray(a).reshape(-1)
+
+
+def _tiled_flat(a, copies):
+    return np.tile(np.ascontiguousarray(a).reshape(-1), copies)
 
 
 def _broadcast_flat(a, shape):

@@ -62,6 +62,35 @@ def test_static_fused_reductions_compile_by_their_input_size(n, compiled):
     assert bool(plan.kernels) == compiled
 
 
+@pytest.mark.parametrize("rows, row_length", [(3000, 30), (5, kernels.BLOCK + 7), (kernels.BLOCK, 1)])
+def test_rows_of_any_length_are_exact(rows, row_length):
+    """Short rows are tiled to a block of whole rows (the last block partial); long rows are a block each."""
+    rng = np.random.RandomState(4)
+    m = rng.randn(rows, row_length).astype(np.float32)
+    row = rng.randn(row_length).astype(np.float32)
+    f = numba_function(lambda m, row: tg.maximum(m + row, 0.0) * row)
+    got = f(tg.constant(m), tg.constant(row)).numpy()
+    np.testing.assert_array_equal(got, np.maximum(m + row, np.float32(0)) * row)
+    [kernel] = f.get_concrete_function(tg.constant(m), tg.constant(row)).compile().kernels
+    [launch] = kernel.launches.values()
+    assert launch.inner % row_length == 0 and launch.inner >= min(kernels.BLOCK - row_length, row_length)
+
+
+@pytest.mark.parametrize("fn, threshold", [
+    (lambda a: tg.exp(a) * 2.0, kernels.PARALLEL_THRESHOLD),
+    (lambda a: tg.sqrt(tg.abs(a)) * 2.0, kernels.PARALLEL_THRESHOLD_ARITHMETIC),
+    (lambda a: a * 2.0 + 1.0, kernels.PARALLEL_THRESHOLD_ARITHMETIC),
+])
+def test_arithmetic_goes_parallel_later_than_transcendental_functions(fn, threshold):
+    f = numba_function(fn)
+    for n, parallel in [(threshold - 1, False), (threshold + 5, True)]:
+        x = np.linspace(-3, 3, n, dtype=np.float32)
+        np.testing.assert_allclose(f(tg.constant(x)).numpy(), fn(x), rtol=3e-7)
+        [kernel] = f.get_concrete_function(tg.constant(x)).compile().kernels
+        assert kernel.parallel_threshold == threshold
+        assert any(key[1] == parallel for key in kernel.kernels)
+
+
 def test_each_input_layout_gets_its_own_launch():
     """One function called with one shape but different layouts (full, row, strided, scalar)."""
     f = tg.function(lambda a, b: tg.exp(a) - b, backend="numba",
