@@ -34,6 +34,29 @@ def test_unbroadcast_sums_back_to_the_input_shape(shapes):
     np.testing.assert_allclose(got.numpy(), sum_to(g, shape))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("full, shape", [
+    ((4096, 30), (30,)),          # a bias gradient: summed as ones @ g
+    ((4096, 30), (1, 30)),
+    ((2, 3, 500, 4), (4,)),       # several leading axes at once
+    ((4096, 1), (1,)),            # one column: NumPy's contiguous sum
+    ((0, 5), (5,)),               # nothing to sum
+])
+def test_summing_leading_axes_is_accurate(dtype, full, shape):
+    g = np.random.default_rng(5).standard_normal(full).astype(dtype)
+    got = unbroadcast(tg.constant(g), tg.zeros(shape, tg.as_dtype(dtype))).numpy()
+    assert got.shape == shape and got.dtype == dtype
+    np.testing.assert_allclose(got, sum_to(g.astype(np.float64), shape), rtol=2e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-4 if dtype == np.float32 else 1e-10)
+
+
+def test_summing_leading_axes_keeps_infinities_and_nans():
+    g = np.ones((100, 3), np.float32)
+    g[7, 0], g[9, 1], g[3, 2], g[4, 2] = np.inf, np.nan, np.inf, -np.inf
+    got = unbroadcast(tg.constant(g), tg.zeros((3,), tg.float32)).numpy()
+    assert got[0] == np.inf and np.isnan(got[1]) and np.isnan(got[2])
+
+
 @FAST
 @given(hnp.mutually_broadcastable_shapes(num_shapes=1, min_dims=0, max_dims=4, max_side=3))
 def test_broadcast_like_matches_numpy(shapes):

@@ -123,6 +123,26 @@ def test_reshape_chains_and_reshape_to_the_same_shape():
     assert_same_results(g, s, [np.arange(12, dtype=np.float32).reshape(2, 6)])
 
 
+@pytest.mark.parametrize("a_shape, b_shape, dtype, rewritten", [
+    ([5, 1], [1, 3], np.float32, True),
+    ([2, 5, 1], [1, 1, 3], np.float64, True),     # batch dimensions broadcast as in matmul
+    ([5, 1], [1, 3], np.int32, True),
+    ([5, 2], [2, 3], np.float32, False),          # a real matrix product
+    ([5, 1], [1, 3], np.complex64, False),        # BLAS may round complex parts differently
+    ([None, 1], [1, 3], np.float32, True),
+])
+def test_outer_products_become_elementwise_products(a_shape, b_shape, dtype, rewritten):
+    b = Builder()
+    g = b.returns(b.op("matmul", b.input(a_shape, tg.as_dtype(dtype)), b.input(b_shape, tg.as_dtype(dtype))))
+    s = simplify_algebra(g)
+    assert op_names(s) == (["multiply"] if rewritten else ["matmul"])
+    assert s.outputs[0].spec == g.outputs[0].spec
+    rng = np.random.default_rng(6)
+    concrete = [5 if n is None else n for n in a_shape], b_shape
+    arrays = [(rng.standard_normal(shape) * 10).astype(dtype) for shape in concrete]
+    assert_same_results(g, s, arrays)
+
+
 def test_rules_compose_across_a_traced_function():
     @tg.function
     def f(x):

@@ -6,6 +6,9 @@ be decided at run time, so both are primitives that take the reference tensor
 as a second input.
 """
 import functools
+import math
+
+import numpy as np
 
 from .dispatch import bind
 from .op import Op
@@ -17,19 +20,40 @@ __all__ = ["unbroadcast", "broadcast_like"]
 def _sum_to_shape(xp, g, shape):
     if g.shape == shape:
         return g
-    axes, reshape = _summed_axes(g.shape, shape)
+    axes, reshape, rows = _summation(g.shape, shape)
+    if rows and g.dtype.kind == "f" and g.dtype.itemsize in (4, 8):
+        # NumPy's reduction over a leading axis adds one short row at a time (102 us for a
+        # 4096 x 30 float32 bias gradient here, 1.8 ms for 100000 x 3); as a product with a vector
+        # of ones, BLAS's blocked sums take 18 us and 52 us, and are no less accurate.
+        return xp.matmul(_ones(xp, rows, g.dtype), g.reshape(rows, -1)).reshape(shape)
     summed = g.sum(axis=axes) if axes else g
     return summed.reshape(shape) if reshape else summed
 
 
+#: Below this many elements NumPy's own sum is as fast (both take ~2.5 us).
+_MATRIX_SUM_MIN_SIZE = 2048
+
+
 @functools.lru_cache(maxsize=1024)
-def _summed_axes(g_shape, shape):
-    """The axes of g to sum for `shape`, and whether the sum still needs a reshape (remembered: a
-    gradient step sums the same shapes every call, and working them out costs as much as the sum)."""
+def _summation(g_shape, shape):
+    """The axes of g to sum for `shape`, whether the sum still needs a reshape, and, when the summed
+    axes lead and leave rows of two elements or more, how many rows g has as a matrix (else 0).
+    Remembered: a gradient step sums the same shapes every call, and working them out costs as
+    much as the sum."""
     lead = len(g_shape) - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g_shape[i + lead] != 1)
     kept = tuple(n for i, n in enumerate(g_shape) if i not in axes)
-    return axes, kept != tuple(shape)
+    as_matrix = (axes and axes == tuple(range(len(axes))) and math.prod(kept) >= 2
+                 and math.prod(g_shape) >= _MATRIX_SUM_MIN_SIZE)
+    return axes, kept != tuple(shape), math.prod(g_shape[:len(axes)]) if as_matrix else 0
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(xp, rows, dtype):
+    ones = xp.ones(rows, dtype=dtype)
+    if isinstance(ones, np.ndarray):
+        ones.setflags(write=False)
+    return ones
 
 
 _sum_to_like = Op(

@@ -148,10 +148,10 @@ BITWISE_SELECT_MIN_SIZE = 1 << 14
 
 
 def _where_impl(xp, condition, x, y):
-    if (xp is np and isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype == y.dtype
-            and x.dtype.kind in "fiu" and x.dtype.itemsize in (2, 4, 8)
-            and max(condition.size, x.size, y.size) >= BITWISE_SELECT_MIN_SIZE):
-        return _select_by_bits(condition, x, y)
+    if xp is np and max(np.size(condition), np.size(x), np.size(y)) >= BITWISE_SELECT_MIN_SIZE:
+        x, y = np.asarray(x), np.asarray(y)     # a literal branch may be a NumPy scalar
+        if x.dtype == y.dtype and x.dtype.kind in "fiu" and x.dtype.itemsize in (2, 4, 8):
+            return _select_by_bits(condition, x, y)
     return xp.where(condition, x, y)
 
 

@@ -8,6 +8,9 @@
     transpose(x, identity perm)  -> x
     reshape(reshape(x))          -> one reshape
     reshape(x) to x's own shape  -> x
+    matmul(a, b) over an inner dimension of 1 -> a * b  (an outer product: one product per element,
+                                    for real dtypes exactly what the matrix product computes;
+                                    elementwise, it can fuse with its neighbours)
 
 A rule applies only when the value that replaces a node's output has exactly
 that output's spec, so broadcasting against a constant (`x * ones([3])` with
@@ -18,6 +21,7 @@ it is wrong for inf and NaN.
 import numpy as np
 
 from ..ir.graph import Node
+from ..ops.op import get_op
 from .rewrite import Rewriter, const_value, is_const
 
 __all__ = ["simplify_algebra"]
@@ -56,7 +60,20 @@ def _simplify(node, rw):
         return _merge_transposes(node, inputs, rw)
     if name == "reshape":
         return _merge_reshapes(node, inputs, rw)
+    if name == "matmul":
+        return _outer_product(node, inputs)
     return None
+
+
+def _outer_product(node, inputs):
+    """`a * b` for a matmul whose inner dimension is statically 1, on real or integer dtypes (for
+    complex ones, BLAS may round the product's parts differently)."""
+    a, b = inputs
+    if a.spec.dtype.numpy_dtype.kind not in "fiu" or a.spec.shape.rank is None or b.spec.shape.rank is None:
+        return None
+    if a.spec.shape[-1] != 1 or b.spec.shape[-2] != 1:
+        return None
+    return Node(get_op("multiply"), [a, b], {}, node.outputs)
 
 
 def _neutral_operand(name, inputs, out, rw):

@@ -76,6 +76,28 @@ def test_rows_of_any_length_are_exact(rows, row_length):
     assert launch.inner % row_length == 0 and launch.inner >= min(kernels.BLOCK - row_length, row_length)
 
 
+@pytest.mark.parametrize("col_shape, full", [((3000, 1), (3000, 30)), ((3, 1000, 1), (3, 1000, 30)),
+                                             ((3, 1, 1), (3, 1000, 30))])
+def test_column_broadcasts_are_exact(col_shape, full):
+    """An input broadcast along trailing axes (a column) is repeated out to the full shape."""
+    rng = np.random.RandomState(8)
+    m = rng.randn(*full).astype(np.float32)
+    col = rng.randn(*col_shape).astype(np.float32)
+    row = rng.randn(30).astype(np.float32)
+    f = numba_function(lambda m, col, row: tg.where(m > 0, col * row, m))
+    got = f(tg.constant(m), tg.constant(col), tg.constant(row)).numpy()
+    np.testing.assert_array_equal(got, np.where(m > 0, col * row, m))
+
+
+@pytest.mark.parametrize("a_shape, shape, column", [
+    ((3000, 1), (3000, 30), True), ((3, 1, 1), (3, 1000, 30), True), ((3, 1000, 1), (3, 1000, 30), True),
+    ((1, 30), (3000, 30), False), ((3000, 30), (3000, 30), False), ((1, 1), (3, 4), False),
+    ((1000, 1), (3, 1000, 30), False), ((1, 1000, 1), (3, 1000, 30), False),
+])
+def test_what_counts_as_a_column(a_shape, shape, column):
+    assert kernels._is_column_broadcast(a_shape, shape) == column
+
+
 @pytest.mark.parametrize("fn, threshold", [
     (lambda a: tg.exp(a) * 2.0, kernels.PARALLEL_THRESHOLD),
     (lambda a: tg.sqrt(tg.abs(a)) * 2.0, kernels.PARALLEL_THRESHOLD_ARITHMETIC),
