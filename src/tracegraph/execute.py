@@ -137,9 +137,9 @@ class _PlanWriter:
 
         Each temporary is deleted right after its last use, as running the ops
         one by one would free it (peak memory, and allocations reused sooner).
-        When the shapes are static, an op that is one ufunc writes (`out=`) into a
-        temporary that dies at it, or, if large, into a scratch buffer of the plan:
-        a large array then costs no new allocation and no page faults.
+        When the shapes are static, an op that is one ufunc (or has an `into` facet)
+        writes (`out=`) into a temporary that dies at it, or, if large, into a scratch
+        buffer of the plan: a large array then costs no new allocation and no page faults.
         """
         from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
         expression = node.attrs["expression"]
@@ -162,7 +162,7 @@ class _PlanWriter:
             self.lines.append(f"    {temp} = {call}")
             self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
             temps.append(temp)
-            if op.ufunc is not None and not attrs:
+            if (op.ufunc is not None or op.into is not None) and not attrs:
                 owned.add(j)
             dead = sorted({temps[r[1]] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] not in kept})
             if dead:
@@ -176,17 +176,22 @@ class _PlanWriter:
         self.lines.append(f"    del {', '.join(alive)}")
 
     def _instruction_call(self, node, op, refs, attrs, temps, donors, dtype, shape):
-        """The call computing one instruction. An op that is one ufunc writes into a temporary that
-        dies here, else (for a large static shape) into a scratch buffer of the plan; other ops
-        call their implementation."""
+        """The call computing one instruction. An op that is one ufunc, or has an `into` facet,
+        writes into a temporary that dies here, else (for a large static shape) into a scratch
+        buffer of the plan; other ops call their implementation."""
         operands = [self._operand(ref, node, temps) for ref in refs]
-        if op.ufunc is not None and not attrs and donors:
-            return f"xp.{op.ufunc}({', '.join(operands)}, out={temps[donors[0]]})"
         numpy_dtype = dtypes.as_dtype(dtype).numpy_dtype
-        if op.ufunc is not None and not attrs and shape is not None and \
+        out = None
+        if op.ufunc is not None and not attrs and donors:
+            # a ufunc reads each element before writing it; `into` may not (where takes 3 passes)
+            out = temps[donors[0]]
+        elif (op.ufunc is not None or op.into is not None) and not attrs and shape is not None and \
                 math.prod(shape) * numpy_dtype.itemsize >= Scratch.MIN_BYTES:
-            slot = self.scratch.add(shape, numpy_dtype)
-            return f"xp.{op.ufunc}({', '.join(operands)}, out=_scratch({slot}))"
+            out = f"_scratch({self.scratch.add(shape, numpy_dtype)})"
+        if out is not None and op.ufunc is not None:
+            return f"xp.{op.ufunc}({', '.join(operands)}, out={out})"
+        if out is not None:
+            return f"{self._global('k', op.into)}({', '.join(['xp'] + operands)}, out={out})"
         kernel = functools.partial(op.impl, **dict(attrs)) if attrs else op.impl
         return f"{self._global('k', kernel)}({', '.join(['xp'] + operands)})"
 

@@ -150,6 +150,23 @@ def test_large_intermediates_reuse_scratch_buffers_nobody_else_holds():
     assert plan([x])[0].__array_interface__["data"][0] == first_address   # dropped: reused
 
 
+def test_ops_with_an_into_facet_write_large_intermediates_into_scratch():
+    """relu and where (computed in three passes) take scratch buffers, never a dying operand."""
+    def fn(x, y):
+        picked = tg.where(x > 0.0, tg.exp(x) - 1.0, y * 3.0)    # both branches die at the where
+        return tg.nn.relu(picked - 0.5) * 2.0
+    n = 50_000
+    spec = tg.TensorSpec([n], tg.float32)
+    cf = tg.function(fn).get_concrete_function(spec, spec)
+    plan = numpy_plan(cf.optimized_graph)
+    calls = [line for line in plan.source.splitlines() if "out=" in line and "xp." not in line]
+    assert len(calls) == 2 and all("out=_scratch(" in line for line in calls)   # the where, the relu
+    rng = np.random.default_rng(9)
+    x, y = rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32)
+    for _ in range(2):   # the second call reuses the buffers
+        np.testing.assert_array_equal(plan([x, y])[0], interpret(cf.graph, [x, y])[0])
+
+
 def test_small_intermediates_use_no_scratch():
     cf = tg.function(lambda x: tg.exp(x) * 2.0).get_concrete_function(tg.TensorSpec([100], tg.float32))
     assert "_scratch" not in numpy_plan(cf.optimized_graph).source

@@ -150,24 +150,38 @@ BITWISE_SELECT_MIN_SIZE = 1 << 14
 def _where_impl(xp, condition, x, y):
     if xp is np and max(np.size(condition), np.size(x), np.size(y)) >= BITWISE_SELECT_MIN_SIZE:
         x, y = np.asarray(x), np.asarray(y)     # a literal branch may be a NumPy scalar
-        if x.dtype == y.dtype and x.dtype.kind in "fiu" and x.dtype.itemsize in (2, 4, 8):
+        if _selectable_by_bits(x, y):
             return _select_by_bits(condition, x, y)
     return xp.where(condition, x, y)
 
 
-def _select_by_bits(condition, x, y):
+def _where_into(xp, condition, x, y, out):
+    x, y = np.asarray(x), np.asarray(y)
+    if xp is np and _selectable_by_bits(x, y):
+        return _select_by_bits(condition, x, y, out)
+    xp.copyto(out, xp.where(condition, x, y))
+    return out
+
+
+def _selectable_by_bits(x, y):
+    return x.dtype == y.dtype and x.dtype.kind in "fiu" and x.dtype.itemsize in (2, 4, 8)
+
+
+def _select_by_bits(condition, x, y, out=None):
     """where(condition, x, y) for NumPy arrays of one numeric dtype, as y ^ ((x ^ y) & -condition)
-    on the values' bit patterns: exact for every value (NaN payloads and signed zeros too)."""
+    on the values' bit patterns (into `out` if given): exact for every value (NaN payloads and
+    signed zeros too)."""
     bits = np.dtype(f"i{x.dtype.itemsize}")
     xb, yb = x.view(bits), y.view(bits)
     mask = np.subtract(0, condition, dtype=bits)           # all ones where condition holds
-    picked = np.bitwise_xor(xb, yb)
+    picked = np.bitwise_xor(xb, yb, out=None if out is None else out.view(bits))
     in_place = picked.shape == np.broadcast_shapes(picked.shape, mask.shape)
     picked = np.bitwise_and(picked, mask, out=picked if in_place else None)
     return np.bitwise_xor(picked, yb, out=picked).view(x.dtype)
 
 
-_where = Op("where", infer=_where_infer, impl=_where_impl, grad=_where_grad, template="where({0}, {1}, {2})")
+_where = Op("where", infer=_where_infer, impl=_where_impl, grad=_where_grad, template="where({0}, {1}, {2})",
+            into=_where_into)
 
 
 def where(condition, x=None, y=None, name=None):

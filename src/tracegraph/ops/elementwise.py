@@ -14,11 +14,12 @@ from ..convert import convert_to_tensor, operands_to_tensors
 __all__ = ["unary", "binary", "implementation", "apply_unary", "apply_binary"]
 
 
-def unary(name, impl, template, grad=None, kinds="numeric", result_dtype=None):
-    """Define a one-input elementwise op; `impl(xp, x)`, or the name of the `xp` ufunc that is it."""
+def unary(name, impl, template, grad=None, kinds="numeric", result_dtype=None, into=None):
+    """Define a one-input elementwise op; `impl(xp, x)`, or the name of the `xp` ufunc that is it
+    (`into(xp, x, out)`: see `Op`)."""
     def infer(x):
         return elementwise_spec(name, [x], kinds, result_dtype)
-    return Op(name, infer=infer, grad=grad, template=template, **implementation(impl))
+    return Op(name, infer=infer, grad=grad, template=template, into=into, **implementation(impl))
 
 
 def binary(name, impl, template, grad=None, kinds="numeric", result_dtype=None):

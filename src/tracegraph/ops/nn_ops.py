@@ -53,7 +53,8 @@ def _grad_relu6(ctx, g):
     return (comparison.where(inside, g, _zeros(g)),)
 
 
-_relu = ew.unary("relu", lambda xp, x: xp.maximum(x, 0), "max({0}, 0)", _grad_relu, kinds="real")
+_relu = ew.unary("relu", lambda xp, x: xp.maximum(x, 0), "max({0}, 0)", _grad_relu, kinds="real",
+                 into=lambda xp, x, out: xp.maximum(x, 0, out=out))
 _relu6 = ew.unary("relu6", lambda xp, x: xp.minimum(xp.maximum(x, 0), 6), "min(max({0}, 0), 6)",
                   _grad_relu6, kinds="real")
 

@@ -16,6 +16,11 @@ Every primitive is an `Op` defined once, in the module of its family:
 - `ufunc`: for elementwise ops whose `impl` is exactly one ufunc of `xp`, its
   name (`"exp"`): plans then call it with `out=` to reuse a dying temporary's
   buffer instead of allocating a new one.
+- `into(xp, *arrays, out)`: for other elementwise ops, the same computation
+  written into `out` (an array of the result's shape and dtype, never one of
+  the inputs), which it returns; plans use it for large intermediates as they
+  use `ufunc`. An op with this facet must return a fresh array from `impl`,
+  never one of its inputs.
 - `stateful`: the op reads or writes state (random, variables, printing);
   passes never remove, merge or reorder stateful nodes.
 - `inline(args, **attrs)`: only for ops holding sub-graphs (control flow): how
@@ -33,10 +38,10 @@ REGISTRY = {}
 class Op:
     """A primitive operation; see the module docstring for its facets."""
 
-    __slots__ = ("name", "infer", "impl", "grad", "template", "ufunc", "stateful", "multiple_outputs",
+    __slots__ = ("name", "infer", "impl", "grad", "template", "ufunc", "into", "stateful", "multiple_outputs",
                  "elementwise", "inline", "__weakref__")
 
-    def __init__(self, name, *, infer, impl, grad=None, template=None, ufunc=None, stateful=False,
+    def __init__(self, name, *, infer, impl, grad=None, template=None, ufunc=None, into=None, stateful=False,
                  multiple_outputs=False, inline=None):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is defined twice")
@@ -46,6 +51,7 @@ class Op:
         self.grad = grad
         self.template = template
         self.ufunc = ufunc
+        self.into = into
         self.elementwise = template is not None
         self.stateful = stateful
         self.multiple_outputs = multiple_outputs
