@@ -137,6 +137,23 @@ def test_integer_and_double_dtypes_are_kept(dtype):
     np.testing.assert_array_equal(got, np.maximum(a * b, b) - a)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("tg_op, np_op", [(tg.maximum, np.maximum), (tg.minimum, np.minimum)])
+def test_float_extrema_propagate_nan_from_either_side(dtype, tg_op, np_op):
+    """(The sign of max(-0.0, +0.0) is left open, as by IEEE 754: NumPy's own SIMD and scalar
+    loops differ there.)"""
+    values = np.array([np.nan, -np.inf, -1.0, 0.0, 2.0, np.inf], dtype)
+    n = kernels.SMALL_ARITHMETIC + 1                     # every pair of values, in a kernel
+    a, b = np.resize(np.repeat(values, len(values)), n), np.resize(np.tile(values, len(values)), n)
+    f = numba_function(lambda a, b: (tg_op(a, b), tg_op(a, 0.0)))
+    got, got_literal = f(tg.constant(a), tg.constant(b))
+    assert f.get_concrete_function(tg.constant(a), tg.constant(b)).compile().kernels
+    for result, expected in [(got.numpy(), np_op(a, b)), (got_literal.numpy(), np_op(a, dtype(0)))]:
+        nan = np.isnan(expected)
+        np.testing.assert_array_equal(np.isnan(result), nan)
+        np.testing.assert_array_equal(result[~nan], expected[~nan])
+
+
 def test_ieee_special_values_survive():
     x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, 88.8, -104.0], dtype=np.float32)
     got = numba_function(lambda z: tg.exp(z) - 1)(tg.constant(x)).numpy()
