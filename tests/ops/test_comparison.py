@@ -150,6 +150,20 @@ def test_large_where_is_exact_for_every_value(dtype, c_shape, x_shape, y_shape):
     np.testing.assert_array_equal(tg.where(cond, x, y).numpy().view(np.uint8), expected.view(np.uint8))
 
 
+def test_where_into_a_buffer_on_numpy_and_other_array_modules():
+    """The `into` facet plans use: bit operations on NumPy, xp.where copied into `out` elsewhere
+    (CuPy; stood in for here by a module that is not NumPy)."""
+    import types
+    rng = np.random.default_rng(4)
+    cond = rng.random(_LARGE) < 0.5
+    x, y = rng.standard_normal(_LARGE).astype(np.float32), np.float32(0.0)
+    other_module = types.SimpleNamespace(where=np.where, copyto=np.copyto)
+    for xp in (np, other_module):
+        out = np.empty(_LARGE, np.float32)
+        assert comparison._where.into(xp, cond, x, y, out) is not None
+        np.testing.assert_array_equal(out, np.where(cond, x, y))
+
+
 def test_where_python_branches_and_errors():
     cond = tg.constant([True, False])
     np.testing.assert_array_equal(tg.where(cond, 1.0, 0.0).numpy(), [1.0, 0.0])

@@ -156,9 +156,10 @@ def _where_impl(xp, condition, x, y):
 
 
 def _where_into(xp, condition, x, y, out):
-    x, y = np.asarray(x), np.asarray(y)
-    if xp is np and _selectable_by_bits(x, y):
-        return _select_by_bits(condition, x, y, out)
+    if xp is np:
+        x, y = np.asarray(x), np.asarray(y)
+        if _selectable_by_bits(x, y):
+            return _select_by_bits(condition, x, y, out)
     xp.copyto(out, xp.where(condition, x, y))
     return out
 
