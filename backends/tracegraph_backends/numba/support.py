@@ -11,9 +11,9 @@ from numba.extending import overload
 
 from .scalar_math import _bits, _f32_from_bits, _f64_from_bits
 
-__all__ = ["where", "maximum", "minimum", "maximum_float", "minimum_float", "sign", "isnan", "isinf", "isfinite", "floordiv_int",
-           "floordiv_float", "floormod", "logical_and", "logical_or", "logical_xor", "logical_not",
-           "truncatediv", "truncatemod"]
+__all__ = ["where", "maximum", "minimum", "maximum_float", "minimum_float", "sign", "isnan", "isinf",
+           "isfinite", "floordiv_int", "floordiv_float", "floormod", "logical_and", "logical_or",
+           "logical_xor", "logical_not", "truncatediv", "truncatemod"]
 
 
 def _inline(fn):

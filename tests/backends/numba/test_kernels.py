@@ -225,8 +225,8 @@ def _kernel_sources(f, *tensors):
     return [src for k in plan.kernels for src in k.sources.values()]
 
 
-_EXP_INPUTS = np.resize(np.float32([-104.0, -90.0, -87.2, -20.0, -1e-3, 0.0, 3.0, 88.8, np.nan, -np.inf, np.inf]),
-                        kernels.TINY + 1)
+_EXP_INPUTS = np.resize(
+    np.float32([-104.0, -90.0, -87.2, -20.0, -1e-3, 0.0, 3.0, 88.8, np.nan, -np.inf, np.inf]), kernels.TINY + 1)
 
 
 @pytest.mark.parametrize("fn, reference, absorbed", [
