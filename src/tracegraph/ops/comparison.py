@@ -148,7 +148,8 @@ BITWISE_SELECT_MIN_SIZE = 1 << 14
 
 
 def _where_impl(xp, condition, x, y):
-    if xp is np and max(np.size(condition), np.size(x), np.size(y)) >= BITWISE_SELECT_MIN_SIZE:
+    # (.size, not np.size: this runs on every where, and arrays and NumPy scalars both have it)
+    if xp is np and max(condition.size, x.size, y.size) >= BITWISE_SELECT_MIN_SIZE:
         x, y = np.asarray(x), np.asarray(y)     # a literal branch may be a NumPy scalar
         if _selectable_by_bits(x, y):
             return _select_by_bits(condition, x, y)
