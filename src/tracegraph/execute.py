@@ -158,9 +158,10 @@ class _PlanWriter:
                       and r[1] not in kept and instructions[r[1]][3] == dtype] if static else []
             temp = f"t{k}_{j}"
             op = get_op(name)
-            call = self._instruction_call(node, op, refs, attrs, temps, donors, dtype, shape)
+            call, into_buffer = self._instruction_call(node, op, refs, attrs, temps, donors, dtype, shape)
             self.lines.append(f"    {temp} = {call}")
-            self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
+            if not into_buffer:    # a result written into a buffer has the buffer's dtype
+                self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
             temps.append(temp)
             if (op.ufunc is not None or op.into is not None) and not attrs:
                 owned.add(j)
@@ -176,9 +177,10 @@ class _PlanWriter:
         self.lines.append(f"    del {', '.join(alive)}")
 
     def _instruction_call(self, node, op, refs, attrs, temps, donors, dtype, shape):
-        """The call computing one instruction. An op that is one ufunc, or has an `into` facet,
-        writes into a temporary that dies here, else (for a large static shape) into a scratch
-        buffer of the plan; other ops call their implementation."""
+        """The call computing one instruction, and whether it writes into a buffer of the result's
+        dtype. An op that is one ufunc writes into a temporary that dies here, else (for a large
+        static shape) into a scratch buffer of the plan, as does an op with an `into` facet; other
+        ops call their implementation (a ufunc directly)."""
         operands = [self._operand(ref, node, temps) for ref in refs]
         numpy_dtype = dtypes.as_dtype(dtype).numpy_dtype
         out = None
@@ -189,11 +191,13 @@ class _PlanWriter:
                 math.prod(shape) * numpy_dtype.itemsize >= Scratch.MIN_BYTES:
             out = f"_scratch({self.scratch.add(shape, numpy_dtype)})"
         if out is not None and op.ufunc is not None:
-            return f"xp.{op.ufunc}({', '.join(operands)}, out={out})"
+            return f"xp.{op.ufunc}({', '.join(operands)}, out={out})", True
         if out is not None:
-            return f"{self._global('k', op.into)}({', '.join(['xp'] + operands)}, out={out})"
+            return f"{self._global('k', op.into)}({', '.join(['xp'] + operands)}, out={out})", True
+        if op.ufunc is not None and not attrs:
+            return f"xp.{op.ufunc}({', '.join(operands)})", False
         kernel = functools.partial(op.impl, **dict(attrs)) if attrs else op.impl
-        return f"{self._global('k', kernel)}({', '.join(['xp'] + operands)})"
+        return f"{self._global('k', kernel)}({', '.join(['xp'] + operands)})", False
 
     def _fused_reduction(self, k, reduction, temps):
         _, j, dtype = reduction
