@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tracegraph as tg
-from tracegraph.execute import build_plan
+from tracegraph.execute import SUM_BLOCK, accurate_sum, build_plan
 from tracegraph.ir.interpreter import interpret
 
 
@@ -166,6 +166,20 @@ def test_ops_with_an_into_facet_write_large_intermediates_into_scratch():
     x, y = rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32)
     for _ in range(2):   # the second call reuses the buffers
         np.testing.assert_array_equal(plan([x, y])[0], interpret(cf.graph, [x, y])[0])
+
+
+@pytest.mark.parametrize("shape", [(10,), (2 * SUM_BLOCK - 1,), (2 * SUM_BLOCK,), (1000, 77), (10**6 + 3,)])
+def test_fused_sums_are_accurate_whatever_the_blocking(shape):
+    x = np.random.default_rng(10).standard_normal(shape).astype(np.float32) ** 2
+    exact = x.astype(np.float64).sum()
+    got = accurate_sum(np, x)
+    assert got.dtype == np.float64 and abs(got - exact) <= 1e-7 * exact
+    x64 = x.astype(np.float64)
+    assert accurate_sum(np, x64) == x64.sum()
+    x.reshape(-1)[[3, -1]] = [np.inf, 1.0]
+    assert accurate_sum(np, x) == np.inf
+    x.reshape(-1)[0] = np.nan
+    assert np.isnan(accurate_sum(np, x))
 
 
 def test_small_intermediates_use_no_scratch():
