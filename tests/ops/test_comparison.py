@@ -160,8 +160,9 @@ def test_where_into_a_buffer_on_numpy_and_other_array_modules():
     other_module = types.SimpleNamespace(where=np.where, copyto=np.copyto)
     for xp in (np, other_module):
         out = np.empty(_LARGE, np.float32)
-        assert comparison._where.into(xp, cond, x, y, out) is not None
+        returned = comparison._where.into(xp, cond, x, y, out=out)
         np.testing.assert_array_equal(out, np.where(cond, x, y))
+        assert np.shares_memory(returned, out)
 
 
 def test_where_python_branches_and_errors():

@@ -147,20 +147,15 @@ def _where_grad(ctx, g):
 BITWISE_SELECT_MIN_SIZE = 1 << 14
 
 
-def _where_impl(xp, condition, x, y):
+def _where_impl(xp, condition, x, y, out=None):
+    """np.where, or bit operations on large NumPy arrays; into `out` if given (the `into` facet)."""
     # (.size, not np.size: this runs on every where, and arrays and NumPy scalars both have it)
-    if xp is np and max(condition.size, x.size, y.size) >= BITWISE_SELECT_MIN_SIZE:
+    if xp is np and (out is not None or max(condition.size, x.size, y.size) >= BITWISE_SELECT_MIN_SIZE):
         x, y = np.asarray(x), np.asarray(y)     # a literal branch may be a NumPy scalar
         if _selectable_by_bits(x, y):
-            return _select_by_bits(condition, x, y)
-    return xp.where(condition, x, y)
-
-
-def _where_into(xp, condition, x, y, out):
-    if xp is np:
-        x, y = np.asarray(x), np.asarray(y)
-        if _selectable_by_bits(x, y):
             return _select_by_bits(condition, x, y, out)
+    if out is None:
+        return xp.where(condition, x, y)
     xp.copyto(out, xp.where(condition, x, y))
     return out
 
@@ -183,7 +178,7 @@ def _select_by_bits(condition, x, y, out=None):
 
 
 _where = Op("where", infer=_where_infer, impl=_where_impl, grad=_where_grad, template="where({0}, {1}, {2})",
-            into=_where_into)
+            into=_where_impl)
 
 
 def where(condition, x=None, y=None, name=None):
