@@ -9,7 +9,7 @@ import numpy as np
 
 from . import dtypes
 from .shape import TensorShape
-from .spec import spec_of
+from .spec import TensorSpec, spec_of
 
 __all__ = ["Tensor", "EagerTensor", "SymbolicTensor", "newaxis"]
 
@@ -62,6 +62,9 @@ class Tensor:
             raise TypeError("Cannot iterate over a scalar tensor.")
         from .ops.join_split import unstack  # noqa: PLC0415 - ops import tensor
         return iter(unstack(self))
+
+
+TensorSpec.value_type = Tensor
 
 
 class EagerTensor(Tensor):

@@ -1,0 +1,122 @@
+"""The composite-value protocol (`type_spec.py`) and `nest` with `expand_composites`, on a small
+composite defined here: a pair of tensors."""
+import numpy as np
+import pytest
+
+import tracegraph as tg
+from tracegraph import nest
+from tracegraph.spec import type_spec_from_value
+from tracegraph.type_spec import CompositeTensor, TypeSpec
+
+
+class PairSpec(TypeSpec):
+    """The type of a Pair: the specs of its two tensors."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    @property
+    def value_type(self):
+        return Pair
+
+    @property
+    def _component_specs(self):
+        return (self.first, self.second)
+
+    def _to_components(self, value):
+        return (value.first, value.second)
+
+    def _from_components(self, components):
+        return Pair(*components)
+
+    def _serialize(self):
+        return (self.first, self.second)
+
+
+class Pair(CompositeTensor):
+    """Two tensors that travel together."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first, second):
+        self.first, self.second = tg.convert_to_tensor(first), tg.convert_to_tensor(second)
+
+    @property
+    def _type_spec(self):
+        return PairSpec(tg.TensorSpec(self.first.shape, self.first.dtype),
+                        tg.TensorSpec(self.second.shape, self.second.dtype))
+
+
+def pair_spec(first_shape, second_shape, dtype=tg.float32):
+    return PairSpec(tg.TensorSpec(first_shape, dtype), tg.TensorSpec(second_shape, dtype))
+
+
+def test_tensor_spec_is_a_type_spec_whose_one_component_is_the_tensor():
+    spec = tg.TensorSpec([2, None])
+    t = tg.constant([[1.0], [2.0]])
+    assert isinstance(spec, TypeSpec)
+    assert spec.value_type is tg.Tensor
+    assert spec._component_specs is spec
+    assert spec._from_components(spec._to_components(t)) is t
+    assert type_spec_from_value(t) == tg.TensorSpec([2, 1])
+
+
+def test_specs_are_equal_and_hash_alike_by_their_serialization():
+    assert pair_spec([2], [3]) == pair_spec([2], [3])
+    assert hash(pair_spec([2], [3])) == hash(pair_spec([2], [3]))
+    assert pair_spec([2], [3]) != pair_spec([2], [4])
+    assert pair_spec([2], [3]) != pair_spec([2], [3], tg.float64)
+    assert len({pair_spec([2], [3]), pair_spec([2], [3]), pair_spec([1], [3])}) == 2
+
+
+def test_most_specific_common_supertype_relaxes_shapes_and_refuses_other_dtypes():
+    common = pair_spec([2], [3]).most_specific_common_supertype([pair_spec([5], [3])])
+    assert common == pair_spec([None], [3])
+    assert pair_spec([2], [3]).most_specific_common_supertype([pair_spec([2], [3], tg.int32)]) is None
+    assert pair_spec([2], [3]).most_specific_common_supertype([tg.TensorSpec([2])]) is None
+
+
+def test_subtypes_and_compatibility():
+    assert pair_spec([2], [3]).is_subtype_of(pair_spec([None], [3]))
+    assert not pair_spec([None], [3]).is_subtype_of(pair_spec([2], [3]))
+    assert pair_spec([None], [3]).is_compatible_with(pair_spec([2], [3]))
+    assert pair_spec([None], [3]).is_compatible_with(Pair([1.0, 2.0], [1.0, 2.0, 3.0]))
+    assert not pair_spec([2], [3]).is_compatible_with(pair_spec([2], [4]))
+    assert not tg.TensorSpec([2]).is_compatible_with(pair_spec([2], [3]))
+
+
+def test_nest_keeps_composites_whole_unless_asked_to_expand_them():
+    value = {"p": Pair([1.0, 2.0], [3.0]), "x": tg.constant(4.0)}
+    assert len(nest.flatten(value)) == 2
+    flat = nest.flatten(value, expand_composites=True)
+    assert [f.numpy().tolist() for f in flat] == [[1.0, 2.0], [3.0], 4.0]
+    rebuilt = nest.pack_sequence_as(value, [f * 2 for f in flat], expand_composites=True)
+    assert isinstance(rebuilt["p"], Pair)
+    np.testing.assert_array_equal(rebuilt["p"].first.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(rebuilt["p"].second.numpy(), [6.0])
+    assert rebuilt["x"].numpy() == 8.0
+
+
+def test_nest_expands_composite_specs_into_component_specs():
+    structure = [pair_spec([2], [None]), tg.TensorSpec([])]
+    assert nest.flatten(structure, expand_composites=True) == [
+        tg.TensorSpec([2]), tg.TensorSpec([None]), tg.TensorSpec([])]
+    packed = nest.pack_sequence_as(structure, [tg.constant([1.0, 2.0]), tg.constant([3.0]), tg.constant(0.0)],
+                                   expand_composites=True)
+    assert isinstance(packed[0], Pair) and packed[0]._type_spec == pair_spec([2], [1])
+
+
+def test_map_structure_over_composites():
+    doubled = nest.map_structure(lambda t: t * 2, Pair([1.0], [2.0, 3.0]), expand_composites=True)
+    assert isinstance(doubled, Pair)
+    np.testing.assert_array_equal(doubled.second.numpy(), [4.0, 6.0])
+
+
+def test_same_structure_of_composites_is_up_to_shapes():
+    nest.assert_same_structure(Pair([1.0], [2.0]), Pair([1.0, 2.0], [2.0]), expand_composites=True)
+    with pytest.raises(ValueError):
+        nest.assert_same_structure(Pair([1.0], [2.0]), tg.constant(1.0), expand_composites=True)
+    with pytest.raises(ValueError):
+        nest.assert_same_structure(Pair([1.0], [2.0]), Pair([1], [2]), expand_composites=True)
