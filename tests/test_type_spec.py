@@ -120,3 +120,25 @@ def test_same_structure_of_composites_is_up_to_shapes():
         nest.assert_same_structure(Pair([1.0], [2.0]), tg.constant(1.0), expand_composites=True)
     with pytest.raises(ValueError):
         nest.assert_same_structure(Pair([1.0], [2.0]), Pair([1], [2]), expand_composites=True)
+
+
+def test_gradient_tape_watches_and_differentiates_composites_by_their_components():
+    pair = Pair([1.0, 2.0], [3.0])
+    with tg.GradientTape() as tape:
+        tape.watch(pair)
+        loss = tg.reduce_sum(pair.first * pair.first) + 5.0 * tg.reduce_sum(pair.second)
+    grad = tape.gradient(loss, pair)
+    assert isinstance(grad, Pair)
+    np.testing.assert_allclose(grad.first.numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(grad.second.numpy(), [5.0])
+
+
+def test_a_composite_gradient_fills_unconnected_components_with_zeros_or_is_none():
+    pair = Pair([1.0, 2.0], [3.0])
+    with tg.GradientTape(persistent=True) as tape:
+        tape.watch(pair)
+        only_first = tg.reduce_sum(pair.first)
+        unrelated = tg.constant(1.0) * 2.0
+    grad = tape.gradient(only_first, pair)
+    np.testing.assert_allclose(grad.second.numpy(), [0.0])
+    assert tape.gradient(unrelated, [pair]) == [None]

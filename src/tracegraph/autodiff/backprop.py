@@ -8,6 +8,7 @@ import warnings
 from ..config_state import flags
 from ..nest import flatten, pack_sequence_as
 from ..tensor import Tensor
+from ..type_spec import is_composite
 
 __all__ = ["gradient", "jacobian", "batch_jacobian"]
 
@@ -25,13 +26,32 @@ def gradient(tape, target, sources, output_gradients, unconnected):
     """See `GradientTape.gradient`."""
     if unconnected not in ("none", "zero"):
         raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {unconnected!r}")
-    targets = [_as_tensor(t) for t in flatten(target)]
-    flat_sources = flatten(sources)
+    targets = [_as_tensor(t) for t in flatten(target, expand_composites=True)]
+    flat_sources = flatten(sources, expand_composites=True)
     seeds = _seeds(targets, output_gradients)
     with _paused(tape):
         grads = backward(tape, targets, seeds, flat_sources)
         results = [_finish(tape, g, s, targets, unconnected) for g, s in zip(grads, flat_sources)]
-    return pack_sequence_as(sources, results)
+    return _pack_gradients(sources, results)
+
+
+def _pack_gradients(sources, flat_gradients):
+    """The gradients shaped like `sources`. A composite source's gradient is a composite of its
+    components' gradients: None if none of them has one, else with zeros for those that have none."""
+    grads = iter(flat_gradients)
+    packed = []
+    for source in flatten(sources):
+        components = flatten(source, expand_composites=True)
+        parts = [next(grads) for _ in components]
+        if not is_composite(source):
+            packed.append(parts[0])
+        elif all(g is None for g in parts):
+            packed.append(None)
+        else:
+            from ..ops.creation import zeros_like  # noqa: PLC0415 - ops import autodiff lazily
+            parts = [zeros_like(c) if g is None else g for g, c in zip(parts, components)]
+            packed.append(pack_sequence_as(source, parts, expand_composites=True))
+    return pack_sequence_as(sources, packed)
 
 
 def _as_tensor(value):
@@ -47,7 +67,7 @@ def _seeds(targets, output_gradients):
     from ..convert import convert_to_tensor  # noqa: PLC0415
     if output_gradients is None:
         return [ones_like(t) if t.dtype.is_differentiable else None for t in targets]
-    given = flatten(output_gradients)
+    given = flatten(output_gradients, expand_composites=True)
     if len(given) != len(targets):
         raise ValueError(f"gradient: {len(targets)} targets but {len(given)} output_gradients")
     return [None if g is None else convert_to_tensor(g, dtype=t.dtype) for g, t in zip(given, targets)]

@@ -6,6 +6,7 @@ Recording happens in `bind` (through `record_operation`) and in variable reads
 import contextlib
 
 from ..context import state
+from ..nest import flatten
 from ..tensor import Tensor
 
 __all__ = ["GradientTape", "record_operation", "record_variable_read", "UnconnectedGradients"]
@@ -79,9 +80,8 @@ class GradientTape:
     # ----- watching ----------------------------------------------------------------------------
 
     def watch(self, tensor):
-        """Watch a tensor, a Variable, or a nested structure of them."""
-        from ..nest import flatten  # noqa: PLC0415
-        for t in flatten(tensor):
+        """Watch a tensor, a Variable, a composite (its components), or a nested structure of them."""
+        for t in flatten(tensor, expand_composites=True):
             if isinstance(t, Tensor):
                 if not t.dtype.is_differentiable:
                     import warnings  # noqa: PLC0415
