@@ -12,7 +12,8 @@ import numpy as np
 from . import dtypes
 from .tensor import EagerTensor, Tensor
 
-__all__ = ["convert_to_tensor", "constant", "operands_to_tensors", "is_tensor_like", "python_to_array"]
+__all__ = ["convert_to_tensor", "constant", "operands_to_tensors", "is_tensor_like", "python_to_array",
+           "install_sequence_stacking"]
 
 _INT32 = np.iinfo(np.int32)
 
@@ -56,11 +57,21 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         except (TypeError, ValueError):
             pass  # a hint, not a requirement: fall back to the value's own dtype, as TF does
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
-        from .ops.join_split import stack  # noqa: PLC0415 - ops import this module
-        return stack([convert_to_tensor(v, dtype=dtype) for v in value])
+        return _stack_tensors([convert_to_tensor(v, dtype=dtype) for v in value])
     if isinstance(value, (np.ndarray, np.generic)):
         return EagerTensor(_numpy_to_array(value, dtype, casting=False))
     return EagerTensor(python_to_array(value, dtype))
+
+
+def _stack_tensors(tensors):
+    raise NotImplementedError("tracegraph's op library is not loaded: `import tracegraph` first")
+
+
+def install_sequence_stacking(stack):
+    """Convert lists of tensors with `stack(tensors)` (ops/join_split.py installs its `stack`:
+    this module sits below the op library and does not import it)."""
+    global _stack_tensors
+    _stack_tensors = stack
 
 
 _SCALAR_KINDS = {float: "f", int: "i", bool: "b"}

@@ -57,12 +57,6 @@ class Tensor:
             raise TypeError(f"len() of a tensor whose first dimension is unknown ({self.shape})")
         return n
 
-    def __iter__(self):
-        if self.shape.rank == 0:
-            raise TypeError("Cannot iterate over a scalar tensor.")
-        from .ops.join_split import unstack  # noqa: PLC0415 - ops import tensor
-        return iter(unstack(self))
-
 
 TensorSpec.value_type = Tensor
 

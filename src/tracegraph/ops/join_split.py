@@ -10,8 +10,9 @@ from . import shape_args
 from .dispatch import bind
 from .op import Op
 from .rules import normalize_axis, same_dtype, spec_of
-from ..convert import convert_to_tensor, operands_to_tensors
+from ..convert import convert_to_tensor, install_sequence_stacking, operands_to_tensors
 from ..errors import InvalidArgumentError
+from ..tensor import Tensor
 
 __all__ = ["stack", "unstack", "concat", "split"]
 
@@ -237,3 +238,16 @@ def split_like(g, inputs, axis):
     if all(s is not None for s in sizes):
         return split(g, sizes, axis=axis)
     return list(bind(_split_like, [g, *inputs], {"axis": axis}))
+
+
+def _iterate_first_axis(tensor):
+    """`for row in tensor`: the rows along the first axis (TF's `Tensor.__iter__`)."""
+    if tensor.shape.rank == 0:
+        raise TypeError("Cannot iterate over a scalar tensor.")
+    return iter(unstack(tensor))
+
+
+# Installed here, as ops/operators.py installs the operators: tensor.py and convert.py sit
+# below the op library and know nothing of stack and unstack.
+Tensor.__iter__ = _iterate_first_axis
+install_sequence_stacking(stack)
