@@ -9,17 +9,31 @@ from ..config_state import flags
 from ..nest import flatten, pack_sequence_as
 from ..tensor import Tensor
 from ..type_spec import is_composite
+from .tape import GradientTape
 
 __all__ = ["gradient", "jacobian", "batch_jacobian"]
 
 
 class GradContext:
-    """What a gradient rule sees of the forward application."""
+    """What a gradient rule sees of the forward application, and how it differentiates a
+    sub-computation (control flow's rules differentiate their branches and loop bodies)."""
 
     __slots__ = ("inputs", "outputs", "attrs")
 
     def __init__(self, entry):
         self.inputs, self.outputs, self.attrs = entry.inputs, entry.outputs, entry.attrs
+
+    @staticmethod
+    def vjp(compute, sources, output_gradients):
+        """The gradients with respect to `sources` of the outputs of `compute()`, weighted by
+        `output_gradients` (one per output; None, or a non-differentiable output, contributes
+        nothing); zeros for a source nothing connects."""
+        with GradientTape() as tape:
+            tape.watch(sources)
+            outputs = compute()
+        pairs = [(o, g) for o, g in zip(outputs, output_gradients) if g is not None and o.dtype.is_differentiable]
+        return tape.gradient([o for o, _ in pairs], sources, output_gradients=[g for _, g in pairs],
+                             unconnected_gradients="zero")
 
 
 def gradient(tape, target, sources, output_gradients, unconnected):

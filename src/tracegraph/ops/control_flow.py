@@ -83,15 +83,8 @@ def _cond_grad(ctx, *grads):
         return (None,) * len(ctx.inputs)
 
     def branch_gradient(graph):
-        def compute():
-            from ..autodiff.tape import GradientTape  # noqa: PLC0415 - autodiff imports ops
-            with GradientTape() as tape:
-                tape.watch([operands[i] for i in differentiable])
-                outputs = _inline_graph(graph, operands)
-            pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None and o.dtype.is_differentiable]
-            return tape.gradient([o for o, _ in pairs], [operands[i] for i in differentiable],
-                                 output_gradients=[g for _, g in pairs], unconnected_gradients="zero")
-        return compute
+        return lambda: ctx.vjp(lambda: _inline_graph(graph, operands), [operands[i] for i in differentiable],
+                               grads)
 
     result = cond(pred, branch_gradient(ctx.attrs["true_graph"]), branch_gradient(ctx.attrs["false_graph"]))
     per_operand = dict(zip(differentiable, result))

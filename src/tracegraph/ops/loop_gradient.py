@@ -72,7 +72,7 @@ def _history_inline(args, cond_graph, body_graph, n_vars, recorded):
 
 def _history_grad(ctx, *grads):
     n_vars = ctx.attrs["n_vars"]
-    var_grads, captured_grads = _backward_loop(
+    var_grads, captured_grads = _backward_loop(ctx.vjp,
         ctx.attrs["body_graph"], n_vars, ctx.attrs["recorded"], ctx.inputs,
         ctx.outputs[:n_vars], ctx.outputs[n_vars], ctx.outputs[n_vars + 1:],
         grads[:n_vars], grads[n_vars + 1:])
@@ -121,7 +121,7 @@ def while_gradient(ctx, grads):
     _check_stateless(body_graph, "body")
     recorded = _recorded_loop_vars(body_graph, n_vars)
     results = record_history(cond_graph, body_graph, n_vars, recorded, list(ctx.inputs))
-    var_grads, captured_grads = _backward_loop(
+    var_grads, captured_grads = _backward_loop(ctx.vjp,
         body_graph, n_vars, recorded, ctx.inputs, ctx.outputs, results[n_vars], results[n_vars + 1:],
         grads, [None] * len(recorded))
     return (*var_grads, *captured_grads)
@@ -170,17 +170,16 @@ def _differentiable_body(body_graph, differentiable):
     return graph, live
 
 
-def _backward_loop(body_graph, n_vars, recorded, inputs, outputs, count, histories, final_grads,
+def _backward_loop(vjp, body_graph, n_vars, recorded, inputs, outputs, count, histories, final_grads,
                    history_grads):
     """Gradients of the loop's inputs: (one per loop variable, one per captured input).
 
-    `outputs` are the final loop variables, `final_grads` their gradients (None:
+    `vjp` is the gradient context's (see `GradContext.vjp`). `outputs` are the final loop variables, `final_grads` their gradients (None:
     zero). `histories` hold the values of the `recorded` loop variables at the
     start of each of the `count` iterations, and `history_grads` the gradients
     with respect to those histories (None: zero). Runs the iterations backwards
     with a `tg.while_loop`.
     """
-    from ..autodiff.tape import GradientTape  # noqa: PLC0415 - autodiff imports ops
     loop_inputs, captured = list(inputs[:n_vars]), list(inputs[n_vars:])
     differentiable = _differentiable_loop_vars(body_graph, n_vars)
     if not differentiable:  # the body's outputs cannot depend on the captured values differentiably
@@ -204,11 +203,8 @@ def _backward_loop(body_graph, n_vars, recorded, inputs, outputs, count, histori
         for c in diff_captured:
             inner_captured[c] = cast.identity(captured[c])
         sources = [values[k] for k in differentiable] + [inner_captured[c] for c in diff_captured]
-        with GradientTape() as tape:
-            tape.watch(sources)
-            body_outputs = control_flow._inline_graph(body, values + inner_captured)
-        grads = tape.gradient(body_outputs, sources, output_gradients=list(output_grads),
-                              unconnected_gradients="zero")
+        grads = vjp(lambda: control_flow._inline_graph(body, values + inner_captured), sources,
+                    list(output_grads))
         var_grads = [g + gather_scatter.gather(injected[k], i) if k in injected else g
                      for k, g in zip(differentiable, grads[:n_diff])]
         return [i - 1, *var_grads, *[s + g for s, g in zip(sums, grads[n_diff:])]]
