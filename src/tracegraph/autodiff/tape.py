@@ -130,32 +130,39 @@ class GradientTape:
                                f"Use GradientTape(persistent=True) to call it several times.")
         self._used = True
 
+    # ----- recording (called by `bind` and variable reads, for the tapes in the execution context) --
 
-def record_operation(op, inputs, attrs, outputs):
-    """Called by `bind`: every tape that watches an input records the application."""
-    for tape in state.tapes:
-        watched = tape._watched
+    def record_operation(self, op, inputs, attrs, outputs):
+        """Record an op application if it reads a watched tensor; its outputs become watched."""
+        watched = self._watched
         for t in inputs:
             if id(t) in watched:
                 break
         else:
-            continue
+            return
         outs = outputs if isinstance(outputs, tuple) else (outputs,)
-        tape._entries.append(TapeEntry(op, list(inputs), attrs, outs))
+        self._entries.append(TapeEntry(op, list(inputs), attrs, outs))
         for o in outs:
             watched[id(o)] = o
 
+    def record_variable_read(self, variable, tensor):
+        """A read of `variable` giving `tensor`: watched if the variable is (or is accessed and trainable)."""
+        vid = id(variable)
+        if vid not in self._variables:
+            if not (self._watch_accessed_variables and variable.trainable):
+                return
+            self._variables[vid] = variable
+        self._variable_reads.setdefault(vid, []).append(tensor)
+        self._watched[id(tensor)] = tensor
+
+
+def record_operation(op, inputs, attrs, outputs):
+    """Every tape of the current scope that watches an input records the application."""
+    for tape in state.tapes:
+        tape.record_operation(op, inputs, attrs, outputs)
+
 
 def record_variable_read(variable, tensor, tapes=None):
-    """Called on every variable read: tapes watching the variable watch the value read.
-
-    `tapes` defaults to the tapes of the current scope.
-    """
+    """The tapes (default: those of the current scope) see a read of `variable` giving `tensor`."""
     for tape in state.tapes if tapes is None else tapes:
-        vid = id(variable)
-        if vid not in tape._variables:
-            if not (tape._watch_accessed_variables and variable.trainable):
-                continue
-            tape._variables[vid] = variable
-        tape._variable_reads.setdefault(vid, []).append(tensor)
-        tape._watched[id(tensor)] = tensor
+        tape.record_variable_read(variable, tensor)

@@ -25,9 +25,8 @@ def bind(op, inputs, attrs=None):
         outputs = graph.apply(op, inputs, attrs)
     else:
         outputs = run_eagerly(op, inputs, attrs)
-    if state.tapes:
-        from ..autodiff.tape import record_operation  # noqa: PLC0415 - autodiff imports ops
-        record_operation(op, inputs, attrs, outputs)
+    for tape in state.tapes:
+        tape.record_operation(op, inputs, attrs, outputs)
     return outputs
 
 

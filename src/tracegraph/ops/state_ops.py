@@ -49,9 +49,8 @@ def read(variable):
     """The variable's value now, as a tensor; the tapes see the read."""
     graph = state.graph
     tensor = graph.read_variable(variable) if graph is not None else EagerTensor(variable._array)
-    if state.tapes:
-        from ..autodiff.tape import record_variable_read  # noqa: PLC0415 - autodiff imports ops
-        record_variable_read(variable, tensor)
+    for tape in state.tapes:
+        tape.record_variable_read(variable, tensor)
     return tensor
 
 
