@@ -9,7 +9,7 @@ A reshape target is an attribute when it is known now and an input tensor of a
 """
 import numpy as np
 
-from . import cast as cast_ops, shape_args
+from . import cast as cast_ops, shape_args, unary_math
 from .dispatch import bind
 from .op import Op
 from .rules import normalize_axis, spec_of
@@ -106,9 +106,8 @@ def reshape(tensor, shape, name=None):
         if not shape_args.fully_known(hint):
             return bind(_reshape_dynamic, [x, shape_args.shape_argument("reshape", shape)], {"hint": hint})
         dims = list(hint)  # computed while tracing, but every entry is known: a static reshape
-    dims = tuple(-1 if d is None else int(d) for d in (dims if isinstance(dims, list) else [dims]))
-    if any(d < -1 for d in dims):
-        raise ValueError(f"reshape: invalid dimension in shape {list(dims)}")
+    dims = [-1 if d is None else d for d in (dims if isinstance(dims, list) else [dims])]
+    dims = shape_ints("reshape", dims, inferred_allowed=True)
     return bind(_reshape, [x], {"shape": dims})
 
 
@@ -149,7 +148,6 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
     perm = tuple(p % rank if rank and -rank <= p < 0 else p for p in perm)
     result = bind(_transpose, [x], {"perm": perm})
     if conjugate and x.dtype.is_complex:
-        from . import unary_math  # noqa: PLC0415 - unary_math is a sibling family
         result = unary_math.conj(result)
     return result
 

@@ -7,6 +7,7 @@ gradient flows back only between floating/complex dtypes.
 """
 import numpy as np
 
+from . import comparison, unary_math
 from .dispatch import bind
 from .op import Op
 from .rules import spec_of
@@ -67,7 +68,6 @@ def cast(x, dtype, name=None):
 
 def saturate_cast(value, dtype, name=None):
     """Cast with clipping to the target's range first, so out-of-range values saturate."""
-    from . import comparison, unary_math  # noqa: PLC0415 - comparison imports this module
     dtype = dtypes.as_dtype(dtype)
     value = convert_to_tensor(value)
     if value.dtype.is_complex and not dtype.is_complex:

@@ -6,7 +6,7 @@ tensors, as in TF.
 """
 import numpy as np
 
-from . import arithmetic, creation, elementwise as ew, reduction, unary_math
+from . import arithmetic, creation, elementwise as ew, masking, reduction, unary_math
 from .broadcast import unbroadcast
 from .dispatch import bind
 from .op import Op
@@ -189,8 +189,7 @@ def where(condition, x=None, y=None, name=None):
     """
     condition = convert_to_tensor(condition)
     if x is None and y is None:
-        from .masking import nonzero_coordinates  # noqa: PLC0415 - masking imports this module
-        return nonzero_coordinates(condition)
+        return masking.nonzero_coordinates(condition)
     if x is None or y is None:
         raise ValueError("where: `x` and `y` must both be given, or neither")
     x, y = operands_to_tensors(x, y)

@@ -7,7 +7,7 @@ kernels do (no wrap-around).
 """
 import numpy as np
 
-from . import array_ops, comparison, creation, shape_args
+from . import array_ops, cast as cast_ops, comparison, creation, shape_args
 from .dispatch import bind
 from .op import Op
 from .rules import normalize_axis, same_dtype, spec_of
@@ -337,8 +337,7 @@ def scatter_nd(indices, updates, shape, name=None):
     if dims is None:
         shape_tensor = shape_args.shape_argument("scatter_nd", shape)
         if shape_tensor.dtype != indices.dtype:
-            from .cast import cast  # noqa: PLC0415 - cast is a sibling; keep the import local
-            shape_tensor = cast(shape_tensor, indices.dtype)
+            shape_tensor = cast_ops.cast(shape_tensor, indices.dtype)
         return bind(_scatter_nd_dynamic, [indices, updates, shape_tensor])
     zeros = creation.zeros(dims, updates.dtype)
     return bind(_scatter_nd_add, [zeros, indices, updates], {"batch_dims": 0})

@@ -10,7 +10,7 @@ Where TF's kernels test `x < 0` (elu, selu) the composites do too, so the
 gradient at exactly 0 is TF's.
 """
 from . import (arithmetic, array_ops, join_split, cast as cast_ops, comparison, creation, elementwise as ew,
-               reduction, unary_math)
+               random_ops, reduction, unary_math)
 from .dispatch import bind
 from .op import Op
 from .rules import broadcast_shapes, check_dtype, normalize_axis, spec_of
@@ -348,7 +348,6 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     `noise_shape` (broadcastable to x's shape) shares one random draw along
     axes of size 1, e.g. to drop whole channels.
     """
-    from . import random_ops  # noqa: PLC0415 - random_ops imports this package's core only
     x = _float_tensor("dropout", x, "x")
     if isinstance(rate, (int, float)):
         if not 0 <= rate < 1:

@@ -7,7 +7,7 @@ computed while tracing go to `*_dynamic` primitives (see `shape_args`).
 """
 import numpy as np
 
-from . import array_ops, gather_scatter, shape_args
+from . import arithmetic, array_ops, gather_scatter, shape_args
 from .broadcast import unbroadcast
 from .dispatch import bind
 from .op import Op
@@ -337,14 +337,13 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's argument 
 
 def _repeat_uniform(x, count, axis):
     """Repeat every slice along `axis` `count` times when that axis has unknown size."""
-    from .arithmetic import multiply  # noqa: PLC0415 - arithmetic imports comparison → creation
     expanded = array_ops.expand_dims(x, axis + 1)
     multiples = [1] * (x.shape.rank + 1)
     multiples[axis + 1] = count
     tiled = tile(expanded, multiples)
     scale = np.ones(x.shape.rank, dtype=np.int32)
     scale[axis] = count
-    return array_ops.reshape(tiled, multiply(array_ops.shape(x), convert_to_tensor(scale)))
+    return array_ops.reshape(tiled, arithmetic.multiply(array_ops.shape(x), convert_to_tensor(scale)))
 
 
 def meshgrid(*args, **kwargs):
