@@ -5,11 +5,13 @@ tape (higher order) and become graph nodes inside a traced function.
 """
 import warnings
 
+from . import tape as tape_module
 from ..config_state import flags
+from ..convert import convert_to_tensor
 from ..nest import flatten, pack_sequence_as
+from ..ops import array_ops, creation, join_split
 from ..tensor import Tensor
 from ..type_spec import is_composite
-from .tape import GradientTape
 
 __all__ = ["gradient", "jacobian", "batch_jacobian"]
 
@@ -28,7 +30,7 @@ class GradContext:
         """The gradients with respect to `sources` of the outputs of `compute()`, weighted by
         `output_gradients` (one per output; None, or a non-differentiable output, contributes
         nothing); zeros for a source nothing connects."""
-        with GradientTape() as tape:
+        with tape_module.GradientTape() as tape:
             tape.watch(sources)
             outputs = compute()
         pairs = [(o, g) for o, g in zip(outputs, output_gradients) if g is not None and o.dtype.is_differentiable]
@@ -62,8 +64,7 @@ def _pack_gradients(sources, flat_gradients):
         elif all(g is None for g in parts):
             packed.append(None)
         else:
-            from ..ops.creation import zeros_like  # noqa: PLC0415 - ops import autodiff lazily
-            parts = [zeros_like(c) if g is None else g for g, c in zip(parts, components)]
+            parts = [creation.zeros_like(c) if g is None else g for g, c in zip(parts, components)]
             packed.append(pack_sequence_as(source, parts, expand_composites=True))
     return pack_sequence_as(sources, packed)
 
@@ -77,10 +78,8 @@ def _as_tensor(value):
 
 
 def _seeds(targets, output_gradients):
-    from ..ops.creation import ones_like  # noqa: PLC0415 - ops import autodiff lazily
-    from ..convert import convert_to_tensor  # noqa: PLC0415
     if output_gradients is None:
-        return [ones_like(t) if t.dtype.is_differentiable else None for t in targets]
+        return [creation.ones_like(t) if t.dtype.is_differentiable else None for t in targets]
     given = flatten(output_gradients, expand_composites=True)
     if len(given) != len(targets):
         raise ValueError(f"gradient: {len(targets)} targets but {len(given)} output_gradients")
@@ -150,8 +149,7 @@ def _propagate(entry, out_grads, relevant, grads):
             raise LookupError(f"No gradient defined for operation '{op.name}'")
         return
     if len(out_grads) > 1 or op.multiple_outputs:
-        from ..ops.creation import zeros_like  # noqa: PLC0415
-        out_grads = [g if g is not None or not o.dtype.is_differentiable else zeros_like(o)
+        out_grads = [g if g is not None or not o.dtype.is_differentiable else creation.zeros_like(o)
                      for g, o in zip(out_grads, entry.outputs)]
     in_grads = op.grad(GradContext(entry), *out_grads)
     if len(in_grads) != len(entry.inputs):
@@ -184,8 +182,7 @@ def _finish(tape, grad, source, targets, unconnected):
         warnings.warn(f"gradient is None for {_describe(source)}: {_why_none(tape, source, targets)}",
                       stacklevel=4)
     if unconnected == "zero":
-        from ..ops.creation import zeros_like  # noqa: PLC0415
-        return zeros_like(source.value() if not isinstance(source, Tensor) else source)
+        return creation.zeros_like(source.value() if not isinstance(source, Tensor) else source)
     return None
 
 
@@ -222,7 +219,6 @@ def _why_none(tape, source, targets):
 
 def jacobian(tape, target, sources, unconnected):
     """See `GradientTape.jacobian`: one backward pass per element of the target."""
-    from ..ops import array_ops, creation, join_split  # noqa: PLC0415
     target = _as_tensor(target)
     flat_sources = flatten(sources)
     n = target.shape.num_elements()
@@ -253,7 +249,6 @@ def _value_of(source):
 
 def batch_jacobian(tape, target, source, unconnected):
     """See `GradientTape.batch_jacobian`: examples along axis 0 are independent."""
-    from ..ops import array_ops, creation, join_split  # noqa: PLC0415
     target = _as_tensor(target)
     batch = target.shape[0]
     inner = target.shape[1:].num_elements()

@@ -4,7 +4,9 @@ Recording happens in `bind` (through `record_operation`) and in variable reads
 (`record_variable_read`). The backward walk itself is in `backprop.py`.
 """
 import contextlib
+import warnings
 
+from . import backprop
 from ..context import state
 from ..nest import flatten
 from ..tensor import Tensor
@@ -84,7 +86,6 @@ class GradientTape:
         for t in flatten(tensor, expand_composites=True):
             if isinstance(t, Tensor):
                 if not t.dtype.is_differentiable:
-                    import warnings  # noqa: PLC0415
                     warnings.warn(f"GradientTape.watch: a {t.dtype.name} tensor is not differentiable; "
                                   f"its gradient will be None", stacklevel=2)
                 self._watched[id(t)] = t
@@ -105,21 +106,18 @@ class GradientTape:
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of targets)/d(sources), shaped like `sources` (None where unconnected)."""
-        from . import backprop  # noqa: PLC0415
         self._check_usable("gradient")
         return backprop.gradient(self, target, sources, output_gradients, unconnected_gradients)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
         """The full Jacobian: shape target.shape + source.shape for every source."""
-        from . import backprop  # noqa: PLC0415
         self._check_usable("jacobian")
         return backprop.jacobian(self, target, sources, unconnected_gradients)
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
         """Per-example Jacobians: shape [batch] + target.shape[1:] + source.shape[1:]."""
-        from . import backprop  # noqa: PLC0415
         self._check_usable("batch_jacobian")
         return backprop.batch_jacobian(self, target, source, unconnected_gradients)
 
