@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import tracegraph as tg
+from tracegraph.shape import shape_ints
 
 
 def test_known_shape():
@@ -106,3 +107,66 @@ def test_is_subtype_of_like_tf():
     assert not TensorShape(None).is_subtype_of(TensorShape([2]))
     assert not TensorShape([2]).is_subtype_of(TensorShape([2, 1]))
     assert TensorShape([None]).is_subtype_of([None])
+
+
+# ----- shape arguments of ops (zeros, ones, fill, random, reshape): checked in one place --------
+
+def traced_once(make):
+    """Trace `make(x)` into a function of a float32 scalar x (the shape argument is static)."""
+    return tg.function(make).get_concrete_function(tg.TensorSpec([], tg.float32))
+
+
+SHAPE_TAKING_OPS = {
+    "zeros": lambda shape: tg.zeros(shape),
+    "ones": lambda shape: tg.ones(shape),
+    "fill": lambda shape: tg.fill(shape, 1.0),
+    "random.uniform": lambda shape: tg.random.uniform(shape),
+    "random.normal": lambda shape: tg.random.normal(shape),
+}
+
+
+@pytest.mark.parametrize("op", sorted(SHAPE_TAKING_OPS))
+@pytest.mark.parametrize("tracing", [False, True], ids=["eager", "traced"])
+def test_a_float_dimension_is_a_type_error_naming_it(op, tracing):
+    make = SHAPE_TAKING_OPS[op]
+    with pytest.raises(TypeError, match=r"\(2\.5, 3\) has the dimension 2\.5 of type float"):
+        traced_once(lambda x: make((2.5, 3)) * x) if tracing else make((2.5, 3))
+
+
+@pytest.mark.parametrize("op", sorted(SHAPE_TAKING_OPS))
+@pytest.mark.parametrize("tracing", [False, True], ids=["eager", "traced"])
+def test_a_shape_whose_element_count_overflows_int64_is_a_value_error(op, tracing):
+    make = SHAPE_TAKING_OPS[op]
+    shape = (2**62, 8)
+    with pytest.raises(ValueError, match=r"\(4611686018427387904, 8\) has 36893488147419103232 elements"):
+        traced_once(lambda x: make(shape) * x) if tracing else make(shape)
+
+
+def test_integral_floats_and_float_tensors_are_not_shapes_either():
+    with pytest.raises(TypeError, match="zeros: `shape` must hold integers"):
+        tg.zeros([2.0, 3])
+    with pytest.raises(TypeError, match="zeros: shape must be an integer tensor, got float32"):
+        tg.zeros(tg.constant([2.0, 3.0]))
+
+
+def test_numpy_integers_and_bools_are_dimensions_as_in_tf():
+    assert tg.zeros((np.int64(2), np.int32(3))).shape == (2, 3)
+    assert tg.zeros((True, 3)).shape == (1, 3)   # TF's TensorShape reads a bool as 0 or 1
+    assert tg.TensorShape([True, 3]) == [1, 3]
+
+
+def test_reshape_checks_its_shape_in_the_same_place():
+    x = tg.zeros([6])
+    with pytest.raises(TypeError, match=r"reshape: `shape` must hold integers, but \[2\.0, 3\]"):
+        tg.reshape(x, [2.0, 3])
+    with pytest.raises(ValueError, match="reshape: shape .* more than the .* an int64 can count"):
+        tg.reshape(x, [-1, 2**62, 8])
+    assert tg.reshape(x, [-1, 3]).shape == (2, 3)
+
+
+def test_shape_ints_names_the_op_and_the_argument():
+    assert shape_ints("tile", [2, np.int64(3)], arg="multiples") == (2, 3)
+    with pytest.raises(ValueError, match=r"eye: batch_shape must not have negative dimensions, got \[-2\]"):
+        shape_ints("eye", [-2], arg="batch_shape")
+    with pytest.raises(ValueError, match="invalid dimension -2 in shape"):
+        shape_ints("reshape", [-2, 3], inferred_allowed=True)

@@ -5,7 +5,10 @@ Dimensions are ints or `None` (unknown); the whole shape may be unknown
 """
 import operator
 
-__all__ = ["TensorShape", "as_shape"]
+__all__ = ["TensorShape", "as_shape", "shape_ints", "INT64_MAX"]
+
+#: The largest element count a tensor may have: NumPy, like TF, counts elements in an int64.
+INT64_MAX = 2**63 - 1
 
 
 class TensorShape:
@@ -211,3 +214,38 @@ def _as_dim(d):
 def as_shape(shape):
     """Convert a list/tuple/int/None/TensorShape to a `TensorShape`."""
     return shape if isinstance(shape, TensorShape) else TensorShape(shape)
+
+
+def shape_ints(op_name, dims, arg="shape", inferred_allowed=False):
+    """The entries of a shape argument (a sequence) as a tuple of ints, checked.
+
+    TypeError for an entry that is not an integer (a float is never truncated;
+    Python bools count as 0 and 1, as in TF's `TensorShape`); ValueError for a
+    negative entry (except -1 when `inferred_allowed`: reshape's dimension to infer)
+    and for a shape whose element count overflows int64. Errors name the op, the
+    argument and the shape as given.
+    """
+    result = []
+    for d in dims:
+        try:
+            d = operator.index(d)
+        except TypeError:
+            raise TypeError(f"{op_name}: `{arg}` must hold integers, but {_shown(dims)} has the dimension "
+                            f"{d!r} of type {type(d).__name__}") from None
+        if d < 0 and not (inferred_allowed and d == -1):
+            if inferred_allowed:
+                raise ValueError(f"{op_name}: invalid dimension {d} in {arg} {_shown(dims)}: dimensions are "
+                                 f">= 0, or -1 for the one to infer")
+            raise ValueError(f"{op_name}: {arg} must not have negative dimensions, got {_shown(dims)}")
+        result.append(d)
+    count = 1
+    for d in result:
+        count *= max(d, 1)  # zeros too: NumPy refuses such a shape even when it holds no elements
+    if count > INT64_MAX:
+        raise ValueError(f"{op_name}: {arg} {_shown(dims)} has {count} elements, more than the "
+                         f"{INT64_MAX} an int64 can count")
+    return tuple(result)
+
+
+def _shown(dims):
+    return list(dims) if not isinstance(dims, (list, tuple)) else dims

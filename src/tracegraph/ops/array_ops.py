@@ -16,6 +16,7 @@ from .rules import normalize_axis, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..errors import InvalidArgumentError
+from ..shape import shape_ints
 
 __all__ = ["reshape", "transpose", "expand_dims", "squeeze", "shape", "shape_n", "size", "rank",
            "identity_n", "expand_dims_for_reduction", "count_reduced"]

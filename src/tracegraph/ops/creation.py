@@ -18,7 +18,7 @@ from .. import dtypes
 from ..context import state
 from ..convert import convert_to_tensor, is_tensor_like
 from ..errors import InvalidArgumentError
-from ..shape import TensorShape
+from ..shape import TensorShape, shape_ints
 from ..tensor import EagerTensor
 
 __all__ = ["zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace", "lin_space",
@@ -26,8 +26,12 @@ __all__ = ["zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "
 
 
 def full_shape(op_name, shape):
-    """A shape argument as a tuple of non-negative ints (ValueError naming the op otherwise)."""
+    """A shape argument as a tuple of non-negative ints: TypeError for a dimension that is not an
+    integer, ValueError for an unknown or negative one or too many elements (see `shape_ints`)."""
     if hasattr(shape, "numpy") and not isinstance(shape, (list, tuple)):
+        dtype = dtypes.as_dtype(shape.dtype)
+        if not dtype.is_integer:
+            raise TypeError(f"{op_name}: shape must be an integer tensor, got {dtype.name}")
         shape = shape.numpy().tolist()
     if isinstance(shape, TensorShape):
         if not shape.is_fully_defined():
@@ -37,10 +41,7 @@ def full_shape(op_name, shape):
         shape = [shape]
     if any(d is None for d in shape):
         raise ValueError(f"{op_name}: shape {list(shape)} must not contain None")
-    dims = tuple(int(d) for d in shape)
-    if any(d < 0 for d in dims):
-        raise ValueError(f"{op_name}: shape must not have negative dimensions, got {list(dims)}")
-    return dims
+    return shape_ints(op_name, shape)
 
 
 def device_array_module():
