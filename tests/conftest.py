@@ -1,9 +1,31 @@
-"""Test-wide setup: every eager op result is checked against its op's shape rule, and every
-graph optimized is re-checked by the verifier after each pass."""
+"""Test-wide setup: every eager op result is checked against its op's shape rule, every
+graph optimized is re-checked by the verifier after each pass, and compiled kernels go to a
+cache directory of the test run's own (never the user's ~/.cache)."""
+import os
+import shutil
+import tempfile
+
 import pytest
 
 import tracegraph as tg
 from tracegraph.ops import dispatch
+
+
+_TEST_RUN_CACHE_DIR = None
+
+
+def pytest_configure(config):
+    """Unless TRACEGRAPH_CACHE_DIR is set, kernels of this run go to a fresh temporary directory."""
+    global _TEST_RUN_CACHE_DIR
+    if not os.environ.get("TRACEGRAPH_CACHE_DIR"):
+        _TEST_RUN_CACHE_DIR = tempfile.mkdtemp(prefix="tracegraph-test-cache-")
+        os.environ["TRACEGRAPH_CACHE_DIR"] = _TEST_RUN_CACHE_DIR
+
+
+def pytest_unconfigure(config):
+    """Remove the run's temporary kernel cache."""
+    if _TEST_RUN_CACHE_DIR is not None:
+        shutil.rmtree(_TEST_RUN_CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
