@@ -2,10 +2,14 @@
 
     tracegraph bench [--quick] [--json] [--peers] [--workload NAME ...] [--backend NAME ...]
                      [--size N] [--repeats N] [--no-compile-times]
+    tracegraph cache info|clear
 
 `bench` runs the backend benchmarks and prints a table of median times and
 ratios against NumPy eager measured in the same run, then compile times cold
 and warm. `--json` prints the same data as JSON.
+
+`cache info` shows where the Numba backend keeps compiled kernels, how many there
+are, their size and the size bound; `cache clear` deletes them.
 """
 import argparse
 import sys
@@ -45,6 +49,13 @@ def _parser():
     bench.add_argument("--no-compile-times", dest="compile_times", action="store_false",
                        help="skip the cold/warm compile-time measurement (it starts new processes)")
     bench.set_defaults(handler=_bench)
+    cache = commands.add_parser(
+        "cache", help="show or empty the compiled-kernel cache",
+        description="The Numba backend's compiled kernels on disk ($TRACEGRAPH_CACHE_DIR, else "
+                    "~/.cache/tracegraph), bounded by $TRACEGRAPH_CACHE_MAX_BYTES.")
+    cache.add_argument("action", choices=("info", "clear"), help="info: location, kernels, size, bound; "
+                                                                 "clear: delete every cached kernel")
+    cache.set_defaults(handler=_cache)
     return parser
 
 
@@ -68,6 +79,35 @@ def _bench(args):
     if args.json:
         print()
     return 0
+
+
+def _cache(args):
+    from .backend import get_backend  # noqa: PLC0415 - keeps `tracegraph --help` fast
+    try:
+        kernel_cache = get_backend("numba").kernel_cache()
+        if args.action == "clear":
+            directory = kernel_cache.cache_directory()
+            print(f"removed {kernel_cache.clear_cache()} kernels from {directory}")
+        else:
+            print(_format_cache_info(kernel_cache.cache_info()), end="")
+    except (RuntimeError, ValueError) as error:
+        print(f"tracegraph cache: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _format_cache_info(info):
+    return (f"directory: {info['directory']}\n"
+            f"kernels:   {info['kernels']}\n"
+            f"size:      {_format_bytes(info['bytes'])} of at most {_format_bytes(info['max_bytes'])} "
+            f"(TRACEGRAPH_CACHE_MAX_BYTES)\n")
+
+
+def _format_bytes(count):
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
 
 
 def _workload_names():
