@@ -32,6 +32,13 @@ class Backend:
         """Whether this backend can run here (imports succeed, a device exists). Never raises."""
         return True
 
+    def unavailable_reason(self):
+        """Why this backend cannot run here (a sentence), or None if it can. Never raises.
+
+        Backends that can tell why (a library missing, no device) override it.
+        """
+        return None if self.is_available() else "its is_available() is False"
+
     def xp(self):
         """The array module (NumPy-compatible) this backend's arrays belong to."""
         raise NotImplementedError
@@ -70,22 +77,26 @@ def backend_names():
 
 def get_backend(name):
     """The backend called `name` (ValueError if unknown, RuntimeError if unavailable here)."""
-    if isinstance(name, Backend):
-        return name
+    backend = name if isinstance(name, Backend) else _instance(name)
+    reason = backend.unavailable_reason()
+    if reason is not None:
+        raise RuntimeError(f"backend {backend.name!r} is not available on this machine: {reason}")
+    return backend
+
+
+def _instance(name):
+    """The one instance of the backend called `name`, imported on first use."""
     if name not in _instances:
         target = _entry_points().get(name)
         if target is None:
-            raise ValueError(f"unknown backend {name!r}; known: {backend_names()}")
+            raise ValueError(f"unknown backend {name!r}; the known backends are {backend_names()}")
         module_name, _, class_name = target.partition(":")
         try:
             cls = getattr(importlib.import_module(module_name), class_name)
         except (ImportError, AttributeError) as error:
             raise RuntimeError(f"backend {name!r} cannot be imported here: {error}") from None
         _instances[name] = cls()
-    backend = _instances[name]
-    if not backend.is_available():
-        raise RuntimeError(f"backend {name!r} is not available on this machine")
-    return backend
+    return _instances[name]
 
 
 def available_backends():

@@ -88,15 +88,15 @@ def test_variable_created_on_the_first_trace_is_allowed():
     np.testing.assert_array_equal(m(tg.constant([[1.0, 2.0]])).numpy(), [[3.0, 6.0]])  # a retrace
 
 
-def test_variable_created_on_a_later_trace_raises_the_singleton_error():
+def test_variable_created_on_every_trace_raises_the_singleton_error_on_the_first_call():
     @tg.function
     def f(x):
         w = tg.Variable(1.0)
         return w * x
 
-    assert float(f(tg.constant(2.0))) == 2.0
+    # TF traces a function that created Variables a second time, and that trace creates another
     with pytest.raises(ValueError, match="only supports singleton tg.Variables created on the first call"):
-        f(tg.constant([2.0]))
+        f(tg.constant(2.0))
 
 
 def test_python_side_effects_happen_only_while_tracing(capsys):

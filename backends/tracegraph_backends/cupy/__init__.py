@@ -20,13 +20,17 @@ class CupyBackend(Backend):
     device_type = "GPU"
 
     def is_available(self):
+        return self.unavailable_reason() is None
+
+    def unavailable_reason(self):
         if importlib.util.find_spec("cupy") is None:
-            return False
+            return "CuPy is not installed (pip install 'tracegraph[gpu]' installs cupy-cuda12x)"
         try:
             import cupy  # noqa: PLC0415
-            return cupy.cuda.runtime.getDeviceCount() > 0
-        except Exception:  # noqa: BLE001 - a missing driver or library means "not here"
-            return False
+            count = cupy.cuda.runtime.getDeviceCount()
+        except Exception as error:  # noqa: BLE001 - a missing driver or library means "not here"
+            return f"CuPy cannot reach a CUDA device ({type(error).__name__}: {error})"
+        return None if count > 0 else "CuPy finds no CUDA device"
 
     def xp(self):
         import cupy  # noqa: PLC0415

@@ -1,4 +1,7 @@
 """`ConcreteFunction`: one traced graph for one input signature, and its execution."""
+import threading
+import weakref
+
 import numpy as np
 
 from .. import nest
@@ -21,6 +24,7 @@ class ConcreteFunction:
     `graph` is the graph as traced; `optimized_graph` what runs after the
     optimization passes (`optimization_stages()` shows each pass). The first
     call compiles the optimized graph for the backend into a flat plan.
+    A Function keeps every trace, so the optimized graph is kept only while someone uses it.
     """
 
     def __init__(self, name, graph, python_signature, arguments, input_names, result, output_leaves,
@@ -35,18 +39,25 @@ class ConcreteFunction:
         self._single_output = not nest.is_nested(result) and output_leaves == [0]
         self._positional_inputs = _positional_input_specs(python_signature, arguments, graph.inputs)
         self._backend_name = backend
-        self._optimized = None
+        self._optimized = _no_graph  # a weak reference: the plan, once compiled, is what runs
         self._plan = None
+        self._compile_lock = threading.Lock()
 
     # ----- the graph, before and after optimization --------------------------------------------
 
     @property
     def optimized_graph(self):
-        """The graph after the optimization passes (what is executed)."""
-        if self._optimized is None:
+        """The graph after the optimization passes (what is executed).
+
+        It is optimized again when asked for after the last reference to it is
+        gone (the passes are deterministic), so every trace need not keep two graphs.
+        """
+        graph = self._optimized()
+        if graph is None:
             from ..passes import optimize  # noqa: PLC0415 - passes import ops, which import trace
-            self._optimized = optimize(self.graph)
-        return self._optimized
+            graph = optimize(self.graph)
+            self._optimized = weakref.ref(graph)
+        return graph
 
     def optimization_stages(self):
         """[(stage name, graph)]: the traced graph, then the graph after each pass of the pipeline."""
@@ -60,9 +71,14 @@ class ConcreteFunction:
         return get_backend(self._backend_name or default_backend_name())
 
     def compile(self):
-        """Compile for the backend now (the first call does it otherwise); returns the plan."""
+        """Compile for the backend now (the first call does it otherwise); returns the plan.
+
+        Threads making the first call at once compile it once: the others wait for that plan.
+        """
         if self._plan is None:
-            self._plan = self.backend.compile(self.optimized_graph)
+            with self._compile_lock:
+                if self._plan is None:
+                    self._plan = self.backend.compile(self.optimized_graph)
         return self._plan
 
     # ----- TF's introspection API --------------------------------------------------------------
@@ -203,6 +219,11 @@ class ConcreteFunction:
                 continue
             tensors.extend(_match_argument(f"{self.name}: argument `{name}`", bound.arguments[name], traced))
         return tensors
+
+
+def _no_graph():
+    """A dead weak reference's answer: no optimized graph is held yet."""
+    return None
 
 
 def _positional_input_specs(python_signature, arguments, inputs):

@@ -9,18 +9,22 @@ Variable updates are graph nodes and happen on every call.
 Calls whose arguments are all eager tensors, passed positionally, take a fast
 path: a dictionary keyed by their (dtype, shape)s leads straight to the
 concrete function, so a cached call costs a few microseconds above the ops.
+That path takes no lock; a cache miss takes the Function's lock, so threads
+calling a new Function at once trace it once per signature.
 """
 import functools
 import inspect
+import threading
 import types
 import weakref
 
 from .. import nest
+from ..backend import get_backend
 from ..config_state import flags
 from ..spec import TensorSpec
 from ..tensor import EagerTensor, SymbolicTensor, Tensor
 from .concrete import ConcreteFunction
-from .errors import SymbolicValueError, warn_user
+from .errors import SymbolicValueError, TracingRecursionError, warn_user
 from .func_graph import FuncGraph
 from .scope import tracing
 from .signature import (TENSOR, bind_arguments, check_against_spec, describe, format_leaf,
@@ -46,7 +50,8 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     `reduce_retracing=True` traces shapes that vary with `None` dimensions.
     `autograph`, `jit_compile` and the `experimental_*` options are accepted
     for compatibility. `backend` names the backend that runs the graphs
-    ("numpy", "numba", "cupy"; default: the fastest available).
+    ("numpy", "numba", "cupy"; default: the fastest available); an unknown
+    name is a ValueError and a backend that cannot run here a RuntimeError, at once.
     `fallback="eager"` runs a call eagerly, with one warning, when tracing it
     needs a concrete value (e.g. `if tensor:`); `fallback="error"` raises.
     """
@@ -69,6 +74,8 @@ class Function:
         self._signature = python_signature(python_function)
         self._input_signature = _checked_input_signature(input_signature)
         self._name = name or getattr(python_function, "__name__", type(python_function).__name__)
+        _check_traceable(python_function, self._name)
+        _check_backend(backend, self._name)
         # parameter name -> its spec(s) in the input_signature (a tuple of specs for *args)
         self._signature_slots = None if self._input_signature is None else \
             input_signature_slots(self._signature, self._input_signature, self._name)
@@ -82,9 +89,13 @@ class Function:
         self._fast_cache = {}     # _fast_key(args) of positional eager tensors -> ConcreteFunction
         self._traces = []         # (key with shapes erased, ConcreteFunction), in tracing order
         self._tracing_count = 0
-        self._last_leaves = None  # leaf name -> leaf, of the latest trace (to explain retracing)
+        self._tracing_started = False  # once True, a trace may not create tg.Variables (see _trace)
+        self._last_leaves = None  # leaf name -> leaf (a TensorSpec for a tensor), of the latest trace
         self._warned = set()
         self._instances = {}      # id(instance) -> Function, for methods
+        # Held from a cache miss to the end of its trace (and while binding a method's Function).
+        # Reentrant: tracing may call this function again (recursion) on the same thread.
+        self._lock = threading.RLock()
         functools.update_wrapper(self, python_function)
 
     # ----- TF's API ----------------------------------------------------------------------------
@@ -130,8 +141,11 @@ class Function:
             args, kwargs = signature_call(self._signature, self._signature_slots)
         call = self._canonical_call(args, kwargs, allow_specs=True)
         concrete = self._lookup(call)
-        if concrete is None or concrete is _EAGER:  # an untraceable call: tracing again raises why
-            concrete = self._trace(call)
+        if concrete is None or concrete is _EAGER:
+            with self._lock:
+                concrete = self._lookup(call)  # another thread may have traced it meanwhile
+                if concrete is None or concrete is _EAGER:  # an untraceable call: tracing again raises why
+                    concrete = self._trace(call)
         return concrete
 
     # ----- calling -----------------------------------------------------------------------------
@@ -152,7 +166,7 @@ class Function:
         if flags.run_functions_eagerly:
             return self._python_function(*args, **kwargs)
         call = self._canonical_call(args, kwargs, allow_specs=False)
-        concrete = self._lookup(call) or self._trace_or_fallback(call)
+        concrete = self._lookup(call) or self._trace_once(call)
         if concrete is _EAGER:
             return self._python_function(*args, **kwargs)
         if not kwargs and _same_objects(call.tensors, args):
@@ -190,6 +204,11 @@ class Function:
 
     # ----- tracing -----------------------------------------------------------------------------
 
+    def _trace_once(self, call):
+        """Trace for `call`, unless another thread did while this one waited for the lock."""
+        with self._lock:
+            return self._lookup(call) or self._trace_or_fallback(call)
+
     def _trace_or_fallback(self, call):
         try:
             return self._trace(call)
@@ -204,10 +223,35 @@ class Function:
             return _EAGER
 
     def _trace(self, call):
-        """Trace the Python function for `call` into a new ConcreteFunction."""
-        specs = self._relaxed(call) if self._reduce_retracing else call.specs
+        """Trace the Python function for `call` into a new ConcreteFunction, and cache it.
+
+        TF's rule for tg.Variables: the first trace may create them. If it does,
+        the call is traced again, and this second trace (the one kept) must
+        create none: it finds the Variables of the first, as the singleton
+        pattern `if self.v is None: self.v = tg.Variable(...)` does. No later
+        trace may create any. Breaking the rule is a ValueError.
+        """
         self._warn_if_retracing_often(call)
-        graph = FuncGraph(self._name, allow_variable_creation=not self._traces)
+        if self._tracing_started:
+            concrete = self._trace_graph(call, f"Trace {self._tracing_count + 1} of {self._name!r} (for new "
+                                               f"arguments) is not its first, and it created a tg.Variable")
+        else:
+            self._tracing_started = True  # before tracing: a trace that recurses into this one is a later one
+            concrete = self._trace_graph(call, None)
+            if concrete.graph.created_variables:
+                concrete = self._trace_graph(call, (
+                    f"The first trace of {self._name!r} created the tg.Variables "
+                    f"{list(concrete.graph.created_variables)}, so it was traced a second time, as TF does, "
+                    f"to check that they are created only once, and the second trace created another"))
+        self._cache[call.key] = concrete
+        self._traces.append((_erase_shapes(call.key), concrete))
+        self._last_leaves = dict(zip(call.names, map(_leaf_summary, call.leaves)))
+        return concrete
+
+    def _trace_graph(self, call, variable_creation_error):
+        """One trace of the Python function for `call`, as a ConcreteFunction (not cached)."""
+        specs = self._relaxed(call) if self._reduce_retracing else call.specs
+        graph = FuncGraph(self._name, variable_creation_error=variable_creation_error)
         traced_leaves = []
         for leaf, spec, name in zip(call.leaves, specs, call.names):
             if spec is None:
@@ -217,17 +261,23 @@ class Function:
         self._tracing_count += 1
         traced = inspect.BoundArguments(self._signature, call.pack(traced_leaves))
         with tracing(graph):
-            result = self._python_function(*traced.args, **traced.kwargs)
+            result = self._run_python_function(traced)
             output_leaves = graph.record_outputs(result)
+        graph.finish_tracing()
         signature_leaves = [leaf if spec is None else TensorSpec(spec.shape, spec.dtype, spec.name or name)
                             for leaf, spec, name in zip(call.leaves, specs, call.names)]
-        concrete = ConcreteFunction(self._name, graph, self._signature, call.pack(signature_leaves),
-                                    [v.name for v in graph.inputs], result, output_leaves,
-                                    backend=self._backend)
-        self._cache[call.key] = concrete
-        self._traces.append((_erase_shapes(call.key), concrete))
-        self._last_leaves = dict(zip(call.names, call.leaves))
-        return concrete
+        return ConcreteFunction(self._name, graph, self._signature, call.pack(signature_leaves),
+                                [v.name for v in graph.inputs], result, output_leaves,
+                                backend=self._backend)
+
+    def _run_python_function(self, traced):
+        """The Python function on the symbolic arguments; endless recursion is explained."""
+        try:
+            return self._python_function(*traced.args, **traced.kwargs)
+        except RecursionError as error:
+            if isinstance(error, TracingRecursionError):  # explained by a trace further in
+                raise
+            raise TracingRecursionError(self._name, error) from None
 
     def _relaxed(self, call):
         """The call's specs, generalized against the latest trace of the same kind (reduce_retracing)."""
@@ -265,13 +315,19 @@ class Function:
             return self
         bound = self._instances.get(id(instance))
         if bound is None:
-            try:
-                method = _WeakMethod(self._python_function, instance)
-                weakref.finalize(instance, self._instances.pop, id(instance), None)
-            except TypeError:  # not weak-referenceable: bind strongly, for the life of this Function
-                method = types.MethodType(self._python_function, instance)
-            bound = Function(method, name=self._name, **self._options)
-            self._instances[id(instance)] = bound
+            with self._lock:  # threads binding at once must share one Function (one trace, one set of Variables)
+                bound = self._instances.get(id(instance)) or self._bind(instance)
+        return bound
+
+    def _bind(self, instance):
+        """A new Function for the method of `instance`, remembered for the instance's lifetime."""
+        try:
+            method = _WeakMethod(self._python_function, instance)
+            weakref.finalize(instance, self._instances.pop, id(instance), None)
+        except TypeError:  # not weak-referenceable: bind strongly, for the life of this Function
+            method = types.MethodType(self._python_function, instance)
+        bound = Function(method, name=self._name, **self._options)
+        self._instances[id(instance)] = bound
         return bound
 
     def __repr__(self):
@@ -353,6 +409,11 @@ def _fast_key(args):
     return tuple([(a.__class__, a._value.dtype.num, a._value.shape) for a in args])
 
 
+def _leaf_summary(leaf):
+    """What `_changes` needs of a leaf: a tensor's spec (not its array, which may be large), else the leaf."""
+    return TensorSpec(leaf.shape, leaf.dtype) if isinstance(leaf, Tensor) else leaf
+
+
 def _same_objects(a, b):
     return len(a) == len(b) and all(x is y and type(x) is EagerTensor for x, y in zip(a, b))
 
@@ -404,6 +465,37 @@ def _changes(before, after):
             kind, how = "Python value", f"from {format_leaf(old)} to {format_leaf(new)}"
         changes.append((name, kind, how))
     return changes
+
+
+def _check_traceable(python_function, name):
+    """TypeError for a generator or coroutine function: tracing runs a function once, to its return."""
+    if inspect.isgeneratorfunction(python_function) or inspect.isasyncgenfunction(python_function):
+        kind, fix = "a generator function (it uses `yield`)", (
+            "return all the values at once (a list of tensors, or tg.stack of them), or keep the "
+            "generator in Python and trace the work done on each value")
+    elif inspect.iscoroutinefunction(python_function):
+        kind, fix = "a coroutine function (`async def`)", "use a plain `def` function"
+    else:
+        return
+    raise TypeError(f"tg.function cannot trace {name!r}{_defined_at(python_function)}: it is {kind}. A traced "
+                    f"function runs once and its graph returns all its outputs at the end, so it cannot hand "
+                    f"values out one at a time. Fix: {fix}.")
+
+
+def _defined_at(python_function):
+    """" (defined at file:line)" for a Python function, else ""."""
+    code = getattr(inspect.unwrap(python_function), "__code__", None)
+    return "" if code is None else f" (defined at {code.co_filename}:{code.co_firstlineno})"
+
+
+def _check_backend(backend, name):
+    """ValueError for an unknown backend name, RuntimeError for one that cannot run here (with the reason)."""
+    if backend is None:
+        return
+    try:
+        get_backend(backend)
+    except (ValueError, RuntimeError) as error:
+        raise type(error)(f"tg.function {name!r}: {error}") from None
 
 
 def _checked_input_signature(signature):

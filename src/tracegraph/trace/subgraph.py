@@ -18,7 +18,7 @@ def trace_subgraph(fn, input_specs, name, input_names=None, hoist_variable_reads
     reads are made in the enclosing graph and captured (see FuncGraph.read_variable).
     """
     parent = state.graph
-    graph = FuncGraph(name, parent=parent, allow_variable_creation=parent.allow_variable_creation)
+    graph = FuncGraph(name, parent=parent)
     if hoist_variable_reads:
         graph.outer_tapes = state.tapes
     names = input_names or [None] * len(input_specs)
