@@ -3,6 +3,7 @@
 The traced bodies sleep to let the other threads run into the cache miss meanwhile
 (a sleep releases the GIL), as a slow trace or initial value would; nothing here measures time.
 """
+import copy
 import threading
 import time
 
@@ -124,3 +125,11 @@ def test_a_function_calling_itself_and_another_function_while_tracing_does_not_d
 
     results = run_in_threads(lambda: float(repeat(tg.constant(1.0), 3)), n=2)
     assert results == [8.0, 8.0]
+
+
+def test_functions_and_concrete_functions_with_their_locks_can_still_be_deep_copied():
+    f = tg.function(lambda x: x * 2.0)
+    assert float(copy.deepcopy(f)(tg.constant(1.0))) == 2.0  # before any trace
+    concrete = f.get_concrete_function(tg.constant(1.0))
+    assert float(copy.deepcopy(f)(tg.constant(2.0))) == 4.0
+    assert float(copy.deepcopy(concrete)(tg.constant(3.0))) == 6.0

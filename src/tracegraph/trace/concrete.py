@@ -43,6 +43,17 @@ class ConcreteFunction:
         self._plan = None
         self._compile_lock = threading.Lock()
 
+    def __getstate__(self):
+        """The state for copy and pickle: all but the lock and the weak reference, which a copy makes anew."""
+        state = self.__dict__.copy()
+        del state["_compile_lock"], state["_optimized"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._optimized = _no_graph
+        self._compile_lock = threading.Lock()
+
     # ----- the graph, before and after optimization --------------------------------------------
 
     @property

@@ -98,6 +98,16 @@ class Function:
         self._lock = threading.RLock()
         functools.update_wrapper(self, python_function)
 
+    def __getstate__(self):
+        """The state for copy and pickle: all but the lock, which a copy makes anew (as TF does)."""
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     # ----- TF's API ----------------------------------------------------------------------------
 
     @property
