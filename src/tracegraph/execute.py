@@ -3,11 +3,14 @@
 `build_plan` writes one straight-line Python function per graph, for example
 
     def plan(inputs):
-        v0, = inputs
-        v1 = k1(xp, v0, c0)
-        if v1.dtype != d1: v1 = _fix(v1, d1)
-        del v0
-        return [v1]
+        try:
+            v0, = inputs
+            v1 = k1(xp, v0, c0)
+            if v1.dtype != d1: v1 = _fix(v1, d1)
+            del v0
+            return [v1]
+        except Exception as error:
+            ...  # re-raised naming the node that failed
 
 Each node is one call of its implementation with the attrs bound in advance
 (`k1`); constants are values of the plan's namespace (`c0`), never copied;
@@ -21,6 +24,11 @@ A `fused_elementwise` node that the backend has no kernel for is written out
 inline, instruction by instruction, so a backend without fused kernels runs a
 fused graph exactly as fast as the unfused one. Backends reuse `build_plan`
 and substitute their own kernels for some nodes (`kernel_for`).
+
+An exception raised while a plan runs is re-raised, as the same type with the
+original as its cause, with TF's `[[node NAME (defined at FILE:LINE, in FUNCTION)]]`
+appended: the plan knows which node each of its lines runs. The `try` costs
+nothing while no exception is raised.
 """
 import functools
 import math
@@ -30,6 +38,7 @@ import numpy as np
 
 from . import dtypes
 from .ir.interpreter import resolve_attrs
+from .ir.location import describe_node
 
 __all__ = ["build_plan", "accurate_sum", "SUM_BLOCK"]
 
@@ -59,6 +68,7 @@ def build_plan(graph, xp, compile_subgraph, kernel_for=None):
         else:
             writer.call(k, node, _bound_impl(node, graph, compile_subgraph))
         writer.release_after(k, node)
+        writer.attribute_lines(node)
     return writer.finish()
 
 
@@ -69,7 +79,8 @@ class _PlanWriter:
         self.graph = graph
         self.scratch = Scratch(xp)
         self.namespace = {"xp": xp, "_fix": _fix_dtype, "_scratch": self.scratch, "_sum": accurate_sum}
-        self.lines = ["def plan(inputs):"]
+        self.lines = []  # the body of `plan`, each line indented by four spaces
+        self.line_nodes = []  # (node, fused instruction or None) that each line of the body runs
         self.kernels = []  # the backend's own kernels (e.g. fused ones), to inspect their generated code
         self.names = {}  # id(value) -> the Python name holding it in the plan
         self.counts = {}  # name prefix -> how many names use it so far
@@ -80,6 +91,7 @@ class _PlanWriter:
         if graph.inputs:
             targets = [self._local(v) for v in graph.inputs]
             self.lines.append(f"    {', '.join(targets)}, = inputs")
+            self.line_nodes.append(None)
 
     def _local(self, value):
         name = f"v{self.counts.get('v', 0)}"
@@ -99,6 +111,10 @@ class _PlanWriter:
         if numpy_dtype not in self.dtype_names:
             self.dtype_names[numpy_dtype] = self._global("d", numpy_dtype)
         return self.dtype_names[numpy_dtype]
+
+    def attribute_lines(self, node, instruction=None):
+        """Record that the lines written since the last call run `node` (or its fused `instruction`)."""
+        self.line_nodes.extend([(node, instruction)] * (len(self.lines) - len(self.line_nodes)))
 
     def constant(self, node):
         """A const node is no code at all: its array is a value of the namespace."""
@@ -163,6 +179,7 @@ class _PlanWriter:
             if not into_buffer:    # a result written into a buffer has the buffer's dtype
                 self._check_dtype(temp, dtypes.as_dtype(dtype).numpy_dtype)
             temps.append(temp)
+            self.attribute_lines(node, j)
             if (op.ufunc is not None or op.into is not None) and not attrs:
                 owned.add(j)
             dead = sorted({temps[r[1]] for r in refs if r[0] == "t" and last_use[r[1]] == j and r[1] not in kept})
@@ -230,12 +247,43 @@ class _PlanWriter:
     def finish(self):
         outputs = ", ".join(self.names[id(v)] for v in self.graph.outputs)
         self.lines.append(f"    return [{outputs}]")
-        source = "\n".join(self.lines)
+        self.namespace["_nodes"] = _LineNodes(self.line_nodes, first_line=3)
+        source = "\n".join(["def plan(inputs):", "    try:"] + ["    " + line for line in self.lines] + [
+            "    except Exception as error:",
+            "        located = _nodes.error_naming_node(error)",
+            "        if located is None: raise",
+            "        raise located from error"])
         exec(compile(source, f"<plan {self.graph.name}>", "exec"), self.namespace)  # noqa: S102 - our own code
         plan = self.namespace["plan"]
         plan.source = source
         plan.kernels = self.kernels
         return plan
+
+
+class _LineNodes:
+    """The node each line of a plan's body runs, to name it in an exception raised there."""
+
+    def __init__(self, line_nodes, first_line):
+        self.line_nodes = line_nodes
+        self.first_line = first_line  # the source line number of the body's first line
+
+    def error_naming_node(self, error):
+        """A copy of `error` whose message names the node that raised it, or None to re-raise
+        `error` as it is (an inner plan named its node already, or no node runs that line)."""
+        if getattr(error, "_tracegraph_node_named", False) or error.__traceback__ is None:
+            return None
+        index = error.__traceback__.tb_lineno - self.first_line
+        if not 0 <= index < len(self.line_nodes) or self.line_nodes[index] is None:
+            return None
+        description = describe_node(*self.line_nodes[index])
+        try:
+            located = type(error)(f"{error}\n\n  {description}")
+        except Exception:  # noqa: BLE001 - a type that wants other arguments keeps its own message
+            error.add_note(description)
+            error._tracegraph_node_named = True
+            return None
+        located._tracegraph_node_named = True
+        return located
 
 
 class Scratch:

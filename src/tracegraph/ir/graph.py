@@ -10,6 +10,7 @@ explicit extra inputs (`outer_captures`).
 import itertools
 
 from ..spec import TensorSpec
+from .location import user_location
 
 __all__ = ["Value", "Node", "Graph", "is_stateful", "all_variables"]
 
@@ -29,12 +30,18 @@ class Value:
 
 
 class Node:
-    """One op application: `outputs = op(inputs, **attrs)`."""
+    """One op application: `outputs = op(inputs, **attrs)`.
 
-    __slots__ = ("op", "inputs", "attrs", "outputs")
+    `defined_at` holds the `SourceLocation`s of the user's code that defined the
+    node: one for an op the user called, one per instruction (the member's, or
+    None) for a fused node, none for a node a pass made up. Run-time errors name them.
+    """
 
-    def __init__(self, op, inputs, attrs, outputs=()):
+    __slots__ = ("op", "inputs", "attrs", "outputs", "defined_at")
+
+    def __init__(self, op, inputs, attrs, outputs=(), defined_at=()):
         self.op, self.inputs, self.attrs, self.outputs = op, list(inputs), dict(attrs), list(outputs)
+        self.defined_at = tuple(defined_at)
 
     def subgraphs(self):
         """The graphs this node holds in its attrs (for control flow)."""
@@ -83,8 +90,12 @@ class Graph:
                 return f"{name}_{k}"
 
     def add_node(self, op, inputs, attrs, specs):
-        """Append a node applying `op`; `specs` are its output specs (from the shape rule)."""
-        node = Node(op, inputs, attrs)
+        """Append a node applying `op`; `specs` are its output specs (from the shape rule).
+
+        The node remembers the line of the user's code that is adding it.
+        """
+        location = user_location()
+        node = Node(op, inputs, attrs, defined_at=() if location is None else (location,))
         node.outputs = [self.new_value(s) for s in specs]
         self.nodes.append(node)
         return node
@@ -142,10 +153,12 @@ class Graph:
         return graph_to_json(self)
 
     @staticmethod
-    def from_json(text, variables=None):
-        """A graph read back from `to_json` output."""
-        from .serialize import graph_from_json  # noqa: PLC0415
-        return graph_from_json(text, variables)
+    def from_json(text, variables=None, create_variables=False):
+        """A verified graph read back from `to_json` output (see `ir.serialize.graph_from_json`):
+        `variables` binds its variables by name (`{"w": v}` or `[v]`); `create_variables=True`
+        makes new Variables from the stored values for those not bound."""
+        from .serialize import graph_from_json  # noqa: PLC0415 - serialize imports this module
+        return graph_from_json(text, variables, create_variables)
 
 
 def is_stateful(node):

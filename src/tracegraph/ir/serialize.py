@@ -2,21 +2,30 @@
 
 Attrs are plain data; NumPy arrays (constants) are stored as base64 bytes with
 dtype and shape; specs and dtypes by name; tuples and dicts tagged so they come
-back as tuples and dicts; sub-graphs recursively. Variables
-are stored by name, shape, dtype and current value; loading rebinds them to
-the Variables passed in (by name) or creates new ones from the stored values.
+back as tuples and dicts; sub-graphs recursively; where the user defined each
+node as an optional `defined_at` list. Variables are stored by name and current
+value.
+
+Loading checks the document as it reads it and then runs the verifier, so a
+damaged or hand-edited file is a ValueError saying what is wrong and where, never
+a graph that fails (or computes something else) later. Variables bind to the
+Variables the caller passes, by name; a stored variable nobody binds is an error,
+unless the caller asks for new Variables made from the stored values.
 """
 import base64
+import binascii
 import itertools
 import json
 
 import numpy as np
 
 from .. import dtypes
-from ..ops.op import get_op
+from ..ops.op import REGISTRY
 from ..shape import TensorShape
 from ..spec import TensorSpec
 from .graph import Graph, Node
+from .location import SourceLocation
+from .verifier import VerificationError, verify
 
 __all__ = ["graph_to_json", "graph_from_json", "FORMAT_VERSION"]
 
@@ -34,11 +43,18 @@ def _graph(graph):
         "inputs": [_value(v) for v in graph.inputs],
         "variables": [{"name": v.name, "value": _encode(np.asarray(v.numpy())),
                        "trainable": v.trainable} for v in graph.variables],
-        "nodes": [{"op": n.op.name, "inputs": [v.name for v in n.inputs],
-                   "attrs": {k: _encode(a) for k, a in n.attrs.items()},
-                   "outputs": [_value(v) for v in n.outputs]} for n in graph.nodes],
+        "nodes": [_node(n) for n in graph.nodes],
         "outputs": [v.name for v in graph.outputs],
     }
+
+
+def _node(node):
+    data = {"op": node.op.name, "inputs": [v.name for v in node.inputs],
+            "attrs": {k: _encode(a) for k, a in node.attrs.items()},
+            "outputs": [_value(v) for v in node.outputs]}
+    if node.defined_at:
+        data["defined_at"] = [None if place is None else list(place) for place in node.defined_at]
+    return data
 
 
 def _value(v):
@@ -70,61 +86,261 @@ def _encode(a):
     raise TypeError(f"cannot serialize attribute value {a!r} of type {type(a).__name__}")
 
 
-def _decode(a, variables):
-    if isinstance(a, list):
-        return [_decode(x, variables) for x in a]
+# ----- reading ------------------------------------------------------------------------------------
+
+def graph_from_json(text, variables=None, create_variables=False):
+    """A verified Graph from `graph_to_json` text; ValueError naming the problem for a bad document.
+
+    `variables` binds the stored variables to existing ones: a dict from name (the stored
+    full name `"w:0"` or the short name `"w"`) to Variable, or a list of Variables; a
+    Variable also binds to the stored variable of its own name. A stored variable left
+    unbound is an error unless `create_variables` is true, which makes a new Variable
+    holding the stored value.
+    """
+    try:
+        data = json.loads(text)
+    except (TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"Graph.from_json: the text is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"Graph.from_json: expected a JSON object with a serialized graph, "
+                         f"got {_json_kind(data)}")
+    if data.get("format") != "tracegraph.graph":
+        raise ValueError("Graph.from_json: not a tracegraph graph (missing format tag)")
+    version = data.get("version")
+    if type(version) is not int:
+        raise ValueError(f"Graph.from_json: 'version' must be an integer, got {_json_kind(version)} {version!r}")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"Graph.from_json: unsupported graph format version {version} "
+                         f"(this tracegraph reads version {FORMAT_VERSION})")
+    binder = _VariableBinder(variables, create_variables)
+    graph = _Reader(binder).graph(_field(data, "graph", dict, "the document"), "graph")
+    try:
+        verify(graph)
+    except VerificationError as error:
+        raise ValueError(f"Graph.from_json: the graph is inconsistent: {error}") from None
+    return graph
+
+
+class _VariableBinder:
+    """Finds the Variable each stored variable binds to (the same one for every sub-graph)."""
+
+    def __init__(self, variables, create_variables):
+        if variables is not None and not isinstance(variables, (dict, list, tuple)):
+            raise TypeError(f"Graph.from_json: 'variables' must be a dict of name -> Variable or a list of "
+                            f"Variables, got {type(variables).__name__}")
+        self.by_key = dict(variables) if isinstance(variables, dict) else {}
+        given = list(variables.values()) if isinstance(variables, dict) else list(variables or ())
+        self.by_own_name = {}
+        for v in given:
+            self.by_own_name.setdefault(_own_name(v), []).append(v)
+        self.create_variables = create_variables
+        self.bound = {}  # stored name -> Variable
+
+    def _find(self, name):
+        """The Variable given for the stored variable `name`, or None."""
+        for key in (name, _short_name(name)):
+            if key in self.by_key:
+                return self.by_key[key]
+        candidates = {id(v): v for v in self.by_own_name.get(name, [])}
+        if len(candidates) > 1:
+            raise ValueError(f"Graph.from_json: {len(candidates)} different Variables given are named {name!r}; "
+                             f"pass variables={{{name!r}: v}} to say which one the graph uses")
+        return next(iter(candidates.values()), None)
+
+    def bind(self, stored, where):
+        name = _field(stored, "name", str, where)
+        if name in self.bound:
+            return self.bound[name]
+        value = _decode(_field(stored, "value", dict, where), f"{where}, value")
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"Graph.from_json: {where}: 'value' must be a tagged array, got {stored['value']!r}")
+        given = self._find(name)
+        if given is None and not self.create_variables:
+            known = sorted(set(self.by_key) | set(self.by_own_name)) or "none"
+            raise ValueError(f"Graph.from_json: the graph uses the variable {name!r}, but no Variable is bound "
+                             f"to it (variables given: {known}); pass variables={{{_short_name(name)!r}: v}} "
+                             f"or variables=[v], or create_variables=True for a new Variable from the "
+                             f"stored value")
+        if given is None:
+            given = self._create(stored, name, value, where)
+        elif given.dtype.numpy_dtype != value.dtype or not given.shape.is_compatible_with(value.shape):
+            raise ValueError(f"Graph.from_json: the Variable bound to {name!r} has dtype {given.dtype.name} "
+                             f"and shape {given.shape}, but the graph stores dtype "
+                             f"{dtypes.as_dtype(value.dtype).name} and shape {tuple(value.shape)}")
+        self.bound[name] = given
+        return given
+
+    @staticmethod
+    def _create(stored, name, value, where):
+        from ..variable import Variable  # noqa: PLC0415 - variable imports ops, which import ir
+        trainable = _field(stored, "trainable", bool, where)
+        return Variable(value, trainable=trainable, name=_short_name(name))
+
+
+def _own_name(variable):
+    name = getattr(variable, "name", None)
+    if not isinstance(name, str) or not hasattr(variable, "assign"):
+        raise TypeError(f"Graph.from_json: 'variables' must hold Variables, got {variable!r}")
+    return name
+
+
+def _short_name(name):
+    """`"w"` for a Variable's full name `"w:0"` (TF's output-index suffix)."""
+    base, colon, index = name.rpartition(":")
+    return base if colon and index.isdigit() else name
+
+
+class _Reader:
+    """Builds a graph from its decoded JSON, checking each part; errors say where the problem is."""
+
+    GRAPH_KEYS = {"name": str, "inputs": list, "variables": list, "nodes": list, "outputs": list}
+    NODE_KEYS = {"op": str, "inputs": list, "attrs": dict, "outputs": list}
+
+    def __init__(self, binder):
+        self.binder = binder
+
+    def graph(self, d, where):
+        for key, kind in self.GRAPH_KEYS.items():
+            _field(d, key, kind, where)
+        graph = Graph(d["name"])
+        where = f"graph {d['name']!r}"
+        env = {}
+        for k, v in enumerate(d["inputs"]):
+            value = self._new_value(graph, v, env, f"{where}, input {k}")
+            graph.inputs.append(value)
+        graph.variables = [self.binder.bind(_as(v, dict, f"{where}, variable {k}"), f"{where}, variable {k}")
+                           for k, v in enumerate(d["variables"])]
+        defined_later = self._definitions(d["nodes"], where)
+        for k, n in enumerate(d["nodes"]):
+            graph.nodes.append(self._node(graph, n, env, defined_later, f"{where}, node {k}"))
+        graph.outputs = [self._use(name, env, defined_later, f"{where}: output") for name in d["outputs"]]
+        numbered = [int(name) for name in env if name.isdigit()]
+        graph._names = itertools.count(max(numbered, default=-1) + 1)  # new values get fresh names
+        return graph
+
+    def _definitions(self, nodes, where):
+        """Map from each value name a node defines to that node's number (for the error messages)."""
+        defined = {}
+        for k, n in enumerate(nodes):
+            node_where = f"{where}, node {k}"
+            for key, kind in self.NODE_KEYS.items():
+                _field(_as(n, dict, node_where), key, kind, node_where)
+            for o in n["outputs"]:
+                defined.setdefault(_field(_as(o, dict, node_where), "name", str, f"{node_where}, output"), k)
+        return defined
+
+    def _node(self, graph, n, env, defined_later, where):
+        op = REGISTRY.get(n["op"])
+        if op is None:
+            raise ValueError(f"Graph.from_json: {where}: unknown op {n['op']!r}")
+        where = f"{where} ({n['op']})"
+        inputs = [self._use(name, env, defined_later, f"{where}: input") for name in n["inputs"]]
+        attrs = {k: self._attr(a, f"{where}, attr {k!r}") for k, a in n["attrs"].items()}
+        outputs = [self._new_value(graph, o, env, f"{where}, output {j}") for j, o in enumerate(n["outputs"])]
+        return Node(op, inputs, attrs, outputs, _locations(n.get("defined_at", []), where))
+
+    def _new_value(self, graph, v, env, where):
+        name = _field(_as(v, dict, where), "name", str, where)
+        spec = _decode(_field(v, "spec", dict, where), f"{where}, spec")
+        if not isinstance(spec, TensorSpec):
+            raise ValueError(f"Graph.from_json: {where}: 'spec' must be a tagged spec, got {v['spec']!r}")
+        if name in env:
+            raise ValueError(f"Graph.from_json: {where}: the value name {name!r} is defined twice")
+        env[name] = value = graph.new_value(spec, name=name)
+        return value
+
+    @staticmethod
+    def _use(name, env, defined_later, where):
+        if not isinstance(name, str):
+            raise ValueError(f"Graph.from_json: {where} must be a value name (a string), got {name!r}")
+        if name in env:
+            return env[name]
+        later = defined_later.get(name)
+        reason = f"node {later} defines it later" if later is not None else "nothing defines it"
+        raise ValueError(f"Graph.from_json: {where} {name!r} is not defined before it ({reason})")
+
+    def _attr(self, a, where):
+        if isinstance(a, dict) and "__graph__" in a:
+            return self.graph(_as(a["__graph__"], dict, where), where)
+        if isinstance(a, list):
+            return [self._attr(x, where) for x in a]
+        if isinstance(a, dict) and "__tuple__" in a:
+            return tuple(self._attr(x, where) for x in _as(a["__tuple__"], list, where))
+        if isinstance(a, dict) and "__dict__" in a:
+            return {self._attr(k, where): self._attr(v, where) for k, v in _pairs(a["__dict__"], where)}
+        return _decode(a, where)
+
+
+def _decode(a, where):
+    """A leaf value from its JSON form: a plain value, or a tagged array, spec or dtype."""
     if not isinstance(a, dict):
         return a
-    if "__graph__" in a:
-        return _read_graph(a["__graph__"], variables)
+    try:
+        return _decode_tagged(a, where)
+    except (KeyError, TypeError, ValueError, binascii.Error) as error:
+        if isinstance(error, ValueError) and str(error).startswith("Graph.from_json"):
+            raise
+        raise ValueError(f"Graph.from_json: {where}: malformed tagged value {_abbreviated(a)}: "
+                         f"{type(error).__name__}: {error}") from None
+
+
+def _decode_tagged(a, where):
     if "__array__" in a:
-        raw = base64.b64decode(a["__array__"])
+        raw = base64.b64decode(a["__array__"], validate=True)
         return np.frombuffer(raw, dtype=np.dtype(a["dtype"])).reshape(a["shape"]).copy()
     if "__strings__" in a:
-        items = [base64.b64decode(x) for x in a["__strings__"]]
+        items = [base64.b64decode(x, validate=True) for x in a["__strings__"]]
         return np.array(items, dtype=object).reshape(a["shape"])
     if "__spec__" in a:
         dims, name = a["__spec__"]
         return TensorSpec(TensorShape(dims), dtypes.as_dtype(name))
     if "__dtype__" in a:
         return dtypes.as_dtype(a["__dtype__"])
-    if "__tuple__" in a:
-        return tuple(_decode(x, variables) for x in a["__tuple__"])
-    if "__dict__" in a:
-        return {_decode(k, variables): _decode(v, variables) for k, v in a["__dict__"]}
-    raise ValueError(f"unknown tagged value in a serialized graph: {sorted(a)}")
+    raise ValueError(f"Graph.from_json: {where}: unknown tagged value with keys {sorted(a)}")
 
 
-def graph_from_json(text, variables=None):
-    """A Graph from `graph_to_json` text; `variables` maps names to existing Variables."""
-    data = json.loads(text)
-    if data.get("format") != "tracegraph.graph":
-        raise ValueError("not a tracegraph graph (missing format tag)")
-    if data.get("version") != FORMAT_VERSION:
-        raise ValueError(f"unsupported graph format version {data.get('version')}")
-    return _read_graph(data["graph"], dict(variables or {}))
+def _pairs(items, where):
+    if not isinstance(items, list) or not all(isinstance(p, list) and len(p) == 2 for p in items):
+        raise ValueError(f"Graph.from_json: {where}: '__dict__' must be a list of [key, value] pairs")
+    return items
 
 
-def _read_graph(d, variables):
-    from ..variable import Variable  # noqa: PLC0415 - variable imports ops, which import ir
-    graph = Graph(d["name"])
-    env = {}
-    for v in d["inputs"]:
-        value = graph.new_value(_decode(v["spec"], variables), name=v["name"])
-        graph.inputs.append(value)
-        env[v["name"]] = value
-    for v in d["variables"]:
-        var = variables.get(v["name"])
-        if var is None:
-            var = Variable(_decode(v["value"], variables), trainable=v["trainable"], name=v["name"].split(":")[0])
-            variables[v["name"]] = var
-        graph.variables.append(var)
-    for n in d["nodes"]:
-        outputs = [graph.new_value(_decode(o["spec"], variables), name=o["name"]) for o in n["outputs"]]
-        attrs = {k: _decode(a, variables) for k, a in n["attrs"].items()}
-        graph.nodes.append(Node(get_op(n["op"]), [env[name] for name in n["inputs"]], attrs, outputs))
-        env.update((o.name, o) for o in outputs)
-    graph.outputs = [env[name] for name in d["outputs"]]
-    numbered = [int(name) for name in env if name.isdigit()]
-    graph._names = itertools.count(max(numbered, default=-1) + 1)  # new values get fresh names
-    return graph
+def _locations(places, where):
+    """The `defined_at` of a node: each a [file, line, function] triple or null."""
+    try:
+        return tuple(None if p is None else SourceLocation(str(p[0]), int(p[1]), str(p[2])) for p in places)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"Graph.from_json: {where}: 'defined_at' must be a list of [file, line, function] "
+                         f"triples, got {places!r}") from None
+
+
+def _field(d, key, kind, where):
+    """`d[key]`, checked to be of JSON type `kind`."""
+    if key not in d:
+        raise ValueError(f"Graph.from_json: {where} has no key {key!r}")
+    return _as(d[key], kind, f"{where}, {key!r}")
+
+
+def _as(value, kind, where):
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"Graph.from_json: {where} must be {_JSON_NAMES[kind]}, got {_json_kind(value)}")
+    return value
+
+
+_JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer", bool: "true or false"}
+
+
+def _json_kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, name in _JSON_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return "a number" if isinstance(value, float) else type(value).__name__
+
+
+def _abbreviated(a):
+    text = json.dumps(a)
+    return text if len(text) <= 80 else text[:77] + "..."

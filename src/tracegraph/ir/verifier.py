@@ -55,7 +55,9 @@ def _define(defined, value, graph, where):
 
 def _check_variable(graph, node, where):
     index = node.attrs.get("variable")
-    if node.op.stateful and index is not None and not 0 <= index < len(graph.variables):
+    if not node.op.stateful or index is None:
+        return
+    if type(index) is not int or not 0 <= index < len(graph.variables):
         raise VerificationError(f"{where} refers to variable ${index}, but the graph has "
                                 f"{len(graph.variables)} variable(s)")
 

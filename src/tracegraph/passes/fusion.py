@@ -204,7 +204,9 @@ def _fused_node(group, graph, users, producers):
         outputs.append(reduce.outputs[0])
     attrs = {"expression": expression, "output_specs": tuple(v.spec for v in outputs),
              "boundaries": tuple(dict.fromkeys(boundaries))}
-    return Node(FUSED, inputs, attrs, outputs)
+    # one location per instruction, so an error in the fused node names the member's line
+    defined_at = [m.defined_at[0] if m.defined_at else None for m in group.members]
+    return Node(FUSED, inputs, attrs, outputs, defined_at)
 
 
 def _literal(value, producer):

@@ -72,7 +72,7 @@ def _with_subgraphs(run, node):
     if not node.subgraphs():
         return node
     attrs = {k: apply_to_subgraphs(run, v) if isinstance(v, Graph) else v for k, v in node.attrs.items()}
-    return Node(node.op, node.inputs, attrs, node.outputs)
+    return Node(node.op, node.inputs, attrs, node.outputs, node.defined_at)
 
 
 def _verify_after(name, graph):

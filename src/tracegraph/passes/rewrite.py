@@ -40,7 +40,7 @@ class Rewriter:
         """Append `node` (with substituted inputs) to the new graph; returns the node appended."""
         inputs = [self.value(v) for v in node.inputs]
         if any(a is not b for a, b in zip(inputs, node.inputs)):
-            node = Node(node.op, inputs, node.attrs, node.outputs)
+            node = Node(node.op, inputs, node.attrs, node.outputs, node.defined_at)
         self.nodes.append(node)
         for v in node.outputs:
             self.producers[id(v)] = node

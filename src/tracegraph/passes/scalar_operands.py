@@ -46,7 +46,7 @@ def _with_scalar_operands(node, rw):
         trial = inputs[:i] + [narrower] + inputs[i + 1:]
         if _broadcast_shape(trial) == out_shape:
             inputs, changed = trial, True
-    return Node(node.op, inputs, node.attrs, node.outputs) if changed else node
+    return Node(node.op, inputs, node.attrs, node.outputs, node.defined_at) if changed else node
 
 
 def _narrower_operand(value, rw):

@@ -73,7 +73,7 @@ def _outer_product(node, inputs):
         return None
     if a.spec.shape[-1] != 1 or b.spec.shape[-2] != 1:
         return None
-    return Node(get_op("multiply"), [a, b], {}, node.outputs)
+    return Node(get_op("multiply"), [a, b], {}, node.outputs, node.defined_at)
 
 
 def _neutral_operand(name, inputs, out, rw):
@@ -134,7 +134,7 @@ def _merge_transposes(node, inputs, rw):
     source = rw.value(inner.inputs[0])
     if combined == tuple(range(len(combined))):
         return _same_spec(source, node.outputs[0])
-    return Node(node.op, [source], {"perm": combined}, node.outputs)
+    return Node(node.op, [source], {"perm": combined}, node.outputs, node.defined_at)
 
 
 def _merge_reshapes(node, inputs, rw):
@@ -143,5 +143,5 @@ def _merge_reshapes(node, inputs, rw):
         return inputs[0]
     inner = rw.producer(inputs[0])
     if inner is not None and inner.op.name == "reshape":
-        return Node(node.op, [rw.value(inner.inputs[0])], node.attrs, node.outputs)
+        return Node(node.op, [rw.value(inner.inputs[0])], node.attrs, node.outputs, node.defined_at)
     return None

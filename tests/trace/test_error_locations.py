@@ -1,0 +1,105 @@
+"""Errors raised while a traced graph runs name the op and the user's line that defined it (TF's "defined at")."""
+import inspect
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tracegraph as tg
+from tracegraph.ir.graph import Graph
+from tracegraph.ir.location import SourceLocation, describe_node
+
+BACKENDS = ["numpy", "numba"]
+
+
+def line_of(fn, text):
+    """The line number (in this file) of the line of `fn` containing `text`."""
+    lines, start = inspect.getsourcelines(fn)
+    return start + next(i for i, line in enumerate(lines) if text in line and not line.startswith("def "))
+
+
+def gathers(params, indices):
+    return tg.gather(params, indices) * 2.0
+
+
+def divides(x, y):
+    scaled = x * 3
+    quotient = scaled // y
+    return quotient + 1
+
+
+def divides_in_a_branch(x, y):
+    return tg.cond(tg.reduce_sum(x) > 0, lambda: x // y, lambda: x)
+
+
+def raise_from(fn, *args, backend="numpy"):
+    with pytest.raises(Exception) as info:
+        tg.function(fn, backend=backend)(*args)
+    return info.value
+
+
+def assert_names(error, op_name, fn, text, function=None):
+    here = os.path.basename(__file__)
+    message = str(error)
+    assert f"[[node {op_name} (defined at " in message
+    assert f"{here}:{line_of(fn, text)}, in {function or fn.__name__})]]" in message
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_gather_out_of_range_names_the_users_line(backend):
+    error = raise_from(gathers, tg.constant([1.0, 2.0]), tg.constant([5]), backend=backend)
+    assert isinstance(error, tg.errors.InvalidArgumentError) and isinstance(error, IndexError)
+    assert "out of range" in str(error)
+    assert_names(error, "gather", gathers, "tg.gather(")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_division_by_zero_names_the_member_of_the_fused_node(backend):
+    # x * 3, // y and + 1 are fused into one node; the error names the floordiv's line, not the first member's
+    error = raise_from(divides, tg.constant([1, 2]), tg.constant([0, 1]), backend=backend)
+    assert isinstance(error, tg.errors.InvalidArgumentError)
+    assert "division by zero" in str(error)
+    assert_names(error, "floordiv", divides, "scaled // y")
+
+
+def test_the_original_error_is_the_cause_and_the_type_is_kept():
+    error = raise_from(divides, tg.constant([1, 2]), tg.constant([0, 1]))
+    assert type(error) is type(error.__cause__)
+    assert str(error).startswith(str(error.__cause__))
+
+
+def test_an_error_inside_a_branch_names_the_inner_node_once():
+    error = raise_from(divides_in_a_branch, tg.constant([1, 2]), tg.constant([0, 1]))
+    assert_names(error, "floordiv", divides_in_a_branch, "x // y", function="<lambda>")
+    assert str(error).count("[[node") == 1
+
+
+def test_a_fused_kernel_error_lists_its_members_lines():
+    cf = tg.function(divides).get_concrete_function(tg.constant([1, 2]), tg.constant([0, 1]))
+    [fused] = [n for n in cf.optimized_graph.nodes if n.op.name == "fused_elementwise"]
+    text = describe_node(fused)   # a compiled kernel reports the fault for the whole node
+    assert text.startswith("[[node fused_elementwise (multiply defined at ")
+    for member in ("x * 3", "scaled // y", "quotient + 1"):
+        assert f":{line_of(divides, member)}, in divides" in text
+
+
+def test_nodes_remember_where_the_user_defined_them():
+    cf = tg.function(divides).get_concrete_function(tg.constant([1, 2]), tg.constant([0, 1]))
+    located = {n.op.name: n.defined_at for n in cf.graph.nodes if n.op.name != "const"}
+    assert located["floordiv"] == (SourceLocation(__file__, line_of(divides, "scaled // y"), "divides"),)
+
+
+def test_locations_survive_json_and_old_documents_without_them_load():
+    cf = tg.function(divides).get_concrete_function(tg.constant([1, 2]), tg.constant([0, 1]))
+    loaded = Graph.from_json(cf.optimized_graph.to_json())
+    assert [n.defined_at for n in loaded.nodes] == [n.defined_at for n in cf.optimized_graph.nodes]
+    document = json.loads(cf.graph.to_json())
+    for node in document["graph"]["nodes"]:
+        node.pop("defined_at", None)
+    assert all(n.defined_at == () for n in Graph.from_json(json.dumps(document)).nodes)
+
+
+def test_a_successful_call_is_unchanged():
+    f = tg.function(divides)
+    np.testing.assert_array_equal(f(tg.constant([3, 6]), tg.constant([2, 4])).numpy(), [5, 5])
