@@ -5,7 +5,8 @@ import os
 import sys
 import warnings
 
-__all__ = ["SymbolicValueError", "InputSignatureError", "TracingRecursionError", "user_frame", "warn_user"]
+__all__ = ["SymbolicValueError", "InputSignatureError", "TracingRecursionError", "user_frame", "recursing_user_line",
+           "warn_user"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
