@@ -130,7 +130,7 @@ def _load(key, source):
     try:
         _ensure_source_file(path, source)
         module = _module_from_file(key, source, path)
-    except Exception as error:  # why: whatever goes wrong on disk, compiling in memory is still correct
+    except (OSError, RuntimeError) as error:  # the file vanished (evicted) or numba found no place to cache
         _warn(f"could not load kernel {path} from the cache ({error!r}); compiling it in memory")
         return _module_in_memory(key, source)
     _evict_least_recently_used(directory, keep=key)
