@@ -1073,11 +1073,17 @@ def _printed(x):
     return x + 1
 
 
+def _asserted(x):
+    tg.debugging.assert_equal(tg.shape(x), tg.shape(x), message="conformance assert")
+    return x + 1
+
+
 STATE_AND_EFFECTS = [
     unary("variable_read", lambda x: x * _weight(x.dtype) + _weight(x.dtype), lambda x: x * 1.5 + 1.5),
     unary("variable_assign", _assign_sequence, lambda x: (x * 3 + 1, x * 2)),
     unary("variable_slice_assign", _slice_assign, _slice_assign_reference, shapes=one_shape(min_dims=1, min_side=1)),
     unary("print", _printed, lambda x: x + 1),
+    unary("assert", _asserted, lambda x: x + 1),
     unary("stateless_uniform", lambda x: tg.random.stateless_uniform(tg.shape(x), seed=[1, 2], dtype=x.dtype) + x,
           lambda x: np.ones(x.shape, bool), invariant=lambda out, x: (out >= x) & (out <= x + 1)),
     unary("random_uniform", lambda x: tg.random.uniform(tg.shape(x), dtype=x.dtype, seed=3) * x,

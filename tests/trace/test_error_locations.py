@@ -33,6 +33,17 @@ def divides_in_a_branch(x, y):
     return tg.cond(tg.reduce_sum(x) > 0, lambda: x // y, lambda: x)
 
 
+def asserts_equal(x, y):
+    tg.debugging.assert_equal(x, y, message="x and y differ")
+    return x + y
+
+
+def asserts_positive(x):
+    doubled = x * 2.0
+    tg.debugging.assert_positive(doubled)
+    return doubled
+
+
 def raise_from(fn, *args, backend="numpy"):
     with pytest.raises(Exception) as info:
         tg.function(fn, backend=backend)(*args)
@@ -61,6 +72,27 @@ def test_integer_division_by_zero_names_the_member_of_the_fused_node(backend):
     assert isinstance(error, tg.errors.InvalidArgumentError)
     assert "division by zero" in str(error)
     assert_names(error, "floordiv", divides, "scaled // y")
+
+
+def test_a_compiled_fused_kernel_error_names_its_members_lines():
+    # 10,000 elements: the Numba backend runs the fused node as one compiled kernel, which reports
+    # the fault for the whole node, so every member's line is named
+    ones, zeros = tg.constant(np.ones(10_000, np.int32)), tg.constant(np.zeros(10_000, np.int32))
+    error = raise_from(divides, ones, zeros, backend="numba")
+    assert isinstance(error, tg.errors.InvalidArgumentError)
+    here = os.path.basename(__file__)
+    assert "[[node fused_elementwise (" in str(error) or "[[node floordiv (" in str(error)
+    assert f"{here}:{line_of(divides, 'scaled // y')}, in divides" in str(error)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failed_assertion_names_the_users_line(backend):
+    error = raise_from(asserts_equal, tg.constant([1, 2]), tg.constant([1, 3]), backend=backend)
+    assert isinstance(error, tg.errors.InvalidArgumentError) and "x and y differ" in str(error)
+    assert_names(error, "assert", asserts_equal, "assert_equal(")
+    error = raise_from(asserts_positive, tg.constant([1.0, -2.0]), backend=backend)
+    assert "Condition x > 0 did not hold" in str(error)
+    assert_names(error, "assert", asserts_positive, "assert_positive(")
 
 
 def test_the_original_error_is_the_cause_and_the_type_is_kept():
