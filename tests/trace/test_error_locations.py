@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tracegraph as tg
+from tracegraph.execute import build_plan
 from tracegraph.ir.graph import Graph
 from tracegraph.ir.location import SourceLocation, describe_node
 
@@ -114,6 +115,24 @@ def test_a_fused_kernel_error_lists_its_members_lines():
     assert text.startswith("[[node fused_elementwise (multiply defined at ")
     for member in ("x * 3", "scaled // y", "quotient + 1"):
         assert f":{line_of(divides, member)}, in divides" in text
+
+
+class NeedsTwoArguments(Exception):
+    def __init__(self, code, text):
+        super().__init__(f"{code}: {text}")
+
+
+def test_an_error_type_that_cannot_be_remade_from_a_message_gets_a_note_instead():
+    cf = tg.function(gathers).get_concrete_function(tg.constant([1.0, 2.0]), tg.constant([0]))
+
+    def fails(xp, *arrays):
+        raise NeedsTwoArguments(7, "bad")
+
+    plan = build_plan(cf.optimized_graph, np, compile_subgraph=None,
+                      kernel_for=lambda node: fails if node.op.name == "gather" else None)
+    with pytest.raises(NeedsTwoArguments) as info:
+        plan([np.array([1.0, 2.0], np.float32), np.array([0], np.int32)])
+    assert any("[[node gather (defined at " in note for note in info.value.__notes__)
 
 
 def test_nodes_remember_where_the_user_defined_them():
