@@ -38,7 +38,7 @@ import numpy as np
 
 from . import dtypes
 from .ir.interpreter import resolve_attrs
-from .ir.location import describe_node
+from .ir.location import error_naming_node
 
 __all__ = ["build_plan", "accurate_sum", "SUM_BLOCK"]
 
@@ -269,21 +269,13 @@ class _LineNodes:
 
     def error_naming_node(self, error):
         """A copy of `error` whose message names the node that raised it, or None to re-raise
-        `error` as it is (an inner plan named its node already, or no node runs that line)."""
-        if getattr(error, "_tracegraph_node_named", False) or error.__traceback__ is None:
+        `error` as it is (see `ir.location.error_naming_node`; no node runs the line)."""
+        if error.__traceback__ is None:
             return None
         index = error.__traceback__.tb_lineno - self.first_line
         if not 0 <= index < len(self.line_nodes) or self.line_nodes[index] is None:
             return None
-        description = describe_node(*self.line_nodes[index])
-        try:
-            located = type(error)(f"{error}\n\n  {description}")
-        except Exception:  # noqa: BLE001 - a type that wants other arguments keeps its own message
-            error.add_note(description)
-            error._tracegraph_node_named = True
-            return None
-        located._tracegraph_node_named = True
-        return located
+        return error_naming_node(error, *self.line_nodes[index])
 
 
 class Scratch:

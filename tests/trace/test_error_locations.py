@@ -96,6 +96,17 @@ def test_a_failed_assertion_names_the_users_line(backend):
     assert_names(error, "assert", asserts_positive, "assert_positive(")
 
 
+def test_a_call_under_a_gradient_tape_names_the_users_line_too():
+    # under a tape the graph runs op by op (so it is recorded), not through its plan
+    f = tg.function(lambda x, y: divides(tg.cast(x, tg.int32), y))
+    x = tg.constant([1.0, 2.0])
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        with pytest.raises(tg.errors.InvalidArgumentError) as info:
+            f(x, tg.constant([0, 1]))
+    assert_names(info.value, "floordiv", divides, "scaled // y")
+
+
 def test_the_original_error_is_the_cause_and_the_type_is_kept():
     error = raise_from(divides, tg.constant([1, 2]), tg.constant([0, 1]))
     assert type(error) is type(error.__cause__)

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import NamedTuple
 
-__all__ = ["SourceLocation", "user_location", "describe_node"]
+__all__ = ["SourceLocation", "user_location", "describe_node", "error_naming_node"]
 
 #: Frames from files under this directory are tracegraph's own and are skipped.
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -54,6 +54,28 @@ def describe_node(node, instruction=None):
     if listed:
         return f"[[node {node.op.name} ({'; '.join(listed)})]]"
     return f"[[node {node.op.name}]]"
+
+
+def error_naming_node(error, node, instruction=None):
+    """A copy of `error` whose message ends with `describe_node(node, instruction)`, to raise
+    `from error`; or None, meaning re-raise `error` itself: a node already named in it (the
+    innermost node is the one to report) or a type that cannot be made from a message alone
+    (then the description is added to it as a note).
+    """
+    if getattr(error, "_tracegraph_node_named", False):
+        return None
+    description = describe_node(node, instruction)
+    try:
+        located = type(error)(f"{error}\n\n  {description}")
+    except Exception:  # noqa: BLE001 - a type that wants other arguments keeps its own message
+        error.add_note(description)
+        error._tracegraph_node_named = True
+        return None
+    for key, value in vars(error).items():  # e.g. an OpError's node_def and op
+        if key != "message":
+            setattr(located, key, value)
+    located._tracegraph_node_named = True
+    return located
 
 
 def _member_names(node):

@@ -4,6 +4,8 @@ This is how a concrete function is called inside another traced function
 (its nodes are copied into the outer graph) and under an active GradientTape
 (each op is recorded, so the call is differentiable to any order).
 """
+from ..context import state
+from ..ir.location import error_naming_node
 from ..ops import state_ops
 from ..ops.dispatch import bind
 from ..tensor import EagerTensor
@@ -13,13 +15,24 @@ __all__ = ["call_graph_with_bind"]
 
 
 def call_graph_with_bind(graph, inputs):
-    """The output tensors of `graph` applied to the tensors `inputs`."""
+    """The output tensors of `graph` applied to the tensors `inputs`.
+
+    An error raised while the nodes run (not while they are copied into an outer
+    trace) names the node and the user's line that defined it, as a plan's does.
+    """
     env = {id(v): t for v, t in zip(graph.inputs, inputs)}
-    for node in graph.nodes:
-        args = [env[id(v)] for v in node.inputs]
-        outputs = _apply(graph, node, args)
-        for value, tensor in zip(node.outputs, outputs):
-            env[id(value)] = tensor
+    node = None
+    try:
+        for node in graph.nodes:
+            args = [env[id(v)] for v in node.inputs]
+            outputs = _apply(graph, node, args)
+            for value, tensor in zip(node.outputs, outputs):
+                env[id(value)] = tensor
+    except Exception as error:
+        located = error_naming_node(error, node) if state.graph is None and node is not None else None
+        if located is None:
+            raise
+        raise located from error
     return [env[id(v)] for v in graph.outputs]
 
 
