@@ -170,3 +170,12 @@ def test_shape_ints_names_the_op_and_the_argument():
         shape_ints("eye", [-2], arg="batch_shape")
     with pytest.raises(ValueError, match="invalid dimension -2 in shape"):
         shape_ints("reshape", [-2, 3], inferred_allowed=True)
+
+
+def test_other_shape_like_arguments_are_not_truncated_either():
+    x = tg.zeros([3])
+    with pytest.raises(TypeError, match=r"\[2\.5, 3\] has the entry 2\.5 of type float"):
+        tg.broadcast_to(x, [2.5, 3])
+    with pytest.raises(TypeError, match=r"\[2\.5\] has the entry 2\.5 of type float"):
+        tg.tile(x, [2.5])
+    assert tg.tile(x, [np.int64(2)]).shape == (6,)

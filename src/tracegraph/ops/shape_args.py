@@ -11,6 +11,8 @@ concatenating, indexing and casting such pieces (or constants) keeps what each
 piece knows. So `tg.zeros(tg.shape(x))` with x of shape (None, 3) has the
 static shape (None, 3).
 """
+import operator
+
 import numpy as np
 
 from . import join_split
@@ -46,11 +48,20 @@ def static_value(value):
 
 
 def static_ints(value):
-    """A 1-D shape-like argument as a tuple of ints if known now, else None (a scalar gives a 1-tuple)."""
+    """A 1-D shape-like argument as a tuple of ints if known now, else None (a scalar gives a 1-tuple).
+
+    TypeError for an entry that is not an integer: a float is never truncated.
+    """
     known = static_value(value)
     if known is None:
         return None
-    return tuple(int(d) for d in (known if isinstance(known, list) else [known]))
+    entries = known if isinstance(known, list) else [known]
+    try:
+        return tuple(operator.index(d) for d in entries)
+    except TypeError:
+        bad = next(d for d in entries if not hasattr(d, "__index__"))
+        raise TypeError(f"expected integers, but {entries} has the entry {bad!r} of type "
+                        f"{type(bad).__name__}") from None
 
 
 def shape_argument(op_name, value):
