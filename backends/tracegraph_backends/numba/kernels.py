@@ -121,13 +121,21 @@ class FusedKernel:
         outputs = [self._buffer(i, launch.n) for i in range(len(self.buffers))]
         args = [prepare(a) for prepare, a in zip(launch.preparers, arrays)]
         if self.reduction_dtype is None:
-            launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs)
+            if launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs):
+                return self._divided_by_zero(xp, arrays)
             return tuple([out.reshape(launch.shape) for out in outputs])
         partials = np.zeros(max(launch.outer, 1), dtype=np.float64)
-        launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs, partials)
+        if launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs, partials):
+            return self._divided_by_zero(xp, arrays)
         results = [out.reshape(launch.shape) for out in outputs]
         results.append(np.asarray(partials.sum(), dtype=self.reduction_dtype))
         return tuple(results)
+
+    def _divided_by_zero(self, xp, arrays):
+        """The kernel found a zero integer divisor (it returns the number of such blocks, and
+        nothing for expressions without integer division). The ops' own implementations raise
+        the error eager mode raises for it, naming the op, so they run again to raise it."""
+        return self.on_numpy(xp, arrays)
 
     def _launch_for(self, arrays):
         """The _Launch for inputs laid out like `arrays`, or ON_NUMPY."""

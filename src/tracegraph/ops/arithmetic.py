@@ -124,6 +124,9 @@ def _x_le_y(x, y):
 
 # ----- implementations that need more than one NumPy call ------------------------------------
 
+# Integer division follows TF's kernels (safe_div_or_mod_op in cwise_ops.h): a zero divisor is an
+# error, and the one overflowing quotient, MIN // -1, is computed as -MIN // 1, which wraps to MIN in
+# two's complement (NumPy's result: every backend gives it), with MIN % -1 == 0.
 def _check_int_divisor(xp, y, op_name):
     if y.dtype.kind in "iu" and bool(xp.any(y == 0)):
         raise InvalidArgumentError(f"{op_name}: Integer division by zero")

@@ -270,3 +270,19 @@ def test_a_second_process_loads_kernels_from_disk_instead_of_compiling(tmp_path)
     first, second = run(), run()
     assert first["misses"] >= 1 and first["hits"] == 0
     assert second["hits"] >= 1 and second["misses"] == 0
+
+
+def test_only_kernels_that_divide_integers_check_their_divisors():
+    """A zero integer divisor is counted per block; kernels without integer division carry no count."""
+    n = kernels.SMALL_ARITHMETIC + 1
+    dividing = numba_function(lambda x, y: x // y + 1)
+    floating = numba_function(lambda x, y: x / y + 1.0)
+    dividing(np.ones(n, np.int32), np.ones(n, np.int32))
+    floating(np.ones(n, np.float32), np.ones(n, np.float32))
+
+    def sources(f, dtype):
+        spec = tg.TensorSpec([n], tg.as_dtype(dtype))
+        return [s for k in f.get_concrete_function(spec, spec).compile().kernels for s in k.sources.values()]
+
+    assert sources(dividing, "int32") and all("divided_by_zero" in s for s in sources(dividing, "int32"))
+    assert sources(floating, "float32") and not any("divided_by_zero" in s for s in sources(floating, "float32"))
