@@ -25,7 +25,30 @@ shape and any other item must be equal.
 """
 from .shape import TensorShape
 
-__all__ = ["TypeSpec", "CompositeTensor", "is_composite"]
+__all__ = ["TypeSpec", "CompositeTensor", "is_composite", "register", "registered_class"]
+
+_REGISTRY = {}  # registered name -> TypeSpec subclass
+
+
+def register(name):
+    """Class decorator: `name` identifies the TypeSpec subclass in saved graphs and models
+    (TF's `type_spec_registry.register`); a saved spec is rebuilt from `_serialize()`'s data."""
+    def register_class(cls):
+        if _REGISTRY.get(name, cls) is not cls:
+            raise ValueError(f"the type spec name {name!r} is already registered for {_REGISTRY[name]!r}")
+        _REGISTRY[name] = cls
+        cls._registered_name = name
+        return cls
+    return register_class
+
+
+def registered_class(name):
+    """The TypeSpec subclass registered as `name`; LookupError if none is (its module not imported?)."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise LookupError(f"no type spec is registered as {name!r}; import the module that defines it "
+                          f"(registered: {sorted(_REGISTRY)})") from None
 
 
 class TypeSpec:
@@ -55,9 +78,10 @@ class TypeSpec:
         """A tuple of plain hashable data that identifies this spec (equality and hashing use it)."""
         raise NotImplementedError
 
-    def _with_serialization(self, serialization):
-        """A spec of this class from `_serialize()` output (the default calls the constructor)."""
-        return type(self)(*serialization)
+    @classmethod
+    def _deserialize(cls, serialization):
+        """A spec of this class from `_serialize()` output (the default calls the constructor with it)."""
+        return cls(*serialization)
 
     # ----- derived from the serialization ------------------------------------------------------
 
@@ -82,7 +106,7 @@ class TypeSpec:
             serialization = _common_supertype(serialization, other._serialize())
             if serialization is None:
                 return None
-        return self._with_serialization(serialization)
+        return self._deserialize(serialization)
 
     def __eq__(self, other):
         return type(other) is type(self) and self._serialize() == other._serialize()

@@ -23,6 +23,7 @@ from .. import dtypes
 from ..ops.op import REGISTRY
 from ..shape import TensorShape
 from ..spec import TensorSpec
+from ..type_spec import TypeSpec, registered_class
 from .graph import Graph, Node
 from .location import SourceLocation
 from .verifier import VerificationError, verify
@@ -71,6 +72,13 @@ def _encode(a):
                 "dtype": a.dtype.str, "shape": list(a.shape)}
     if isinstance(a, TensorSpec):
         return {"__spec__": [a.shape.dims, a.dtype.name]}
+    if isinstance(a, TypeSpec):
+        name = getattr(type(a), "_registered_name", None)
+        if name is None:
+            raise TypeError(f"cannot serialize {a!r}: register its class with tracegraph.type_spec.register")
+        return {"__type_spec__": name, "serialization": _encode(a._serialize())}
+    if isinstance(a, TensorShape):
+        return {"__shape__": a.dims}
     if isinstance(a, dtypes.DType):
         return {"__dtype__": a.name}
     if isinstance(a, tuple):
@@ -268,7 +276,22 @@ class _Reader:
             return tuple(self._attr(x, where) for x in _as(a["__tuple__"], list, where))
         if isinstance(a, dict) and "__dict__" in a:
             return {self._attr(k, where): self._attr(v, where) for k, v in _pairs(a["__dict__"], where)}
+        if isinstance(a, dict) and "__type_spec__" in a:
+            return self._type_spec(a, where)
         return _decode(a, where)
+
+    def _type_spec(self, a, where):
+        """A registered TypeSpec rebuilt from its serialization."""
+        try:
+            cls = registered_class(a["__type_spec__"])
+        except LookupError as error:
+            raise ValueError(f"Graph.from_json: {where}: {error}") from None
+        serialization = self._attr(_field(a, "serialization", dict, where), where)
+        try:
+            return cls._deserialize(serialization)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"Graph.from_json: {where}: malformed {a['__type_spec__']} serialization: "
+                             f"{error}") from None
 
 
 def _decode(a, where):
@@ -296,6 +319,8 @@ def _decode_tagged(a, where):
         return TensorSpec(TensorShape(dims), dtypes.as_dtype(name))
     if "__dtype__" in a:
         return dtypes.as_dtype(a["__dtype__"])
+    if "__shape__" in a:
+        return TensorShape(a["__shape__"])
     raise ValueError(f"Graph.from_json: {where}: unknown tagged value with keys {sorted(a)}")
 
 

@@ -10,6 +10,7 @@ from ..float_errors import call_ignoring_float_errors
 from ..ir.graph import all_variables
 from ..spec import TensorSpec
 from ..tensor import EagerTensor, SymbolicTensor, Tensor
+from ..type_spec import CompositeTensor, TypeSpec
 from .errors import InputSignatureError
 from .signature import check_against_spec, format_value, sorted_keys
 
@@ -36,7 +37,8 @@ class ConcreteFunction:
         self._input_names = input_names      # one name per graph input (parameter, or its leaf path)
         self._result = result                # what the Python function returned (gives the output structure)
         self._output_leaves = output_leaves  # per flat result leaf: index into graph.outputs, or None
-        self._single_output = not nest.is_nested(result) and output_leaves == [0]
+        self._single_output = not nest.is_nested(result) and not isinstance(result, CompositeTensor) \
+            and output_leaves == [0]
         self._positional_inputs = _positional_input_specs(python_signature, arguments, graph.inputs)
         self._backend_name = backend
         self._optimized = _no_graph  # a weak reference: the plan, once compiled, is what runs
@@ -206,7 +208,7 @@ class ConcreteFunction:
 
     def _pack(self, outputs):
         flat = [None if leaf is None else outputs[leaf] for leaf in self._output_leaves]
-        return nest.pack_sequence_as(self._result, flat)
+        return nest.pack_sequence_as(self._result, flat, expand_composites=True)
 
     def _flat_inputs(self, args, kwargs):
         try:
@@ -260,13 +262,15 @@ def _shape_fits(shape, dims):
 
 
 def _has_specs(traced):
-    return any(isinstance(leaf, TensorSpec) for leaf in nest.flatten(traced))
+    return any(isinstance(leaf, TypeSpec) for leaf in nest.flatten(traced))
 
 
 def _match_argument(where, value, traced):
     """The tensors `value` supplies for the traced argument `traced` (checked leaf by leaf)."""
     if isinstance(traced, TensorSpec):
         return [check_against_spec(where, value, traced)]  # lists and numbers convert, as in a call
+    if isinstance(traced, TypeSpec):
+        return nest.flatten(check_against_spec(where, value, traced), expand_composites=True)
     if nest.is_nested(traced):
         try:
             nest.assert_same_structure(traced, value, check_types=False)
@@ -312,11 +316,13 @@ class _Literal:
 
 
 def _literal_or_spec(value):
-    return value if isinstance(value, TensorSpec) else _Literal(value)
+    return value if isinstance(value, TypeSpec) else _Literal(value)
 
 
-def _output_spec(tensor):
-    return None if tensor is None else TensorSpec(tensor.shape, tensor.dtype)
+def _output_spec(value):
+    if value is None:
+        return None
+    return value._type_spec if isinstance(value, CompositeTensor) else TensorSpec(value.shape, value.dtype)
 
 
 def _as_array(value):

@@ -157,13 +157,13 @@ class FuncGraph(Graph):
     def record_outputs(self, result):
         """Make the traced function's return value the graph's outputs.
 
-        Returns one entry per leaf of `result` (flattened with `nest`): the index
-        of its graph output, or None for a leaf that is None (returned as is).
+        Returns one entry per leaf of `result` (flattened with `nest`, composites into their
+        components): the index of its graph output, or None for a leaf that is None (returned as is).
         Variables are read; other values are converted to tensors, as TF does.
         """
         from ..convert import convert_to_tensor  # noqa: PLC0415 - convert imports ops
         leaves = []
-        for item in nest.flatten(result):
+        for item in nest.flatten(result, expand_composites=True):
             if item is None:
                 leaves.append(None)
                 continue

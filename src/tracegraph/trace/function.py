@@ -23,12 +23,14 @@ from ..backend import get_backend
 from ..config_state import flags
 from ..spec import TensorSpec
 from ..tensor import EagerTensor, SymbolicTensor, Tensor
+from ..type_spec import CompositeTensor, TypeSpec
 from .concrete import ConcreteFunction
 from .errors import SymbolicValueError, TracingRecursionError, warn_user
 from .func_graph import FuncGraph
 from .scope import tracing
-from .signature import (TENSOR, bind_arguments, check_against_spec, describe, format_leaf,
-                        input_signature_slots, leaf_names, python_signature, signature_call, structure_key)
+from .signature import (COMPOSITE, TENSOR, bind_arguments, check_against_spec, describe, format_leaf,
+                        input_signature_slots, leaf_names, leaf_spec, python_signature, signature_call,
+                        structure_key)
 
 __all__ = ["function", "Function"]
 
@@ -87,7 +89,7 @@ class Function:
                              backend=backend, fallback=fallback)
         self._cache = {}          # cache key -> ConcreteFunction, or _EAGER
         self._fast_cache = {}     # _fast_key(args) of positional eager tensors -> ConcreteFunction
-        self._traces = []         # (key with shapes erased, ConcreteFunction), in tracing order
+        self._traces = []         # (key with shapes erased, ConcreteFunction, its leaf specs), in order
         self._tracing_count = 0
         self._tracing_started = False  # once True, a trace may not create tg.Variables (see _trace)
         self._last_leaves = None  # leaf name -> leaf (a TensorSpec for a tensor), of the latest trace
@@ -134,7 +136,7 @@ class Function:
     def pretty_printed_concrete_signatures(self, verbose=True):
         """The signatures of all concrete functions traced so far, one block each."""
         blocks = []
-        for _, concrete in self._traces:
+        for _, concrete, _ in self._traces:
             header = concrete.pretty_printed_signature(verbose=False)
             blocks.append(f"{header}\n{concrete.pretty_printed_signature()}" if verbose else header)
         return ("\n\n" if verbose else "\n").join(blocks)
@@ -194,9 +196,10 @@ class Function:
                 call.add_argument(name, value, nest.flatten(slots[name]))
             else:
                 value = _arrays_as_tensors(value)
-                if not allow_specs and any(isinstance(leaf, TensorSpec) for leaf in nest.flatten(value)):
-                    raise TypeError(f"{self._name}: argument `{name}` holds a tg.TensorSpec; call the "
-                                    f"function with tensors (specs are for get_concrete_function)")
+                spec = next((leaf for leaf in nest.flatten(value) if isinstance(leaf, TypeSpec)), None)
+                if not allow_specs and spec is not None:
+                    raise TypeError(f"{self._name}: argument `{name}` holds a tg.{type(spec).__name__}; call "
+                                    f"the function with tensors (specs are for get_concrete_function)")
                 call.add_argument(name, value, None)
         return call
 
@@ -206,8 +209,8 @@ class Function:
         if found is not None:
             return found
         shape_free = _erase_shapes(call.key)
-        for key, concrete in self._traces:
-            if key == shape_free and _fits_inputs(call.specs, concrete.graph.inputs):
+        for key, concrete, traced_specs in self._traces:
+            if key == shape_free and _fits_trace(call.specs, traced_specs):
                 self._cache[call.key] = concrete
                 return concrete
         return None
@@ -243,42 +246,40 @@ class Function:
         """
         self._warn_if_retracing_often(call)
         if self._tracing_started:
-            concrete = self._trace_graph(call, f"Trace {self._tracing_count + 1} of {self._name!r} (for new "
+            concrete, specs = self._trace_graph(call, f"Trace {self._tracing_count + 1} of {self._name!r} (for new "
                                                f"arguments) is not its first, and it created a tg.Variable")
         else:
             self._tracing_started = True  # before tracing: a trace that recurses into this one is a later one
-            concrete = self._trace_graph(call, None)
+            concrete, specs = self._trace_graph(call, None)
             if concrete.graph.created_variables:
-                concrete = self._trace_graph(call, (
+                concrete, specs = self._trace_graph(call, (
                     f"The first trace of {self._name!r} created the tg.Variables "
                     f"{list(concrete.graph.created_variables)}, so it was traced a second time, as TF does, "
                     f"to check that they are created only once, and the second trace created another"))
         self._cache[call.key] = concrete
-        self._traces.append((_erase_shapes(call.key), concrete))
+        self._traces.append((_erase_shapes(call.key), concrete, specs))
         self._last_leaves = dict(zip(call.names, map(_leaf_summary, call.leaves)))
         return concrete
 
     def _trace_graph(self, call, variable_creation_error):
-        """One trace of the Python function for `call`, as a ConcreteFunction (not cached)."""
+        """One trace of the Python function for `call`: (a ConcreteFunction, not cached; the leaf
+        specs it was traced with, which later calls must fit to use it)."""
         specs = self._relaxed(call) if self._reduce_retracing else call.specs
         graph = FuncGraph(self._name, variable_creation_error=variable_creation_error)
-        traced_leaves = []
-        for leaf, spec, name in zip(call.leaves, specs, call.names):
-            if spec is None:
-                traced_leaves.append(leaf)
-            else:
-                traced_leaves.append(SymbolicTensor(graph, graph.add_input(spec, name=spec.name or name)))
+        traced_leaves = [leaf if spec is None else _placeholder(graph, spec, name)
+                         for leaf, spec, name in zip(call.leaves, specs, call.names)]
         self._tracing_count += 1
         traced = inspect.BoundArguments(self._signature, call.pack(traced_leaves))
         with tracing(graph):
             result = self._run_python_function(traced)
             output_leaves = graph.record_outputs(result)
         graph.finish_tracing()
-        signature_leaves = [leaf if spec is None else TensorSpec(spec.shape, spec.dtype, spec.name or name)
+        signature_leaves = [leaf if spec is None else _named(spec, name)
                             for leaf, spec, name in zip(call.leaves, specs, call.names)]
-        return ConcreteFunction(self._name, graph, self._signature, call.pack(signature_leaves),
-                                [v.name for v in graph.inputs], result, output_leaves,
-                                backend=self._backend)
+        concrete = ConcreteFunction(self._name, graph, self._signature, call.pack(signature_leaves),
+                                    [v.name for v in graph.inputs], result, output_leaves,
+                                    backend=self._backend)
+        return concrete, specs
 
     def _run_python_function(self, traced):
         """The Python function on the symbolic arguments; endless recursion is explained."""
@@ -292,11 +293,10 @@ class Function:
     def _relaxed(self, call):
         """The call's specs, generalized against the latest trace of the same kind (reduce_retracing)."""
         shape_free = _erase_shapes(call.key)
-        for key, concrete in reversed(self._traces):
+        for key, _, traced_specs in reversed(self._traces):
             if key == shape_free:
-                previous = iter(v.spec for v in concrete.graph.inputs)
-                return [None if s is None else s.most_specific_common_supertype([next(previous)])
-                        for s in call.specs]
+                return [None if s is None else s.most_specific_common_supertype([t]) or s
+                        for s, t in zip(call.specs, traced_specs)]
         return call.specs
 
     def _warn_if_retracing_often(self, call):
@@ -365,10 +365,10 @@ class _Call:
 
     def __init__(self):
         self.arguments = {}  # name -> value (tensors converted where the input_signature says so)
-        self.leaves = []     # every leaf of every argument, in order
-        self.specs = []      # per leaf: its TensorSpec if it becomes a graph input, else None
+        self.leaves = []     # every leaf of every argument, in order (composites whole)
+        self.specs = []      # per leaf: its TypeSpec if it becomes graph inputs, else None
         self.names = []      # per leaf: a readable name (`x`, `d_a`, `args_0`)
-        self.tensors = []    # the leaves that are graph inputs, in order
+        self.tensors = []    # the graph inputs' tensors, in order (composites as their components)
         self._key = []
 
     def add_argument(self, name, value, signature_specs):
@@ -379,19 +379,14 @@ class _Call:
         self.names.extend(leaf_names(name, value))
         if signature_specs is not None:
             self.specs.extend(signature_specs)
-            self.tensors.extend(leaves)
+            self.tensors.extend(nest.flatten(value, expand_composites=True))
             self._key.append(("signature",))
             return
         for leaf in leaves:
-            if isinstance(leaf, TensorSpec):  # from get_concrete_function
-                spec = leaf
-            elif isinstance(leaf, Tensor):
-                spec = TensorSpec(leaf.shape, leaf.dtype)
-            else:
-                spec = None  # a Python value: part of the key, not an input
+            spec = leaf_spec(leaf)  # None for a Python value: part of the key, not an input
             self.specs.append(spec)
             if spec is not None:
-                self.tensors.append(leaf)
+                self.tensors.extend(nest.flatten(leaf, expand_composites=True))
         self._key.append(structure_key(value))
 
     @property
@@ -420,8 +415,24 @@ def _fast_key(args):
 
 
 def _leaf_summary(leaf):
-    """What `_changes` needs of a leaf: a tensor's spec (not its array, which may be large), else the leaf."""
-    return TensorSpec(leaf.shape, leaf.dtype) if isinstance(leaf, Tensor) else leaf
+    """What `_changes` needs of a leaf: a tensor's or composite's spec (not its arrays, which may be
+    large), else the leaf."""
+    return leaf_spec(leaf) if isinstance(leaf, (Tensor, CompositeTensor)) else leaf
+
+
+def _placeholder(graph, spec, name):
+    """The symbolic value standing for an argument of `spec` while tracing: a tensor for a TensorSpec,
+    a composite of symbolic components (graph inputs `name_0`, `name_1`, ...) for a composite spec."""
+    if isinstance(spec, TensorSpec):
+        return SymbolicTensor(graph, graph.add_input(spec, name=spec.name or name))
+    components = nest.flatten(spec, expand_composites=True)
+    inputs = [SymbolicTensor(graph, graph.add_input(c, name=f"{name}_{i}")) for i, c in enumerate(components)]
+    return nest.pack_sequence_as(spec, inputs, expand_composites=True)
+
+
+def _named(spec, name):
+    """A tensor's spec named after its argument (as TF's traced signatures show); composite specs as they are."""
+    return TensorSpec(spec.shape, spec.dtype, spec.name or name) if isinstance(spec, TensorSpec) else spec
 
 
 def _same_objects(a, b):
@@ -440,19 +451,21 @@ def _arrays_as_tensors(value):
 
 
 def _erase_shapes(key):
-    """The key with tensor shapes erased: what must match exactly for a concrete function to be reused."""
+    """The key with tensor shapes (and composites' specs) erased: what must match exactly for a concrete
+    function to be reused; `_fits_trace` then decides on the specs."""
     if isinstance(key, tuple):
         if key and key[0] == TENSOR:
             return (TENSOR, key[1])
+        if key and key[0] == COMPOSITE:
+            return (COMPOSITE, type(key[1]))
         return tuple(_erase_shapes(part) for part in key)
     return key
 
 
-def _fits_inputs(specs, inputs):
-    """True if the call's tensor specs fit the graph inputs (same dtypes, compatible shapes)."""
-    tensor_specs = [s for s in specs if s is not None]
-    return len(tensor_specs) == len(inputs) and all(
-        s.dtype == v.spec.dtype and s.shape.is_subtype_of(v.spec.shape) for s, v in zip(tensor_specs, inputs))
+def _fits_trace(specs, traced_specs):
+    """True if every leaf spec of a call is a subtype of the spec its trace was made with."""
+    return len(specs) == len(traced_specs) and all(
+        (s is None) == (t is None) and (s is None or s.is_subtype_of(t)) for s, t in zip(specs, traced_specs))
 
 
 def _changes(before, after):
@@ -465,7 +478,9 @@ def _changes(before, after):
         old = before[name]
         if describe(old) == describe(new):
             continue
-        if isinstance(old, (Tensor, TensorSpec)) and isinstance(new, (Tensor, TensorSpec)):
+        if isinstance(old, TypeSpec) and isinstance(new, TypeSpec) and not isinstance(old, TensorSpec):
+            kind, how = "spec", f"from {old!r} to {new!r}"
+        elif isinstance(old, (Tensor, TensorSpec)) and isinstance(new, (Tensor, TensorSpec)):
             kind = "dtype" if old.dtype != new.dtype else "shape"
             how = f"from {old.dtype.name} to {new.dtype.name}" if kind == "dtype" else \
                 f"from {old.shape} to {new.shape}"
@@ -514,6 +529,7 @@ def _checked_input_signature(signature):
     if not isinstance(signature, (list, tuple)):
         raise TypeError(f"input_signature must be a list or tuple of tg.TensorSpec, got {signature!r}")
     for spec in nest.flatten(list(signature)):
-        if not isinstance(spec, TensorSpec):
-            raise TypeError(f"input_signature entries must be tg.TensorSpec (or nests of them), got {spec!r}")
+        if not isinstance(spec, TypeSpec):
+            raise TypeError(f"input_signature entries must be tg.TensorSpec or another type spec (or nests of "
+                            f"them), got {spec!r}")
     return tuple(signature)

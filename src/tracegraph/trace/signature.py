@@ -20,13 +20,15 @@ from .. import nest
 from ..convert import convert_to_tensor
 from ..spec import TensorSpec
 from ..tensor import Tensor
+from ..type_spec import CompositeTensor, TypeSpec
 from .errors import InputSignatureError
 
-__all__ = ["TENSOR", "input_signature_slots", "signature_call", "bind_arguments", "describe", "structure_key",
+__all__ = ["TENSOR", "COMPOSITE", "leaf_spec", "input_signature_slots", "signature_call", "bind_arguments", "describe", "structure_key",
            "leaf_names", "is_variable", "sorted_keys", "check_against_spec", "format_leaf", "format_value",
            "python_signature"]
 
 TENSOR = "tensor"
+COMPOSITE = "composite"
 
 
 def is_variable(value):
@@ -123,12 +125,26 @@ def _varargs_name(py_signature):
     return next(n for n, p in py_signature.parameters.items() if p.kind is p.VAR_POSITIONAL)
 
 
+def leaf_spec(value):
+    """The TypeSpec of a leaf that becomes graph inputs (a tensor, a composite, or a spec given in
+    their place), else None (a Python value, part of the cache key only)."""
+    if isinstance(value, Tensor):
+        return TensorSpec(value.shape, value.dtype)
+    if isinstance(value, CompositeTensor):
+        return value._type_spec
+    if isinstance(value, TypeSpec):
+        return value
+    return None
+
+
 def describe(value):
     """How one leaf enters the cache key (hashable)."""
     if isinstance(value, Tensor):
         return (TENSOR, value.dtype, value.shape.as_tuple())
     if isinstance(value, TensorSpec):
         return (TENSOR, value.dtype, value.shape.as_tuple())
+    if isinstance(value, (CompositeTensor, TypeSpec)):
+        return (COMPOSITE, leaf_spec(value))
     if is_variable(value):
         return ("variable", id(value))
     if value is None or isinstance(value, (str, bytes, bool, numbers.Number)):
@@ -178,6 +194,8 @@ def check_against_spec(where, value, spec, allow_specs=False):
         # Matched only down to the specs (TF's flatten_up_to): a list under a spec is a tensor's value.
         checked = [check_against_spec(where, v, s, allow_specs) for v, s in _paired_children(where, value, spec)]
         return nest.pack_sequence_as(spec, [leaf for c in checked for leaf in nest.flatten(c)])
+    if not isinstance(spec, TensorSpec):
+        return _checked_composite(where, value, spec, allow_specs)
     if allow_specs and isinstance(value, TensorSpec):
         _check_compatible(where, value, spec)
         return value
@@ -188,6 +206,15 @@ def check_against_spec(where, value, spec, allow_specs=False):
             raise InputSignatureError(f"{where}: expected a tensor of {spec!r}, but received "
                                       f"{value!r}, which is not convertible ({error})") from None
     _check_compatible(where, value, spec)
+    return value
+
+
+def _checked_composite(where, value, spec, allow_specs):
+    """`value` if it is a composite (or, with `allow_specs`, a composite spec) that `spec` describes."""
+    given = value if allow_specs and isinstance(value, TypeSpec) else \
+        value._type_spec if isinstance(value, CompositeTensor) else None
+    if given is None or not given.is_subtype_of(spec):
+        raise InputSignatureError(f"{where}: expected a value of {spec!r}, but received {format_leaf(value)}")
     return value
 
 
@@ -220,8 +247,10 @@ def format_leaf(value):
     """How a leaf reads in messages: a TensorSpec for tensors, the name of a Variable, else repr."""
     if isinstance(value, Tensor):
         return repr(TensorSpec(value.shape, value.dtype))
-    if isinstance(value, TensorSpec):
+    if isinstance(value, TypeSpec):
         return repr(value)
+    if isinstance(value, CompositeTensor):
+        return repr(value._type_spec)
     if is_variable(value):
         return f"tg.Variable {value.name!r}"
     return repr(value)
