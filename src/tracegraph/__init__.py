@@ -10,7 +10,7 @@ from .shape import TensorShape  # noqa: F401
 from .spec import TensorSpec  # noqa: F401
 from .tensor import Tensor, newaxis  # noqa: F401
 from .convert import constant, convert_to_tensor  # noqa: F401
-from .variable import Variable, VariableAggregation, VariableSynchronization, _install_operators
+from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
 from . import ops as _ops
 from .ops.arithmetic import *  # noqa: F401,F403
 from .ops.unary_math import *  # noqa: F401,F403
@@ -34,8 +34,5 @@ from .trace import function, Function, ConcreteFunction  # noqa: F401
 from . import bitwise, config, debugging, errors, linalg, math, nest, nn, random, test  # noqa: F401
 from .autodiff import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from .device import device, DeviceSpec  # noqa: F401
-
-_install_operators()
-del _install_operators
 
 __version__ = "0.1.0"

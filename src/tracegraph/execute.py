@@ -145,7 +145,7 @@ class _PlanWriter:
             self.lines.append(f"    {self._local(node.outputs[0])} = {name}._array")
             return
         value = self.names[id(node.inputs[0])]
-        self.lines.append(f"    if {value}.shape == {name}._array.shape: {name}._array = {value}")
+        self.lines.append(f"    if {value}.shape == {name}._array.shape: {name}._assign_array({value})")
         self.lines.append(f"    else: {self._global('k', kernel)}(xp, {value})")
 
     def fused_inline(self, k, node):

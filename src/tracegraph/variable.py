@@ -9,8 +9,11 @@ import itertools
 
 from . import dtypes
 from .context import state
+from .device import device_of_array
 from .shape import TensorShape
+from .ops import indexing, operators, state_ops
 from .tensor import EagerTensor, SymbolicTensor, _numpy_text
+from .variable_base import VariableBase
 
 __all__ = ["Variable", "VariableSynchronization", "VariableAggregation"]
 
@@ -36,7 +39,7 @@ class VariableAggregation:
     NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
 
 
-class Variable:
+class Variable(VariableBase):
     """A mutable tensor-valued state (TF's `tf.Variable`).
 
     `initial_value` (a value or a callable returning one) fixes the dtype and
@@ -52,7 +55,6 @@ class Variable:
                  name=None, variable_def=None, dtype=None, import_scope=None, constraint=None,
                  synchronization=VariableSynchronization.AUTO,
                  aggregation=VariableAggregation.NONE, shape=None, experimental_enable_variable_lifting=True):
-        from .ops import state_ops  # noqa: PLC0415 - state_ops imports this module
         if initial_value is None:
             raise ValueError("Variable: `initial_value` must be given")
         self._array = state_ops.initial_array(initial_value, dtype)
@@ -119,7 +121,6 @@ class Variable:
     @property
     def device(self):
         """The device holding the value."""
-        from .device import device_of_array  # noqa: PLC0415
         return device_of_array(self._array)
 
     def get_shape(self):
@@ -130,7 +131,6 @@ class Variable:
 
     def value(self):
         """The current value as a tensor (read when the program reaches this point)."""
-        from .ops import state_ops  # noqa: PLC0415
         return state_ops.read(self)
 
     def read_value(self):
@@ -187,19 +187,16 @@ class Variable:
 
     def assign(self, value, use_locking=False, name=None, read_value=True):
         """Set the variable to `value` (same shape and dtype); returns the variable."""
-        from .ops import state_ops  # noqa: PLC0415
         state_ops.assign(self, value, "assign")
         return self if read_value else None
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
         """Add `delta` to the variable; returns the variable."""
-        from .ops import state_ops  # noqa: PLC0415
         state_ops.assign(self, value_plus(self, delta, 1), "assign_add")
         return self if read_value else None
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
         """Subtract `delta` from the variable; returns the variable."""
-        from .ops import state_ops  # noqa: PLC0415
         state_ops.assign(self, value_plus(self, delta, -1), "assign_sub")
         return self if read_value else None
 
@@ -216,7 +213,6 @@ class Variable:
 
 def value_plus(variable, delta, sign):
     """variable + sign * delta, with delta converted to the variable's dtype."""
-    from .ops import state_ops  # noqa: PLC0415
     delta = state_ops.checked_dtype(variable, delta, "assign_add" if sign > 0 else "assign_sub")
     return variable.value() + delta if sign > 0 else variable.value() - delta
 
@@ -232,7 +228,6 @@ class _SliceAssign:
 
     def assign(self, value, use_locking=False, name=None, read_value=True):
         """Write `value` into this slice of the variable; returns the variable."""
-        from .ops import state_ops  # noqa: PLC0415
         variable, key = self._slice_source
         state_ops.assign_slice(variable, key, value)
         return variable if read_value else None
@@ -263,8 +258,7 @@ _SLICED = {EagerTensor: SlicedEagerTensor, SymbolicTensor: SlicedSymbolicTensor}
 
 def slice_of(variable, key):
     """`variable[key]`: the sliced value, which also accepts `assign*` (TF's sliced variables)."""
-    from .ops.indexing import getitem  # noqa: PLC0415 - ops import this module
-    tensor = getitem(variable.value(), key)
+    tensor = indexing.getitem(variable.value(), key)
     sliced_class = _SLICED.get(type(tensor))
     if sliced_class is not None:
         tensor.__class__ = sliced_class
@@ -272,8 +266,8 @@ def slice_of(variable, key):
     return tensor
 
 
-def _install_operators():
-    from .ops.operators import install  # noqa: PLC0415
-    install(Variable)
-    Variable.__hash__ = lambda self: id(self)
-    Variable.__getitem__ = slice_of
+# Variables take the tensor operators (`+`, `@`, `==`, ...); they stay hashable by identity, and
+# `v[key]` is a sliced variable that accepts `assign*`.
+operators.install(Variable)
+Variable.__hash__ = lambda self: id(self)
+Variable.__getitem__ = slice_of

@@ -12,6 +12,7 @@ from ..nest import flatten, pack_sequence_as
 from ..ops import array_ops, creation, join_split
 from ..tensor import Tensor
 from ..type_spec import is_composite
+from ..variable_base import is_variable
 
 __all__ = ["gradient", "jacobian", "batch_jacobian"]
 
@@ -125,7 +126,7 @@ def _source_tensor_ids(tape, sources):
     for s in sources:
         if isinstance(s, Tensor):
             ids.append([id(s)])
-        elif hasattr(s, "_array") and hasattr(s, "assign"):
+        elif is_variable(s):
             ids.append([id(t) for t in tape._variable_reads.get(id(s), [])])
         else:
             raise TypeError(f"gradient: sources must be tensors or Variables, got {s!r}")

@@ -10,6 +10,7 @@ from . import backprop
 from ..context import state
 from ..nest import flatten
 from ..tensor import Tensor
+from ..variable_base import is_variable
 
 __all__ = ["GradientTape", "record_operation", "record_variable_read", "UnconnectedGradients"]
 
@@ -89,7 +90,7 @@ class GradientTape:
                     warnings.warn(f"GradientTape.watch: a {t.dtype.name} tensor is not differentiable; "
                                   f"its gradient will be None", stacklevel=2)
                 self._watched[id(t)] = t
-            elif hasattr(t, "_array") and hasattr(t, "assign"):
+            elif is_variable(t):
                 self._variables[id(t)] = t
             else:
                 raise TypeError(f"GradientTape.watch: expected a tensor or Variable, got {t!r}")

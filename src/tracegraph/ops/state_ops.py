@@ -81,7 +81,7 @@ def assign(variable, value, what="assign"):
     if graph is not None:
         graph.assign_variable(variable, value)
     else:
-        variable._array = value._value
+        variable._assign_array(value._value)
 
 
 def _slice_update_infer(x, update, *index_specs, key):

@@ -37,7 +37,7 @@ def _assign_impl(xp, value, variable, spec):
     if value.shape != variable._array.shape and not variable.shape.is_compatible_with(value.shape):
         raise ValueError(f"assign: cannot assign a value of shape {tuple(value.shape)} to the variable "
                          f"{variable.name!r} of shape {variable.shape}")
-    variable._array = value
+    variable._assign_array(value)
 
 
 ASSIGN_VARIABLE = Op("assign_variable", infer=lambda value, variable, spec: (),

@@ -21,19 +21,15 @@ from ..convert import convert_to_tensor
 from ..spec import TensorSpec
 from ..tensor import Tensor
 from ..type_spec import CompositeTensor, TypeSpec
+from ..variable_base import is_variable
 from .errors import InputSignatureError
 
 __all__ = ["TENSOR", "COMPOSITE", "leaf_spec", "input_signature_slots", "signature_call", "bind_arguments", "describe", "structure_key",
-           "leaf_names", "is_variable", "sorted_keys", "check_against_spec", "format_leaf", "format_value",
+           "leaf_names", "sorted_keys", "check_against_spec", "format_leaf", "format_value",
            "python_signature"]
 
 TENSOR = "tensor"
 COMPOSITE = "composite"
-
-
-def is_variable(value):
-    """True for a tg.Variable (without importing the variable module here)."""
-    return hasattr(value, "_array") and hasattr(value, "assign_add")
 
 
 def python_signature(fn):
