@@ -8,7 +8,7 @@ import tempfile
 import pytest
 
 import tracegraph as tg
-from tracegraph.ops import dispatch
+from tracegraph.core import dispatch
 
 
 _TEST_RUN_CACHE_DIR = None

@@ -7,8 +7,8 @@ import tracegraph as tg
 from tracegraph import nest
 from tracegraph.spec import type_spec_from_value
 from tracegraph.ir.graph import Graph
-from tracegraph.ops.dispatch import bind
-from tracegraph.ops.op import Op
+from tracegraph.core.dispatch import bind
+from tracegraph.core.op import Op
 from tracegraph.type_spec import CompositeTensor, TypeSpec, register
 
 

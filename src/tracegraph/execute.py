@@ -157,7 +157,7 @@ class _PlanWriter:
         writes (`out=`) into a temporary that dies at it, or, if large, into a scratch
         buffer of the plan: a large array then costs no new allocation and no page faults.
         """
-        from .ops.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
+        from .core.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
         expression = node.attrs["expression"]
         instructions = expression["instructions"]
         reduction = expression.get("reduction")

@@ -33,7 +33,7 @@ from tracegraph.float_errors import call_ignoring_float_errors
 from tracegraph.ir.graph import Graph
 from tracegraph.ir.interpreter import interpret
 from tracegraph.ir.verifier import verify
-from tracegraph.ops.op import REGISTRY
+from tracegraph.core.op import REGISTRY
 from tracegraph.passes import optimize
 from tracegraph.passes.pipeline import DEFAULT_PIPELINE
 

@@ -9,7 +9,7 @@ import pytest
 import tracegraph as tg
 from tracegraph.ir.graph import Graph, all_variables, is_stateful
 from tracegraph.ir.interpreter import interpret
-from tracegraph.ops.op import get_op
+from tracegraph.core.op import get_op
 from tracegraph.spec import TensorSpec
 
 

@@ -4,7 +4,7 @@ import pytest
 import tracegraph as tg
 from tracegraph.ir.graph import Graph, Node
 from tracegraph.ir.verifier import VerificationError, verify
-from tracegraph.ops.op import get_op
+from tracegraph.core.op import get_op
 from tracegraph.passes import optimize_stages
 from tracegraph.spec import TensorSpec
 

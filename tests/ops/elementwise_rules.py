@@ -2,7 +2,7 @@
 import inspect
 
 import tracegraph as tg
-from tracegraph.ops.op import Op
+from tracegraph.core.op import Op
 
 
 def elementwise_ops(module):

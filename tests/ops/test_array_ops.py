@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 import tracegraph as tg
 from tracegraph.ops import array_ops
-from tracegraph.ops.dispatch import bind
+from tracegraph.core.dispatch import bind
 
 from array_samples import FAST, arange, noncontiguous, rand, small_shapes
 from symbolic import tracing, value

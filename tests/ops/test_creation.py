@@ -7,7 +7,7 @@ from hypothesis.extra import numpy as hnp
 import tracegraph as tg
 from tracegraph.errors import InvalidArgumentError
 from tracegraph.ops import creation
-from tracegraph.ops.dispatch import bind
+from tracegraph.core.dispatch import bind
 from tracegraph.spec import TensorSpec
 from tracegraph.test import check_gradients
 

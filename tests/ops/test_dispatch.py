@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import tracegraph as tg
-from tracegraph.ops import dispatch
+from tracegraph.core import dispatch
 
 
 def test_specs_are_remembered_per_dtype_shape_and_attrs():

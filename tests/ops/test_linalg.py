@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 import tracegraph as tg
 from tracegraph.ops import linalg as linalg_ops
-from tracegraph.ops.dispatch import bind
+from tracegraph.core.dispatch import bind
 
 from array_samples import FAST
 from matrix_samples import batch_shapes, gradients_of_squares, grads_ok, rand, seeds, spd, spec, sym

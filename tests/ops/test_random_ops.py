@@ -8,7 +8,7 @@ import tracegraph as tg
 import tracegraph.random as tgr
 from tracegraph.errors import InvalidArgumentError
 from tracegraph.ops import random_ops
-from tracegraph.ops.dispatch import bind
+from tracegraph.core.dispatch import bind
 from tracegraph.spec import TensorSpec
 
 

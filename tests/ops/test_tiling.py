@@ -6,7 +6,7 @@ from hypothesis.extra import numpy as hnp
 
 import tracegraph as tg
 from tracegraph.ops import tiling
-from tracegraph.ops.dispatch import bind
+from tracegraph.core.dispatch import bind
 
 from array_samples import FAST, arange, noncontiguous, rand, small_shapes
 from symbolic import tracing, value

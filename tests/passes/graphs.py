@@ -4,7 +4,7 @@ import numpy as np
 import tracegraph as tg
 from tracegraph.ir.graph import Graph
 from tracegraph.ir.interpreter import interpret
-from tracegraph.ops.op import get_op
+from tracegraph.core.op import get_op
 from tracegraph.spec import TensorSpec
 
 

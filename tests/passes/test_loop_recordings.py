@@ -5,7 +5,7 @@ import pytest
 import tracegraph as tg
 from tracegraph.ir.graph import is_stateful
 from tracegraph.ir.interpreter import interpret
-from tracegraph.ops.op import get_op
+from tracegraph.core.op import get_op
 from tracegraph.passes import optimize
 from tracegraph.passes.constant_folding import fold_constants
 from tracegraph.passes.loop_recordings import merge_loop_recordings, same_graph

@@ -12,7 +12,7 @@ import re
 import numpy as np
 
 from tracegraph.ops.fused import operand_dtype
-from tracegraph.ops.op import get_op
+from tracegraph.core.op import get_op
 
 __all__ = ["render_cuda_kernel", "UnsupportedExpression", "C_TYPES", "KERNEL_NAME", "BLOCK_SIZE"]
 

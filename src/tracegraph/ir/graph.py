@@ -6,6 +6,9 @@ Every `Value` is produced once, by an input or by one node, and typed by a
 `TensorSpec`. Control flow nodes (`cond`, `while_loop`) hold sub-graphs in their
 attrs, so regions nest. Outer values that a sub-graph uses are passed to it as
 explicit extra inputs (`outer_captures`).
+
+`Graph.from_json` (reading `to_json` output back) is installed by `trace/graph_loading.py`:
+loading needs the op registry and the Variable class, which the IR does not know.
 """
 import itertools
 
@@ -151,14 +154,6 @@ class Graph:
         """The graph as a JSON string (see `ir.serialize`)."""
         from .serialize import graph_to_json  # noqa: PLC0415
         return graph_to_json(self)
-
-    @staticmethod
-    def from_json(text, variables=None, create_variables=False):
-        """A verified graph read back from `to_json` output (see `ir.serialize.graph_from_json`):
-        `variables` binds its variables by name (`{"w": v}` or `[v]`); `create_variables=True`
-        makes new Variables from the stored values for those not bound."""
-        from .serialize import graph_from_json  # noqa: PLC0415 - serialize imports this module
-        return graph_from_json(text, variables, create_variables)
 
 
 def is_stateful(node):

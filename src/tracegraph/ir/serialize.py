@@ -19,14 +19,14 @@ import json
 
 import numpy as np
 
-from .. import dtypes
-from ..ops.op import REGISTRY
-from ..shape import TensorShape
-from ..spec import TensorSpec
-from ..type_spec import TypeSpec, registered_class
 from .graph import Graph, Node
 from .location import SourceLocation
 from .verifier import VerificationError, verify
+from .. import dtypes
+from ..shape import TensorShape
+from ..spec import TensorSpec
+from ..type_spec import TypeSpec, registered_class
+from ..variable_base import is_variable
 
 __all__ = ["graph_to_json", "graph_from_json", "FORMAT_VERSION"]
 
@@ -96,14 +96,15 @@ def _encode(a):
 
 # ----- reading ------------------------------------------------------------------------------------
 
-def graph_from_json(text, variables=None, create_variables=False):
+def graph_from_json(text, ops, variables=None, new_variable=None):
     """A verified Graph from `graph_to_json` text; ValueError naming the problem for a bad document.
 
+    `ops` maps op names to the Ops the nodes get (the IR knows no op library of its own).
     `variables` binds the stored variables to existing ones: a dict from name (the stored
     full name `"w:0"` or the short name `"w"`) to Variable, or a list of Variables; a
     Variable also binds to the stored variable of its own name. A stored variable left
-    unbound is an error unless `create_variables` is true, which makes a new Variable
-    holding the stored value.
+    unbound is an error unless `new_variable` is given: `new_variable(value, trainable, name)`
+    then makes one holding the stored value (the IR does not know the Variable class).
     """
     try:
         data = json.loads(text)
@@ -120,8 +121,8 @@ def graph_from_json(text, variables=None, create_variables=False):
     if version != FORMAT_VERSION:
         raise ValueError(f"Graph.from_json: unsupported graph format version {version} "
                          f"(this tracegraph reads version {FORMAT_VERSION})")
-    binder = _VariableBinder(variables, create_variables)
-    graph = _Reader(binder).graph(_field(data, "graph", dict, "the document"), "graph")
+    binder = _VariableBinder(variables, new_variable)
+    graph = _Reader(ops, binder).graph(_field(data, "graph", dict, "the document"), "graph")
     try:
         verify(graph)
     except VerificationError as error:
@@ -132,7 +133,7 @@ def graph_from_json(text, variables=None, create_variables=False):
 class _VariableBinder:
     """Finds the Variable each stored variable binds to (the same one for every sub-graph)."""
 
-    def __init__(self, variables, create_variables):
+    def __init__(self, variables, new_variable):
         if variables is not None and not isinstance(variables, (dict, list, tuple)):
             raise TypeError(f"Graph.from_json: 'variables' must be a dict of name -> Variable or a list of "
                             f"Variables, got {type(variables).__name__}")
@@ -141,7 +142,7 @@ class _VariableBinder:
         self.by_own_name = {}
         for v in given:
             self.by_own_name.setdefault(_own_name(v), []).append(v)
-        self.create_variables = create_variables
+        self.new_variable = new_variable
         self.bound = {}  # stored name -> Variable
 
     def _find(self, name):
@@ -163,14 +164,14 @@ class _VariableBinder:
         if not isinstance(value, np.ndarray):
             raise ValueError(f"Graph.from_json: {where}: 'value' must be a tagged array, got {stored['value']!r}")
         given = self._find(name)
-        if given is None and not self.create_variables:
+        if given is None and self.new_variable is None:
             known = sorted(set(self.by_key) | set(self.by_own_name)) or "none"
             raise ValueError(f"Graph.from_json: the graph uses the variable {name!r}, but no Variable is bound "
                              f"to it (variables given: {known}); pass variables={{{_short_name(name)!r}: v}} "
                              f"or variables=[v], or create_variables=True for a new Variable from the "
                              f"stored value")
         if given is None:
-            given = self._create(stored, name, value, where)
+            given = self.new_variable(value, _field(stored, "trainable", bool, where), _short_name(name))
         elif given.dtype.numpy_dtype != value.dtype or not given.shape.is_compatible_with(value.shape):
             raise ValueError(f"Graph.from_json: the Variable bound to {name!r} has dtype {given.dtype.name} "
                              f"and shape {given.shape}, but the graph stores dtype "
@@ -178,16 +179,9 @@ class _VariableBinder:
         self.bound[name] = given
         return given
 
-    @staticmethod
-    def _create(stored, name, value, where):
-        from ..variable import Variable  # noqa: PLC0415 - variable imports ops, which import ir
-        trainable = _field(stored, "trainable", bool, where)
-        return Variable(value, trainable=trainable, name=_short_name(name))
-
-
 def _own_name(variable):
     name = getattr(variable, "name", None)
-    if not isinstance(name, str) or not hasattr(variable, "assign"):
+    if not isinstance(name, str) or not is_variable(variable):
         raise TypeError(f"Graph.from_json: 'variables' must hold Variables, got {variable!r}")
     return name
 
@@ -204,7 +198,8 @@ class _Reader:
     GRAPH_KEYS = {"name": str, "inputs": list, "variables": list, "nodes": list, "outputs": list}
     NODE_KEYS = {"op": str, "inputs": list, "attrs": dict, "outputs": list}
 
-    def __init__(self, binder):
+    def __init__(self, ops, binder):
+        self.ops = ops
         self.binder = binder
 
     def graph(self, d, where):
@@ -238,7 +233,7 @@ class _Reader:
         return defined
 
     def _node(self, graph, n, env, defined_later, where):
-        op = REGISTRY.get(n["op"])
+        op = self.ops.get(n["op"])
         if op is None:
             raise ValueError(f"Graph.from_json: {where}: unknown op {n['op']!r}")
         where = f"{where} ({n['op']})"

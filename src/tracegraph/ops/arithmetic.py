@@ -12,11 +12,11 @@ InvalidArgumentError instead of NumPy's silent 0.
 """
 from . import cast as cast_ops, comparison, creation, elementwise as ew, unary_math
 from .broadcast import unbroadcast
-from .dispatch import bind
-from .op import Op
-from .rules import broadcast_shapes, elementwise_spec, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, elementwise_spec, spec_of
 from ..errors import InvalidArgumentError
 
 __all__ = ["add", "subtract", "multiply", "divide", "truediv", "floordiv", "floormod", "mod",

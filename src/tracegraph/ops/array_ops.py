@@ -10,11 +10,11 @@ A reshape target is an attribute when it is known now and an input tensor of a
 import numpy as np
 
 from . import cast as cast_ops, shape_args, unary_math
-from .dispatch import bind
-from .op import Op
-from .rules import normalize_axis, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import normalize_axis, spec_of
 from ..errors import InvalidArgumentError
 from ..shape import shape_ints
 

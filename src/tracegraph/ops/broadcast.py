@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from .dispatch import bind
-from .op import Op
-from .rules import spec_of
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
 
 __all__ = ["unbroadcast", "broadcast_like"]
 

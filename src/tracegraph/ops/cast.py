@@ -8,11 +8,11 @@ gradient flows back only between floating/complex dtypes.
 import numpy as np
 
 from . import comparison, unary_math
-from .dispatch import bind
-from .op import Op
-from .rules import spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
 
 __all__ = ["cast", "identity", "stop_gradient", "saturate_cast"]
 

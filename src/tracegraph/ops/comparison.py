@@ -8,11 +8,11 @@ import numpy as np
 
 from . import arithmetic, creation, elementwise as ew, masking, reduction, unary_math
 from .broadcast import unbroadcast
-from .dispatch import bind
-from .op import Op
-from .rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 
 __all__ = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
            "logical_and", "logical_or", "logical_not", "logical_xor", "where", "clip_by_value",

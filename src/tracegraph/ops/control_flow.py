@@ -7,16 +7,19 @@ enclosing function, Variables) are explicit operands of the node.
 """
 import itertools
 
+from . import comparison, loop_gradient, state_ops
+from .inline import call_graph_with_bind
 from .. import nest
 from ..context import state
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.primitives import ASSIGN_VARIABLE, READ_VARIABLE
+from ..core.rules import spec_of
+from ..core.subgraph import trace_subgraph, unify_captures
 from ..shape import TensorShape
 from ..spec import TensorSpec
 from ..tensor import SymbolicTensor
-from . import loop_gradient
-from .dispatch import bind
-from .op import Op
-from .rules import spec_of
 
 __all__ = ["cond", "while_loop"]
 
@@ -25,7 +28,6 @@ MAX_LOOP_RELAXATIONS = 4
 
 
 def _inline_graph(graph, inputs):
-    from ..trace.inline import call_graph_with_bind  # noqa: PLC0415 - trace imports ops
     return call_graph_with_bind(graph, inputs)
 
 
@@ -112,7 +114,6 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     if pred.dtype.name != "bool" or pred.shape.rank not in (0, None):
         raise TypeError(f"cond: `pred` must be a scalar bool tensor, got {pred.dtype.name} of shape "
                         f"{pred.shape}")
-    from ..trace.subgraph import trace_subgraph, unify_captures  # noqa: PLC0415 - trace imports ops
     true_graph, true_result, true_leaves = trace_subgraph(true_fn, [], "cond_true", hoist_variable_reads=True)
     false_graph, false_result, false_leaves = trace_subgraph(false_fn, [], "cond_false", hoist_variable_reads=True)
     _check_same_structure(true_result, false_result, true_leaves, false_leaves)
@@ -232,7 +233,6 @@ def _eager_while(cond, body, loop_vars, maximum_iterations):
 
 def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invariants):
     """One `while_loop` node; the loop counter for `maximum_iterations` is an extra loop variable."""
-    from ..trace.subgraph import trace_subgraph, unify_captures  # noqa: PLC0415 - trace imports ops
     counted = maximum_iterations is not None
     if counted:
         limit = convert_to_tensor(maximum_iterations)
@@ -248,7 +248,6 @@ def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invaria
     def cond_fn(*vs):
         keep_going = convert_to_tensor(cond(*unpack(vs)))
         if counted:
-            from . import comparison  # noqa: PLC0415 - comparison is a sibling family
             keep_going = comparison.logical_and(comparison.less(vs[0], limit), keep_going)
         return keep_going
 
@@ -279,7 +278,6 @@ def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invaria
 
 def _assigns_variables(graph):
     """True if `graph` or a sub-graph of it assigns a Variable."""
-    from ..trace.func_graph import ASSIGN_VARIABLE  # noqa: PLC0415 - trace imports ops
     return any(node.op is ASSIGN_VARIABLE for node in graph.all_nodes())
 
 
@@ -292,8 +290,6 @@ def _read_variables_before_the_loop(graphs):
     pure, so its gradient may run it again. Reads nested in sub-graphs of the
     loop have already been moved out to its top level when those were traced.
     """
-    from ..trace.func_graph import READ_VARIABLE  # noqa: PLC0415 - trace imports ops
-    from . import state_ops  # noqa: PLC0415 - state_ops is a sibling family
     outer_reads = {}
     for graph in graphs:
         replaced = {}

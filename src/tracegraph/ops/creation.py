@@ -11,12 +11,12 @@ is an input tensor of the `fill_dynamic` primitive, as in `shape_args`.
 import numpy as np
 
 from . import array_ops, cast as cast_ops, join_split, shape_args
-from .dispatch import bind
-from .op import Op
-from .rules import check_dtype, spec_of
 from .. import dtypes
 from ..context import state
 from ..convert import convert_to_tensor, is_tensor_like
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import check_dtype, spec_of
 from ..errors import InvalidArgumentError
 from ..shape import TensorShape, shape_ints
 from ..tensor import EagerTensor

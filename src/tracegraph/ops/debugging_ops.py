@@ -6,11 +6,11 @@ removed as dead code; a failure names the line of the user's code that made the
 assertion, as every run-time error does.
 """
 from . import comparison
-from .dispatch import bind
 from .logging_ops import format_for_print
-from .op import Op
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
 from ..errors import InvalidArgumentError
 
 __all__ = ["Assert", "assert_equal", "assert_none_equal", "assert_less", "assert_less_equal", "assert_greater",

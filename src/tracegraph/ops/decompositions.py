@@ -9,11 +9,11 @@ the standard formulas for real inputs with distinct eigen/singular values.
 import collections
 
 from . import arithmetic, array_ops, creation, join_split, linalg, linalg_solve, unary_math
-from .dispatch import bind
 from .linalg_common import batch_shape, check_matrix, lapack_ready, matrix_dims, square_infer
-from .op import Op
-from .rules import spec_of
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
 
 __all__ = ["cholesky", "eigh", "eigvalsh", "svd", "qr"]
 

@@ -13,11 +13,11 @@ import numpy as np
 
 from . import creation
 from .broadcast import unbroadcast
-from .dispatch import bind
 from .linalg_common import conj_if_complex
-from .op import Op
-from .rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 from ..convert import operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 from ..shape import TensorShape
 
 __all__ = ["einsum", "tensordot"]

@@ -6,10 +6,10 @@ template language is C-like: `{0}`, `{1}` are the operands, arithmetic uses
 `+ - * /`, everything else is a call of a named scalar function (`exp({0})`,
 `where({0}, {1}, {2})`) that each backend maps to its own code.
 """
-from .dispatch import bind
-from .op import Op
-from .rules import elementwise_spec
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import elementwise_spec
 
 __all__ = ["unary", "binary", "implementation", "apply_unary", "apply_binary"]
 

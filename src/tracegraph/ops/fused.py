@@ -17,7 +17,7 @@ implementations, so every backend can execute a fused graph.
 import numpy as np
 
 from .. import dtypes
-from .op import Op, get_op
+from ..core.op import Op, get_op
 
 __all__ = ["FUSED", "evaluate_expression", "CompiledExpression", "operand_dtype", "is_row_broadcast"]
 

@@ -8,11 +8,11 @@ kernels do (no wrap-around).
 import numpy as np
 
 from . import array_ops, cast as cast_ops, comparison, creation, shape_args
-from .dispatch import bind
-from .op import Op
-from .rules import normalize_axis, same_dtype, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import normalize_axis, same_dtype, spec_of
 from ..errors import IndexOutOfRangeError
 from ..shape import TensorShape
 

@@ -13,10 +13,10 @@ import builtins
 import numpy as np
 
 from . import comparison, gather_scatter, join_split, masking, shape_args
-from .dispatch import bind
-from .op import Op
-from .rules import spec_of
 from ..convert import convert_to_tensor, is_tensor_like
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
 from ..errors import IndexOutOfRangeError, InvalidArgumentError
 # Re-exported: `comparison.where` imports it from here (its home is masking).
 

@@ -7,10 +7,10 @@ inputs were (at run time when their sizes are unknown while tracing).
 import numpy as np
 
 from . import shape_args
-from .dispatch import bind
-from .op import Op
-from .rules import normalize_axis, same_dtype, spec_of
 from ..convert import convert_to_tensor, install_sequence_stacking, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import normalize_axis, same_dtype, spec_of
 from ..errors import InvalidArgumentError
 from ..tensor import Tensor
 

@@ -12,12 +12,12 @@ import numpy as np
 from . import (arithmetic, array_ops, cast as cast_ops, creation, decompositions, join_split, reduction,
                unary_math)
 from .broadcast import unbroadcast
-from .dispatch import bind
 from .linalg_common import batch_shape, conj_if_complex, matrix_dims
-from .op import Op
-from .rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 from ..errors import InvalidArgumentError
 from ..shape import TensorShape
 

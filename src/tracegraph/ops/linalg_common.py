@@ -3,7 +3,7 @@
 The last two axes of a tensor are the matrix; leading axes are batch axes.
 """
 from . import unary_math
-from .rules import check_dtype, spec_of
+from ..core.rules import check_dtype, spec_of
 from ..shape import TensorShape
 
 __all__ = ["check_matrix", "square_infer", "batch_shape", "matrix_dims", "lapack_ready", "conj_if_complex"]

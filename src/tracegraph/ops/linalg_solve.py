@@ -12,11 +12,11 @@ import numpy as np
 from . import (array_ops, comparison, control_flow, decompositions, join_split, linalg, reduction,
                unary_math)
 from .broadcast import unbroadcast
-from .dispatch import bind
 from .linalg_common import batch_shape, check_matrix, lapack_ready, matrix_dims, square_infer
-from .op import Op
-from .rules import broadcast_shapes, same_dtype, spec_of
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, same_dtype, spec_of
 
 __all__ = ["inv", "det", "slogdet", "logdet", "solve", "triangular_solve", "cholesky_solve", "lstsq"]
 

@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 
-from .dispatch import bind
-from .op import Op
 from ..convert import convert_to_tensor, is_tensor_like
+from ..core.dispatch import bind
+from ..core.op import Op
 
 __all__ = ["print_"]
 

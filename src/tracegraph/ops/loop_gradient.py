@@ -19,11 +19,11 @@ ops (random numbers, Variable assignments, printing) has no gradient; and the
 stacked values need every recorded loop variable to keep its shape.
 """
 from . import cast, control_flow, creation, gather_scatter, join_split
-from .dispatch import bind
-from .op import Op
-from .rules import spec_of
 from ..context import state
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
 from ..dtypes import int32
 
 __all__ = ["while_gradient", "record_history"]

@@ -3,11 +3,11 @@
 Output sizes that depend on the data (how many values are true) are `None` in
 the shape rules.
 """
-from .dispatch import bind
-from .op import Op
-from .rules import spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
 from ..errors import InvalidArgumentError
 
 __all__ = ["boolean_mask"]

@@ -11,11 +11,11 @@ gradient at exactly 0 is TF's.
 """
 from . import (arithmetic, array_ops, join_split, cast as cast_ops, comparison, creation, elementwise as ew,
                random_ops, reduction, unary_math)
-from .dispatch import bind
-from .op import Op
-from .rules import broadcast_shapes, check_dtype, normalize_axis, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, check_dtype, normalize_axis, spec_of
 from ..errors import InvalidArgumentError
 from ..shape import TensorShape
 

@@ -7,8 +7,8 @@ NumPy defers to tensors because of their `__array_priority__`); the tensor's
 dtype wins, as in TF. `==` and `!=` are elementwise, as in TF2.
 """
 from . import arithmetic, bitwise, comparison, indexing, linalg
-from .rules import broadcast_shapes
 from ..convert import operands_to_tensors
+from ..core.rules import broadcast_shapes
 from ..tensor import Tensor
 
 

@@ -24,12 +24,12 @@ import numpy as np
 
 from . import cast as cast_ops
 from .creation import full_shape
-from .dispatch import bind
-from .op import Op
-from .rules import check_dtype, spec_of
 from .. import dtypes
 from ..context import state
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import check_dtype, spec_of
 from ..errors import InvalidArgumentError
 from ..tensor import EagerTensor, Tensor
 

@@ -10,11 +10,11 @@ import numpy as np
 
 from . import array_ops, cast as cast_ops, comparison, creation, unary_math
 from .broadcast import broadcast_like
-from .dispatch import bind
-from .op import Op
-from .rules import check_dtype, reduced_shape, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import check_dtype, reduced_shape, spec_of
 from ..errors import InvalidArgumentError
 from ..tensor import EagerTensor
 

@@ -10,11 +10,11 @@ import collections
 import numpy as np
 
 from . import array_ops, cast as cast_ops, comparison, reduction
-from .dispatch import bind
-from .op import Op
-from .rules import check_dtype, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import check_dtype, spec_of
 from ..errors import InvalidArgumentError
 
 __all__ = ["sort", "argsort", "top_k", "in_top_k"]

@@ -4,12 +4,13 @@ A read inside a traced function is a `read_variable` node (the variable is a
 capture, read at call time); an assignment is an `assign_variable` node. Both are
 stateful, so passes keep them and their order.
 """
-from .dispatch import bind
 from .indexing import decode_key, encode_key
-from .op import Op
-from .rules import spec_of
 from ..context import state
 from ..convert import convert_to_tensor, is_tensor_like
+from ..core.dispatch import bind
+from ..core.lifting import evaluate_constant
+from ..core.op import Op
+from ..core.rules import spec_of
 from ..tensor import EagerTensor, Tensor
 
 __all__ = ["read", "assign", "assign_slice", "initial_array", "init_scope", "checked_dtype"]
@@ -39,7 +40,6 @@ def initial_array(initial_value, dtype):
         if callable(initial_value):
             initial_value = initial_value()
         if isinstance(initial_value, Tensor) and not isinstance(initial_value, EagerTensor):
-            from ..trace.lifting import evaluate_constant  # noqa: PLC0415 - trace imports ops
             initial_value = evaluate_constant(initial_value)
         tensor = convert_to_tensor(initial_value, dtype=dtype)
     return tensor._value

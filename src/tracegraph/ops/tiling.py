@@ -9,10 +9,10 @@ import numpy as np
 
 from . import arithmetic, array_ops, gather_scatter, shape_args
 from .broadcast import unbroadcast
-from .dispatch import bind
-from .op import Op
-from .rules import broadcast_shapes, normalize_axis, same_dtype, spec_of
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, normalize_axis, same_dtype, spec_of
 from ..errors import InvalidArgumentError
 from ..shape import as_shape
 

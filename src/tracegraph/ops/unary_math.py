@@ -15,11 +15,11 @@ import numpy as np
 
 from . import arithmetic, creation, elementwise as ew
 from .broadcast import unbroadcast
-from .dispatch import bind
-from .op import Op
-from .rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, check_dtype, same_dtype, spec_of
 
 __all__ = ["exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "square",
            "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",

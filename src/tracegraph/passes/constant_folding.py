@@ -1,9 +1,9 @@
 """Constant folding: compute at compile time every pure node whose inputs are all constants."""
 import numpy as np
 
-from ..ir.graph import Node, is_stateful
-from ..ops.op import get_op
 from .rewrite import Rewriter, const_value, is_const
+from ..core.op import get_op
+from ..ir.graph import Node, is_stateful
 
 __all__ = ["fold_constants"]
 

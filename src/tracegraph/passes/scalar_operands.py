@@ -16,10 +16,10 @@ holding both 0.0 and -0.0 is left alone.
 """
 import numpy as np
 
-from ..ir.graph import Node
-from ..ops.op import get_op
-from ..spec import TensorSpec
 from .rewrite import Rewriter, const_value, is_const
+from ..core.op import get_op
+from ..ir.graph import Node
+from ..spec import TensorSpec
 
 __all__ = ["scalarize_operands"]
 

@@ -20,9 +20,9 @@ it is wrong for inf and NaN.
 """
 import numpy as np
 
-from ..ir.graph import Node
-from ..ops.op import get_op
 from .rewrite import Rewriter, const_value, is_const
+from ..core.op import get_op
+from ..ir.graph import Node
 
 __all__ = ["simplify_algebra"]
 

@@ -4,6 +4,8 @@ import weakref
 
 import numpy as np
 
+from .errors import InputSignatureError
+from .signature import check_against_spec, format_value, sorted_keys
 from .. import nest
 from ..context import state
 from ..float_errors import call_ignoring_float_errors
@@ -11,8 +13,6 @@ from ..ir.graph import all_variables
 from ..spec import TensorSpec
 from ..tensor import EagerTensor, SymbolicTensor, Tensor
 from ..type_spec import CompositeTensor, TypeSpec
-from .errors import InputSignatureError
-from .signature import check_against_spec, format_value, sorted_keys
 
 __all__ = ["ConcreteFunction"]
 
@@ -195,7 +195,7 @@ class ConcreteFunction:
     def call_flat(self, tensors):
         """Run on a flat sequence of input tensors already known to match the graph's inputs."""
         if state.graph is not None or state.tapes:
-            from .inline import call_graph_with_bind  # noqa: PLC0415 - inline imports ops
+            from ..ops.inline import call_graph_with_bind  # noqa: PLC0415 - inline imports ops
             return self._pack(call_graph_with_bind(self.graph, list(tensors)))
         plan = self._plan or self.compile()
         # (one input is the common case, and a list display is cheaper than a comprehension)

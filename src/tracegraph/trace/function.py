@@ -18,19 +18,19 @@ import threading
 import types
 import weakref
 
-from .. import nest
-from ..backend import get_backend
-from ..config_state import flags
-from ..spec import TensorSpec
-from ..tensor import EagerTensor, SymbolicTensor, Tensor
-from ..type_spec import CompositeTensor, TypeSpec
 from .concrete import ConcreteFunction
 from .errors import SymbolicValueError, TracingRecursionError, warn_user
-from .func_graph import FuncGraph
-from .scope import tracing
 from .signature import (COMPOSITE, TENSOR, bind_arguments, check_against_spec, describe, format_leaf,
                         input_signature_slots, leaf_names, leaf_spec, python_signature, signature_call,
                         structure_key)
+from .. import nest
+from ..backend import get_backend
+from ..config_state import flags
+from ..core.func_graph import FuncGraph
+from ..core.scope import tracing
+from ..spec import TensorSpec
+from ..tensor import EagerTensor, SymbolicTensor, Tensor
+from ..type_spec import CompositeTensor, TypeSpec
 
 __all__ = ["function", "Function"]
 

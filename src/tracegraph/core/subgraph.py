@@ -1,8 +1,8 @@
 """Tracing the branches and bodies of control flow into sub-graphs."""
-from ..context import state
-from ..tensor import SymbolicTensor
 from .func_graph import FuncGraph
 from .scope import tracing
+from ..context import state
+from ..tensor import SymbolicTensor
 
 __all__ = ["trace_subgraph", "unify_captures"]
 

@@ -7,41 +7,14 @@ branches and bodies of control flow).
 """
 import types
 
+from .primitives import ASSIGN_VARIABLE, CONST, READ_VARIABLE
+from .rules import spec_of
 from .. import nest
+from ..convert import convert_to_tensor
 from ..ir.graph import Graph
-from ..ops.op import Op
-from ..ops.rules import spec_of
 from ..tensor import EagerTensor, SymbolicTensor
 
-__all__ = ["FuncGraph", "CONST", "READ_VARIABLE", "ASSIGN_VARIABLE"]
-
-
-CONST = Op("const", infer=lambda value: spec_of(value.shape, _dtype_of(value)),
-           impl=lambda xp, value: value)
-
-
-def _dtype_of(array):
-    from ..dtypes import as_dtype  # noqa: PLC0415
-    return as_dtype(array.dtype)
-
-
-# At run time the `variable` attr (an index into graph.variables) is the Variable object itself
-# (see ir.interpreter.resolve_attrs). Values are never changed in place: an assignment installs a
-# new array, so arrays read earlier keep their values.
-READ_VARIABLE = Op("read_variable", infer=lambda variable, spec: spec,
-                   impl=lambda xp, variable, spec: variable._array, stateful=True)
-
-
-def _assign_impl(xp, value, variable, spec):
-    # The shape check matters when the traced shape had None dims; the same shape as now is always fine.
-    if value.shape != variable._array.shape and not variable.shape.is_compatible_with(value.shape):
-        raise ValueError(f"assign: cannot assign a value of shape {tuple(value.shape)} to the variable "
-                         f"{variable.name!r} of shape {variable.shape}")
-    variable._assign_array(value)
-
-
-ASSIGN_VARIABLE = Op("assign_variable", infer=lambda value, variable, spec: (),
-                     impl=_assign_impl, stateful=True, multiple_outputs=True)
+__all__ = ["FuncGraph", "GraphLeakError"]
 
 
 class GraphLeakError(ValueError):
@@ -161,7 +134,6 @@ class FuncGraph(Graph):
         components): the index of its graph output, or None for a leaf that is None (returned as is).
         Variables are read; other values are converted to tensors, as TF does.
         """
-        from ..convert import convert_to_tensor  # noqa: PLC0415 - convert imports ops
         leaves = []
         for item in nest.flatten(result, expand_composites=True):
             if item is None:
@@ -184,8 +156,8 @@ class FuncGraph(Graph):
         if self.outer_tapes is not None and id(variable) not in self._tables.assigned:
             outer = self.parent.read_variable(variable)
             if self.outer_tapes:
-                from ..autodiff.tape import record_variable_read  # noqa: PLC0415 - autodiff imports trace
-                record_variable_read(variable, outer, self.outer_tapes)
+                for tape in self.outer_tapes:
+                    tape.record_variable_read(variable, outer)
             return SymbolicTensor(self, self.value_of(outer))
         attrs = {"variable": self.variable_index(variable), "spec": spec_of(variable.shape, variable.dtype)}
         return self.apply(READ_VARIABLE, [], attrs)

@@ -4,12 +4,12 @@ This is how a concrete function is called inside another traced function
 (its nodes are copied into the outer graph) and under an active GradientTape
 (each op is recorded, so the call is differentiable to any order).
 """
+from . import state_ops
 from ..context import state
+from ..core.dispatch import bind
+from ..core.primitives import ASSIGN_VARIABLE, CONST, READ_VARIABLE
 from ..ir.location import error_naming_node
-from ..ops import state_ops
-from ..ops.dispatch import bind
 from ..tensor import EagerTensor
-from .func_graph import ASSIGN_VARIABLE, CONST, READ_VARIABLE
 
 __all__ = ["call_graph_with_bind"]
 
