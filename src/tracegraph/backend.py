@@ -9,6 +9,8 @@ and imported only when first used: `import tracegraph` imports none of them.
 import importlib
 from importlib import metadata
 
+from .context import state
+
 __all__ = ["Backend", "get_backend", "available_backends", "backend_names", "default_backend_name"]
 
 #: Backends shipped with tracegraph (used when entry points are not installed, e.g. from a checkout).
@@ -113,7 +115,6 @@ def available_backends():
 
 def default_backend_name():
     """The backend traced functions use unless told otherwise (`tg.config.set_backend`)."""
-    from .context import state  # noqa: PLC0415
     if state.backend is not None:
         return state.backend
     for name in PREFERENCE:

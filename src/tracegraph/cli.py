@@ -14,6 +14,9 @@ are, their size and the size bound; `cache clear` deletes them.
 import argparse
 import sys
 
+from . import benchmarks
+from .backend import get_backend
+
 __all__ = ["main"]
 
 
@@ -60,7 +63,6 @@ def _parser():
 
 
 def _bench(args):
-    from . import benchmarks  # noqa: PLC0415 - keeps `tracegraph --help` fast
     try:
         workloads = [benchmarks.get_workload(n) for n in args.workload] if args.workload else benchmarks.WORKLOADS
     except ValueError as error:
@@ -82,7 +84,6 @@ def _bench(args):
 
 
 def _cache(args):
-    from .backend import get_backend  # noqa: PLC0415 - keeps `tracegraph --help` fast
     try:
         kernel_cache = get_backend("numba").kernel_cache()
         if args.action == "clear":
@@ -111,7 +112,6 @@ def _format_bytes(count):
 
 
 def _workload_names():
-    from . import benchmarks  # noqa: PLC0415
     return [w.name for w in benchmarks.WORKLOADS]
 
 

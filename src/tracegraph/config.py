@@ -1,5 +1,8 @@
 """`tg.config`: global switches and device discovery."""
+from .backend import default_backend_name, get_backend as backend_called
 from .config_state import flags
+from .context import state
+from .device import gpu_count
 
 __all__ = ["run_functions_eagerly", "functions_run_eagerly", "experimental_run_functions_eagerly",
            "explain_gradients", "gradients_explained", "set_backend", "get_backend",
@@ -31,8 +34,6 @@ def set_backend(name):
     None restores the default (the fastest backend available). Applies to
     concrete functions compiled afterwards, in this thread.
     """
-    from .backend import get_backend as backend_called  # noqa: PLC0415 - backends load lazily
-    from .context import state  # noqa: PLC0415
     if name is not None:
         backend_called(name)  # unknown or unavailable: raise now, not at the next call
     state.backend = name
@@ -40,7 +41,6 @@ def set_backend(name):
 
 def get_backend():
     """The name of the backend traced functions use by default."""
-    from .backend import default_backend_name  # noqa: PLC0415
     return default_backend_name()
 
 
@@ -71,7 +71,6 @@ class PhysicalDevice:
 
 def list_physical_devices(device_type=None):
     """The CPU, and the CUDA GPUs CuPy can reach (none without CuPy or a driver)."""
-    from .device import gpu_count  # noqa: PLC0415
     devices = [PhysicalDevice("/physical_device:CPU:0", "CPU")]
     devices += [PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(gpu_count())]
     if device_type is None:

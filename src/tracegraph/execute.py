@@ -37,6 +37,7 @@ import sys
 import numpy as np
 
 from . import dtypes
+from .core.op import get_op
 from .ir.interpreter import resolve_attrs
 from .ir.location import error_naming_node
 
@@ -157,7 +158,6 @@ class _PlanWriter:
         writes (`out=`) into a temporary that dies at it, or, if large, into a scratch
         buffer of the plan: a large array then costs no new allocation and no page faults.
         """
-        from .core.op import get_op  # noqa: PLC0415 - ops import the IR, which imports this package
         expression = node.attrs["expression"]
         instructions = expression["instructions"]
         reduction = expression.get("reduction")

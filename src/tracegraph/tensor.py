@@ -9,9 +9,11 @@ import numpy as np
 
 from . import dtypes
 from .shape import TensorShape
+from .device import device_of_array, gpu_count
 from .spec import TensorSpec, spec_of
+from .user_code import user_frame
 
-__all__ = ["Tensor", "EagerTensor", "SymbolicTensor", "newaxis"]
+__all__ = ["Tensor", "EagerTensor", "SymbolicTensor", "SymbolicValueError", "newaxis"]
 
 newaxis = None
 
@@ -91,7 +93,6 @@ class EagerTensor(Tensor):
 
     @property
     def device(self):
-        from .device import device_of_array  # noqa: PLC0415 - avoids a cycle at import
         return device_of_array(self._value)
 
     def cpu(self):
@@ -102,7 +103,6 @@ class EagerTensor(Tensor):
 
     def gpu(self, gpu_index=0):
         """This tensor on CUDA GPU `gpu_index` (RuntimeError if the machine has none)."""
-        from .device import gpu_count  # noqa: PLC0415
         if gpu_index >= gpu_count():
             raise RuntimeError(f"Tensor.gpu: GPU {gpu_index} was requested but this machine has "
                                f"{gpu_count()} usable GPU(s) (CuPy with a CUDA device is needed)")
@@ -234,7 +234,6 @@ class SymbolicTensor(Tensor):
         return ""
 
     def _needs_value(self, what, fix):
-        from .trace.errors import SymbolicValueError  # noqa: PLC0415 - trace imports tensor
         raise SymbolicValueError(what, fix)
 
     def numpy(self):
@@ -290,3 +289,21 @@ class _TensorRef:
 
     def __eq__(self, other):
         return isinstance(other, _TensorRef) and other._tensor is self._tensor
+
+
+class SymbolicValueError(TypeError):
+    """A traced function needed a concrete value where only a symbolic one exists.
+
+    It is a TypeError (TF raises `OperatorNotAllowedInGraphError`, also a TypeError).
+    """
+
+    def __init__(self, what, fix):
+        filename, line, source = user_frame()
+        self.filename, self.line = filename, line
+        self.what, self.fix = what, fix
+        location = f"{filename}, line {line}" + (f":\n    {source}" if source else "")
+        super().__init__(
+            f"{what} is not possible while tracing a tg.function: the tensor has no value until "
+            f"the function runs.\n  at {location}\nFix: {fix}. (Or run the function eagerly: "
+            f"tg.function(..., fallback='eager'), the default, does that with a warning; "
+            f"tg.config.run_functions_eagerly(True) does it for every function.)")

@@ -1,6 +1,9 @@
 """`tg.test`: checking gradients numerically (TF's `tf.test.compute_gradient`)."""
 import numpy as np
 
+from .autodiff import GradientTape
+from .convert import convert_to_tensor
+
 __all__ = ["compute_gradient", "check_gradients"]
 
 
@@ -11,8 +14,6 @@ def compute_gradient(f, x, delta=None):
     [input size, output size], as TF does. The numerical one uses central
     differences with step `delta` (default 1e-3 in float32, 1e-6 in float64).
     """
-    from .autodiff import GradientTape  # noqa: PLC0415 - keep `tg.test` import light
-    from .convert import convert_to_tensor  # noqa: PLC0415
     xs = [convert_to_tensor(v) for v in x]
     theoretical, numerical = [], []
     for k, xk in enumerate(xs):
@@ -36,7 +37,6 @@ def compute_gradient(f, x, delta=None):
 
 
 def _central_differences(f, x, step, n_in, n_out):
-    from .convert import convert_to_tensor  # noqa: PLC0415
     base = np.asarray(x).astype(x.dtype.numpy_dtype)
     jac = np.zeros((n_in, n_out))
     for i in range(n_in):

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+import tracegraph as tg
 from tracegraph.backend import get_backend
 
 __all__ = ["Implementation", "Workload", "NotApplicable", "as_numpy", "compare_results",
@@ -84,7 +85,6 @@ def missing_op_notes(workload_name, preferred_ops):
 
     `preferred_ops` maps a dotted name under `tracegraph` ("nn.elu") to the composite used instead.
     """
-    import tracegraph as tg  # noqa: PLC0415
     notes = []
     for dotted, composite in preferred_ops.items():
         owner = tg
@@ -141,7 +141,6 @@ def compare_results(expected, actual, rtol, atol):
 
 def on_device(backend):
     """A context placing new tracegraph tensors and Variables where `backend` computes."""
-    import tracegraph as tg  # noqa: PLC0415 - the benchmarks run against the installed package
     if backend is not None and get_backend(backend).device_type == "GPU":
         return tg.device("/gpu:0")
     return contextlib.nullcontext()
@@ -149,7 +148,6 @@ def on_device(backend):
 
 def to_tensors(arrays, backend):
     """The arrays as tracegraph tensors on the backend's device (created once, outside any timing)."""
-    import tracegraph as tg  # noqa: PLC0415
     with on_device(backend):
         return [tg.constant(a) for a in arrays]
 
@@ -160,7 +158,6 @@ def tracegraph_implementation(fn, args, backend, to_numpy=None):
     Tracing and compiling are timed into `stages`; the returned call is the
     Function itself, as a user calls it (its per-call dispatch included).
     """
-    import tracegraph as tg  # noqa: PLC0415
     if backend is None:
         return Implementation("tracegraph eager", "tracegraph", lambda: fn(*args), to_numpy)
     function = tg.function(fn, backend=backend)

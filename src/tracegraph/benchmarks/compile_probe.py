@@ -18,6 +18,11 @@ import sys
 import tempfile
 import time
 
+import tracegraph
+import tracegraph_backends
+
+from .workloads import get_workload
+
 __all__ = ["measure_compile_times", "probe", "main"]
 
 
@@ -25,7 +30,6 @@ def probe(workload_name, size, backend):
     """In this process: trace, compile and call `workload_name` once on `backend`; the stage times."""
     import numpy as np  # noqa: PLC0415
 
-    from . import get_workload  # noqa: PLC0415
     workload = get_workload(workload_name)
     numba_startup_s = _start_numba() if backend == "numba" else 0.0
     inputs = workload.inputs(size, np.random.default_rng(0))
@@ -105,8 +109,6 @@ def _run_child(workload_name, size, backend, cache):
 
 def _child_environment(cache):
     """This environment with its own kernel cache, and tracegraph importable as it is here."""
-    import tracegraph  # noqa: PLC0415
-    import tracegraph_backends  # noqa: PLC0415
     env = dict(os.environ, TRACEGRAPH_CACHE_DIR=cache)
     env.pop("NUMBA_CACHE_DIR", None)   # numba must cache beside the kernel modules, inside `cache`
     roots = {os.path.dirname(os.path.dirname(os.path.abspath(m.__file__))) for m in (tracegraph, tracegraph_backends)}

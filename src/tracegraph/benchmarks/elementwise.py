@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+import tracegraph as tg
+
 from . import peers
 from .base import (Implementation, NotApplicable, Workload, missing_op_notes, tracegraph_implementation,
                    to_tensors)
@@ -52,7 +54,6 @@ class ElementwiseWorkload(Workload):
         return Implementation("numpy eager", "numpy", lambda: self.numpy_fn(*inputs))
 
     def tracegraph(self, inputs, backend=None):
-        import tracegraph as tg  # noqa: PLC0415
 
         def fn(*tensors):
             return self.model(tg, *tensors)

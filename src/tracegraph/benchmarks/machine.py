@@ -4,6 +4,10 @@ import importlib
 import os
 import platform
 
+import numpy
+
+import tracegraph
+
 __all__ = ["machine_info", "load_average", "THREADING_VARIABLES"]
 
 #: Environment variables that change how the timed libraries use threads (shown when set).
@@ -14,8 +18,6 @@ THREADING_VARIABLES = ("OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2
 
 def machine_info():
     """A dict describing this machine and the libraries that matter for the timings."""
-    import numpy  # noqa: PLC0415
-    import tracegraph  # noqa: PLC0415
     info = {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "processor": _processor_name(),

@@ -12,6 +12,8 @@ their first steps must agree (loss and updated parameters).
 """
 import numpy as np
 
+import tracegraph as tg
+
 from . import peers
 from .base import (Implementation, NotApplicable, Workload, as_numpy, missing_op_notes, on_device,
                    tracegraph_implementation, to_tensors)
@@ -92,7 +94,6 @@ class MLPStep(Workload):
                               _reader(params))
 
     def tracegraph(self, inputs, backend=None):
-        import tracegraph as tg  # noqa: PLC0415
         x, y, *initial = inputs
         with on_device(backend):
             variables = [tg.Variable(p) for p in initial]

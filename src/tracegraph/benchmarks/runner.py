@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 
+from tracegraph.backend import available_backends, get_backend
+
 from . import peers as peer_libraries
 from .base import compare_results
 from .compile_probe import measure_compile_times
@@ -78,13 +80,11 @@ def run_benchmarks(workloads, *, quick=False, peers=False, size=None, repeats=No
 
 def traced_backends():
     """The backends available here: CPU ones first (numpy, the reference, leading), then GPU ones."""
-    from tracegraph.backend import available_backends  # noqa: PLC0415
     order = {"numpy": 0, "numba": 1}
     return sorted(available_backends(), key=lambda name: (_device_type(name) != "CPU", order.get(name, 2), name))
 
 
 def _device_type(name):
-    from tracegraph.backend import get_backend  # noqa: PLC0415
     return get_backend(name).device_type
 
 

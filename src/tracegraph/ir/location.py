@@ -4,15 +4,12 @@ A node made while tracing records the innermost stack frame outside the
 tracegraph package: the line of the user's function that called the op, not
 the line of tracegraph's own code that built the node.
 """
-import os
 import sys
 from typing import NamedTuple
 
+from ..user_code import PACKAGE_DIR
+
 __all__ = ["SourceLocation", "user_location", "describe_node", "error_naming_node"]
-
-#: Frames from files under this directory are tracegraph's own and are skipped.
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
 
 class SourceLocation(NamedTuple):
     """A line of the user's code: file, line number and the function it is in."""
@@ -30,7 +27,7 @@ def user_location():
     frame = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
-        if not code.co_filename.startswith(_PACKAGE_DIR):
+        if not code.co_filename.startswith(PACKAGE_DIR):
             return SourceLocation(code.co_filename, frame.f_lineno, code.co_name)
         frame = frame.f_back
     return None

@@ -10,7 +10,7 @@ is an input tensor of the `fill_dynamic` primitive, as in `shape_args`.
 """
 import numpy as np
 
-from . import array_ops, cast as cast_ops, join_split, shape_args
+from . import array_ops, cast as cast_ops, join_split, reduction, shape_args
 from .. import dtypes
 from ..context import state
 from ..convert import convert_to_tensor, is_tensor_like
@@ -76,8 +76,7 @@ _fill_like = Op(
 
 
 def _sum_all(g):
-    from .reduction import reduce_sum  # noqa: PLC0415 - reduction imports this module
-    return reduce_sum(g)
+    return reduction.reduce_sum(g)
 
 
 def _fill_dynamic_infer(dims, value, hint):

@@ -7,7 +7,7 @@ NumPy defers to tensors because of their `__array_priority__`); the tensor's
 dtype wins, as in TF. `==` and `!=` are elementwise, as in TF2.
 """
 from . import arithmetic, bitwise, comparison, indexing, linalg
-from ..convert import operands_to_tensors
+from ..convert import constant, operands_to_tensors
 from ..core.rules import broadcast_shapes
 from ..tensor import Tensor
 
@@ -67,7 +67,6 @@ def _equality(fn, result_if_shapes_differ):
         try:
             broadcast_shapes(fn.__name__, x.shape, y.shape)
         except ValueError:
-            from ..convert import constant  # noqa: PLC0415
             return constant(result_if_shapes_differ)
         return fn(x, y)
     return op

@@ -7,9 +7,12 @@ import numpy as np
 from .errors import InputSignatureError
 from .signature import check_against_spec, format_value, sorted_keys
 from .. import nest
+from ..backend import default_backend_name, get_backend
 from ..context import state
 from ..float_errors import call_ignoring_float_errors
 from ..ir.graph import all_variables
+from ..ops.inline import call_graph_with_bind
+from ..passes import optimize, optimize_stages
 from ..spec import TensorSpec
 from ..tensor import EagerTensor, SymbolicTensor, Tensor
 from ..type_spec import CompositeTensor, TypeSpec
@@ -67,20 +70,17 @@ class ConcreteFunction:
         """
         graph = self._optimized()
         if graph is None:
-            from ..passes import optimize  # noqa: PLC0415 - passes import ops, which import trace
             graph = optimize(self.graph)
             self._optimized = weakref.ref(graph)
         return graph
 
     def optimization_stages(self):
         """[(stage name, graph)]: the traced graph, then the graph after each pass of the pipeline."""
-        from ..passes import optimize_stages  # noqa: PLC0415
         return optimize_stages(self.graph)
 
     @property
     def backend(self):
         """The backend that runs this function (its `backend=` option, or the default)."""
-        from ..backend import default_backend_name, get_backend  # noqa: PLC0415 - backends load lazily
         return get_backend(self._backend_name or default_backend_name())
 
     def compile(self):
@@ -195,7 +195,6 @@ class ConcreteFunction:
     def call_flat(self, tensors):
         """Run on a flat sequence of input tensors already known to match the graph's inputs."""
         if state.graph is not None or state.tapes:
-            from ..ops.inline import call_graph_with_bind  # noqa: PLC0415 - inline imports ops
             return self._pack(call_graph_with_bind(self.graph, list(tensors)))
         plan = self._plan or self.compile()
         # (one input is the common case, and a list display is cheaper than a comprehension)

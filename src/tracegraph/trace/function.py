@@ -26,6 +26,7 @@ from .signature import (COMPOSITE, TENSOR, bind_arguments, check_against_spec, d
 from .. import nest
 from ..backend import get_backend
 from ..config_state import flags
+from ..convert import convert_to_tensor
 from ..core.func_graph import FuncGraph
 from ..core.scope import tracing
 from ..spec import TensorSpec
@@ -444,7 +445,6 @@ def _arrays_as_tensors(value):
     flat = nest.flatten(value)
     if not any(type(leaf).__module__ == "numpy" and hasattr(leaf, "shape") for leaf in flat):
         return value
-    from ..convert import convert_to_tensor  # noqa: PLC0415 - convert imports ops
     converted = [convert_to_tensor(leaf) if type(leaf).__module__ == "numpy" and hasattr(leaf, "shape")
                  else leaf for leaf in flat]
     return nest.pack_sequence_as(value, converted) if nest.is_nested(value) else converted[0]

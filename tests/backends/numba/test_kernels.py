@@ -286,3 +286,29 @@ def test_only_kernels_that_divide_integers_check_their_divisors():
 
     assert sources(dividing, "int32") and all("divided_by_zero" in s for s in sources(dividing, "int32"))
     assert sources(floating, "float32") and not any("divided_by_zero" in s for s in sources(floating, "float32"))
+
+
+def test_traces_that_differ_in_a_python_float_share_one_compiled_kernel(tmp_path, monkeypatch):
+    """A new Python float is a new trace (TF's rule), but its value is a kernel argument: one source,
+    one compiled kernel in memory and one module on disk serve every value, each with its own result."""
+    monkeypatch.setenv("TRACEGRAPH_CACHE_DIR", str(tmp_path))
+    f = numba_function(lambda x, c: tg.tanh(x * c) * c - 0.125)  # an expression no other test compiles
+    x = np.linspace(-2, 2, kernels.TINY + 100, dtype=np.float32)
+    for c in (0.75, -3.5):
+        np.testing.assert_allclose(f(x, c).numpy(), np.tanh(x * np.float32(c)) * np.float32(c) - np.float32(0.125),
+                                   rtol=1e-6, atol=1e-6)
+    assert f.experimental_get_tracing_count() == 2
+    first, second = (f.get_concrete_function(x, c).compile().kernels[0] for c in (0.75, -3.5))
+    assert list(first.sources.values()) == list(second.sources.values())
+    assert list(first.kernels.values()) == list(second.kernels.values())
+    assert len(list(tmp_path.rglob("k_*.py"))) == 1
+
+
+def test_literals_whose_value_decides_the_rendering_stay_in_the_source():
+    """x**2 is rendered as a product, x**2.5 as pow: one exponent's kernel cannot serve the other."""
+    f = numba_function(lambda x, p: tg.pow(x, p))
+    x = np.linspace(0.5, 2, kernels.TINY + 1, dtype=np.float32)
+    for p in (2.0, 2.5):
+        np.testing.assert_allclose(f(x, p).numpy(), x ** np.float32(p), rtol=1e-6)
+    square, other = (f.get_concrete_function(x, p).compile().kernels[0] for p in (2.0, 2.5))
+    assert list(square.sources.values()) != list(other.sources.values())

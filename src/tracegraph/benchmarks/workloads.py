@@ -1,0 +1,16 @@
+"""The benchmark workloads, in the order the table shows them, and their look-up by name."""
+from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
+from .mlp import MLP_STEP
+
+__all__ = ["WORKLOADS", "get_workload"]
+
+#: Every workload, in the order the table shows them.
+WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP)
+
+
+def get_workload(name):
+    """The workload called `name` (ValueError naming the known ones otherwise)."""
+    for workload in WORKLOADS:
+        if workload.name == name:
+            return workload
+    raise ValueError(f"unknown workload {name!r}; known: {', '.join(w.name for w in WORKLOADS)}")
