@@ -28,6 +28,11 @@ Every primitive is an `Op` defined once, in the module of its family:
 
 Attrs are plain data (ints, floats, strings, tuples, None, dtypes) so graphs
 serialize to JSON.
+
+Code that looks for a particular op in a graph (passes, plans, inlining) matches
+its name, `node.op.name == "const"`: the name is unique (the registry refuses a
+second op of the same name), it is how graphs and fused expressions are stored,
+and matching it needs no import of the op's family.
 """
 
 __all__ = ["Op", "REGISTRY", "get_op"]

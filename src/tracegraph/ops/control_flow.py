@@ -14,7 +14,6 @@ from ..context import state
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
-from ..core.primitives import ASSIGN_VARIABLE, READ_VARIABLE
 from ..core.rules import spec_of
 from ..core.subgraph import trace_subgraph, unify_captures
 from ..shape import TensorShape
@@ -278,7 +277,7 @@ def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invaria
 
 def _assigns_variables(graph):
     """True if `graph` or a sub-graph of it assigns a Variable."""
-    return any(node.op is ASSIGN_VARIABLE for node in graph.all_nodes())
+    return any(node.op.name == "assign_variable" for node in graph.all_nodes())
 
 
 def _read_variables_before_the_loop(graphs):
@@ -294,14 +293,14 @@ def _read_variables_before_the_loop(graphs):
     for graph in graphs:
         replaced = {}
         for node in graph.nodes:
-            if node.op is READ_VARIABLE:
+            if node.op.name == "read_variable":
                 variable = graph.variables[node.attrs["variable"]]
                 if id(variable) not in outer_reads:
                     outer_reads[id(variable)] = state_ops.read(variable)
                 replaced[id(node.outputs[0])] = graph.value_of(outer_reads[id(variable)])
         if not replaced:
             continue
-        graph.nodes = [node for node in graph.nodes if node.op is not READ_VARIABLE]
+        graph.nodes = [node for node in graph.nodes if node.op.name != "read_variable"]
         for node in graph.nodes:
             node.inputs = [replaced.get(id(v), v) for v in node.inputs]
         graph.outputs = [replaced.get(id(v), v) for v in graph.outputs]

@@ -7,7 +7,6 @@ This is how a concrete function is called inside another traced function
 from . import state_ops
 from ..context import state
 from ..core.dispatch import bind
-from ..core.primitives import ASSIGN_VARIABLE, CONST, READ_VARIABLE
 from ..ir.location import error_naming_node
 from ..tensor import EagerTensor
 
@@ -38,11 +37,11 @@ def call_graph_with_bind(graph, inputs):
 
 def _apply(graph, node, args):
     op = node.op
-    if op is CONST:
+    if op.name == "const":
         return (EagerTensor(node.attrs["value"]),)
-    if op is READ_VARIABLE:
+    if op.name == "read_variable":
         return (graph.variables[node.attrs["variable"]].value(),)
-    if op is ASSIGN_VARIABLE:
+    if op.name == "assign_variable":
         state_ops.assign(graph.variables[node.attrs["variable"]], args[0])
         return ()
     inline = getattr(op, "inline", None)
