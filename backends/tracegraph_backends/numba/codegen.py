@@ -6,21 +6,27 @@ LLVM vectorizes (compiled apart, as a flat loop, it keeps its vector constants
 in registers). Inputs are
 of three kinds, decided per call: "full" (contiguous, the whole iteration
 shape, read in the block), "row" (contiguous, broadcast over leading axes: one
-block is one row) and "scalar" (one value). Every literal
-is a typed module constant, so float32 code never silently becomes float64.
+block is one row) and "scalar" (one value).
+
+The expression's literals (the scalars of the traced program, such as a Python
+float passed to a `tg.function`) are arguments of the kernel, typed by the
+NumPy scalars `literal_arguments` gives: traces that differ only in such values
+render the same source and share one compiled kernel. A literal's value enters
+the source only where it decides the rendering (a small integer power becomes
+products; an exp whose result only offsets large constants skips subnormals).
+Numbers written in an op's template are typed module constants. Either way,
+float32 code never silently becomes float64.
 """
 import functools
 import re
 
-import numpy as np
-
 from tracegraph import dtypes
 from tracegraph.ops.fused import operand_dtype
-from tracegraph.ops.op import get_op
+from tracegraph.core.op import get_op
 
 from .scalar_math import ABSORBING_MAGNITUDE
 
-__all__ = ["render_kernel", "divides_integers", "UnsupportedExpression"]
+__all__ = ["render_kernel", "literal_arguments", "divides_integers", "UnsupportedExpression"]
 
 #: Scalar functions with vectorizable approximations in scalar_math (by op name).
 APPROXIMATED = {"exp", "expm1", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "pow", "sqrt"}
@@ -56,13 +62,17 @@ class UnsupportedExpression(Exception):
 
 
 def render_kernel(expression, input_kinds, input_dtypes, parallel):
-    """The Python source of a module defining `kernel(n, outer, inner, *inputs, *outputs[, partials])`
-    (which returns the number of blocks with a zero divisor if the expression divides integers)."""
+    """The Python source of a module defining
+    `kernel(n, outer, inner, *inputs, *literals, *outputs[, partials])`, `literals` being
+    `literal_arguments(expression)` (it returns the number of blocks with a zero divisor if the
+    expression divides integers)."""
+    literal_arguments(expression)  # UnsupportedExpression for a literal a kernel cannot take
     constants = {}
     body = []
     used = set()
+    literal_names = iter(_literal_names(expression))
     for j, (name, refs, attrs, dtype) in enumerate(expression["instructions"]):
-        args = [_operand(ref, input_kinds, constants) for ref in refs]
+        args = [next(literal_names) if ref[0] == "lit" else _operand(ref, input_kinds) for ref in refs]
         if name == "exp" and dtype == "float32" and _only_offset_by_constants(expression, j):
             rendered = f"exp_no_subnormal_f32({args[0]})"
         else:
@@ -80,8 +90,31 @@ def render_kernel(expression, input_kinds, input_dtypes, parallel):
     lines = _module_header(constants, used)
     lines.extend(_block_function(body, input_kinds, expression, reduction, checks_divisors))
     lines.append("")
-    lines.extend(_kernel_function(input_kinds, len(expression["outputs"]), reduction, parallel, checks_divisors))
+    lines.extend(_kernel_function(input_kinds, expression, reduction, parallel, checks_divisors))
     return "\n".join(lines) + "\n"
+
+
+def literal_arguments(expression):
+    """The values of the expression's literals, in the order the kernel takes them, as NumPy
+    scalars of their dtypes (so numba types a float32 literal as float32)."""
+    return tuple(_literal_scalar(value, dtype_name) for _, value, dtype_name in _literal_refs(expression))
+
+
+def _literal_refs(expression):
+    return [ref for _, refs, _, _ in expression["instructions"] for ref in refs if ref[0] == "lit"]
+
+
+def _literal_scalar(value, dtype_name):
+    dtype = dtypes.as_dtype(dtype_name).numpy_dtype
+    if dtype.kind not in "biuf":
+        raise UnsupportedExpression(f"literal of dtype {dtype_name}")
+    return dtype.type(value)
+
+
+def _literal_names(expression):
+    """The kernel's parameter names for `literal_arguments(expression)`: one per literal, whatever
+    its value (two equal literals are two parameters, so equal values do not change the source)."""
+    return [f"c{k}" for k in range(len(_literal_refs(expression)))]
 
 
 def divides_integers(expression):
@@ -110,7 +143,7 @@ def _block_function(body, input_kinds, expression, reduction, checks_divisors):
     sum (with a fused reduction) and whether some integer divisor was zero (with divisions)."""
     n_outs = len(expression["outputs"])
     params = [f"{'b' if kind == 'full' else 'in'}{i}" for i, kind in enumerate(input_kinds)]
-    params += [f"w{i}" for i in range(n_outs)] + ["m"]
+    params += _literal_names(expression) + [f"w{i}" for i in range(n_outs)] + ["m"]
     lines = [_decorator(False, reduction, inline_never=True), f"def block({', '.join(params)}):"]
     if reduction is not None:
         lines.append("    acc = np.float64(0.0)")
@@ -136,13 +169,16 @@ def _block_function(body, input_kinds, expression, reduction, checks_divisors):
     return lines
 
 
-def _kernel_function(input_kinds, n_outs, reduction, parallel, checks_divisors):
-    """`kernel(n, outer, inner, *inputs, *outputs[, partials])`: the (parallel) loop over blocks,
-    returning the number of blocks with a zero integer divisor if the expression divides integers."""
-    params = ["n", "outer", "inner"] + [f"in{i}" for i in range(len(input_kinds))]
+def _kernel_function(input_kinds, expression, reduction, parallel, checks_divisors):
+    """`kernel(n, outer, inner, *inputs, *literals, *outputs[, partials])`: the (parallel) loop over
+    blocks, returning the number of blocks with a zero integer divisor if the expression divides
+    integers."""
+    n_outs = len(expression["outputs"])
+    literals = _literal_names(expression)
+    params = ["n", "outer", "inner"] + [f"in{i}" for i in range(len(input_kinds))] + literals
     params += [f"out{i}" for i in range(n_outs)] + (["partials"] if reduction is not None else [])
     args = [f"in{i}[lo:hi]" if kind == "full" else f"in{i}" for i, kind in enumerate(input_kinds)]
-    args += [f"out{i}[lo:hi]" for i in range(n_outs)] + ["hi - lo"]
+    args += literals + [f"out{i}[lo:hi]" for i in range(n_outs)] + ["hi - lo"]
     call = f"block({', '.join(args)})"
     lines = [_decorator(parallel, reduction), f"def kernel({', '.join(params)}):"]
     if checks_divisors:
@@ -194,21 +230,17 @@ def _module_header(constants, used):
     return lines
 
 
-def _operand(ref, input_kinds, constants):
-    kind = ref[0]
-    if kind == "in":
+def _operand(ref, input_kinds):
+    if ref[0] == "in":
         return f"in{ref[1]}" if input_kinds[ref[1]] == "scalar" else f"a{ref[1]}"
-    if kind == "t":
-        return f"t{ref[1]}"
-    return _constant(constants, ref[1], ref[2])
+    return f"t{ref[1]}"
 
 
 def _constant(constants, value, dtype_name):
+    """The name of a module constant for a number of an op's template."""
     dtype = dtypes.as_dtype(dtype_name).numpy_dtype
     if dtype.kind not in "biuf":
-        raise UnsupportedExpression(f"literal of dtype {dtype_name}")
-    if dtype.kind == "f" and not np.isfinite(value):
-        value = float(value)
+        raise UnsupportedExpression(f"template number of dtype {dtype_name}")
     for name, existing in constants.items():
         if existing == (value, dtype.name) and type(existing[0]) is type(value):
             return name

@@ -3,9 +3,10 @@
 For each layout of the inputs (their shapes and strides), worked out once and
 remembered: each input is classified ("full", "row", "scalar"; anything else is
 made contiguous), and the kernel for that classification is rendered, loaded
-and cached. A call then only prepares views and output buffers. Outputs come from a small caching allocator: the buffer of the
-previous call is reused when nothing outside still refers to it (checked with
-the reference count), which saves the page faults of a fresh allocation.
+and cached. A call then only prepares views and output buffers. Outputs come
+from a pool shared by all kernels (`buffers.py`): a buffer is reused when
+nothing outside still refers to it, which saves the page faults of a fresh
+allocation.
 """
 import functools
 import math
@@ -16,8 +17,9 @@ import numpy as np
 from tracegraph import dtypes
 from tracegraph.ops.fused import CompiledExpression, is_row_broadcast
 
+from .buffers import OutputBuffers
 from .cache import load_kernel_module
-from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, render_kernel
+from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, literal_arguments, render_kernel
 
 __all__ = ["FusedKernel", "always_on_numpy", "numpy_limit", "parallel_threshold", "PARALLEL_THRESHOLD",
            "PARALLEL_THRESHOLD_ARITHMETIC", "BLOCK"]
@@ -82,6 +84,9 @@ class _Launch:
         self.outer = -(-n // inner) if n else 0
 
 
+#: The output buffers of every fused kernel of the process.
+OUTPUT_BUFFERS = OutputBuffers()
+
 #: The launch of a layout that runs op by op on NumPy (too small, or no kernel for it).
 ON_NUMPY = None
 #: Layouts remembered per node; a node that keeps seeing new ones starts over.
@@ -93,16 +98,17 @@ class FusedKernel:
 
     def __init__(self, node):
         self.expression = node.attrs["expression"]
-        self.on_numpy = CompiledExpression(self.expression)
+        self._on_numpy = None  # the expression op by op on NumPy, prepared when first needed
         self.numpy_limit = numpy_limit(self.expression)
         self.parallel_threshold = parallel_threshold(self.expression)
         output_specs = node.attrs["output_specs"]
-        self.output_dtypes = [s.dtype.numpy_dtype for s in output_specs]
+        # the array outputs' dtypes (a fused reduction's scalar, last, is no kernel output)
+        self.output_dtypes = [s.dtype.numpy_dtype for s in output_specs][:len(self.expression["outputs"])]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
+        self.literals = None  # the kernels' literal arguments, prepared with the first kernel
         self.kernels = {}
         self.sources = {}
         self.launches = {}
-        self.buffers = [None] * len(self.expression["outputs"])
         self.check_shapes = not all(s.shape.is_fully_defined() for s in output_specs)
         reduction = self.expression["reduction"]
         self.reduction_dtype = None if reduction is None else dtypes.as_dtype(reduction[2]).numpy_dtype
@@ -118,18 +124,26 @@ class FusedKernel:
             self.launches[layout] = launch
         if launch is ON_NUMPY:
             return self.on_numpy(xp, arrays)
-        outputs = [self._buffer(i, launch.n) for i in range(len(self.buffers))]
+        outputs = [OUTPUT_BUFFERS.take(dtype, launch.n) for dtype in self.output_dtypes]
         args = [prepare(a) for prepare, a in zip(launch.preparers, arrays)]
         if self.reduction_dtype is None:
-            if launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs):
+            if launch.kernel(launch.n, launch.outer, launch.inner, *args, *self.literals, *outputs):
                 return self._divided_by_zero(xp, arrays)
             return tuple([out.reshape(launch.shape) for out in outputs])
         partials = np.zeros(max(launch.outer, 1), dtype=np.float64)
-        if launch.kernel(launch.n, launch.outer, launch.inner, *args, *outputs, partials):
+        if launch.kernel(launch.n, launch.outer, launch.inner, *args, *self.literals, *outputs, partials):
             return self._divided_by_zero(xp, arrays)
         results = [out.reshape(launch.shape) for out in outputs]
         results.append(np.asarray(partials.sum(), dtype=self.reduction_dtype))
         return tuple(results)
+
+    def on_numpy(self, xp, arrays):
+        """The outputs computed op by op with the ops' own implementations (for small inputs)."""
+        # Prepared lazily: a function traced for many Python scalars has a kernel per trace,
+        # most of which never run on NumPy.
+        if self._on_numpy is None:
+            self._on_numpy = CompiledExpression(self.expression)
+        return self._on_numpy(xp, arrays)
 
     def _divided_by_zero(self, xp, arrays):
         """The kernel found a zero integer divisor (it returns the number of such blocks, and
@@ -157,19 +171,11 @@ class FusedKernel:
             except UnsupportedExpression:
                 self.kernels[key] = None
                 return None
-            self.sources[key] = source
+            self.literals = literal_arguments(self.expression)
+            # Traces that differ only in literals render one source: keep one string of it.
+            self.sources[key] = sys.intern(source)
             self.kernels[key] = load_kernel_module(source).kernel
         return self.kernels[key]
-
-    def _buffer(self, i, n):
-        dtype = self.output_dtypes[i]
-        buf = self.buffers[i]
-        # 3 references: the list slot, `buf`, and getrefcount's argument: nobody else holds it.
-        if buf is not None and buf.size == n and buf.dtype == dtype and sys.getrefcount(buf) <= 3:
-            return buf
-        buf = np.empty(n, dtype=dtype)
-        self.buffers[i] = buf
-        return buf
 
     def _members_have_shape(self, arrays, shape):
         """With unknown static dims: does every output member really span the whole shape?"""

@@ -1,0 +1,71 @@
+"""Output buffers for fused kernels, reused across calls and shared by all kernels of the process.
+
+A fresh output of 40 MB costs ~10,000 page faults, more than the kernel that fills it, so a kernel
+writes into a buffer it had before when nothing outside still refers to it (its reference count
+says so). The buffers live here, by (dtype, size), not in each kernel: every trace of a function
+has kernels of its own (a new Python float is a new trace), and a thousand traces must share a few
+buffers rather than keep one output each. The pool holds at most `RETAINED_BYTES`; beyond that it
+forgets the oldest buffers (whoever still uses one keeps it).
+
+Taking a buffer holds a reference to it before testing the count, so two threads that look at
+one buffer at once both see each other's reference and neither takes it: every mistake is a new
+allocation, never a buffer handed out twice. The buffers of one (dtype, size) are a tuple,
+replaced, never changed in place, so a lookup needs no lock.
+"""
+import collections
+import sys
+import threading
+
+import numpy as np
+
+__all__ = ["OutputBuffers", "RETAINED_BYTES"]
+
+#: The most bytes of output buffers kept for reuse (the oldest are forgotten first).
+RETAINED_BYTES = 256 << 20
+
+# A free buffer's references while it is tested: the pool's tuple, the loop variable, and
+# getrefcount's own argument.
+_FREE_REFERENCE_COUNT = 3
+
+
+class OutputBuffers:
+    """A pool of 1-D arrays by (dtype, size); `take` gives one nobody else refers to."""
+
+    def __init__(self, max_bytes=RETAINED_BYTES):
+        self.max_bytes = max_bytes
+        self._by_key = {}
+        self._oldest_first = collections.deque()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def take(self, dtype, n):
+        """A 1-D array of `n` elements of `dtype` that nothing outside the pool refers to."""
+        for buf in self._by_key.get((dtype, n), ()):
+            if sys.getrefcount(buf) <= _FREE_REFERENCE_COUNT:
+                return buf
+        return self._new(dtype, n)
+
+    def _new(self, dtype, n):
+        buf = np.empty(n, dtype=dtype)
+        with self._lock:
+            key = (dtype, n)
+            self._by_key[key] = self._by_key.get(key, ()) + (buf,)
+            # By id: a reference here would count as a user of the buffer.
+            self._oldest_first.append((key, id(buf), buf.nbytes))
+            self._bytes += buf.nbytes
+            while self._bytes > self.max_bytes and len(self._oldest_first) > 1:
+                self._forget(*self._oldest_first.popleft())
+        return buf
+
+    def _forget(self, key, ident, nbytes):
+        kept = tuple(b for b in self._by_key[key] if id(b) != ident)
+        if kept:
+            self._by_key[key] = kept
+        else:
+            del self._by_key[key]
+        self._bytes -= nbytes
+
+    @property
+    def retained_bytes(self):
+        """The bytes of all buffers the pool holds."""
+        return self._bytes
