@@ -312,3 +312,14 @@ def test_literals_whose_value_decides_the_rendering_stay_in_the_source():
         np.testing.assert_allclose(f(x, p).numpy(), x ** np.float32(p), rtol=1e-6)
     square, other = (f.get_concrete_function(x, p).compile().kernels[0] for p in (2.0, 2.5))
     assert list(square.sources.values()) != list(other.sources.values())
+
+
+@pytest.mark.filterwarnings("ignore:.*traced again")
+def test_retraces_share_output_buffers_instead_of_keeping_one_each():
+    f = numba_function(lambda x, c: x * c + 1.0)
+    x = np.ones(kernels.SMALL_ARITHMETIC + 1, dtype=np.float32)
+    before = kernels.OUTPUT_BUFFERS.retained_bytes
+    for i in range(20):
+        assert f(x, 0.5 + i).numpy()[0] == np.float32(1.5 + i)   # a new trace each: the result dropped
+    assert f.experimental_get_tracing_count() == 20
+    assert kernels.OUTPUT_BUFFERS.retained_bytes - before <= 2 * x.nbytes
