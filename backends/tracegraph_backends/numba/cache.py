@@ -8,48 +8,39 @@ beside it (`@njit(cache=True)`).
 Nothing on disk is trusted. The module runs from the source held in memory,
 never from the file or a `.pyc`; a `k_*.py` that does not hold exactly that
 source is rewritten. Numba's index and data files carry a SHA-256 of their
-contents, and a file that fails the check or does not load counts as a miss
-(recompile, rewrite). A directory that cannot be used means compiling in
-memory. Each of these warns once with a `KernelCacheWarning` naming the file.
+contents (`cache_checks.py`), and a file that fails the check or does not load
+counts as a miss (recompile, rewrite). A directory that cannot be used means
+compiling in memory. Each of these warns once with a `KernelCacheWarning` naming the file.
 
-The cache is bounded (`TRACEGRAPH_CACHE_MAX_BYTES`, default 512 MiB): loading a
-kernel marks it used (its file time) and evicts whole least-recently-used kernels.
+The cache is bounded (`cache_eviction.py`: `TRACEGRAPH_CACHE_MAX_BYTES`, default 512 MiB):
+loading a kernel marks it used (its file time) and evicts whole least-recently-used kernels.
 """
 import ast
 import hashlib
 import os
-import pickle
-import re
 import sys
 import tempfile
 import threading
 import types
-import warnings
 
 import numba
-from numba.core.caching import FunctionCache, IndexDataCacheFile
+from numba.core.caching import FunctionCache
 from numba.core.dispatcher import Dispatcher
+
+from .cache_checks import CheckedFunctionCache, KernelCacheWarning, warn
+from .cache_eviction import DEFAULT_MAX_BYTES, CachedKernel, cache_bound, evict_least_recently_used, kernels_on_disk
 
 __all__ = ["load_kernel_module", "cache_directory", "cache_bound", "cache_info", "clear_cache",
            "KernelCacheWarning", "DEFAULT_MAX_BYTES"]
 
-#: The default bound of the cache's size in bytes (`TRACEGRAPH_CACHE_MAX_BYTES` overrides it).
-DEFAULT_MAX_BYTES = 512 * 2**20
-
 #: Changes whenever the files this module writes change form, so old files are never read.
 _FORMAT_VERSION = "2"
 _LIBRARY_FILES = ("scalar_math.py", "support.py")
-_KERNEL_FILE = re.compile(r"k_([0-9a-f]{24})\b")
-_DIGEST_SIZE = hashlib.sha256().digest_size
 
 _loaded = {}
 _usable_directories = {}
 _lock = threading.RLock()
 _fingerprint = None
-
-
-class KernelCacheWarning(RuntimeWarning):
-    """The kernel cache met a damaged file or an unusable directory; the call still runs correctly."""
 
 
 def cache_directory():
@@ -60,20 +51,6 @@ def cache_directory():
     root = os.environ.get("TRACEGRAPH_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "tracegraph")
     return os.path.join(root, "numba")
-
-
-def cache_bound():
-    """The cache's size bound in bytes: $TRACEGRAPH_CACHE_MAX_BYTES, else DEFAULT_MAX_BYTES."""
-    text = os.environ.get("TRACEGRAPH_CACHE_MAX_BYTES", "").strip()
-    if not text:
-        return DEFAULT_MAX_BYTES
-    try:
-        bound = int(text)
-    except ValueError:
-        bound = -1
-    if bound < 0:
-        raise ValueError(f"TRACEGRAPH_CACHE_MAX_BYTES must be a non-negative whole number of bytes, got {text!r}")
-    return bound
 
 
 def load_kernel_module(source):
@@ -91,14 +68,14 @@ def load_kernel_module(source):
 def cache_info():
     """A dict describing the cache: its directory, number of kernels, total bytes and bound."""
     directory = cache_directory()
-    kernels = _kernels_on_disk(directory)
+    kernels = kernels_on_disk(directory)
     return {"directory": directory, "kernels": sum(1 for k in kernels.values() if k.source_exists),
             "bytes": sum(k.size for k in kernels.values()), "max_bytes": cache_bound()}
 
 
 def clear_cache():
     """Delete every kernel file of the cache (nothing else in its directory); returns the kernels removed."""
-    kernels = _kernels_on_disk(cache_directory())
+    kernels = kernels_on_disk(cache_directory())
     for kernel in kernels.values():
         kernel.remove()
     return sum(1 for k in kernels.values() if k.source_exists)
@@ -131,9 +108,9 @@ def _load(key, source):
         _ensure_source_file(path, source)
         module = _module_from_file(key, source, path)
     except (OSError, RuntimeError) as error:  # the file vanished (evicted) or numba found no place to cache
-        _warn(f"could not load kernel {path} from the cache ({error!r}); compiling it in memory")
+        warn(f"could not load kernel {path} from the cache ({error!r}); compiling it in memory")
         return _module_in_memory(key, source)
-    _evict_least_recently_used(directory, keep=key)
+    evict_least_recently_used(directory, keep=key)
     return module
 
 
@@ -147,7 +124,7 @@ def _usable_directory(directory):
             tempfile.TemporaryFile(dir=pycache).close()
             usable = True
         except OSError as error:
-            _warn(f"the kernel cache directory {directory} cannot be used ({error}); kernels compile in "
+            warn(f"the kernel cache directory {directory} cannot be used ({error}); kernels compile in "
                   "memory in this process. Set TRACEGRAPH_CACHE_DIR to a writable directory to cache them.")
             usable = False
         _usable_directories[directory] = usable
@@ -166,9 +143,9 @@ def _ensure_source_file(path, source):
         _mark_used(path)
         return
     if found is not None:
-        _warn(f"the cached kernel {path} did not hold the source its name stands for (empty, truncated or "
+        warn(f"the cached kernel {path} did not hold the source its name stands for (empty, truncated or "
               "edited); rewriting it and recompiling")
-        _CachedKernel.at(os.path.dirname(path), path).remove_compiled()
+        CachedKernel.at(os.path.dirname(path), path).remove_compiled()
     _write_atomically(path, expected)
 
 
@@ -196,7 +173,7 @@ def _module_from_file(key, source, path):
     exec(compile(source, path, "exec"), module.__dict__)
     for dispatcher in _dispatchers_defined_in(module):
         if isinstance(dispatcher._cache, FunctionCache):
-            dispatcher._cache = _CheckedFunctionCache(dispatcher.py_func)
+            dispatcher._cache = CheckedFunctionCache(dispatcher.py_func)
     return module
 
 
@@ -231,173 +208,3 @@ class _WithoutDiskCache(ast.NodeTransformer):
                 decorator.keywords = [ast.keyword(arg="cache", value=ast.Constant(False)) if k.arg == "cache"
                                       else k for k in decorator.keywords]
         return self.generic_visit(node)
-
-
-def _warn(message):
-    warnings.warn(f"tracegraph: {message}", KernelCacheWarning, stacklevel=2)
-
-
-# Numba's files, checked --------------------------------------------------------------------------------
-
-class _CorruptFile(Exception):
-    """A cache file of numba's that cannot be trusted."""
-
-    def __init__(self, path, reason):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
-
-
-class _CheckedFunctionCache(FunctionCache):
-    """numba's disk cache of one function; a damaged file is a miss (the files are removed), never an error."""
-
-    def __init__(self, py_func):
-        super().__init__(py_func)
-        self._cache_file = _ChecksummedCacheFile(self._cache_path, self._impl.filename_base,
-                                                 self._impl.locator.get_source_stamp())
-
-    def load_overload(self, sig, target_context):
-        """The cached compile result for `sig`, or None (compile) when absent or damaged."""
-        try:
-            return super().load_overload(sig, target_context)
-        except Exception as error:  # why: a file that rebuilds into anything but a kernel is damaged
-            path = error.path if isinstance(error, _CorruptFile) else self._cache_file.index_path
-            reason = error.reason if isinstance(error, _CorruptFile) else repr(error)
-            _warn(f"the compiled kernel file {path} is damaged ({reason}); recompiling")
-            self._cache_file.remove_all()
-            return None
-
-    def save_overload(self, sig, data):
-        """Store a compile result; a failure to write only costs the next process a compile."""
-        try:
-            super().save_overload(sig, data)
-        except OSError as error:
-            _warn(f"could not store the compiled kernel in {self._cache_path} ({error})")
-            self.disable()
-
-
-class _ChecksummedCacheFile(IndexDataCacheFile):
-    """numba's index and data files, each prefixed with the SHA-256 of the rest."""
-
-    @property
-    def index_path(self):
-        """The path of the index file."""
-        return self._index_path
-
-    def remove_all(self):
-        """Delete the index and every data file of this function."""
-        prefix = self._index_name[:-len(".nbi")]
-        for name in _listdir(self._cache_path):
-            if name == self._index_name or name.startswith(prefix + ".") and name.endswith(".nbc"):
-                _remove(os.path.join(self._cache_path, name))
-
-    def _load_index(self):
-        try:
-            version, stamp, overloads = self._read_checked(self._index_path)
-        except FileNotFoundError:
-            return {}
-        return overloads if (version, stamp) == (self._version, self._source_stamp) else {}
-
-    def _save_index(self, overloads):
-        self._write_checked(self._index_path, (self._version, self._source_stamp, overloads))
-
-    def _load_data(self, name):
-        return self._read_checked(self._data_path(name))
-
-    def _save_data(self, name, data):
-        self._write_checked(self._data_path(name), data)
-
-    def _read_checked(self, path):
-        with open(path, "rb") as f:
-            content = f.read()
-        digest, payload = content[:_DIGEST_SIZE], content[_DIGEST_SIZE:]
-        if len(digest) < _DIGEST_SIZE or hashlib.sha256(payload).digest() != digest:
-            raise _CorruptFile(path, "its checksum does not match its contents")
-        return pickle.loads(payload)
-
-    def _write_checked(self, path, value):
-        payload = self._dump(value)
-        with self._open_for_write(path) as f:
-            f.write(hashlib.sha256(payload).digest() + payload)
-
-
-# Size bound and eviction ------------------------------------------------------------------------------
-
-class _CachedKernel:
-    """The files of one kernel: `k_<key>.py` and numba's `__pycache__/k_<key>.*` beside it."""
-
-    def __init__(self, key):
-        self.key = key
-        self.paths = []
-        self.size = 0
-        self.last_used = 0.0
-        self.source_exists = False
-
-    @classmethod
-    def at(cls, directory, source_path):
-        """The kernel whose source file is `source_path`, with the files it has now."""
-        key = _KERNEL_FILE.match(os.path.basename(source_path)).group(1)
-        return _kernels_on_disk(directory).get(key, cls(key))
-
-    def add(self, path, stat, is_source):
-        """Count one file of this kernel."""
-        self.paths.append(path)
-        self.size += stat.st_size
-        self.source_exists |= is_source
-        self.last_used = max(self.last_used, stat.st_mtime)
-
-    def remove_compiled(self):
-        """Delete numba's files of this kernel (keeps the source)."""
-        for path in self.paths:
-            if os.path.basename(os.path.dirname(path)) == "__pycache__":
-                _remove(path)
-
-    def remove(self):
-        """Delete every file of this kernel (the source first, so no process trusts a half-removed kernel)."""
-        for path in sorted(self.paths, key=lambda p: not p.endswith(".py")):
-            _remove(path)
-
-
-def _kernels_on_disk(directory):
-    """{key: _CachedKernel} for the kernel files in `directory` and its `__pycache__`."""
-    kernels = {}
-    for folder in (directory, os.path.join(directory, "__pycache__")):
-        for name in _listdir(folder):
-            match = _KERNEL_FILE.match(name)
-            if match is None:
-                continue
-            path = os.path.join(folder, name)
-            try:
-                stat = os.stat(path)
-            except FileNotFoundError:
-                continue  # removed by another process meanwhile
-            kernel = kernels.setdefault(match.group(1), _CachedKernel(match.group(1)))
-            kernel.add(path, stat, is_source=folder == directory and name.endswith(".py"))
-    return kernels
-
-
-def _evict_least_recently_used(directory, keep):
-    """Delete whole kernels, least recently used first, until the cache fits its bound (never `keep`)."""
-    kernels = _kernels_on_disk(directory)
-    total = sum(k.size for k in kernels.values())
-    bound = cache_bound()
-    for kernel in sorted(kernels.values(), key=lambda k: k.last_used):
-        if total <= bound:
-            break
-        if kernel.key != keep:
-            kernel.remove()
-            total -= kernel.size
-
-
-def _listdir(folder):
-    try:
-        return os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass  # another process evicted it first

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("numba")
 
-from tracegraph_backends.numba import cache  # noqa: E402 - after the skip
+from tracegraph_backends.numba import cache, cache_eviction  # noqa: E402 - after the skip
 
 #: A kernel module as codegen writes them: a block and a kernel, both cached by numba.
 SOURCE = textwrap.dedent("""\
@@ -210,7 +210,7 @@ def test_eviction_removes_whole_least_recently_used_kernels(monkeypatch, tmp_pat
 def test_eviction_tolerates_files_removed_by_another_process(monkeypatch, tmp_path):
     monkeypatch.setenv("TRACEGRAPH_CACHE_DIR", str(tmp_path))
     load_and_run(1, monkeypatch)
-    seen = cache._kernels_on_disk(cache.cache_directory())
+    seen = cache_eviction.kernels_on_disk(cache.cache_directory())
     cache.clear_cache()  # the other process
     for kernel in seen.values():
         kernel.remove()
