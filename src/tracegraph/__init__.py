@@ -29,6 +29,7 @@ from .ops.einsum import einsum, tensordot  # noqa: F401
 from .ops.sorting import argsort, sort  # noqa: F401
 from .ops.state_ops import init_scope  # noqa: F401
 from .ops.control_flow import cond, while_loop  # noqa: F401
+from .ops.tensor_array import TensorArray, TensorArraySpec  # noqa: F401
 from .ops.logging_ops import print_ as print  # noqa: F401,A001 - TF's public name
 from .trace import function, Function, ConcreteFunction  # noqa: F401
 from . import bitwise, config, debugging, errors, linalg, math, nest, nn, random, test  # noqa: F401

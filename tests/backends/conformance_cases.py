@@ -751,6 +751,8 @@ SHAPES_AND_INDEXING = [
          arrays=scatter_inputs(True), dtypes=REALS),
     Case("tensor_scatter_nd_add", tg.tensor_scatter_nd_add, lambda t, i, u: _scatter(t, i, u, add=True),
          arrays=scatter_inputs(False), dtypes=REALS),
+    unary("tensor_array_scatter_stack", lambda x: _reversed_through_tensor_array(x), lambda x: x[::-1], WIDE, REALS,
+          shapes=one_shape(min_dims=1)),
     Case("unsorted_segment_sum", lambda d, s: tg.math.unsorted_segment_sum(d, s, 4),
          lambda d, s: _segment_sum(d, s, 4), arrays=data_and_segments(False), dtypes=REALS),
     Case("segment_sum", lambda d, s: tg.math.segment_sum(d, s),
@@ -961,6 +963,12 @@ def _sum_squares(t):
     return tg.reduce_sum(tg.square(t))
 
 
+def _reversed_through_tensor_array(x):
+    """x's rows scattered into a TensorArray in reverse order, then stacked."""
+    n = tg.shape(x)[0]
+    return tg.TensorArray(x.dtype, size=n).scatter(tg.range(n - 1, -1, -1), x).stack()
+
+
 def _getitem_gradient_reference(x):
     g = np.zeros_like(x)
     g[1:, ::-2] = 2 * x[1:, ::-2]
@@ -987,6 +995,8 @@ def _sparse_xent_gradient_reference(x, labels):
 GRADIENTS = [
     # the halving loop gives 1.875 x; its gradient runs while_loop_history and a backward while_loop
     unary("grad_while_loop", gradient_of(lambda x: _sum_squares(_halving_loop(x))), lambda x: 2 * 1.875 ** 2 * x),
+    unary("grad_tensor_array", gradient_of(lambda x: _sum_squares(_reversed_through_tensor_array(x))),
+          lambda x: 2 * x, shapes=one_shape(min_dims=1)),
     unary("grad_getitem", gradient_of(lambda x: _sum_squares(x[1:, ::-2])), _getitem_gradient_reference,
           shapes=one_shape(min_dims=2)),
     unary("grad_pad", gradient_of(lambda x: _sum_squares(tg.pad(x, [[1, 2]] * x.shape.rank, mode="SYMMETRIC"))),

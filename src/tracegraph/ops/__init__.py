@@ -6,4 +6,5 @@ top level or in `tg.math` / `tg.linalg` are re-exported there by their `__all__`
 """
 from . import (arithmetic, array_ops, bitwise, broadcast, cast, comparison, creation,  # noqa: F401
                decompositions, einsum, gather_scatter, indexing, join_split, linalg, linalg_solve,
-               masking, nn_ops, operators, random_ops, reduction, sorting, state_ops, tiling, unary_math)
+               masking, nn_ops, operators, random_ops, reduction, sorting, state_ops, tensor_array, tiling,
+               unary_math)

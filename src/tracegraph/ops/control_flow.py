@@ -103,7 +103,8 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     chosen function runs. Inside a traced function with a symbolic `pred`, both
     functions are traced into sub-graphs of one `cond` node, and the branch is
     chosen each time the function runs. Both must then return the same nested
-    structure of tensors with the same dtypes (shapes may differ: the result's
+    structure of tensors (composite values, such as a TensorArray, count as
+    their component tensors) with the same dtypes (shapes may differ: the result's
     shape is what fits both); a leaf that is None in both is returned as None.
     """
     if not callable(true_fn) or not callable(false_fn):
@@ -119,12 +120,12 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     captured = unify_captures([true_graph, false_graph])
     outputs = iter(bind(_cond, [pred, *captured], {"true_graph": true_graph, "false_graph": false_graph}))
     flat = [None if leaf is None else next(outputs) for leaf in true_leaves]
-    return nest.pack_sequence_as(true_result, flat)
+    return nest.pack_sequence_as(true_result, flat, expand_composites=True)
 
 
 def _check_same_structure(true_result, false_result, true_leaves, false_leaves):
     try:
-        nest.assert_same_structure(true_result, false_result, check_types=False)
+        nest.assert_same_structure(true_result, false_result, check_types=False, expand_composites=True)
     except (TypeError, ValueError) as error:
         raise ValueError(f"cond: true_fn and false_fn must return the same structure: {error}") from None
     for k, (a, b) in enumerate(zip(true_leaves, false_leaves)):
@@ -178,7 +179,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     """Repeat `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`; returns the final loop_vars.
 
     TF's `tf.while_loop`: `loop_vars` is a tuple or list (possibly nested, with
-    dicts and namedtuples) of tensors, or a single tensor; `cond` and `body`
+    dicts and namedtuples) of tensors and composite values (a TensorArray, ...,
+    carried as their component tensors), or a single one; `cond` and `body`
     take its items as positional arguments and `body` returns the same
     structure. `maximum_iterations` bounds the number of iterations.
 
@@ -197,9 +199,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         raise TypeError("while_loop: `cond` and `body` must be callables")
     single = not isinstance(loop_vars, (list, tuple))
     structure = [loop_vars] if single else loop_vars
-    flat = [convert_to_tensor(v) for v in nest.flatten(structure)]
+    flat = [convert_to_tensor(v) for v in nest.flatten(structure, expand_composites=True)]
     if state.graph is None:
-        result = _eager_while(cond, body, nest.pack_sequence_as(structure, flat), maximum_iterations)
+        result = _eager_while(cond, body, nest.pack_sequence_as(structure, flat, expand_composites=True),
+                              maximum_iterations)
     else:
         invariants = None if shape_invariants is None else [shape_invariants] if single else shape_invariants
         result = _traced_while(cond, body, structure, flat, maximum_iterations, invariants)
@@ -212,12 +215,12 @@ def _as_structure(result, structure):
     candidates.append([result])
     for candidate in candidates:
         try:
-            nest.assert_same_structure(list(structure), candidate, check_types=False)
+            nest.assert_same_structure(list(structure), candidate, check_types=False, expand_composites=True)
         except (TypeError, ValueError) as error:
             problem = error
             continue
-        flat = [convert_to_tensor(v) for v in nest.flatten(candidate)]
-        return nest.pack_sequence_as(structure, flat)
+        flat = [convert_to_tensor(v) for v in nest.flatten(candidate, expand_composites=True)]
+        return nest.pack_sequence_as(structure, flat, expand_composites=True)
     raise ValueError(f"while_loop: body must return the structure of loop_vars: {problem}")
 
 
@@ -242,7 +245,7 @@ def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invaria
     names = (["iteration"] if counted else []) + [f"loop_var_{i}" for i in range(len(flat) - skip)]
 
     def unpack(vs):
-        return nest.pack_sequence_as(structure, list(vs[skip:]))
+        return nest.pack_sequence_as(structure, list(vs[skip:]), expand_composites=True)
 
     def cond_fn(*vs):
         keep_going = convert_to_tensor(cond(*unpack(vs)))
@@ -252,7 +255,7 @@ def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invaria
 
     def body_fn(*vs):
         loop_vars = unpack(vs)
-        result = nest.flatten(_as_structure(body(*loop_vars), loop_vars))
+        result = nest.flatten(_as_structure(body(*loop_vars), loop_vars), expand_composites=True)
         return ([vs[0] + 1] if counted else []) + result
 
     specs = [spec_of(v.shape, v.dtype) for v in flat]
@@ -272,7 +275,7 @@ def _traced_while(cond, body, structure, flat, maximum_iterations, shape_invaria
     captured = unify_captures([cond_graph, body_graph], n_leading=len(specs))
     outputs = bind(_while, [*flat, *captured], {"cond_graph": cond_graph, "body_graph": body_graph,
                                                 "n_vars": len(specs)})
-    return nest.pack_sequence_as(structure, list(outputs)[skip:])
+    return nest.pack_sequence_as(structure, list(outputs)[skip:], expand_composites=True)
 
 
 def _assigns_variables(graph):
