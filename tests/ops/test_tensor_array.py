@@ -77,6 +77,18 @@ def test_unstack_then_stack_concat_and_size(rows):
         np.testing.assert_array_equal(joined.numpy(), expected)
 
 
+def test_split_makes_elements_of_equal_pieces():
+    def split(x):
+        ta = tg.TensorArray(tg.float32, size=3).split(x, [2, 2, 2])
+        return ta.stack(), ta.concat()
+
+    x = np.arange(12, dtype=np.float32).reshape(6, 2)
+    for fn in eager_and_traced(split):
+        stacked, joined = fn(tg.constant(x))
+        np.testing.assert_array_equal(stacked.numpy(), x.reshape(3, 2, 2))
+        np.testing.assert_array_equal(joined.numpy(), x)
+
+
 def test_unwritten_elements_read_as_zeros_when_the_element_shape_is_known():
     for fn in eager_and_traced(lambda: tg.TensorArray(tg.float32, size=3, element_shape=[2]).write(1, [1.0, 2.0])):
         ta = fn()
@@ -200,6 +212,10 @@ def test_bad_arguments_are_named():
         tg.TensorArray(tg.float32, size=2).write(0.5, 1.0)
     with pytest.raises(ValueError, match="cannot unstack 3 tensors into a TensorArray of static size 2"):
         tg.TensorArray(tg.float32, size=2).unstack([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"`lengths` \[1, 2\] are not all equal"):
+        tg.TensorArray(tg.float32, size=2).split([1.0, 2.0, 3.0], [1, 2])
+    with pytest.raises(ValueError, match="`lengths` add up to 4, but `value` has 3 rows"):
+        tg.TensorArray(tg.float32, size=2).split([1.0, 2.0, 3.0], [2, 2])
     with pytest.raises(ValueError, match="the elements are scalars"):
         tg.TensorArray(tg.float32, size=1).write(0, 1.0).concat()
 

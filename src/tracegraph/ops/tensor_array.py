@@ -53,7 +53,7 @@ def _check_indices(op_name, spec):
 def _written_buffer_shape(buffer, values):
     """The buffer's shape after writing `values` (rows of elements): [size, *element shape]."""
     size = buffer.shape[0] if buffer.shape.rank else None
-    element = values.shape[1:] if values.shape.rank is not None else TensorShape(None)
+    element = _element_shape_of(values)
     if buffer.shape.rank is not None and buffer.shape.rank >= 2:
         if not buffer.shape[1:].is_compatible_with(element):
             raise ValueError(f"tensor_array_scatter: elements of shape {element} do not fit a buffer of "
@@ -202,8 +202,9 @@ class TensorArray(CompositeTensor):
     `write`, `scatter` and `unstack` return a new TensorArray, which must be used instead of
     the old one; `read`, `gather`, `stack` and `concat` read elements. `size` fixes the number
     of elements unless `dynamic_size=True`, which lets writes past the end grow the array.
-    The element shape is `element_shape` if given, else (with `infer_shape=True`) that of the
-    first write; every element has that shape. `clear_after_read` (default True) makes a
+    The element shape is `element_shape` if given, else that of the first write; every element
+    has that shape (the elements live in one dense tensor, so `infer_shape=False`, which lets
+    TF's elements differ in shape, changes nothing here). `clear_after_read` (default True) makes a
     second `read` of an element an error when running eagerly.
     """
 
@@ -244,7 +245,9 @@ class TensorArray(CompositeTensor):
         return array
 
     def _with(self, buffer, states, element_shape=None):
-        return self._from_parts(buffer, states, self._dtype, element_shape or self._element_shape,
+        """A TensorArray like this one, of other tensors (and a more specific element shape)."""
+        element_shape = self._element_shape if element_shape is None else element_shape
+        return self._from_parts(buffer, states, self._dtype, element_shape,
                                 self._dynamic_size, self._clear_after_read, self._infer_shape)
 
     # ----- properties ---------------------------------------------------------------------------
@@ -299,14 +302,37 @@ class TensorArray(CompositeTensor):
 
     def unstack(self, value, name=None):
         """A TensorArray whose elements are the rows of `value` (its size becomes their number)."""
-        value = self._rows("unstack", value)
-        count = value.shape[0] if value.shape.rank else None
+        return self._holding("unstack", self._rows("unstack", value))
+
+    def split(self, value, lengths, name=None):
+        """A TensorArray whose elements are consecutive pieces of `value` along its first axis,
+        `lengths[k]` rows each. The elements of a TensorArray share one shape here, so the
+        lengths must be equal (TF allows pieces of different lengths)."""
+        value = self._rows("split", value)
+        lengths = _concrete(_integer_argument("split", "lengths", lengths, 1))
+        if lengths is None:
+            raise TypeError("TensorArray.split: `lengths` must be known while tracing (a list of ints or an "
+                            "eager tensor), since the pieces must all have one length")
+        if lengths.size and (lengths != lengths[0]).any():
+            raise ValueError(f"TensorArray.split: `lengths` {lengths.tolist()} are not all equal; the elements "
+                             f"of a TensorArray share one shape, so the pieces must have one length")
+        count, length = lengths.size, int(lengths[0]) if lengths.size else 0
+        rows = value.shape[0] if value.shape.rank else None
+        if rows is not None and rows != count * length:
+            raise ValueError(f"TensorArray.split: `lengths` add up to {count * length}, but `value` has "
+                             f"{rows} rows")
+        rest = array_ops.shape(value)[1:]
+        return self._holding("split", array_ops.reshape(value, join_split.concat([[count, length], rest], 0)))
+
+    def _holding(self, method, rows):
+        """A TensorArray of the elements `rows` (all written), replacing this one's."""
+        count = rows.shape[0] if rows.shape.rank else None
         size = self._static_size()
         if not self._dynamic_size and None not in (count, size) and count > size:
-            raise ValueError(f"TensorArray.unstack: cannot unstack {count} tensors into a TensorArray of "
+            raise ValueError(f"TensorArray.{method}: cannot {method} {count} tensors into a TensorArray of "
                              f"static size {size} (use dynamic_size=True)")
-        states = creation.fill(array_ops.shape(value)[:1], np.int8(WRITTEN))
-        return self._with(value, states, self._inferred_shape("unstack", value.shape[1:]))
+        states = creation.fill(array_ops.shape(rows)[:1], np.int8(WRITTEN))
+        return self._with(rows, states, self._inferred_shape(method, _element_shape_of(rows)))
 
     def _converted(self, method, value):
         """`value` as a tensor of the array's dtype (TypeError naming both dtypes otherwise)."""
@@ -328,12 +354,11 @@ class TensorArray(CompositeTensor):
         if not self._element_shape.is_compatible_with(element_shape):
             raise ValueError(f"TensorArray.{method}: `value` has elements of shape {element_shape}, but "
                              f"the TensorArray's elements have shape {self._element_shape}")
-        if self._infer_shape or self._buffer.shape.rank == 1:
-            return self._element_shape.merge_with(element_shape)
-        return self._element_shape
+        return self._element_shape.merge_with(element_shape)
 
     def _write_rows(self, method, indices, rows):
-        element_shape = self._inferred_shape(method, rows.shape[1:])
+        """A TensorArray with rows `rows` written at `indices` (grown first if the size is dynamic)."""
+        element_shape = self._inferred_shape(method, _element_shape_of(rows))
         buffer, states = self._buffer, self._states
         if self._dynamic_size:
             buffer, states = self._grown_to_fit(indices, buffer, states)
@@ -345,12 +370,12 @@ class TensorArray(CompositeTensor):
     def _grown_to_fit(self, indices, buffer, states):
         """The buffer and states grown with zeros so that every index in `indices` is inside."""
         known, size = _concrete(indices), self._static_size()
-        if known is not None and size is not None:
+        if known is not None:
             needed = int(known.max()) + 1 if known.size else 0
-            if needed <= size:
+            if size is not None and needed <= size:
                 return buffer, states
-        needed = arithmetic.maximum(reduction.reduce_max(indices) + 1, 0) if known is None else \
-            (int(known.max()) + 1 if known.size else 0)
+        else:  # -1 joins the indices so that an empty scatter needs no rows (NumPy has no max of nothing)
+            needed = reduction.reduce_max(join_split.concat([indices, [-1]], 0)) + 1
         extra = arithmetic.maximum(needed - array_ops.shape(states)[0], 0)
         return _padded(buffer, extra), _padded(states, extra)
 
@@ -363,21 +388,21 @@ class TensorArray(CompositeTensor):
         self._check_range(method, known, states)
         if state is None:
             return
-        seen = set()
-        for i in known.tolist():
-            if state[i] == WRITTEN or i in seen:
-                raise InvalidArgumentError(
-                    f"TensorArray.{method}: could not write to index {i} because it has already been "
-                    f"written to; write each element once (a TensorArray is not a mutable list)")
-            seen.add(i)
+        values, counts = np.unique(known, return_counts=True)
+        twice = values[(state[values] == WRITTEN) | (counts > 1)]
+        if twice.size:
+            raise InvalidArgumentError(
+                f"TensorArray.{method}: could not write to index {twice[0]} because it has already been "
+                f"written to; write each element once (a TensorArray is not a mutable list)")
 
     def _check_range(self, method, known, states):
+        """IndexOutOfRangeError naming the first index in `known` outside [0, size) (when size is known)."""
         size = states.shape[0] if states.shape.rank == 1 else None
-        for i in known.tolist():
-            if i < 0 or (size is not None and i >= size):
-                growth = "" if self._dynamic_size else " and the array is not resizable (dynamic_size=False)"
-                raise IndexOutOfRangeError(f"TensorArray.{method}: index {i} is out of range: the size is "
-                                           f"{size}{growth}")
+        outside = known[(known < 0) | (known >= size)] if size is not None else known[known < 0]
+        if outside.size:
+            growth = "" if self._dynamic_size else " and the array is not resizable (dynamic_size=False)"
+            raise IndexOutOfRangeError(f"TensorArray.{method}: index {outside[0]} is out of range: the size is "
+                                       f"{size}{growth}")
 
     # ----- reading ------------------------------------------------------------------------------
 
@@ -424,16 +449,17 @@ class TensorArray(CompositeTensor):
         state = _concrete(self._states)
         if state is None:
             return
-        for i in known.tolist():
-            if state[i] == CLEARED:
-                raise InvalidArgumentError(
-                    f"TensorArray.{method}: could not read index {i} twice because it was cleared after a "
-                    f"previous read (perhaps try setting clear_after_read=False?)")
-            if state[i] == UNWRITTEN and not self._element_shape.is_fully_defined():
-                raise InvalidArgumentError(
-                    f"TensorArray.{method}: could not read from index {i} because it has not yet been "
-                    f"written to, and the element shape ({self._element_shape}) is not known to make zeros "
-                    f"of; write it first or pass element_shape=")
+        cleared = known[state[known] == CLEARED]
+        if cleared.size:
+            raise InvalidArgumentError(
+                f"TensorArray.{method}: could not read index {cleared[0]} twice because it was cleared after a "
+                f"previous read (perhaps try setting clear_after_read=False?)")
+        unwritten = known[state[known] == UNWRITTEN]
+        if unwritten.size and not self._element_shape.is_fully_defined():
+            raise InvalidArgumentError(
+                f"TensorArray.{method}: could not read from index {unwritten[0]} because it has not yet been "
+                f"written to, and the element shape ({self._element_shape}) is not known to make zeros of; "
+                f"write it first or pass element_shape=")
 
     # ----- the rest of TF's API -----------------------------------------------------------------
 
@@ -445,6 +471,11 @@ class TensorArray(CompositeTensor):
         """Nothing to release: the elements are tensors, freed when no longer referenced (TF's
         graph-mode `close` is likewise a no-op)."""
         return None
+
+
+def _element_shape_of(rows):
+    """The shape of the elements that `rows` holds along its first axis."""
+    return rows.shape[1:] if rows.shape.rank is not None else TensorShape(None)
 
 
 def _padded(tensor, extra):
