@@ -247,6 +247,21 @@ def test_a_function_returns_a_tensor_array_and_takes_one():
     assert total.experimental_get_tracing_count() == 1
 
 
+def test_an_input_signature_of_a_tensor_array_spec_serves_every_size():
+    double = tg.function(lambda ta: ta.stack() * 2.0, input_signature=[tg.TensorArraySpec([2], tg.float32)])
+    np.testing.assert_array_equal(double(tg.TensorArray(tg.float32, size=3).write(1, [1.0, 2.0])).numpy(),
+                                  [[0, 0], [2, 4], [0, 0]])
+    np.testing.assert_array_equal(double(tg.TensorArray(tg.float32, size=1).write(0, [1.0, 2.0])).numpy(), [[2, 4]])
+    assert double.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match=r"TensorArraySpec\(element_shape=\(2,\)"):
+        double(tg.TensorArray(tg.float32, size=1).write(0, [1.0, 2.0, 3.0]))
+
+
+def test_a_function_writes_the_first_element_of_an_array_it_receives():
+    first = tg.function(lambda ta: ta.write(0, [5.0, 6.0]).stack(), fallback="error")
+    np.testing.assert_array_equal(first(tg.TensorArray(tg.float32, size=2)).numpy(), [[5, 6], [0, 0]])
+
+
 def test_a_traced_loop_accumulates_per_step_results():
     @tg.function(fallback="error")
     def cumulative(x):

@@ -114,7 +114,7 @@ def _clear_rows_impl(xp, g, buffer, indices):
 
 
 def _clear_rows_grad(ctx, gg):
-    g, buffer, indices = ctx.inputs
+    g, _, indices = ctx.inputs
     # The map g -> clear_rows(g) is a projection (or zero), so it is its own adjoint.
     return clear_rows(gg, g, indices), None, None
 
@@ -177,7 +177,8 @@ class TensorArraySpec(TypeSpec):
 
     def __repr__(self):
         return (f"TensorArraySpec(element_shape={self.element_shape}, dtype={self.dtype!r}, "
-                f"dynamic_size={self.dynamic_size}, infer_shape={self.infer_shape})")
+                f"dynamic_size={self.dynamic_size}, infer_shape={self.infer_shape}, "
+                f"buffer_shape={self.buffer_shape})")
 
 
 # ----- TensorArray --------------------------------------------------------------------------------
