@@ -6,6 +6,11 @@ One thread handles one element in a grid-stride loop. Inputs are "full"
 value per thread in double, then per block in shared memory, then across
 blocks with `atomicAdd` into a double accumulator. Every literal is cast to
 its dtype, so float code stays float.
+
+Integer division follows TF (and every other backend): a zero divisor is an
+error, so a kernel that divides integers sets the flag `divided_by_zero` (its
+last parameter) and the caller raises eager mode's error; MIN // -1 wraps to
+MIN and MIN % -1 is 0, computed without C's undefined signed overflow.
 """
 import re
 
@@ -14,7 +19,7 @@ import numpy as np
 from tracegraph.ops.fused import operand_dtype
 from tracegraph.core.op import get_op
 
-__all__ = ["render_cuda_kernel", "UnsupportedExpression", "C_TYPES", "KERNEL_NAME", "BLOCK_SIZE"]
+__all__ = ["render_cuda_kernel", "divides_integers", "UnsupportedExpression", "C_TYPES", "KERNEL_NAME", "BLOCK_SIZE"]
 
 KERNEL_NAME = "tracegraph_fused"
 BLOCK_SIZE = 256
@@ -22,6 +27,9 @@ BLOCK_SIZE = 256
 C_TYPES = {"float32": "float", "float64": "double", "int8": "signed char", "int16": "short", "int32": "int",
            "int64": "long long", "uint8": "unsigned char", "uint16": "unsigned short",
            "uint32": "unsigned int", "uint64": "unsigned long long", "bool": "bool"}
+
+#: Ops that divide: on integers, a zero divisor is an error the kernel reports.
+INTEGER_DIVISIONS = {"floordiv", "floormod", "truncatediv", "truncatemod"}
 
 #: Template function names -> device functions (C++ overloads or our prelude helpers).
 FUNCTIONS = {
@@ -50,16 +58,23 @@ template <typename T> __device__ __forceinline__ bool tg_isinf(T a) { return isi
 template <typename T> __device__ __forceinline__ bool tg_isfinite(T a) { return isfinite(a); }
 __device__ __forceinline__ float tg_floordiv(float a, float b) { return floorf(a / b); }
 __device__ __forceinline__ double tg_floordiv(double a, double b) { return floor(a / b); }
+template <typename T> __device__ __forceinline__ bool tg_divides_by_minus_one(T b) {
+    return T(-1) < T(0) && b == T(-1); }
+template <typename T> __device__ __forceinline__ T tg_negate_wrapping(T a) {
+    return (T)(0ULL - (unsigned long long)a); }
 template <typename T> __device__ __forceinline__ T tg_floordiv(T a, T b) {
     if (b == T(0)) return T(0);
+    if (tg_divides_by_minus_one(b)) return tg_negate_wrapping(a);
     T q = a / b; return (q * b != a && ((a < T(0)) != (b < T(0)))) ? q - T(1) : q; }
 __device__ __forceinline__ float tg_floormod(float a, float b) { float r = fmodf(a, b); return (r != 0.0f && ((r < 0.0f) != (b < 0.0f))) ? r + b : r; }
 __device__ __forceinline__ double tg_floormod(double a, double b) { double r = fmod(a, b); return (r != 0.0 && ((r < 0.0) != (b < 0.0))) ? r + b : r; }
 template <typename T> __device__ __forceinline__ T tg_floormod(T a, T b) {
-    if (b == T(0)) return T(0);
+    if (b == T(0) || tg_divides_by_minus_one(b)) return T(0);
     T r = a % b; return (r != T(0) && ((r < T(0)) != (b < T(0)))) ? r + b : r; }
-template <typename T> __device__ __forceinline__ T tg_truncatediv(T a, T b) { return b == T(0) ? T(0) : a / b; }
-template <typename T> __device__ __forceinline__ T tg_truncatemod(T a, T b) { return b == T(0) ? T(0) : a % b; }
+template <typename T> __device__ __forceinline__ T tg_truncatediv(T a, T b) {
+    return b == T(0) ? T(0) : tg_divides_by_minus_one(b) ? tg_negate_wrapping(a) : a / b; }
+template <typename T> __device__ __forceinline__ T tg_truncatemod(T a, T b) {
+    return (b == T(0) || tg_divides_by_minus_one(b)) ? T(0) : a % b; }
 __device__ __forceinline__ float tg_truncatemod(float a, float b) { return fmodf(a, b); }
 __device__ __forceinline__ double tg_truncatemod(double a, double b) { return fmod(a, b); }
 __device__ __forceinline__ bool tg_and(bool a, bool b) { return a && b; }
@@ -93,6 +108,8 @@ def render_cuda_kernel(expression, input_kinds, input_dtypes, output_dtypes):
     for j, (name, refs, attrs, dtype) in enumerate(expression["instructions"]):
         args = [_operand(ref) for ref in refs]
         body.append(f"        const {c_type(dtype)} t{j} = {_render(name, args, dtype, refs, input_dtypes, expression)};")
+        if _is_integer_division(name, dtype):
+            body.append(f"        if ({args[1]} == 0) *divided_by_zero = 1;  /* any thread: the same value */")
     params = ["const long long n", "const long long inner"]
     loads = []
     for i, (kind, dtype) in enumerate(zip(input_kinds, input_dtypes)):
@@ -104,6 +121,8 @@ def render_cuda_kernel(expression, input_kinds, input_dtypes, output_dtypes):
     reduction = expression.get("reduction")
     if reduction is not None:
         params.append("double* __restrict__ total")
+    if divides_integers(expression):
+        params.append("int* __restrict__ divided_by_zero")
     lines = [PRELUDE, f'extern "C" __global__ void {KERNEL_NAME}({", ".join(params)}) {{']
     lines += loads
     if reduction is not None:
@@ -124,6 +143,16 @@ def render_cuda_kernel(expression, input_kinds, input_dtypes, output_dtypes):
         lines += _block_sum()
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def divides_integers(expression):
+    """Whether the expression divides integers: its kernel then takes a last parameter, an int flag
+    it sets to 1 if some divisor was zero (the caller raises eager mode's error)."""
+    return any(_is_integer_division(name, dtype) for name, _, _, dtype in expression["instructions"])
+
+
+def _is_integer_division(name, dtype):
+    return name in INTEGER_DIVISIONS and np.dtype(dtype).kind in "iu"
 
 
 def _block_sum():

@@ -4,7 +4,7 @@ import math
 from tracegraph import dtypes
 from tracegraph.ops.fused import evaluate_expression, is_row_broadcast
 
-from .codegen import BLOCK_SIZE, KERNEL_NAME, UnsupportedExpression, render_cuda_kernel
+from .codegen import BLOCK_SIZE, KERNEL_NAME, UnsupportedExpression, divides_integers, render_cuda_kernel
 
 __all__ = ["CudaFusedKernel"]
 
@@ -19,6 +19,7 @@ class CudaFusedKernel:
         self.expression = node.attrs["expression"]
         self.output_specs = node.attrs["output_specs"]
         self.input_dtypes = [v.spec.dtype.name for v in node.inputs]
+        self.divides_integers = divides_integers(self.expression)
         self.kernels = {}
         self.sources = {}
 
@@ -36,8 +37,14 @@ class CudaFusedKernel:
         if reduction is not None:
             total = cp.zeros((), dtype=cp.float64)
             args.append(total)
+        if self.divides_integers:
+            divided_by_zero = cp.zeros((), dtype=cp.int32)
+            args.append(divided_by_zero)
         blocks = max(1, min(MAX_BLOCKS, -(-n // BLOCK_SIZE)))
         kernel((blocks,), (BLOCK_SIZE,), tuple(args))
+        if self.divides_integers and int(divided_by_zero):
+            # The ops' own implementations raise the error eager mode raises for it, naming the op.
+            return evaluate_expression(cp, self.expression, arrays)
         results = [out.reshape(shape) for out in outputs]
         if reduction is not None:
             results.append(total.astype(dtypes.as_dtype(reduction[2]).numpy_dtype))

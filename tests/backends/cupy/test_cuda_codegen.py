@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tracegraph as tg
-from tracegraph_backends.cupy.codegen import KERNEL_NAME, render_cuda_kernel
+from tracegraph_backends.cupy.codegen import C_TYPES, KERNEL_NAME, PRELUDE, render_cuda_kernel
 
 NVCC = shutil.which("nvcc")
 needs_nvcc = pytest.mark.skipif(NVCC is None, reason="nvcc is not installed on this machine")
@@ -84,3 +84,70 @@ def test_cupy_backend_is_unavailable_without_a_gpu_and_does_not_crash():
     if not available:
         with pytest.raises(RuntimeError, match="not available"):
             get_backend("cupy")
+
+
+GXX = shutil.which("g++")
+needs_gxx = pytest.mark.skipif(GXX is None, reason="g++ is not installed on this machine")
+
+
+def test_a_kernel_that_divides_integers_reports_a_zero_divisor():
+    (node,) = _fused_nodes(lambda a, b: tg.math.floordiv(a, b) + 1, i32, i32)
+    source = render_cuda_kernel(node.attrs["expression"], ["full", "full"], ["int32", "int32"], ["int32"])
+    assert "int* __restrict__ divided_by_zero)" in source
+    assert "== 0) *divided_by_zero = 1;" in source
+    (float_node,) = _fused_nodes(lambda a, b: a / b + 1.0, x32, x32)
+    float_source = render_cuda_kernel(float_node.attrs["expression"], ["full", "full"], ["float32"] * 2, ["float32"])
+    assert "divided_by_zero" not in float_source.split("extern")[1]
+
+
+@needs_nvcc
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "uint64"])
+def test_integer_divisions_compile_for_every_integer_type(dtype, tmp_path):
+    ints = tg.constant(np.arange(1, 9).astype(dtype))
+    (node,) = _fused_nodes(lambda a, b: tg.math.floordiv(a, b) + tg.math.floormod(a, b)
+                           + tg.math.truncatediv(a, b) + tg.math.truncatemod(a, b), ints, ints)
+    _compile(render_cuda_kernel(node.attrs["expression"], ["full", "full"], [dtype, dtype], [dtype]), tmp_path)
+
+
+#: The device helpers compiled for the host: `__device__`, `__forceinline__` become plain C++.
+_HOST_PROGRAM = """
+#include <cmath>
+#include <cstdio>
+#include <cstdint>
+using std::isinf; using std::isfinite; using std::exp; using std::log1p;
+#define __device__
+#define __forceinline__ inline
+%(prelude)s
+template <typename T> void show(T a, T b) {
+    printf("%%lld %%lld %%lld %%lld\\n", (long long)tg_floordiv(a, b), (long long)tg_floormod(a, b),
+           (long long)tg_truncatediv(a, b), (long long)tg_truncatemod(a, b));
+}
+int main() {
+%(calls)s
+    return 0;
+}
+"""
+
+
+@needs_gxx
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64"])
+def test_the_division_helpers_give_tf_results_at_the_edges(dtype, tmp_path):
+    """MIN // -1 wraps to MIN and MIN % -1 is 0 (TF's and NumPy's results), floor and truncation
+    round as NumPy does, for the helpers the generated kernels call."""
+    info = np.iinfo(dtype)
+    pairs = [(info.min, -1), (info.max, -1), (-7, 2), (7, -2), (-7, -2), (info.min, 3), (info.max, info.min)]
+    ctype = C_TYPES[dtype]
+    calls = "\n".join(f"    show<{ctype}>(({ctype})({a}LL), ({ctype})({b}LL));" for a, b in pairs)
+    program = tmp_path / "helpers.cpp"
+    program.write_text(_HOST_PROGRAM % {"prelude": PRELUDE, "calls": calls})
+    built = subprocess.run([GXX, "-O2", "-std=c++17", str(program), "-o", str(tmp_path / "helpers")],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    output = subprocess.run([str(tmp_path / "helpers")], capture_output=True, text=True, timeout=60).stdout
+    with np.errstate(over="ignore"):
+        for line, (a, b) in zip(output.splitlines(), pairs):
+            x, y = np.array(a, dtype), np.array(b, dtype)
+            quotient = np.floor_divide(x, y)
+            truncated = np.where((quotient < 0) & (quotient * y != x), quotient + 1, quotient).astype(dtype)
+            expected = [int(quotient), int(np.remainder(x, y)), int(truncated), int(x - truncated * y)]
+            assert [int(v) for v in line.split()] == expected, (a, b)

@@ -29,3 +29,15 @@ def test_eager_ops_under_a_gpu_device_keep_arrays_on_the_gpu():
     with tg.device("/gpu:0"):
         t = tg.constant([1.0, 2.0]) * 2.0
     assert "GPU" in t.device
+
+
+@pytest.mark.parametrize("size", [100, 1 << 20])
+def test_an_integer_zero_divisor_raises_as_eagerly_on_the_gpu(size):
+    f = tg.function(lambda x, y: x // y + 1, backend="cupy")
+    x = tg.constant(np.arange(size, dtype=np.int32))
+    with pytest.raises(tg.errors.InvalidArgumentError, match="Integer division by zero"):
+        f(x, tg.constant(np.zeros(size, dtype=np.int32)))
+    minimum = np.iinfo(np.int64).min
+    g = tg.function(lambda x, y: (x // y, x % y), backend="cupy")
+    quotient, remainder = g(tg.constant(np.full(size, minimum)), tg.constant(np.full(size, -1, dtype=np.int64)))
+    assert (np.asarray(quotient) == minimum).all() and (np.asarray(remainder) == 0).all()
