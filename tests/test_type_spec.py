@@ -8,7 +8,7 @@ from tracegraph import nest
 from tracegraph.spec import type_spec_from_value
 from tracegraph.ir.graph import Graph
 from tracegraph.core.dispatch import bind
-from tracegraph.core.op import Op
+from tracegraph.core.op import REGISTRY, Op
 from tracegraph.type_spec import CompositeTensor, TypeSpec, register
 
 
@@ -216,22 +216,28 @@ def test_gradients_flow_through_a_traced_function_into_composite_components():
     np.testing.assert_allclose(grad.second.numpy(), [5.0])
 
 
-#: An op whose attr is a composite spec (what saved functions with composite signatures store).
-_TAGGED_IDENTITY = Op("tests_tagged_identity", infer=lambda x, spec: x, impl=lambda xp, x, spec: x)
+@pytest.fixture
+def tagged_identity():
+    """An op whose attr is a composite spec (what saved functions with composite signatures store),
+    registered for the test only (the conformance suite wants a case for every registered op)."""
+    op = Op("tests_tagged_identity", infer=lambda x, spec: x, impl=lambda xp, x, spec: x)
+    yield op
+    del REGISTRY[op.name]
 
 
-def _graph_with_spec_attr(spec):
-    f = tg.function(lambda x: bind(_TAGGED_IDENTITY, [x], {"spec": spec}))
+def _graph_with_spec_attr(op, spec):
+    f = tg.function(lambda x: bind(op, [x], {"spec": spec}))
     return f.get_concrete_function(tg.TensorSpec([2])).graph
 
 
-def test_a_registered_spec_round_trips_through_a_serialized_graph():
+def test_a_registered_spec_round_trips_through_a_serialized_graph(tagged_identity):
     spec = (pair_spec([None, 2], [3], tg.float64), tg.TensorShape([None]))
-    loaded = Graph.from_json(_graph_with_spec_attr(spec).to_json())
+    loaded = Graph.from_json(_graph_with_spec_attr(tagged_identity, spec).to_json())
     assert loaded.nodes[-1].attrs["spec"] == spec
 
 
-def test_an_unknown_spec_name_in_a_graph_is_a_clear_error():
-    text = _graph_with_spec_attr(pair_spec([2], [3])).to_json().replace("tests.PairSpec", "tests.NoSuchSpec")
+def test_an_unknown_spec_name_in_a_graph_is_a_clear_error(tagged_identity):
+    graph = _graph_with_spec_attr(tagged_identity, pair_spec([2], [3]))
+    text = graph.to_json().replace("tests.PairSpec", "tests.NoSuchSpec")
     with pytest.raises(ValueError, match="no type spec is registered as 'tests.NoSuchSpec'"):
         Graph.from_json(text)
