@@ -111,12 +111,16 @@ class FuncGraph(Graph):
         outer = self._tables.outer
         if id(tensor.value) in outer:
             return outer[id(tensor.value)]
+        original = tensor.value
         if tensor.graph is not self.parent:  # from further out: the parent captures it first
             tensor = SymbolicTensor(self.parent, self.parent.value_of(tensor))
-        inner = self.add_input(tensor.spec, name=f"captured_{tensor.value.name}")
-        self.outer_captures.append((tensor.value, inner))
-        self._tables.captured_tensors[id(tensor.value)] = tensor
-        outer[id(tensor.value)] = inner
+        inner = outer.get(id(tensor.value))  # the parent's value may be captured already
+        if inner is None:
+            inner = self.add_input(tensor.spec, name=f"captured_{tensor.value.name}")
+            self.outer_captures.append((tensor.value, inner))
+            self._tables.captured_tensors[id(tensor.value)] = tensor
+            outer[id(tensor.value)] = inner
+        outer[id(original)] = inner  # so the next use of the far value finds it (one input per value)
         return inner
 
     def _is_ancestor(self, graph):
