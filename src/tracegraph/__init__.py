@@ -32,7 +32,7 @@ from .ops.control_flow import cond, while_loop  # noqa: F401
 from .ops.tensor_array import TensorArray, TensorArraySpec  # noqa: F401
 from .ops.logging_ops import print_ as print  # noqa: F401,A001 - TF's public name
 from .trace import function, Function, ConcreteFunction  # noqa: F401
-from . import bitwise, config, debugging, errors, linalg, math, nest, nn, random, test  # noqa: F401
+from . import autograph, bitwise, config, debugging, errors, linalg, math, nest, nn, random, test  # noqa: F401
 from .autodiff import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from .device import device, DeviceSpec  # noqa: F401
 

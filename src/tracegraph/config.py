@@ -3,10 +3,11 @@ from .backend import default_backend_name, get_backend as backend_called
 from .config_state import flags
 from .context import state
 from .device import gpu_count
+from . import config_experimental as experimental
 
 __all__ = ["run_functions_eagerly", "functions_run_eagerly", "experimental_run_functions_eagerly",
            "explain_gradients", "gradients_explained", "set_backend", "get_backend",
-           "list_physical_devices", "list_logical_devices", "PhysicalDevice"]
+           "list_physical_devices", "list_logical_devices", "PhysicalDevice", "experimental"]
 
 
 def run_functions_eagerly(run_eagerly):

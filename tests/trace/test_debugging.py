@@ -16,7 +16,7 @@ def line_of(fn, text):
     return start + next(i for i, line in enumerate(lines) if text in line and not line.startswith("def "))
 
 
-def uses_python_if(x):
+def uses_python_if(x):  # traced with autograph=False here: AutoGraph would make the `if` a tg.cond
     if x > 0:  # needs a concrete value
         return x
     return -x
@@ -46,7 +46,7 @@ def calls_dot_numpy(x):
     (calls_dot_numpy, "x.numpy()", "compute with tracegraph ops"),
 ])
 def test_symbolic_value_error_names_the_line_and_the_fix(fn, text, fix):
-    f = tg.function(fn, fallback="error")
+    f = tg.function(fn, fallback="error", autograph=False)
     with pytest.raises(SymbolicValueError) as info:
         f(tg.constant(2.0))
     message = str(info.value)
@@ -58,13 +58,13 @@ def test_symbolic_value_error_names_the_line_and_the_fix(fn, text, fix):
 
 
 def test_while_fix_is_mentioned_for_bool_conversion():
-    f = tg.function(uses_python_if, fallback="error")
+    f = tg.function(uses_python_if, autograph=False, fallback="error")
     with pytest.raises(SymbolicValueError, match=r"tg.while_loop\(cond, body, loop_vars\)"):
         f(tg.constant(1.0))
 
 
 def test_fallback_eager_warns_once_and_runs_eagerly():
-    f = tg.function(uses_python_if)
+    f = tg.function(uses_python_if, autograph=False)
     with pytest.warns(UserWarning, match="cannot be traced and runs eagerly") as record:
         assert float(f(tg.constant(-3.0))) == 3.0
     assert len(record) == 1
@@ -77,13 +77,13 @@ def test_fallback_eager_warns_once_and_runs_eagerly():
 
 
 def test_fallback_error_raises():
-    f = tg.function(uses_python_if, fallback="error")
+    f = tg.function(uses_python_if, autograph=False, fallback="error")
     with pytest.raises(SymbolicValueError):
         f(tg.constant(1.0))
 
 
 def test_run_functions_eagerly_avoids_the_error():
-    f = tg.function(uses_python_if, fallback="error")
+    f = tg.function(uses_python_if, autograph=False, fallback="error")
     tg.config.run_functions_eagerly(True)
     try:
         assert float(f(tg.constant(-2.0))) == 2.0
@@ -142,7 +142,7 @@ def test_retracing_warning_names_a_python_value_change():
 
 
 def test_get_concrete_function_of_an_untraceable_call_raises():
-    f = tg.function(uses_python_if)
+    f = tg.function(uses_python_if, autograph=False)
     with pytest.warns(UserWarning):
         f(tg.constant(1.0))
     with pytest.raises(SymbolicValueError):

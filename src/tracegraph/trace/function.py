@@ -24,6 +24,7 @@ from .signature import (COMPOSITE, TENSOR, bind_arguments, check_against_spec, d
                         input_signature_slots, leaf_names, leaf_spec, python_signature, signature_call,
                         structure_key)
 from .. import nest
+from ..autograph import converted_call
 from ..backend import get_backend
 from ..config_state import flags
 from ..convert import convert_to_tensor
@@ -51,8 +52,9 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     `input_signature` (a list of `tg.TensorSpec`, or nests of them) fixes the
     specs of the leading arguments: one graph serves every call that fits.
     `reduce_retracing=True` traces shapes that vary with `None` dimensions.
-    `autograph`, `jit_compile` and the `experimental_*` options are accepted
-    for compatibility. `backend` names the backend that runs the graphs
+    `autograph=True` converts Python `if`/`while`/`for` on tensors into graph
+    control flow (see `tg.autograph`); `jit_compile` and the `experimental_*`
+    options are accepted for compatibility. `backend` names the backend that runs the graphs
     ("numpy", "numba", "cupy"; default: the fastest available); an unknown
     name is a ValueError and a backend that cannot run here a RuntimeError, at once.
     `fallback="eager"` runs a call eagerly, with one warning, when tracing it
@@ -283,8 +285,11 @@ class Function:
         return concrete, specs
 
     def _run_python_function(self, traced):
-        """The Python function on the symbolic arguments; endless recursion is explained."""
+        """The Python function (converted by AutoGraph unless turned off) on the symbolic arguments;
+        endless recursion is explained."""
         try:
+            if self._options["autograph"] and flags.autograph:
+                return converted_call(self.python_function, *traced.args, **traced.kwargs)
             return self._python_function(*traced.args, **traced.kwargs)
         except RecursionError as error:
             if isinstance(error, TracingRecursionError):  # explained by a trace further in

@@ -1,0 +1,118 @@
+"""The run-time helpers for converted `while` and `for` loops.
+
+A loop whose condition (or iterable) is a Python value runs as a Python loop,
+unrolled while tracing, exactly as Python runs it. A tensor condition, a
+tensor iterable (its first axis) or a `tg.range` makes one `tg.while_loop`
+whose loop variables are the Python variables the body carries from one
+iteration to the next. An iterable with an `_autograph_for_loop` method
+(datasets) runs the loop itself: see `for_stmt`.
+"""
+from . import errors
+from .conditionals import and_, is_tensor
+from .undefined import is_undefined
+from .. import nest
+from ..convert import convert_to_tensor
+from ..ops.array_ops import shape
+from ..ops.comparison import less
+from ..ops.control_flow import while_loop
+
+__all__ = ["while_stmt", "for_stmt"]
+
+
+def while_stmt(test, body, values, names, used_after=(), attributes=()):
+    """A converted `while`: `values = body(*values)` while `test(*values)`; returns the final values.
+
+    `names` are the loop variables (the body assigns them and they are read at
+    the loop's head or after it). If the test gives a tensor, the loop from
+    there on is one `tg.while_loop`.
+    """
+    values = tuple(values)
+    while True:
+        keep_going = test(*values)
+        if is_tensor(keep_going):
+            loop = _TensorLoop(names, "while", used_after, attributes)
+            return loop.run(test, body, values)
+        if not keep_going:
+            return values
+        values = tuple(body(*values))
+
+
+def for_stmt(iterable, body, values, names, extra_test=None, used_after=(), attributes=()):
+    """A converted `for`: `values = body(element, *values)` for each element; returns the final values.
+
+    `extra_test(*values)`, when given, is checked before each iteration and ends
+    the loop when false (it is how `break` and `return` stop a loop). An object
+    with a method `_autograph_for_loop(body, values, extra_test)` runs the loop
+    itself and returns the final values: that is how datasets plug in.
+    """
+    values = tuple(values)
+    run_itself = getattr(iterable, "_autograph_for_loop", None)
+    if run_itself is not None:
+        return tuple(run_itself(body, values, extra_test))
+    if is_tensor(iterable):
+        return _tensor_for(iterable, body, values, names, extra_test, used_after, attributes)
+    for element in iterable:
+        if extra_test is not None:
+            keep_going = extra_test(*values)
+            if is_tensor(keep_going):
+                errors.tensor_break_in_python_loop(iterable)
+            if not keep_going:
+                break
+        values = tuple(body(element, *values))
+    return values
+
+
+def _tensor_for(iterable, body, values, names, extra_test, used_after, attributes):
+    """`for element in tensor` as a while loop over an index along the first axis."""
+    sequence = convert_to_tensor(iterable)
+    length = shape(sequence)[0]
+
+    def test(index, *loop_values):
+        in_range = less(index, length)
+        if extra_test is None:
+            return in_range
+        return and_(lambda: in_range, lambda: extra_test(*loop_values))
+
+    def step(index, *loop_values):
+        return (index + 1, *body(sequence[index], *loop_values))
+
+    loop = _TensorLoop(("the loop index",) + tuple(names), "for", used_after, attributes)
+    return loop.run(test, step, (convert_to_tensor(0),) + values)[1:]
+
+
+class _TensorLoop:
+    """One `tg.while_loop` for a converted loop, with errors that name the Python variables."""
+
+    def __init__(self, names, statement, used_after, attributes):
+        self.names, self.statement, self.used_after, self.attributes = names, statement, used_after, attributes
+
+    def run(self, test, body, values):
+        if self.attributes:
+            errors.assignment_in_tensor_block(list(self.attributes), self.statement)
+        for name, value in zip(self.names, values):
+            if is_undefined(value):
+                errors.undefined_loop_variable(name, self.statement, name in self.used_after)
+            if value is None:
+                errors.none_loop_variable(name, self.statement, entering=True)
+        return tuple(while_loop(test, self._checked(body), values))
+
+    def _checked(self, body):
+        def checked_body(*before):
+            after = tuple(body(*before))
+            return tuple(self._check(name, old, new) for name, old, new in zip(self.names, before, after))
+        return checked_body
+
+    def _check(self, name, before, after):
+        """`after` as the next value of loop variable `name` (a Python number becomes a tensor)."""
+        if after is None or is_undefined(after):
+            errors.none_loop_variable(name, self.statement, entering=False)
+        if not is_tensor(before):
+            return after  # a structure: tg.while_loop checks it leaf by leaf
+        if not is_tensor(after) and not nest.is_nested(after):
+            try:
+                after = convert_to_tensor(after, dtype=before.dtype)
+            except (TypeError, ValueError):
+                errors.loop_dtype_changed(name, self.statement, before, after)
+        if not is_tensor(after) or after.dtype != before.dtype:
+            errors.loop_dtype_changed(name, self.statement, before, after)
+        return after
