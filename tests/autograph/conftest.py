@@ -1,6 +1,4 @@
 """Converted functions run on the NumPy backend (the reference) unless a test asks for every backend."""
-import inspect
-
 import pytest
 
 import tracegraph as tg
@@ -18,8 +16,3 @@ def each_backend(request):
     yield request.param
     tg.config.set_backend("numpy")
 
-
-def line_of(function, text):
-    """The line number, in its file, of the first line of `function`'s source that contains `text`."""
-    lines, first = inspect.getsourcelines(function)
-    return first + next(i for i, line in enumerate(lines) if text in line)

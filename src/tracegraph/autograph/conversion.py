@@ -104,9 +104,12 @@ def _parse(function):
 
 def _inside_factory(definition, free_variables):
     """A module `def factory(): <free variables> = None; <definition>`: compiled, the definition's
-    code refers to the free variables (and `ag__`) as closure cells, like the original's."""
+    code refers to the free variables (and `ag__`) as closure cells, like the original's, and to
+    its own name as the original does (a global, unless the original closes over it)."""
     placeholders = [ast.Assign(targets=[ast.Name(id=n, ctx=ast.Store())], value=ast.Constant(value=None))
                     for n in (*free_variables, RUNTIME)]
+    if definition.name not in free_variables:  # the `def` must not bind the name: it refers to the global
+        placeholders.insert(0, ast.Global(names=[definition.name]))
     arguments = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
     factory = ast.FunctionDef(name="autograph_factory", args=arguments, body=placeholders + [definition],

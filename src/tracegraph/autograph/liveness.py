@@ -43,7 +43,8 @@ class _Liveness:
         if isinstance(node, ast.While):
             return self._loop(node, live_out, read([node.test]), set())
         if isinstance(node, (ast.For, ast.AsyncFor)):
-            head = self._loop(node, live_out, set(), assigned([node.target]))
+            extra_test = getattr(node, "tg_extra_test", None)  # `not break_`, checked before each iteration
+            head = self._loop(node, live_out, read([extra_test]) if extra_test else set(), assigned([node.target]))
             return read([node.iter]) | head
         if isinstance(node, (ast.With, ast.AsyncWith)):
             items = [item.context_expr for item in node.items]

@@ -81,9 +81,7 @@ def scope_declarations(function):
 
 
 def attribute_targets(statements):
-    """The source text of the attributes and items that `statements` assign (`self.x`, `a[i]`)."""
-    targets = []
-    for node in _walk_scope(statements):
-        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
-            targets.append(ast.unparse(node))
-    return targets
+    """The source text of the attributes and items that `statements` assign (`self.x`, `a[i]`), in order."""
+    targets = [node for node in _walk_scope(statements)
+               if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store)]
+    return [ast.unparse(node) for node in sorted(targets, key=lambda n: (n.lineno, n.col_offset))]
