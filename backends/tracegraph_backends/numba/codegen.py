@@ -17,28 +17,29 @@ products; an exp whose result only offsets large constants skips subnormals).
 Numbers written in an op's template are typed module constants. Either way,
 float32 code never silently becomes float64.
 """
+import ast
 import functools
-import re
 
 from tracegraph import dtypes
 from tracegraph.ops.fused import operand_dtype
 from tracegraph.core.op import get_op
 
-from .scalar_math import ABSORBING_MAGNITUDE
+from .scalar_math import ABSORBING_MAGNITUDE, APPROXIMATION_NAMES
 
 __all__ = ["render_kernel", "literal_arguments", "divides_integers", "UnsupportedExpression"]
 
 #: Scalar functions with vectorizable approximations in scalar_math (by op name).
-APPROXIMATED = {"exp", "expm1", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "pow", "sqrt"}
+APPROXIMATED = frozenset(op for op, _ in APPROXIMATION_NAMES)
 
-#: Template function names implemented by `support.py` (or Python/NumPy builtins numba knows).
+#: Template function names implemented by `support.py`.
 SUPPORT = {
     "where": "where", "max": "maximum", "min": "minimum", "maximum": "maximum", "minimum": "minimum",
     "sign": "sign", "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite", "floormod": "floormod",
     "logical_and": "logical_and", "logical_or": "logical_or", "logical_xor": "logical_xor",
     "logical_not": "logical_not", "truncatediv": "truncatediv", "truncatemod": "truncatemod",
-    "abs": "abs",
 }
+#: Template function names numba compiles as they are.
+BUILTINS = {"abs"}
 
 #: Integer arithmetic that wraps on overflow (rendered for signed dtypes: see support._wrapping).
 WRAPPING = {"add": "wrapping_add", "subtract": "wrapping_subtract", "multiply": "wrapping_multiply"}
@@ -53,10 +54,6 @@ LIBM = {"sin": "sin", "cos": "cos", "tan": "tan", "asin": "arcsin", "acos": "arc
 #: Functions only `math` has in numba (typed per dtype like the ufuncs).
 MATH_ONLY = {"erfc", "lgamma"}
 
-_CALL = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\s*\(")
-_NUMBER = re.compile(r"(?<![\w.}])(\d+\.\d*(?:[eE][-+]?\d+)?|\d+(?:[eE][-+]?\d+)?|\.\d+)(?![\w.])")
-
-
 class UnsupportedExpression(Exception):
     """The expression uses something the Numba renderer cannot express (the node runs generically)."""
 
@@ -69,15 +66,14 @@ def render_kernel(expression, input_kinds, input_dtypes, parallel):
     literal_arguments(expression)  # UnsupportedExpression for a literal a kernel cannot take
     constants = {}
     body = []
-    used = set()
+    imports = _Imports()
     literal_names = iter(_literal_names(expression))
     for j, (name, refs, attrs, dtype) in enumerate(expression["instructions"]):
         args = [next(literal_names) if ref[0] == "lit" else _operand(ref, input_kinds) for ref in refs]
         if name == "exp" and dtype == "float32" and _only_offset_by_constants(expression, j):
-            rendered = f"exp_no_subnormal_f32({args[0]})"
+            rendered = f"{imports.scalar_math('exp_no_subnormal_f32')}({args[0]})"
         else:
-            rendered = _render(name, args, dict(attrs), dtype, refs, input_dtypes, expression, constants)
-        used.update(m.group(1) for m in _CALL.finditer(rendered))
+            rendered = _render(name, args, dtype, refs, input_dtypes, expression, constants, imports)
         if _is_integer(dtype) and name != "cast":
             # numba computes integers narrower than 64 bits in 64 bits; NumPy wraps every
             # result to its dtype, and so must each value before the next instruction uses it.
@@ -87,7 +83,7 @@ def render_kernel(expression, input_kinds, input_dtypes, parallel):
             body.append(f"divided_by_zero |= {args[1]} == 0")
     reduction = expression.get("reduction")
     checks_divisors = divides_integers(expression)
-    lines = _module_header(constants, used)
+    lines = _module_header(constants, imports)
     lines.extend(_block_function(body, input_kinds, expression, reduction, checks_divisors))
     lines.append("")
     lines.extend(_kernel_function(input_kinds, expression, reduction, parallel, checks_divisors))
@@ -210,20 +206,34 @@ def _decorator(parallel, reduction, inline_never=False):
     return f"@njit(cache=True, parallel={parallel}, error_model='numpy', fastmath={flags}, nogil=True{inline})"
 
 
-def _module_header(constants, used):
-    approximations = sorted(u for u in used if u.endswith(("_f32", "_f64")))
-    helpers = sorted(u for u in used if u in set(SUPPORT.values()) | set(_FLOAT_EXTREMA.values())
-                     | set(WRAPPING.values()) | {"floordiv_float", "floordiv_int"} and u != "abs")
+class _Imports:
+    """The names a kernel module imports from scalar_math and support, gathered while rendering."""
+
+    def __init__(self):
+        self.from_scalar_math, self.from_support = set(), set()
+
+    def scalar_math(self, name):
+        """`name`, an approximation of scalar_math, which the module then imports."""
+        self.from_scalar_math.add(name)
+        return name
+
+    def support(self, name):
+        """`name`, a helper of support.py, which the module then imports."""
+        self.from_support.add(name)
+        return name
+
+
+def _module_header(constants, imports):
     lines = [
         "# Generated by tracegraph's Numba backend. Do not edit: the file name is the hash of this text.",
         "import math",
         "import numpy as np",
         "from numba import njit, prange",
     ]
-    if approximations:
-        lines.append(f"from tracegraph_backends.numba.scalar_math import {', '.join(approximations)}")
-    if helpers:
-        lines.append(f"from tracegraph_backends.numba.support import {', '.join(helpers)}")
+    if imports.from_scalar_math:
+        lines.append(f"from tracegraph_backends.numba.scalar_math import {', '.join(sorted(imports.from_scalar_math))}")
+    if imports.from_support:
+        lines.append(f"from tracegraph_backends.numba.support import {', '.join(sorted(imports.from_support))}")
     lines.append("")
     lines.extend(f"{name} = np.{dtype}({value!r})" for name, (value, dtype) in constants.items())
     lines.append("")
@@ -249,29 +259,60 @@ def _constant(constants, value, dtype_name):
     return name
 
 
-def _render(name, args, attrs, dtype, refs, input_dtypes, expression, constants):
+def _render(name, args, dtype, refs, input_dtypes, expression, constants, imports):
     """One instruction as a scalar expression."""
-    op = get_op(name)
     if name == "cast":
         target = dtypes.as_dtype(dtype).numpy_dtype
         return f"np.{'bool_' if target.kind == 'b' else target.name}({args[0]})"
     if name in WRAPPING and _is_signed_integer(dtype):
-        return f"{WRAPPING[name]}({args[0]}, {args[1]})"
+        return f"{imports.support(WRAPPING[name])}({args[0]}, {args[1]})"
     if name == "pow" and _small_integer_literal(refs[1]):
         # x**2, x**3, x**4 as products: exact, and much cheaper than exp(y * log(x)).
         if _is_signed_integer(dtype):
-            return functools.reduce(lambda product, x: f"wrapping_multiply({product}, {x})",
-                                    [args[0]] * int(refs[1][1]))
+            multiply = imports.support("wrapping_multiply")
+            return functools.reduce(lambda product, x: f"{multiply}({product}, {x})", [args[0]] * int(refs[1][1]))
         return "(" + " * ".join([args[0]] * int(refs[1][1])) + ")"
-    if name in APPROXIMATED and dtype in ("float32", "float64"):
-        suffix = "f32" if dtype == "float32" else "f64"
-        return f"{name}_{suffix}({', '.join(args)})"
-    template = op.template
+    if (name, dtype) in APPROXIMATION_NAMES:
+        return f"{imports.scalar_math(APPROXIMATION_NAMES[name, dtype])}({', '.join(args)})"
+    template = get_op(name).template
     if name == "floordiv":
         template = "floordiv_float({0}, {1})" if dtype in ("float32", "float64") else "floordiv_int({0}, {1})"
-    rendered = _typed_numbers(template, dtype, refs, input_dtypes, expression, constants)
-    rendered = _CALL.sub(lambda m: _function(m.group(1), dtype) + "(", rendered)
-    return rendered.format(*args)
+    operands_dtype = operand_dtype(refs, input_dtypes, expression) or dtype
+    return _TemplateRenderer(args, dtype, operands_dtype, constants, imports).render(template)
+
+
+class _TemplateRenderer(ast.NodeTransformer):
+    """An op's scalar template as Numba Python: `{i}` becomes operand i, each function the Numba
+    function that computes it for `dtype`, each number a module constant of the operands' dtype."""
+
+    _PLACEHOLDER = "_operand_{}"
+
+    def __init__(self, args, dtype, operands_dtype, constants, imports):
+        self.args, self.dtype, self.operands_dtype = args, dtype, operands_dtype
+        self.constants, self.imports = constants, imports
+
+    def render(self, template):
+        placeholders = [self._PLACEHOLDER.format(i) for i in range(len(self.args))]
+        tree = ast.parse(template.format(*placeholders), mode="eval")
+        return ast.unparse(ast.fix_missing_locations(self.visit(tree)))
+
+    def visit_Name(self, node):
+        prefix = self._PLACEHOLDER.format("")
+        if node.id.startswith(prefix):
+            return ast.Name(self.args[int(node.id[len(prefix):])], ast.Load())
+        return node
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            return node
+        value = int(node.value) if _is_integer(self.operands_dtype) else float(node.value)
+        return ast.Name(_constant(self.constants, value, self.operands_dtype), ast.Load())
+
+    def visit_Call(self, node):
+        node.args = [self.visit(a) for a in node.args]
+        if isinstance(node.func, ast.Name):
+            node.func = ast.parse(_function(node.func.id, self.dtype, self.imports), mode="eval").body
+        return node
 
 
 def _only_offset_by_constants(expression, j):
@@ -297,42 +338,26 @@ def _small_integer_literal(ref):
     return ref[0] == "lit" and isinstance(ref[1], (int, float)) and float(ref[1]) in (1.0, 2.0, 3.0, 4.0)
 
 
-def _typed_numbers(template, dtype, refs, input_dtypes, expression, constants):
-    """Replace bare numeric literals of a template with constants of the operands' dtype."""
-    operands_dtype = operand_dtype(refs, input_dtypes, expression) or dtype
-    pieces = re.split(r"(\{\d+\})", template)
-    out = []
-    for piece in pieces:
-        if piece.startswith("{"):
-            out.append(piece)
-        else:
-            out.append(_NUMBER.sub(lambda m: _constant(constants, _number(m.group(1), operands_dtype), operands_dtype),
-                                   piece))
-    return "".join(out)
-
-
-def _number(text, dtype_name):
-    value = float(text)
-    return int(value) if dtypes.as_dtype(dtype_name).numpy_dtype.kind in "biu" else value
-
-
 #: Kernels of float dtypes use these NaN-propagating extrema (see support.py).
 _FLOAT_EXTREMA = {"maximum": "maximum_float", "minimum": "minimum_float"}
 
 
-def _function(name, dtype):
+def _function(name, dtype, imports):
+    """The Numba spelling of a template's scalar function `name` for `dtype` (what it imports noted)."""
     if name in ("floordiv_float", "floordiv_int"):
-        return name
+        return imports.support(name)
     if name in SUPPORT and SUPPORT[name] in _FLOAT_EXTREMA and dtype in ("float32", "float64"):
-        return _FLOAT_EXTREMA[SUPPORT[name]]
+        return imports.support(_FLOAT_EXTREMA[SUPPORT[name]])
+    if name in BUILTINS:
+        return name
     if name in SUPPORT:
-        return SUPPORT[name]
+        return imports.support(SUPPORT[name])
     if name in LIBM:
         return f"np.{LIBM[name]}"
     if name in MATH_ONLY:
         return f"math.{name}"
+    if (name, dtype) in APPROXIMATION_NAMES:
+        return imports.scalar_math(APPROXIMATION_NAMES[name, dtype])
     if name in APPROXIMATED:
-        if dtype not in ("float32", "float64"):
-            raise UnsupportedExpression(f"{name} on {dtype}")
-        return f"{name}_{'f32' if dtype == 'float32' else 'f64'}"
+        raise UnsupportedExpression(f"{name} on {dtype}")
     raise UnsupportedExpression(f"no Numba rendering for scalar function {name!r}")

@@ -76,7 +76,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 __all__ = [
-    "APPROXIMATIONS", "VECTORIZABLE",
+    "APPROXIMATIONS", "APPROXIMATION_NAMES", "VECTORIZABLE",
     "exp_f32", "exp_f64", "exp_no_subnormal_f32", "ABSORBING_MAGNITUDE",
     "expm1_f32", "expm1_f64",
     "log_f32", "log_f64",
@@ -1421,28 +1421,15 @@ def pow_f32(x, y):
 # Lookup table for code generators
 # ---------------------------------------------------------------------------
 
-APPROXIMATIONS = {
-    ("exp", "float32"): exp_f32,
-    ("exp", "float64"): exp_f64,
-    ("expm1", "float32"): expm1_f32,
-    ("expm1", "float64"): expm1_f64,
-    ("log", "float32"): log_f32,
-    ("log", "float64"): log_f64,
-    ("log1p", "float32"): log1p_f32,
-    ("log1p", "float64"): log1p_f64,
-    ("tanh", "float32"): tanh_f32,
-    ("tanh", "float64"): tanh_f64,
-    ("sigmoid", "float32"): sigmoid_f32,
-    ("sigmoid", "float64"): sigmoid_f64,
-    ("softplus", "float32"): softplus_f32,
-    ("softplus", "float64"): softplus_f64,
-    ("erf", "float32"): erf_f32,
-    ("erf", "float64"): erf_f64,
-    ("pow", "float32"): pow_f32,
-    ("pow", "float64"): pow_f64,
-    ("sqrt", "float32"): sqrt_f32,
-    ("sqrt", "float64"): sqrt_f64,
+APPROXIMATION_NAMES = {
+    (op, dtype): f"{op}_{'f32' if dtype == 'float32' else 'f64'}"
+    for op in ("exp", "expm1", "log", "log1p", "tanh", "sigmoid", "softplus", "erf", "pow", "sqrt")
+    for dtype in ("float32", "float64")
 }
+"""(op name, dtype name) -> the name under which this module exports the op's approximation
+(generated kernels import it by that name)."""
+
+APPROXIMATIONS = {key: globals()[name] for key, name in APPROXIMATION_NAMES.items()}
 """(op name, dtype name) -> numba function of one argument (two for pow).
 
 Every entry is ``njit(inline="always")`` and, except where its docstring
