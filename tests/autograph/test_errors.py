@@ -156,3 +156,19 @@ def test_assigning_an_attribute_in_a_tensor_branch_is_unsupported_and_says_so():
         tg.function(counter.bump_if_positive)(tg.constant(1))
     assert "`self.value`" in str(raised.value) and "local variable" in str(raised.value)
     assert_points_at(raised.value, Counter.bump_if_positive, "if x > 0:")
+
+
+def returns_inside_a_tensor_loop(n):
+    i = 0
+    while i < n:
+        if i * i > 10:
+            return i
+        i += 1
+    return -1
+
+
+def test_a_return_inside_a_tensor_loop_says_what_to_write():
+    with pytest.raises(AutoGraphError) as raised:
+        tg.function(returns_inside_a_tensor_loop)(tg.constant(10))
+    assert "`return` inside it" in str(raised.value) and "`break`" in str(raised.value)
+    assert_points_at(raised.value, returns_inside_a_tensor_loop, "while i < n:")

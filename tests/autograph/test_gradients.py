@@ -70,3 +70,24 @@ def test_gradients_taken_inside_the_converted_function():
     dy, dz = gradients(tg.constant(3))
     assert float(dy) == pytest.approx(4.0)
     assert float(dz) == pytest.approx(3 * 2.0 ** 2)
+
+
+@tg.function(fallback="error")
+def running_means(x):
+    means = tg.TensorArray(tg.float32, size=tg.shape(x)[0], element_shape=[])
+    total = 0.0
+    for i in tg.range(tg.shape(x)[0]):
+        total += x[i]
+        means = means.write(i, total / tg.cast(i + 1, tg.float32))
+    return means.stack()
+
+
+def test_a_tensor_array_is_carried_through_a_converted_loop_and_differentiated():
+    x = tg.constant([2.0, 4.0, 6.0, 8.0])
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        means = running_means(x)
+        total = tg.reduce_sum(means)
+    assert means.numpy().tolist() == [2.0, 3.0, 4.0, 5.0]
+    expected = [sum(1.0 / k for k in range(i + 1, 5)) for i in range(4)]
+    assert tape.gradient(total, x).numpy() == pytest.approx(expected)

@@ -4,7 +4,7 @@ import warnings
 from ..user_code import user_frame
 
 __all__ = ["AutoGraphError", "UnsupportedAssignmentError", "location", "one_branch_variable",
-           "return_in_one_branch", "branch_dtype_mismatch", "undefined_loop_variable", "none_loop_variable",
+           "return_in_one_branch", "branch_dtype_mismatch", "undefined_loop_variable", "return_in_tensor_loop", "none_loop_variable",
            "loop_dtype_changed", "tensor_break_in_python_loop", "assignment_in_tensor_block", "AutoGraphWarning", "warn_unconverted"]
 
 
@@ -63,6 +63,14 @@ def undefined_loop_variable(name, statement, used_after):
     _raise(f"`{name}` is first assigned inside this `{statement}` loop and {where}. The loop's condition "
            f"is a tensor, so the loop may run zero times and `{name}` needs a value before it.",
            f"give `{name}` a value of the same dtype and shape before the loop (e.g. `{name} = tg.constant(0)`).")
+
+
+def return_in_tensor_loop(statement):
+    """A `return` inside a loop whose condition is a tensor."""
+    _raise(f"this `{statement}` loop has a tensor condition and a `return` inside it; a graph loop cannot "
+           f"return from the function in the middle of an iteration.",
+           "keep the result in a variable defined before the loop, `break` out of the loop, and return "
+           "the variable after it.")
 
 
 def none_loop_variable(name, statement, entering):

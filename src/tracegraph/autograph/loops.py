@@ -9,7 +9,7 @@ iteration to the next. An iterable with an `_autograph_for_loop` method
 """
 from . import errors
 from .conditionals import and_, is_tensor
-from .undefined import is_undefined
+from .undefined import UndefinedReturnValue, is_undefined
 from .. import nest
 from ..convert import convert_to_tensor
 from ..ops.array_ops import shape
@@ -90,6 +90,8 @@ class _TensorLoop:
         if self.attributes:
             errors.assignment_in_tensor_block(list(self.attributes), self.statement)
         for name, value in zip(self.names, values):
+            if isinstance(value, UndefinedReturnValue):
+                errors.return_in_tensor_loop(self.statement)
             if is_undefined(value):
                 errors.undefined_loop_variable(name, self.statement, name in self.used_after)
             if value is None:
