@@ -271,3 +271,16 @@ def test_closures_nonlocal_global_lambdas_defaults_and_decorators():
     # both branches are traced, so `calls += 1` (a Python side effect) ran once, while tracing, as in TF
     assert int(f(tg.constant(-3))) == 2 * (3 + 100 + 1)
     assert COUNTER == 1  # traced once
+
+
+def test_builtins_on_tensors_take_their_graph_meaning():
+    @tg.function(fallback="error", input_signature=[tg.TensorSpec([None], tg.float32)])
+    def mean_of_prefixes(x):
+        total = 0.0
+        for i in range(len(x)):  # a tensor length: tg.range, a graph loop
+            total += x[i] * float(i + 1)
+        return total / float(len(x)), int(total)
+
+    mean, whole = mean_of_prefixes(tg.constant([1.0, 2.0, 3.5]))
+    assert float(mean) == pytest.approx((1.0 + 4.0 + 10.5) / 3)
+    assert int(whole) == 15

@@ -5,7 +5,8 @@ converted code. It converts `f` (once, see `conversion`) when `f` is the
 user's own Python function or method; tracegraph's own functions, other
 libraries, the standard library, builtins, classes, generators and functions
 marked `do_not_convert` are called unconverted. A user function whose source
-cannot be read is called unconverted with one warning.
+cannot be read is called unconverted with one warning. `range`, `len`, `int` and
+`float` given tensors take their graph meaning (see `builtins`).
 """
 import functools
 import inspect
@@ -14,6 +15,7 @@ import types
 import weakref
 
 from . import conditionals, conversion, errors, loops, undefined
+from .builtins import override_for
 from ..config_state import flags
 
 __all__ = ["converted_call", "do_not_convert", "RUNTIME_HELPERS"]
@@ -45,6 +47,9 @@ def do_not_convert(function):
 
 def converted_call(function, /, *args, **kwargs):
     """`function(*args, **kwargs)`, with `function` converted first if it is user code."""
+    builtin = override_for(function)
+    if builtin is not None:
+        return builtin(*args, **kwargs)
     if isinstance(function, functools.partial):
         return converted_call(function.func, *function.args, *args, **{**function.keywords, **kwargs})
     target = _user_function(function)
