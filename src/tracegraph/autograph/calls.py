@@ -6,7 +6,7 @@ user's own Python function or method; tracegraph's own functions, other
 libraries, the standard library, builtins, classes, generators and functions
 marked `do_not_convert` are called unconverted. A user function whose source
 cannot be read is called unconverted with one warning. `range`, `len`, `int` and
-`float` given tensors take their graph meaning (see `builtins`).
+`float` given tensors take their graph meaning (see `py_builtins`).
 """
 import functools
 import inspect
@@ -15,7 +15,7 @@ import types
 import weakref
 
 from . import conditionals, conversion, errors, loops, undefined
-from .builtins import override_for
+from .py_builtins import override_for
 from ..config_state import flags
 
 __all__ = ["converted_call", "do_not_convert", "RUNTIME_HELPERS"]
