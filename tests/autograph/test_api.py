@@ -150,3 +150,35 @@ def test_for_over_an_object_with_the_loop_protocol():
 
     assert int(total(tg.constant(0))) == 4 + 3
     assert countdown.calls == 1
+
+
+class Base:
+    def scale(self, x):
+        return x * 2
+
+
+class Derived(Base):
+    factor = 3
+
+    def scale(self, x):
+        if x > 0:
+            x = super().scale(x)
+        return x
+
+    @classmethod
+    def triple(cls, x):
+        return x * cls.factor if x > 0 else x
+
+    @staticmethod
+    def negate(x):
+        return -x if x > 0 else x
+
+
+def test_methods_using_super_classmethods_and_staticmethods_are_converted():
+    @tg.function(fallback="error")
+    def f(x):
+        obj = Derived()
+        return obj.scale(x), Derived.triple(x), obj.negate(x)
+
+    assert [int(t) for t in f(tg.constant(5))] == [10, 15, -5]
+    assert [int(t) for t in f(tg.constant(-5))] == [-5, -5, -5]

@@ -93,15 +93,20 @@ def _is_user_code(python_function):
 
 
 def _convert_or_warn(python_function):
-    """The converted function, or None (with one warning per function if it is user code without source)."""
+    """The converted function, or None (with one warning per function) if its source cannot be read or
+    converted."""
     try:
         return conversion.convert(python_function, RUNTIME_HELPERS)
     except conversion.SourceUnavailable as error:
-        code = python_function.__code__
-        if python_function.__name__ != "<lambda>" and code not in _warned:
-            _warned.add(code)
-            errors.warn_unconverted(python_function, str(error))
-        return None
+        reason = str(error)
+    except (SyntaxError, ValueError, TypeError, AttributeError, KeyError, StopIteration) as error:
+        # Python the converter does not handle yet: the function runs as written (TF does the same)
+        reason = f"converting it failed ({type(error).__name__}: {error}); please report this"
+    code = python_function.__code__
+    if python_function.__name__ != "<lambda>" and code not in _warned:
+        _warned.add(code)
+        errors.warn_unconverted(python_function, reason)
+    return None
 
 
 #: What converted code calls `ag__`.

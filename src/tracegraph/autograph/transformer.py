@@ -32,6 +32,17 @@ def _thunk(expression):
 class ExpressionTransformer(ast.NodeTransformer):
     """Boolean operators, conditional expressions and calls."""
 
+    def __init__(self):
+        self.functions = []  # the enclosing `def`s, innermost last
+
+    def visit_FunctionDef(self, node):
+        self.functions.append(node)
+        self.generic_visit(node)
+        self.functions.pop()
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
     def visit_BoolOp(self, node):
         self.generic_visit(node)
         helper = "and_" if isinstance(node.op, ast.And) else "or_"
@@ -54,6 +65,8 @@ class ExpressionTransformer(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         function = node.func
+        if isinstance(function, ast.Name) and function.id == "super" and not node.args and self.functions:
+            return self._explicit_super(node)
         if isinstance(function, ast.Name) and function.id in FRAME_BUILTINS:
             return node
         if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and \
@@ -61,6 +74,16 @@ class ExpressionTransformer(ast.NodeTransformer):
             return node
         helper = at_line(runtime("converted_call"), node)
         return ast.copy_location(ast.Call(func=helper, args=[function] + node.args, keywords=node.keywords), node)
+
+
+    def _explicit_super(self, node):
+        """`super()` as `super(__class__, self)`: converted code may run it inside a local function,
+        where the zero-argument form would take that function's first argument for `self`."""
+        parameters = self.functions[-1].args.posonlyargs + self.functions[-1].args.args
+        if not parameters:
+            return node
+        node.args = [name("__class__"), name(parameters[0].arg)]
+        return node
 
 
 class ControlFlowTransformer(ast.NodeTransformer):
