@@ -61,7 +61,7 @@ def test_a_loop_variable_whose_dtype_changes_is_an_error():
         tg.function(dtype_changes)(tg.constant(3))
     message = str(raised.value)
     assert "`x` enters this `while` loop as a int32 tensor" in message
-    assert "float32" in message and "shape_invariants" in message and "tg.cast" in message
+    assert "float32" in message and "tg.cast" in message
     assert_points_at(raised.value, dtype_changes, "while i < n:")
 
 
@@ -172,3 +172,29 @@ def test_a_return_inside_a_tensor_loop_says_what_to_write():
         tg.function(returns_inside_a_tensor_loop)(tg.constant(10))
     assert "`return` inside it" in str(raised.value) and "`break`" in str(raised.value)
     assert_points_at(raised.value, returns_inside_a_tensor_loop, "while i < n:")
+
+
+def grows(n):
+    x = tg.constant([1.0])
+    while tg.size(x) < n:
+        x = tg.concat([x, [2.0]], axis=0)
+    return x
+
+
+def test_a_loop_variable_whose_shape_changes_is_an_error_unless_a_shape_invariant_allows_it():
+    with pytest.raises(AutoGraphError) as raised:
+        tg.function(grows)(tg.constant(3))
+    message = str(raised.value)
+    assert "`x` has shape (1,) when this `while` loop starts but shape (2,)" in message
+    assert "set_loop_options(shape_invariants=[(x, tg.TensorShape([None]))])" in message
+    assert_points_at(raised.value, grows, "while tg.size(x) < n:")
+
+    @tg.function(fallback="error")
+    def grows_with_invariant(n):
+        x = tg.constant([1.0])
+        while tg.size(x) < n:
+            tg.autograph.experimental.set_loop_options(shape_invariants=[(x, tg.TensorShape([None]))])
+            x = tg.concat([x, [2.0]], axis=0)
+        return x
+
+    assert grows_with_invariant(tg.constant(3)).numpy().tolist() == [1.0, 2.0, 2.0]

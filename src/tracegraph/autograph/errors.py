@@ -5,7 +5,7 @@ from ..user_code import user_frame
 
 __all__ = ["AutoGraphError", "UnsupportedAssignmentError", "location", "one_branch_variable",
            "return_in_one_branch", "branch_dtype_mismatch", "undefined_loop_variable", "return_in_tensor_loop", "none_loop_variable",
-           "loop_dtype_changed", "tensor_break_in_python_loop", "assignment_in_tensor_block", "AutoGraphWarning", "warn_unconverted"]
+           "loop_dtype_changed", "loop_shape_changed", "tensor_break_in_python_loop", "assignment_in_tensor_block", "AutoGraphWarning", "warn_unconverted"]
 
 
 class AutoGraphError(TypeError, ValueError):
@@ -86,8 +86,16 @@ def loop_dtype_changed(name, statement, before, after):
     _raise(f"`{name}` enters this `{statement}` loop as {_describe(before)} but the loop body makes it "
            f"{_describe(after)}. A tensor loop's variables keep their dtype from one iteration to the next.",
            f"cast in the body (`{name} = tg.cast(..., tg.{_dtype_name(before)})`) or create `{name}` with "
-           f"the body's dtype before the loop; for a shape that changes, give the changing dimensions as "
-           f"None with `shape_invariants` (tg.while_loop) - shapes are relaxed automatically otherwise.")
+           f"the body's dtype before the loop.")
+
+
+def loop_shape_changed(name, statement, before, after):
+    """A loop variable whose shape the body changes, with no shape invariant that allows it."""
+    _raise(f"`{name}` has shape {before} when this `{statement}` loop starts but shape {after} after one "
+           f"iteration. A tensor loop's variables keep their shape unless you say which dimensions change.",
+           f"call `tg.autograph.experimental.set_loop_options(shape_invariants=[({name}, "
+           f"tg.TensorShape({[None] * after.rank if after.rank is not None else None}))])` at the start of "
+           f"the loop body (None for each dimension that changes), or keep the shape.")
 
 
 def tensor_break_in_python_loop(iterable):

@@ -7,6 +7,8 @@ whose loop variables are the Python variables the body carries from one
 iteration to the next. An iterable with an `_autograph_for_loop` method
 (datasets) runs the loop itself: see `for_stmt`.
 """
+import threading
+
 from . import errors
 from .conditionals import and_, is_tensor
 from .undefined import UndefinedReturnValue, is_undefined
@@ -15,8 +17,16 @@ from ..convert import convert_to_tensor
 from ..ops.array_ops import shape
 from ..ops.comparison import less
 from ..ops.control_flow import while_loop
+from ..shape import TensorShape
 
-__all__ = ["while_stmt", "for_stmt"]
+__all__ = ["while_stmt", "for_stmt", "set_loop_options"]
+
+
+def _loop_stack():
+    """The converted tensor loops being traced in this thread, innermost last."""
+    if not hasattr(_active_loops, "stack"):
+        _active_loops.stack = []
+    return _active_loops.stack
 
 
 def while_stmt(test, body, values, names, used_after=(), attributes=()):
@@ -80,11 +90,34 @@ def _tensor_for(iterable, body, values, names, extra_test, used_after, attribute
     return loop.run(test, step, (convert_to_tensor(0),) + values)[1:]
 
 
+def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterations=None, shape_invariants=None):
+    """Options for the converted tensor loop this is called in (TF's `set_loop_options`).
+
+    `shape_invariants` is a list of `(variable, shape)` pairs: the loop variable
+    may take any shape that fits `shape` (None for a dimension that changes),
+    e.g. `[(x, tg.TensorShape([None]))]`. Call it at the start of the loop body.
+    The other options are accepted for compatibility; in a Python loop it does nothing.
+    """
+    stack = _loop_stack()
+    if stack and shape_invariants:
+        stack[-1].invariants.extend(
+            (variable, TensorShape(shape)) for variable, shape in shape_invariants)
+
+
+_active_loops = threading.local()
+
+
 class _TensorLoop:
-    """One `tg.while_loop` for a converted loop, with errors that name the Python variables."""
+    """One `tg.while_loop` for a converted loop, with errors that name the Python variables.
+
+    A loop variable must keep its dtype, and its shape unless `set_loop_options`
+    gives it a less specific shape invariant (TF's rule): the loop is then free to
+    relax its shape.
+    """
 
     def __init__(self, names, statement, used_after, attributes):
         self.names, self.statement, self.used_after, self.attributes = names, statement, used_after, attributes
+        self.invariants = []  # (the loop variable's tensor in the body, TensorShape) from set_loop_options
 
     def run(self, test, body, values):
         if self.attributes:
@@ -96,10 +129,16 @@ class _TensorLoop:
                 errors.undefined_loop_variable(name, self.statement, name in self.used_after)
             if value is None:
                 errors.none_loop_variable(name, self.statement, entering=True)
-        return tuple(while_loop(test, self._checked(body), values))
+        stack = _loop_stack()
+        stack.append(self)
+        try:
+            return tuple(while_loop(test, self._checked(body), values))
+        finally:
+            stack.pop()
 
     def _checked(self, body):
         def checked_body(*before):
+            self.invariants = []
             after = tuple(body(*before))
             return tuple(self._check(name, old, new) for name, old, new in zip(self.names, before, after))
         return checked_body
@@ -117,4 +156,7 @@ class _TensorLoop:
                 errors.loop_dtype_changed(name, self.statement, before, after)
         if not is_tensor(after) or after.dtype != before.dtype:
             errors.loop_dtype_changed(name, self.statement, before, after)
+        allowed = next((shape for variable, shape in self.invariants if variable is before), before.shape)
+        if not after.shape.is_subtype_of(allowed):
+            errors.loop_shape_changed(name, self.statement, before.shape, after.shape)
         return after
