@@ -284,3 +284,27 @@ def test_builtins_on_tensors_take_their_graph_meaning():
     mean, whole = mean_of_prefixes(tg.constant([1.0, 2.0, 3.5]))
     assert float(mean) == pytest.approx((1.0 + 4.0 + 10.5) / 3)
     assert int(whole) == 15
+
+
+TRACES = 0
+
+
+def test_global_and_nonlocal_names_assigned_in_converted_blocks():
+    count = 0
+
+    @tg.function(fallback="error")
+    def f(x, flag):
+        nonlocal count
+        global TRACES
+        if flag:
+            count += 1
+            TRACES += 1
+        i = 0
+        while i < x:
+            i += 1
+        return i
+
+    assert int(f(tg.constant(3), True)) == 3
+    assert (count, TRACES) == (1, 1)
+    code = tg.autograph.to_code(f)
+    assert code.count("nonlocal count") == 2  # the function's, and the branch's that assigns it

@@ -13,7 +13,7 @@ functions and one helper call each:
 """
 import ast
 
-from .names import attribute_targets, scope_declarations, surely_assigned
+from .names import assigned, attribute_targets, scope_declarations, surely_assigned
 from .syntax import RUNTIME, assign, at_line, call, function_def, name, names_tuple, runtime, strings
 
 __all__ = ["ExpressionTransformer", "ControlFlowTransformer"]
@@ -155,8 +155,11 @@ class ControlFlowTransformer(ast.NodeTransformer):
     # ----- pieces ------------------------------------------------------------------------------
 
     def _function(self, identifier, parameters, body, returned):
-        """A local function of the converted code; `returned` names its result tuple (None: none added)."""
-        statements = [ast.copy_location(d.__class__(names=list(d.names)), d) for d in self._declarations()]
+        """A local function of the converted code; `returned` names its result tuple (None: none added).
+        It repeats the `global`/`nonlocal` declarations of the names it assigns."""
+        bound = assigned(body)
+        statements = [ast.copy_location(d.__class__(names=[n for n in d.names if n in bound]), d)
+                      for d in self._declarations() if bound.intersection(d.names)]
         statements += list(body)
         if returned is not None:
             statements.append(ast.Return(value=names_tuple(returned)))
