@@ -4,8 +4,10 @@ import warnings
 from ..user_code import user_frame
 
 __all__ = ["AutoGraphError", "UnsupportedAssignmentError", "location", "one_branch_variable",
-           "return_in_one_branch", "branch_dtype_mismatch", "undefined_loop_variable", "return_in_tensor_loop", "none_loop_variable",
-           "loop_dtype_changed", "loop_shape_changed", "tensor_break_in_python_loop", "assignment_in_tensor_block", "AutoGraphWarning", "warn_unconverted"]
+           "return_in_one_branch", "branch_dtype_mismatch", "undefined_loop_variable",
+           "return_in_tensor_loop", "none_loop_variable", "loop_dtype_changed", "loop_shape_changed",
+           "tensor_break_in_python_loop", "assignment_in_tensor_block", "AutoGraphWarning",
+           "warn_unconverted"]
 
 
 class AutoGraphError(TypeError, ValueError):

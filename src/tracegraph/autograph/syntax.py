@@ -1,7 +1,8 @@
 """Small builders of `ast` nodes for the code the converter writes."""
 import ast
 
-__all__ = ["at_line", "RUNTIME", "name", "runtime", "assign", "negate", "call", "strings", "names_tuple", "function_def"]
+__all__ = ["at_line", "RUNTIME", "name", "runtime", "assign", "negate", "call", "strings", "names_tuple",
+           "function_def"]
 
 #: The name converted code calls its run-time helpers by (`ag__.if_stmt(...)`), as TF's converted code does.
 RUNTIME = "ag__"

@@ -143,7 +143,8 @@ class ControlFlowTransformer(ast.NodeTransformer):
         functions, keywords = [body], {}
         if hasattr(node, "tg_extra_test"):
             test_name = self.namer.new("extra_test")
-            extra_test = ExpressionTransformer().visit(at_line(node.tg_extra_test, node))  # not a field: not visited yet
+            # an attribute, not a field of the node: the expression pass has not seen it yet
+            extra_test = ExpressionTransformer().visit(at_line(node.tg_extra_test, node))
             functions.insert(0, self._function(test_name, loop_vars, [ast.Return(value=extra_test)], None))
             keywords["extra_test"] = name(test_name)
         keywords["used_after"] = strings(sorted(set(loop_vars) & node.tg_live_out))
