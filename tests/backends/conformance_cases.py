@@ -921,11 +921,27 @@ def _counted_loop_reference(x, n):
     return np.int32(n), acc
 
 
+def _scalar_loop(x, n):
+    """A loop of scalars with a branch: the Numba backend compiles it into one function."""
+    def body(i, acc):
+        return i + 1, tg.cond(acc > 4, lambda: acc // 2 - 1, lambda: acc * 3 + 1)
+    return tg.while_loop(lambda i, acc: i < n, body, (tg.constant(0), x))
+
+
+def _scalar_loop_reference(x, n):
+    acc = x
+    for _ in range(int(n)):
+        acc = acc // 2 - 1 if acc > 4 else acc * 3 + 1
+    return np.int32(n), acc
+
+
 CONTROL_FLOW = [
     unary("cond", _cond_on_sum, _cond_on_sum_reference),
     unary("while_loop", _halving_loop, _halving_loop_reference),
     Case("while_loop_cond_nested", _counted_loop, _counted_loop_reference,
          (Arg(), Arg(values(0, 4), I32)), shapes=lambda: one_shape()().map(lambda s: s + ((),))),
+    Case("while_loop_of_scalars", _scalar_loop, _scalar_loop_reference, (Arg(), Arg(values(0, 20), I32)),
+         dtypes=REALS, shapes=lambda: st.just(((), ()))),
 ]
 
 # ===== gradients inside traced functions (the adjoint ops) ====================================

@@ -1,4 +1,5 @@
-"""The Numba backend: fused elementwise nodes run as generated, compiled, multithreaded kernels.
+"""The Numba backend: fused elementwise nodes run as generated, compiled, multithreaded kernels,
+and while loops of scalar arithmetic as one compiled function each.
 
 Everything else runs through the ops' shared `xp` implementations on NumPy.
 numba is imported only when this backend is first used.
@@ -60,9 +61,12 @@ class NumbaBackend(Backend):
     def compile(self, graph):
         return build_plan(graph, np, self.compile, kernel_for=self._kernel_for)
 
-    @staticmethod
-    def _kernel_for(node):
-        """A compiled kernel for a fused node; None (NumPy, inline in the plan) where one cannot pay off."""
+    def _kernel_for(self, node):
+        """A compiled kernel for a fused node (None: NumPy, inline in the plan, where one cannot pay
+        off) or for a while_loop of scalar arithmetic (None: its plan, for any other loop)."""
+        if node.op.name == "while_loop":
+            from .loop_kernels import compiled_loop_for  # noqa: PLC0415 - imports numba
+            return compiled_loop_for(node, self.compile)
         if node.op.name != "fused_elementwise":
             return None
         use_fork_safe_threading_layer()

@@ -26,7 +26,8 @@ from tracegraph.core.op import get_op
 
 from .scalar_math import ABSORBING_MAGNITUDE, APPROXIMATION_NAMES
 
-__all__ = ["render_kernel", "literal_arguments", "divides_integers", "UnsupportedExpression"]
+__all__ = ["render_kernel", "render_instruction", "literal_arguments", "divides_integers",
+           "is_integer_division", "module_header", "KernelImports", "UnsupportedExpression"]
 
 #: Scalar functions with vectorizable approximations in scalar_math (by op name).
 APPROXIMATED = frozenset(op for op, _ in APPROXIMATION_NAMES)
@@ -66,28 +67,39 @@ def render_kernel(expression, input_kinds, input_dtypes, parallel):
     literal_arguments(expression)  # UnsupportedExpression for a literal a kernel cannot take
     constants = {}
     body = []
-    imports = _Imports()
+    imports = KernelImports()
     literal_names = iter(_literal_names(expression))
-    for j, (name, refs, attrs, dtype) in enumerate(expression["instructions"]):
+    for j, (name, refs, _, dtype) in enumerate(expression["instructions"]):
         args = [next(literal_names) if ref[0] == "lit" else _operand(ref, input_kinds) for ref in refs]
-        if name == "exp" and dtype == "float32" and _only_offset_by_constants(expression, j):
-            rendered = f"{imports.scalar_math('exp_no_subnormal_f32')}({args[0]})"
-        else:
-            rendered = _render(name, args, dtype, refs, input_dtypes, expression, constants, imports)
-        if _is_integer(dtype) and name != "cast":
-            # numba computes integers narrower than 64 bits in 64 bits; NumPy wraps every
-            # result to its dtype, and so must each value before the next instruction uses it.
-            rendered = f"np.{dtype}({rendered})"
-        body.append(f"t{j} = {rendered}")
-        if _is_integer_division(name, dtype):
+        body.append(f"t{j} = {render_instruction(expression, j, args, input_dtypes, constants, imports)}")
+        if is_integer_division(name, dtype):
             body.append(f"divided_by_zero |= {args[1]} == 0")
     reduction = expression.get("reduction")
     checks_divisors = divides_integers(expression)
-    lines = _module_header(constants, imports)
+    lines = module_header(constants, imports)
     lines.extend(_block_function(body, input_kinds, expression, reduction, checks_divisors))
     lines.append("")
     lines.extend(_kernel_function(input_kinds, expression, reduction, parallel, checks_divisors))
     return "\n".join(lines) + "\n"
+
+
+def render_instruction(expression, j, args, input_dtypes, constants, imports):
+    """Instruction `j` of `expression` as one scalar Numba expression over the operand names `args`
+    (a literal's operand name included), its value wrapped to its dtype for integers.
+
+    `input_dtypes` are the dtype names of the expression's inputs; the module constants and
+    imports the rendering needs are added to `constants` and `imports` (see `module_header`).
+    An integer division does not check its divisor: the caller tests `is_integer_division`.
+    """
+    name, refs, _, dtype = expression["instructions"][j]
+    if name == "exp" and dtype == "float32" and _only_offset_by_constants(expression, j):
+        return f"{imports.scalar_math('exp_no_subnormal_f32')}({args[0]})"
+    rendered = _render(name, args, dtype, refs, input_dtypes, expression, constants, imports)
+    if _is_integer(dtype) and name != "cast":
+        # numba computes integers narrower than 64 bits in 64 bits; NumPy wraps every
+        # result to its dtype, and so must each value before the next instruction uses it.
+        rendered = f"np.{dtype}({rendered})"
+    return rendered
 
 
 def literal_arguments(expression):
@@ -117,10 +129,11 @@ def divides_integers(expression):
     """Whether the expression divides integers: its kernel then returns the number of blocks in
     which some divisor was zero (a fault the caller turns into InvalidArgumentError, as eager
     mode raises it), and returns nothing otherwise."""
-    return any(_is_integer_division(name, dtype) for name, _, _, dtype in expression["instructions"])
+    return any(is_integer_division(name, dtype) for name, _, _, dtype in expression["instructions"])
 
 
-def _is_integer_division(name, dtype):
+def is_integer_division(name, dtype):
+    """Whether instruction `name` of result dtype `dtype` divides integers (a zero divisor is an error)."""
     return name in INTEGER_DIVISIONS and _is_integer(dtype)
 
 
@@ -206,7 +219,7 @@ def _decorator(parallel, reduction, inline_never=False):
     return f"@njit(cache=True, parallel={parallel}, error_model='numpy', fastmath={flags}, nogil=True{inline})"
 
 
-class _Imports:
+class KernelImports:
     """The names a kernel module imports from scalar_math and support, gathered while rendering."""
 
     def __init__(self):
@@ -223,7 +236,9 @@ class _Imports:
         return name
 
 
-def _module_header(constants, imports):
+def module_header(constants, imports):
+    """The first lines of a kernel module: its imports (`imports`, a KernelImports) and the
+    module constants (`constants`: name -> (value, dtype name)) the rendered code refers to."""
     lines = [
         "# Generated by tracegraph's Numba backend. Do not edit: the file name is the hash of this text.",
         "import math",

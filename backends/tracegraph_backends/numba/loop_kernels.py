@@ -1,0 +1,63 @@
+"""Running a scalar `while_loop` node as one compiled Numba function (see `loop_codegen`).
+
+The body's plan would run once per iteration from Python, a few microseconds
+each; the compiled loop runs every iteration natively, as XLA runs a
+`lax.while_loop`. Its results are exactly the plan's: when the compiled loop
+meets a zero integer divisor it stops with a fault flag, and the node runs
+again as its plan, which raises eager mode's InvalidArgumentError naming the op.
+"""
+import sys
+
+import numpy as np
+
+from tracegraph.ir.graph import Graph
+
+from .cache import load_kernel_module
+from .loop_codegen import LOOP_FUNCTION, UnsupportedLoop, render_loop
+
+__all__ = ["CompiledLoop", "compiled_loop_for"]
+
+
+def compiled_loop_for(node, compile_subgraph):
+    """A CompiledLoop for `while_loop` `node`, or None if the loop does not qualify (see
+    `loop_codegen`). `compile_subgraph(graph)` compiles the condition and body into plans for
+    the generic path."""
+    try:
+        return CompiledLoop(node, compile_subgraph)
+    except UnsupportedLoop:
+        return None
+
+
+class CompiledLoop:
+    """A callable `(xp, *arrays) -> tuple of outputs` running a whole scalar loop natively.
+
+    `source` is the generated module (`sys.intern`ed: retraces that differ only in a Python
+    scalar render the same text and share one compiled function).
+    """
+
+    def __init__(self, node, compile_subgraph):
+        source, self.arguments = render_loop(node)
+        self.source = sys.intern(source)
+        self.sources = {"loop": self.source}  # as FusedKernel's, keyed by what the source is for
+        self.function = getattr(load_kernel_module(self.source), LOOP_FUNCTION)
+        self.output_types = [v.spec.dtype.numpy_dtype.type for v in node.outputs]
+        self._node = node
+        self._compile_subgraph = compile_subgraph
+        self._generic = None  # the node as a plan, prepared when a loop first faults
+
+    def __call__(self, xp, *arrays):
+        fault, *results = self.function(*[a[()] for a in arrays], *self.arguments)
+        if fault:
+            return self.run_generically(xp, arrays)
+        # numba returns Python ints and floats; each is exactly a value of its dtype
+        return tuple([to_dtype(r) for to_dtype, r in zip(self.output_types, results)])
+
+    def run_generically(self, xp, arrays):
+        """The loop run by the node's implementation, its condition and body as plans (what it
+        runs without a compiled loop): for a zero integer divisor, that raises eager's error."""
+        if self._generic is None:
+            attrs = {key: self._compile_subgraph(value) if isinstance(value, Graph) else value
+                     for key, value in self._node.attrs.items()}
+            impl = self._node.op.impl
+            self._generic = lambda xp, *inputs: impl(xp, *inputs, **attrs)
+        return self._generic(xp, *arrays)
