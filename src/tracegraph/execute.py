@@ -32,11 +32,11 @@ nothing while no exception is raised.
 """
 import functools
 import math
-import sys
 
 import numpy as np
 
 from . import dtypes
+from .buffer_pool import BUFFERS
 from .core.op import get_op
 from .ir.interpreter import resolve_attrs
 from .ir.location import error_naming_node
@@ -279,13 +279,14 @@ class _LineNodes:
 
 
 class Scratch:
-    """The buffers a plan computes large intermediates into, kept from call to call.
+    """The buffers a plan computes large intermediates into, from the process's buffer pool.
 
     A fresh large array costs a page fault per 4 KiB page on first write (here a
     480 KB array took 450 us that way, and the ufunc filling it 20 us). `scratch(slot)`
-    hands out the slot's buffer again when nothing outside still refers to it, as its
-    reference count shows (a result the caller keeps, or a view of it, is never
-    overwritten), else a new one.
+    takes a buffer of the slot's size from `buffer_pool.BUFFERS`, which hands one out again
+    only when nothing outside refers to it, as its reference count shows (a result the
+    caller keeps, or a view of it, is never overwritten). The pool is shared, so the
+    thousand plans of a function traced for a thousand Python scalars share its buffers.
     """
 
     #: Smaller arrays come from NumPy's own cache or the malloc heap, with no page faults.
@@ -293,22 +294,16 @@ class Scratch:
 
     def __init__(self, xp):
         self.xp = xp
-        self.specs = []
-        self.buffers = []
+        self.slots = []  # (shape, dtype, element count) per slot
 
     def add(self, shape, dtype):
         """A new slot for arrays of `shape` and `dtype`; returns its number."""
-        self.specs.append((shape, dtype))
-        self.buffers.append(None)
-        return len(self.buffers) - 1
+        self.slots.append((tuple(shape), dtype, math.prod(shape)))
+        return len(self.slots) - 1
 
     def __call__(self, slot):
-        buffer = self.buffers[slot]
-        # 3 references: the list, `buffer`, getrefcount's argument: no one else holds it
-        if buffer is not None and sys.getrefcount(buffer) <= 3:
-            return buffer
-        buffer = self.buffers[slot] = self.xp.empty(*self.specs[slot])
-        return buffer
+        shape, dtype, size = self.slots[slot]
+        return BUFFERS.take(self.xp, dtype, size).reshape(shape)
 
 
 def _last_uses(graph):

@@ -4,7 +4,7 @@ For each layout of the inputs (their shapes and strides), worked out once and
 remembered: each input is classified ("full", "row", "scalar"; anything else is
 made contiguous), and the kernel for that classification is rendered, loaded
 and cached. A call then only prepares views and output buffers. Outputs come
-from a pool shared by all kernels (`buffers.py`): a buffer is reused when
+from the process's pool (`tracegraph.buffer_pool`): a buffer is reused when
 nothing outside still refers to it, which saves the page faults of a fresh
 allocation.
 """
@@ -15,9 +15,9 @@ import sys
 import numpy as np
 
 from tracegraph import dtypes
+from tracegraph.buffer_pool import BUFFERS
 from tracegraph.ops.fused import CompiledExpression, is_row_broadcast
 
-from .buffers import OutputBuffers
 from .cache import load_kernel_module
 from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, literal_arguments, render_kernel
 
@@ -84,9 +84,6 @@ class _Launch:
         self.outer = -(-n // inner) if n else 0
 
 
-#: The output buffers of every fused kernel of the process.
-OUTPUT_BUFFERS = OutputBuffers()
-
 #: The launch of a layout that runs op by op on NumPy (too small, or no kernel for it).
 ON_NUMPY = None
 #: Layouts remembered per node; a node that keeps seeing new ones starts over.
@@ -124,7 +121,7 @@ class FusedKernel:
             self.launches[layout] = launch
         if launch is ON_NUMPY:
             return self.on_numpy(xp, arrays)
-        outputs = [OUTPUT_BUFFERS.take(dtype, launch.n) for dtype in self.output_dtypes]
+        outputs = [BUFFERS.take(np, dtype, launch.n) for dtype in self.output_dtypes]
         args = [prepare(a) for prepare, a in zip(launch.preparers, arrays)]
         if self.reduction_dtype is None:
             if launch.kernel(launch.n, launch.outer, launch.inner, *args, *self.literals, *outputs):

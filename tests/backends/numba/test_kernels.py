@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tracegraph as tg
+from tracegraph.buffer_pool import BUFFERS
 from tracegraph_backends.numba import kernels
 
 
@@ -318,8 +319,8 @@ def test_literals_whose_value_decides_the_rendering_stay_in_the_source():
 def test_retraces_share_output_buffers_instead_of_keeping_one_each():
     f = numba_function(lambda x, c: x * c + 1.0)
     x = np.ones(kernels.SMALL_ARITHMETIC + 1, dtype=np.float32)
-    before = kernels.OUTPUT_BUFFERS.retained_bytes
+    before = BUFFERS.retained_bytes
     for i in range(20):
         assert f(x, 0.5 + i).numpy()[0] == np.float32(1.5 + i)   # a new trace each: the result dropped
     assert f.experimental_get_tracing_count() == 20
-    assert kernels.OUTPUT_BUFFERS.retained_bytes - before <= 2 * x.nbytes
+    assert BUFFERS.retained_bytes - before <= 2 * x.nbytes

@@ -1,11 +1,12 @@
-"""Output buffers for fused kernels, reused across calls and shared by all kernels of the process.
+"""Large buffers reused across calls and shared by every plan and kernel of the process.
 
-A fresh output of 40 MB costs ~10,000 page faults, more than the kernel that fills it, so a kernel
-writes into a buffer it had before when nothing outside still refers to it (its reference count
-says so). The buffers live here, by (dtype, size), not in each kernel: every trace of a function
-has kernels of its own (a new Python float is a new trace), and a thousand traces must share a few
-buffers rather than keep one output each. The pool holds at most `RETAINED_BYTES`; beyond that it
-forgets the oldest buffers (whoever still uses one keeps it).
+A fresh array of 40 MB costs ~10,000 page faults, more than the kernel that fills it, so plans
+(for their large intermediates) and compiled kernels (for their outputs) write into a buffer they
+had before when nothing outside still refers to it (its reference count says so). The buffers live
+here, by (array module, dtype, size), not in each plan or kernel: every trace of a function has
+plans and kernels of its own (a new Python float is a new trace), and a thousand traces must share
+a few buffers rather than keep their own each. The pool holds at most `RETAINED_BYTES`; beyond
+that it forgets the oldest buffers (whoever still uses one keeps it).
 
 Taking a buffer holds a reference to it before testing the count, so two threads that look at
 one buffer at once both see each other's reference and neither takes it: every mistake is a new
@@ -16,9 +17,7 @@ import collections
 import sys
 import threading
 
-import numpy as np
-
-__all__ = ["OutputBuffers", "RETAINED_BYTES"]
+__all__ = ["BufferPool", "BUFFERS", "RETAINED_BYTES"]
 
 #: The most bytes of output buffers kept for reuse (the oldest are forgotten first).
 RETAINED_BYTES = 256 << 20
@@ -28,8 +27,8 @@ RETAINED_BYTES = 256 << 20
 _FREE_REFERENCE_COUNT = 3
 
 
-class OutputBuffers:
-    """A pool of 1-D arrays by (dtype, size); `take` gives one nobody else refers to."""
+class BufferPool:
+    """A pool of 1-D arrays by (array module, dtype, size); `take` gives one nobody else refers to."""
 
     def __init__(self, max_bytes=RETAINED_BYTES):
         self.max_bytes = max_bytes
@@ -38,17 +37,18 @@ class OutputBuffers:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def take(self, dtype, n):
-        """A 1-D array of `n` elements of `dtype` that nothing outside the pool refers to."""
-        for buf in self._by_key.get((dtype, n), ()):
+    def take(self, xp, dtype, n):
+        """A 1-D array of `xp` (NumPy or CuPy) of `n` elements of `dtype` that nothing outside the
+        pool refers to (a view of it counts as a reference)."""
+        for buf in self._by_key.get((xp, dtype, n), ()):
             if sys.getrefcount(buf) <= _FREE_REFERENCE_COUNT:
                 return buf
-        return self._new(dtype, n)
+        return self._new(xp, dtype, n)
 
-    def _new(self, dtype, n):
-        buf = np.empty(n, dtype=dtype)
+    def _new(self, xp, dtype, n):
+        buf = xp.empty(n, dtype=dtype)
         with self._lock:
-            key = (dtype, n)
+            key = (xp, dtype, n)
             self._by_key[key] = self._by_key.get(key, ()) + (buf,)
             # By id: a reference here would count as a user of the buffer.
             self._oldest_first.append((key, id(buf), buf.nbytes))
@@ -69,3 +69,7 @@ class OutputBuffers:
     def retained_bytes(self):
         """The bytes of all buffers the pool holds."""
         return self._bytes
+
+
+#: The process's pool, shared by every plan and kernel.
+BUFFERS = BufferPool()
