@@ -7,13 +7,14 @@ a reduction, constants of 0-d values, and `cond` and `while_loop` nodes whose
 sub-graphs qualify in turn. Anything else raises `UnsupportedLoop`, and the node
 runs as a plan (its body's plan once per iteration), as before.
 
-The module defines `loop(*loop_vars, *captured, *arguments)`:
+The module defines `loop(*loop_vars, *captured, *constants)`:
 
     @njit(cache=True, error_model='numpy', nogil=True)
-    def loop(v0, v1, a0):
+    def loop(v0, v1, constants_int32):
+        a2 = constants_int32[0]
         while True:
-            t0 = np.int32(floormod(v0, a0))   # the condition's statements
-            if not t0:
+            t3 = v0 > a2                      # the condition's statements
+            if not t3:
                 break
             ...                               # the body's statements
             v0, v1 = np.int32(t5), np.int32(t6)
@@ -22,10 +23,13 @@ The module defines `loop(*loop_vars, *captured, *arguments)`:
 Each instruction is rendered by codegen's `render_instruction`, so the loop
 computes exactly what a fused kernel computes (integers wrapped to their dtype,
 NaN-propagating extrema, TF's integer division). Constants and fused literals
-are arguments (`arguments`), never part of the source: traces that differ only
-in a Python scalar share one compiled loop. An integer division by zero returns
-at once with the fault flag set (`return True, ...`); the caller then runs the
-loop generically, which raises eager mode's error.
+are arguments, not part of the source (except a nonzero literal integer divisor,
+see `_LoopWriter.operand`): traces that differ only in a Python scalar share one
+compiled loop. They come in one array per dtype (a call then
+types three arguments instead of ten: numba's dispatch costs ~60 ns per argument,
+a tenth of a short loop's call). An integer division by zero returns at once
+with the fault flag set (`return True, ...`); the caller then runs the loop
+generically, which raises eager mode's error.
 """
 import itertools
 
@@ -49,9 +53,9 @@ class UnsupportedLoop(UnsupportedExpression):
 
 
 def render_loop(node):
-    """`(source, arguments)` for `while_loop` `node`: the source of a module defining
-    `loop(*inputs, *arguments)` (see the module docstring), and the values to pass as `arguments`
-    (NumPy scalars of their dtypes). Raises UnsupportedLoop if the loop does not qualify."""
+    """`(source, constants)` for `while_loop` `node`: the source of a module defining
+    `loop(*inputs, *constants)` (see the module docstring), and the arrays to pass as `constants`
+    (one per dtype). Raises UnsupportedLoop if the loop does not qualify."""
     if node.op.name != "while_loop":
         raise UnsupportedLoop(f"{node.op.name} is not a while_loop")
     n_vars = node.attrs["n_vars"]
@@ -66,9 +70,12 @@ def render_loop(node):
     writer.emit(1, f"return False, {', '.join(loop_vars)}")
     lines = module_header(writer.constants, writer.imports)
     lines.append("@njit(cache=True, error_model='numpy', nogil=True)")
-    lines.append(f"def {LOOP_FUNCTION}({', '.join(parameters + writer.argument_names)}):")
+    lines.append(f"def {LOOP_FUNCTION}({', '.join(parameters + list(writer.arguments))}):")
+    for array_name, values in writer.arguments.items():
+        lines.extend(f"    {name} = {array_name}[{k}]" for k, (name, _) in enumerate(values))
     lines.extend(writer.lines)
-    return "\n".join(lines) + "\n", tuple(writer.arguments)
+    arrays = tuple(np.array([value for _, value in values]) for values in writer.arguments.values())
+    return "\n".join(lines) + "\n", arrays
 
 
 def _check_scalars(values, whose):
@@ -90,8 +97,7 @@ class _LoopWriter:
 
     def __init__(self):
         self.lines = []
-        self.arguments = []        # the values of the function's trailing parameters
-        self.argument_names = []
+        self.arguments = {}        # parameter name -> [(local name, NumPy scalar)], one per dtype
         self.constants = {}        # module constants of op templates (see codegen.module_header)
         self.imports = KernelImports()
         self.fault_return = None   # the statement leaving the function on a zero integer divisor
@@ -105,10 +111,9 @@ class _LoopWriter:
         self.lines.append("    " * indent + line)
 
     def argument(self, value):
-        """The parameter name of a new argument holding `value` (a NumPy scalar)."""
+        """The name of a new argument holding `value` (a NumPy scalar), read from its dtype's array."""
         name = self.fresh("a")
-        self.argument_names.append(name)
-        self.arguments.append(value)
+        self.arguments.setdefault(f"constants_{value.dtype.name}", []).append((name, value))
         return name
 
     def graph(self, graph, input_names, indent):
@@ -155,15 +160,30 @@ class _LoopWriter:
         for j, (name, refs, _, dtype) in enumerate(expression["instructions"]):
             if dtypes.as_dtype(dtype).numpy_dtype.kind not in SCALAR_KINDS:
                 raise UnsupportedLoop(f"{name} computes {dtype}")
-            args = [inputs[ref[1]] if ref[0] == "in" else temps[ref[1]] if ref[0] == "t"
-                    else self.argument(next(literals)) for ref in refs]
-            if is_integer_division(name, dtype):
+            divides = is_integer_division(name, dtype)
+            args = [self.operand(ref, literals, inputs, temps, known=divides and k == 1)
+                    for k, ref in enumerate(refs)]
+            if divides and not _is_nonzero_literal(refs[1]):
                 self.emit(indent, f"if {args[1]} == 0:")
                 self.emit(indent + 1, self.fault_return)
             temps.append(self.fresh("t"))
             rendered = render_instruction(expression, j, args, input_dtypes, self.constants, self.imports)
             self.emit(indent, f"{temps[-1]} = {rendered}")
         return [temps[j] for j in expression["outputs"]]
+
+    def operand(self, ref, literals, inputs, temps, known):
+        """The name (or literal text) of an instruction's operand `ref`. A literal is an argument,
+        unless it is `known` (an integer divisor) and not zero: written into the source, LLVM divides
+        by shifts and multiplications instead of an `idiv` of ~40 cycles (Collatz's `n % 2` and
+        `n // 2` took 2x as long), and there is no zero to check for."""
+        if ref[0] == "in":
+            return inputs[ref[1]]
+        if ref[0] == "t":
+            return temps[ref[1]]
+        value = next(literals)
+        if known and _is_nonzero_literal(ref):
+            return f"np.{value.dtype.name}({value.item()!r})"
+        return self.argument(value)
 
     def cond(self, node, inputs, indent):
         """`if pred:` the true branch `else:` the false one, each assigning the same output names."""
@@ -185,6 +205,10 @@ class _LoopWriter:
         results = self.graph(node.attrs["body_graph"], loop_vars + captured, indent + 1)
         new_values = [_cast(result, value) for result, value in zip(results, node.outputs)]
         self.emit(indent + 1, f"{', '.join(loop_vars)} = {', '.join(new_values)}")
+
+
+def _is_nonzero_literal(ref):
+    return ref[0] == "lit" and ref[1] != 0
 
 
 class _FusedView:

@@ -8,8 +8,6 @@ again as its plan, which raises eager mode's InvalidArgumentError naming the op.
 """
 import sys
 
-import numpy as np
-
 from tracegraph.ir.graph import Graph
 
 from .cache import load_kernel_module
@@ -36,21 +34,18 @@ class CompiledLoop:
     """
 
     def __init__(self, node, compile_subgraph):
-        source, self.arguments = render_loop(node)
+        source, constants = render_loop(node)
         self.source = sys.intern(source)
         self.sources = {"loop": self.source}  # as FusedKernel's, keyed by what the source is for
         self.function = getattr(load_kernel_module(self.source), LOOP_FUNCTION)
-        self.output_types = [v.spec.dtype.numpy_dtype.type for v in node.outputs]
+        output_types = [v.spec.dtype.numpy_dtype.type for v in node.outputs]
+        self._call = _caller(self.function, len(node.inputs), constants, output_types, self.run_generically)
         self._node = node
         self._compile_subgraph = compile_subgraph
         self._generic = None  # the node as a plan, prepared when a loop first faults
 
     def __call__(self, xp, *arrays):
-        fault, *results = self.function(*[a[()] for a in arrays], *self.arguments)
-        if fault:
-            return self.run_generically(xp, arrays)
-        # numba returns Python ints and floats; each is exactly a value of its dtype
-        return tuple([to_dtype(r) for to_dtype, r in zip(self.output_types, results)])
+        return self._call(xp, *arrays)
 
     def run_generically(self, xp, arrays):
         """The loop run by the node's implementation, its condition and body as plans (what it
@@ -61,3 +56,26 @@ class CompiledLoop:
             impl = self._node.op.impl
             self._generic = lambda xp, *inputs: impl(xp, *inputs, **attrs)
         return self._generic(xp, *arrays)
+
+
+def _caller(function, n_inputs, constants, output_types, run_generically):
+    """`call(xp, *arrays)`, written out for this loop's numbers of inputs and outputs: a loop of
+    a hundred iterations takes ~0.3 us natively, so building argument lists per call would
+    cost more than the loop. Inputs become NumPy scalars (`x[()]`); numba's Python ints and
+    floats become NumPy scalars of the outputs' dtypes again (exactly: each is a value of its
+    dtype); a fault reruns the loop generically."""
+    inputs = [f"x{i}" for i in range(n_inputs)]
+    results = [f"r{i}" for i in range(len(output_types))]
+    arguments = [f"{x}[()]" for x in inputs] + [f"c{k}" for k in range(len(constants))]
+    source = "\n".join([
+        f"def call(xp, {', '.join(inputs)}):",
+        f"    fault, {', '.join(results)} = loop({', '.join(arguments)})",
+        "    if fault:",
+        f"        return run_generically(xp, ({', '.join(inputs)},))",
+        f"    return ({', '.join(f'T{i}({r})' for i, r in enumerate(results))},)",
+    ])
+    namespace = {"loop": function, "run_generically": run_generically}
+    namespace.update((f"c{k}", array) for k, array in enumerate(constants))
+    namespace.update((f"T{i}", to_dtype) for i, to_dtype in enumerate(output_types))
+    exec(compile(source, "<compiled loop call>", "exec"), namespace)  # noqa: S102 - our own code
+    return namespace["call"]

@@ -115,7 +115,7 @@ class MLPStep(Workload):
                 return make_train_step(module, variables), [module.constant(x), module.constant(y)], \
                     _reader(variables)
             return peers.tensorflow_implementations(module, variant)
-        raise NotApplicable("no matrix product")
+        raise NotApplicable(f"no {library} formulation")
 
     def notes(self):
         return missing_op_notes(self.name, {"nn.relu": "maximum(z, 0.0)"})

@@ -1,11 +1,11 @@
-"""Peer libraries for `--peers`: numexpr, JAX, PyTorch and TensorFlow, each only if importable.
+"""Peer libraries for `--peers`: numexpr, JAX, PyTorch, TensorFlow and Numba, each only if importable.
 
 None of them is a dependency of tracegraph. Each is imported inside a
 try/except; a library that is missing or fails to import is skipped with a
 note. The workloads write their formulas in each library's terms and use the
 helpers here for the library's way of compiling: `jax.jit`, `torch.compile`
-(eager PyTorch where it does not work on this CPU) and `tf.function`, plain
-and with XLA (`jit_compile=True`).
+(eager PyTorch where it does not work on this CPU), `tf.function`, plain
+and with XLA (`jit_compile=True`), and `numba.njit` of a plain Python loop.
 """
 import importlib
 import os
@@ -15,7 +15,7 @@ from .base import Implementation, NotApplicable
 __all__ = ["LIBRARIES", "import_peers", "peer_implementations", "jax_implementation",
            "torch_implementation", "tensorflow_implementations"]
 
-LIBRARIES = ("numexpr", "jax", "torch", "tensorflow")
+LIBRARIES = ("numexpr", "jax", "torch", "tensorflow", "numba")
 
 
 def import_peers(libraries=LIBRARIES):

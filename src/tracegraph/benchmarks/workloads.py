@@ -1,11 +1,12 @@
 """The benchmark workloads, in the order the table shows them, and their look-up by name."""
 from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
+from .loops import ACCUMULATE, COLLATZ_STEPS
 from .mlp import MLP_STEP
 
 __all__ = ["WORKLOADS", "get_workload"]
 
 #: Every workload, in the order the table shows them.
-WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP)
+WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, COLLATZ_STEPS, ACCUMULATE)
 
 
 def get_workload(name):

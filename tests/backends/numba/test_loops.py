@@ -101,10 +101,19 @@ def test_integers_wrap_as_on_numpy(dtype):
     assert got[0].numpy() == -1 and got[2].numpy() == minimum
 
 
+def _divide_by_argument(x, d):
+    return tg.while_loop(lambda x: x > 1, lambda x: x // d, [x])
+
+
+def _divide_by_literal(divisor):
+    """A loop dividing by a Python int: a literal of the fused body (in the source unless zero)."""
+    return lambda x, d: tg.while_loop(lambda x: x > 1, lambda x: x // divisor + d * 0, [x])
+
+
 @pytest.mark.parametrize("divisor", [0, 3])
-def test_integer_division_by_zero_in_the_loop_raises_eagers_error(divisor):
-    def fn(x, d):
-        return tg.while_loop(lambda x: x > 1, lambda x: x // d, [x])
+@pytest.mark.parametrize("divide", [_divide_by_argument, _divide_by_literal])
+def test_integer_division_by_zero_in_the_loop_raises_eagers_error(divisor, divide):
+    fn = divide if divide is _divide_by_argument else divide(divisor)
     args = (tg.constant(100), tg.constant(divisor))
     if divisor:
         got, expected, loops = on_both_backends(fn, *args)
