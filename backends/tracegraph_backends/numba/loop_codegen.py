@@ -1,9 +1,11 @@
 """Rendering a scalar `while_loop` node into the source of one Numba function that runs the whole loop.
 
-A loop qualifies when its loop variables and captured values are 0-d tensors of a
-numeric or bool dtype and its condition and body hold only what renders as
-scalar code: elementwise ops (casts included), `fused_elementwise` nodes without
-a reduction, constants of 0-d values, and `cond` and `while_loop` nodes whose
+A loop qualifies when its loop variables are 0-d tensors of a numeric or bool
+dtype, its captured values are such scalars or vectors (1-d), and its condition
+and body hold only what renders as scalar code: elementwise ops (casts included),
+`fused_elementwise` nodes without a reduction, constants of 0-d values, an element
+of a captured vector (`vector[i]`: AutoGraph's `for i in range(n)` reads the
+`tg.range` it iterates over that way), and `cond` and `while_loop` nodes whose
 sub-graphs qualify in turn. Anything else raises `UnsupportedLoop`, and the node
 runs as a plan (its body's plan once per iteration), as before.
 
@@ -29,7 +31,8 @@ compiled loop. They come in one array per dtype (a call then
 types three arguments instead of ten: numba's dispatch costs ~60 ns per argument,
 a tenth of a short loop's call). An integer division by zero returns at once
 with the fault flag set (`return True, ...`); the caller then runs the loop
-generically, which raises eager mode's error.
+generically, which raises eager mode's error. So does an index out of a vector's
+bounds (IndexOutOfRangeError).
 """
 import itertools
 
@@ -40,7 +43,7 @@ from tracegraph import dtypes
 from .codegen import (KernelImports, UnsupportedExpression, is_integer_division, literal_arguments,
                       module_header, render_instruction)
 
-__all__ = ["render_loop", "UnsupportedLoop", "LOOP_FUNCTION"]
+__all__ = ["render_loop", "is_vector", "UnsupportedLoop", "LOOP_FUNCTION"]
 
 #: The name of the function a loop module defines.
 LOOP_FUNCTION = "loop"
@@ -61,9 +64,14 @@ def render_loop(node):
     n_vars = node.attrs["n_vars"]
     if n_vars == 0:
         raise UnsupportedLoop("a loop without loop variables")
-    _check_scalars(list(node.inputs) + list(node.outputs), "the loop's")
+    _check_scalars(list(node.inputs[:n_vars]) + list(node.outputs), "the loop's")
     writer = _LoopWriter()
     parameters = [writer.fresh("v") for _ in node.inputs]
+    for name, value in zip(parameters[n_vars:], node.inputs[n_vars:]):
+        if is_vector(value):
+            writer.vectors.add(name)
+        else:
+            _check_scalars([value], "the loop's captured")
     loop_vars = parameters[:n_vars]
     writer.fault_return = f"return True, {', '.join(loop_vars)}"
     writer.while_loop(node, loop_vars, parameters[n_vars:], indent=1)
@@ -76,6 +84,12 @@ def render_loop(node):
     lines.extend(writer.lines)
     arrays = tuple(np.array([value for _, value in values]) for values in writer.arguments.values())
     return "\n".join(lines) + "\n", arrays
+
+
+def is_vector(value):
+    """Whether `value` is a 1-d tensor of a numeric or bool dtype (a loop may read its elements)."""
+    spec = value.spec
+    return spec.shape.rank == 1 and spec.dtype.numpy_dtype.kind in SCALAR_KINDS
 
 
 def _check_scalars(values, whose):
@@ -101,6 +115,7 @@ class _LoopWriter:
         self.constants = {}        # module constants of op templates (see codegen.module_header)
         self.imports = KernelImports()
         self.fault_return = None   # the statement leaving the function on a zero integer divisor
+        self.vectors = set()       # the names holding captured vectors (all others hold scalars)
         self._counter = itertools.count()
 
     def fresh(self, prefix):
@@ -131,6 +146,10 @@ class _LoopWriter:
         """The statements computing `node` from the variables `inputs`; its outputs' names."""
         if node.op.stateful:
             raise UnsupportedLoop(f"{node.op.name} has effects")
+        if node.op.name == "getitem":
+            return [self.element(node, inputs, indent)]
+        if node.op.name not in ("cond", "while_loop") and self.vectors.intersection(inputs):
+            raise UnsupportedLoop(f"{node.op.name} of a vector")
         if node.op.name == "const":
             value = np.asarray(node.attrs["value"], dtype=node.outputs[0].spec.dtype.numpy_dtype)
             return [self.argument(value[()])]
@@ -184,6 +203,19 @@ class _LoopWriter:
         if known and _is_nonzero_literal(ref):
             return f"np.{value.dtype.name}({value.item()!r})"
         return self.argument(value)
+
+    def element(self, node, inputs, indent):
+        """`vector[i]` for a captured vector and a scalar index; an index out of bounds is a fault
+        (the generic path raises IndexOutOfRangeError). Negative indices count from the end."""
+        key = node.attrs["key"]
+        if inputs[0] not in self.vectors or len(key) != 1 or key[0][0] not in ("index", "tensor"):
+            raise UnsupportedLoop(f"getitem with key {key}")
+        index = str(key[0][1]) if key[0][0] == "index" else inputs[1 + key[0][1]]
+        self.emit(indent, f"if not -{inputs[0]}.shape[0] <= {index} < {inputs[0]}.shape[0]:")
+        self.emit(indent + 1, self.fault_return)
+        name = self.fresh("e")
+        self.emit(indent, f"{name} = {_cast(f'{inputs[0]}[{index}]', node.outputs[0])}")
+        return name
 
     def cond(self, node, inputs, indent):
         """`if pred:` the true branch `else:` the false one, each assigning the same output names."""

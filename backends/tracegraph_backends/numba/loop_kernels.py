@@ -11,7 +11,7 @@ import sys
 from tracegraph.ir.graph import Graph
 
 from .cache import load_kernel_module
-from .loop_codegen import LOOP_FUNCTION, UnsupportedLoop, render_loop
+from .loop_codegen import LOOP_FUNCTION, UnsupportedLoop, is_vector, render_loop
 
 __all__ = ["CompiledLoop", "compiled_loop_for"]
 
@@ -39,7 +39,8 @@ class CompiledLoop:
         self.sources = {"loop": self.source}  # as FusedKernel's, keyed by what the source is for
         self.function = getattr(load_kernel_module(self.source), LOOP_FUNCTION)
         output_types = [v.spec.dtype.numpy_dtype.type for v in node.outputs]
-        self._call = _caller(self.function, len(node.inputs), constants, output_types, self.run_generically)
+        vectors = [is_vector(v) for v in node.inputs]
+        self._call = _caller(self.function, vectors, constants, output_types, self.run_generically)
         self._node = node
         self._compile_subgraph = compile_subgraph
         self._generic = None  # the node as a plan, prepared when a loop first faults
@@ -58,15 +59,17 @@ class CompiledLoop:
         return self._generic(xp, *arrays)
 
 
-def _caller(function, n_inputs, constants, output_types, run_generically):
+def _caller(function, vectors, constants, output_types, run_generically):
     """`call(xp, *arrays)`, written out for this loop's numbers of inputs and outputs: a loop of
     a hundred iterations takes ~0.3 us natively, so building argument lists per call would
-    cost more than the loop. Inputs become NumPy scalars (`x[()]`); numba's Python ints and
-    floats become NumPy scalars of the outputs' dtypes again (exactly: each is a value of its
-    dtype); a fault reruns the loop generically."""
-    inputs = [f"x{i}" for i in range(n_inputs)]
+    cost more than the loop. Inputs become NumPy scalars (`x[()]`), except the vectors
+    (`vectors[i]` says which); numba's Python ints and floats become NumPy scalars of the
+    outputs' dtypes again (exactly: each is a value of its dtype); a fault reruns the loop
+    generically."""
+    inputs = [f"x{i}" for i in range(len(vectors))]
     results = [f"r{i}" for i in range(len(output_types))]
-    arguments = [f"{x}[()]" for x in inputs] + [f"c{k}" for k in range(len(constants))]
+    arguments = [x if vector else f"{x}[()]" for x, vector in zip(inputs, vectors)]
+    arguments += [f"c{k}" for k in range(len(constants))]
     source = "\n".join([
         f"def call(xp, {', '.join(inputs)}):",
         f"    fault, {', '.join(results)} = loop({', '.join(arguments)})",

@@ -200,3 +200,40 @@ def test_a_loop_assigning_a_variable_keeps_its_plan():
     f = tg.function(fn, backend="numba")
     assert int(f(tg.constant(5))[0].numpy()) == 5 and int(v.numpy()) == 10
     assert not [k for k in f.get_concrete_function(tg.constant(5)).compile().kernels if isinstance(k, CompiledLoop)]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float64])
+def test_elements_of_a_captured_vector(dtype):
+    def fn(v, n):
+        body = lambda i, total: (i + 1, total + v[i] * v[-1 - i])  # noqa: E731
+        return tg.while_loop(lambda i, total: i < n, body, (tg.constant(0), tg.zeros([], v.dtype)))
+    v = tg.constant(np.arange(1, 8, dtype=dtype) / 2 if dtype != np.int32 else np.arange(1, 8, dtype=dtype))
+    got, expected, loops = on_both_backends(fn, v, tg.constant(7))
+    assert loops
+    assert_same(got, expected)
+
+
+def test_an_index_out_of_bounds_raises_eagers_error():
+    def fn(v, n):
+        return tg.while_loop(lambda i, total: i < n, lambda i, total: (i + 1, total + v[i]),
+                             (tg.constant(0), tg.constant(0.0)))
+    args = (tg.constant(np.ones(4, np.float32)), tg.constant(5))
+    with pytest.raises(tg.errors.InvalidArgumentError) as eager:
+        fn(*args)
+    compiled = tg.function(fn, backend="numba")
+    with pytest.raises(type(eager.value)):
+        compiled(*args)
+    assert any(isinstance(k, CompiledLoop) for k in compiled.get_concrete_function(*args).compile().kernels)
+
+
+def test_python_loops_converted_by_autograph_compile():
+    """`for i in range(n)` iterates over a tg.range, read by index: the loop still compiles."""
+    def fn(n):
+        total = tg.constant(0.0)
+        for i in range(n):
+            if i % 3 == 0:
+                total += 0.5 * float(i)
+        return total
+    got, expected, loops = on_both_backends(fn, tg.constant(1000))
+    assert len(loops) == 1
+    assert_same(got, expected)
