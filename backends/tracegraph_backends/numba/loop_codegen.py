@@ -222,9 +222,12 @@ class _LoopWriter:
         outputs = [self.fresh("r") for _ in node.outputs]
         for keyword, branch in (("if", node.attrs["true_graph"]), ("else", node.attrs["false_graph"])):
             self.emit(indent, f"if {inputs[0]}:" if keyword == "if" else "else:")
+            first_line = len(self.lines)
             results = self.graph(branch, inputs[1:], indent + 1)
             for name, result, value in zip(outputs, results, node.outputs):
                 self.emit(indent + 1, f"{name} = {_cast(result, value)}")
+            if len(self.lines) == first_line:
+                self.emit(indent + 1, "pass")  # a branch computing nothing (a cond without outputs)
         return outputs
 
     def while_loop(self, node, loop_vars, captured, indent):
