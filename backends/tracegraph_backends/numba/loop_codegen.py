@@ -62,8 +62,6 @@ def render_loop(node):
     if node.op.name != "while_loop":
         raise UnsupportedLoop(f"{node.op.name} is not a while_loop")
     n_vars = node.attrs["n_vars"]
-    if n_vars == 0:
-        raise UnsupportedLoop("a loop without loop variables")
     _check_scalars(list(node.inputs[:n_vars]) + list(node.outputs), "the loop's")
     writer = _LoopWriter()
     parameters = [writer.fresh("v") for _ in node.inputs]
@@ -114,7 +112,7 @@ class _LoopWriter:
         self.arguments = {}        # parameter name -> [(local name, NumPy scalar)], one per dtype
         self.constants = {}        # module constants of op templates (see codegen.module_header)
         self.imports = KernelImports()
-        self.fault_return = None   # the statement leaving the function on a zero integer divisor
+        self.fault_return = None   # the statement leaving on a fault (zero divisor, index out of bounds)
         self.vectors = set()       # the names holding captured vectors (all others hold scalars)
         self._counter = itertools.count()
 
@@ -233,6 +231,8 @@ class _LoopWriter:
     def while_loop(self, node, loop_vars, captured, indent):
         """`while True:` the condition's statements, `break` unless it holds, the body's statements
         and the new values of `loop_vars` (the names holding the loop variables)."""
+        if not loop_vars:
+            raise UnsupportedLoop("a loop without loop variables")
         self.emit(indent, "while True:")
         [keep_going] = self.graph(node.attrs["cond_graph"], loop_vars + captured, indent + 1)
         self.emit(indent + 1, f"if not {keep_going}:")

@@ -237,3 +237,10 @@ def test_python_loops_converted_by_autograph_compile():
     got, expected, loops = on_both_backends(fn, tg.constant(1000))
     assert len(loops) == 1
     assert_same(got, expected)
+
+
+def test_constants_come_in_one_array_per_dtype_and_literal_divisors_in_the_source():
+    source, constants = render_loop(_loop_node(collatz_steps, tg.constant(27)))
+    assert "def loop(v0, v1, constants_int32):" in source
+    assert [c.dtype for c in constants] == [np.int32]
+    assert "floordiv_int(v0, np.int32(2))" in source and "== 0:" not in source  # no zero to check for
