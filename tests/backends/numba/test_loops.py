@@ -14,8 +14,15 @@ def on_both_backends(fn, *args):
     """fn's results traced on the Numba and on the NumPy backend, and the Numba plan's compiled loops."""
     numba_fn, numpy_fn = tg.function(fn, backend="numba"), tg.function(fn, backend="numpy")
     got, expected = numba_fn(*args), numpy_fn(*args)
-    loops = [k for k in numba_fn.get_concrete_function(*args).compile().kernels if isinstance(k, CompiledLoop)]
-    return tg.nest.flatten(got), tg.nest.flatten(expected), loops
+    return tg.nest.flatten(got), tg.nest.flatten(expected), compiled_loops(numba_fn, *args)
+
+
+def compiled_loops(function, *args):
+    """The CompiledLoops of `function`'s plan for `args` (each kernel of a loop carries one)."""
+    kernels = function.get_concrete_function(*args).compile().kernels
+    loops = [getattr(k, "compiled_loop", None) for k in kernels]
+    assert all(isinstance(loop, CompiledLoop) for loop in loops if loop is not None)
+    return [loop for loop in loops if loop is not None]
 
 
 def assert_same(got, expected):
@@ -126,7 +133,7 @@ def test_integer_division_by_zero_in_the_loop_raises_eagers_error(divisor, divid
     with pytest.raises(tg.errors.InvalidArgumentError) as traced:
         compiled(*args)
     assert str(eager.value).splitlines()[0] in str(traced.value)
-    assert any(isinstance(k, CompiledLoop) for k in compiled.get_concrete_function(*args).compile().kernels)
+    assert compiled_loops(compiled, *args)
 
 
 def test_a_zero_divisor_in_the_branch_not_taken_is_no_error():
@@ -161,8 +168,7 @@ def test_traces_that_differ_in_a_python_scalar_share_one_loop_source():
     f = tg.function(lambda x, step: tg.while_loop(lambda x: x < 100.0, lambda x: x + step, [x]), backend="numba")
     sources = set()
     for step in (1.5, 2.5, 7.0):
-        plan = f.get_concrete_function(tg.constant(0.0), step).compile()
-        sources.update(k.source for k in plan.kernels if isinstance(k, CompiledLoop))
+        sources.update(loop.source for loop in compiled_loops(f, tg.constant(0.0), step))
         assert float(f(tg.constant(0.0), step)[0].numpy()) == np.float32(step) * np.ceil(100 / step)
     assert len(sources) == 1
 
@@ -199,7 +205,7 @@ def test_a_loop_assigning_a_variable_keeps_its_plan():
         return tg.while_loop(lambda i: i < n, body, [tg.constant(0)])
     f = tg.function(fn, backend="numba")
     assert int(f(tg.constant(5))[0].numpy()) == 5 and int(v.numpy()) == 10
-    assert not [k for k in f.get_concrete_function(tg.constant(5)).compile().kernels if isinstance(k, CompiledLoop)]
+    assert not compiled_loops(f, tg.constant(5))
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float64])
@@ -223,7 +229,7 @@ def test_an_index_out_of_bounds_raises_eagers_error():
     compiled = tg.function(fn, backend="numba")
     with pytest.raises(type(eager.value)):
         compiled(*args)
-    assert any(isinstance(k, CompiledLoop) for k in compiled.get_concrete_function(*args).compile().kernels)
+    assert compiled_loops(compiled, *args)
 
 
 def test_python_loops_converted_by_autograph_compile():
