@@ -15,9 +15,12 @@ from .undefined import UndefinedReturnValue, is_undefined
 from .. import nest
 from ..convert import convert_to_tensor
 from ..ops.array_ops import shape
-from ..ops.comparison import less
+from ..ops.comparison import greater, greater_equal, less, less_equal, where
+from ..ops.creation import zeros_like
+from ..ops.debugging_ops import Assert, assert_none_equal
 from ..ops.control_flow import while_loop
 from ..shape import TensorShape
+from ..tensor import SymbolicTensor
 
 __all__ = ["while_stmt", "for_stmt", "set_loop_options"]
 
@@ -74,6 +77,9 @@ def for_stmt(iterable, body, values, names, extra_test=None, used_after=(), attr
 
 def _tensor_for(iterable, body, values, names, extra_test, used_after, attributes):
     """`for element in tensor` as a while loop over an index along the first axis."""
+    bounds = _range_bounds(iterable)
+    if bounds is not None:
+        return _range_for(*bounds, body, values, names, extra_test, used_after, attributes)
     sequence = convert_to_tensor(iterable)
     length = shape(sequence)[0]
 
@@ -88,6 +94,39 @@ def _tensor_for(iterable, body, values, names, extra_test, used_after, attribute
 
     loop = _TensorLoop(("the loop index",) + tuple(names), "for", used_after, attributes)
     return loop.run(test, step, (convert_to_tensor(0),) + values)[1:]
+
+
+def _range_bounds(iterable):
+    """(start, limit, delta) of a `tg.range` being traced, or None for any other tensor."""
+    if not isinstance(iterable, SymbolicTensor):
+        return None
+    producer = iterable.graph.producer_of(iterable.value)
+    if producer is None or producer.op.name != "range":
+        return None
+    return tuple(SymbolicTensor(iterable.graph, v) for v in producer.inputs)
+
+
+def _range_for(start, limit, delta, body, values, names, extra_test, used_after, attributes):
+    """`for i in tg.range(start, limit, delta)` counting i itself, as TF's AutoGraph does: the range
+    is never built (a loop of 1e5 steps would read a 1e5-element tensor). `i` advances by adding
+    `delta`, so float counters round as the range's running sum does."""
+    # The checks of the range op that is not built: an empty or endless range is an error there.
+    assert_none_equal(delta, zeros_like(delta), message="range: requires delta != 0")
+    upward = greater(delta, zeros_like(delta))
+    Assert(where(upward, less_equal(start, limit), greater_equal(start, limit)),
+           ["range: requires start <= limit when delta > 0 (start >= limit when delta < 0):", start, limit, delta])
+
+    def test(counter, *loop_values):
+        in_range = where(upward, less(counter, limit), greater(counter, limit))
+        if extra_test is None:
+            return in_range
+        return and_(lambda: in_range, lambda: extra_test(*loop_values))
+
+    def step(counter, *loop_values):
+        return (counter + delta, *body(counter, *loop_values))
+
+    loop = _TensorLoop(("the loop index",) + tuple(names), "for", used_after, attributes)
+    return loop.run(test, step, (start,) + values)[1:]
 
 
 def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterations=None, shape_invariants=None):
