@@ -182,3 +182,17 @@ def test_methods_using_super_classmethods_and_staticmethods_are_converted():
 
     assert [int(t) for t in f(tg.constant(5))] == [10, 15, -5]
     assert [int(t) for t in f(tg.constant(-5))] == [-5, -5, -5]
+
+
+def test_renamed_functions_convert_and_renamed_lambdas_run_as_written_without_a_warning():
+    def positive_part(x):
+        if x > 0:
+            return x
+        return tg.zeros_like(x)
+    positive_part.__name__ = "renamed"
+    doubled = lambda x: x * 2.0  # noqa: E731
+    doubled.__name__ = "renamed_lambda"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tg.function(positive_part)(tg.constant(-1.0)).numpy() == 0.0
+        assert tg.function(doubled)(tg.constant(2.0)).numpy() == 4.0

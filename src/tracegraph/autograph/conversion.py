@@ -81,12 +81,12 @@ def _convert_code(function):
     module = _inside_factory(tree.body[0], function.__code__.co_freevars)
     flags = function.__code__.co_flags & _FUTURE_FLAGS
     compiled = compile(module, function.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
-    return _nested_code(compiled, function.__name__), source
+    return _nested_code(compiled, function.__code__.co_name), source
 
 
 def _parse(function):
     """The `ast.Module` of `function`'s source (one `def`), and the line it starts on."""
-    if function.__name__ == "<lambda>":
+    if function.__code__.co_name == "<lambda>":  # by its code: a lambda may have been renamed
         raise SourceUnavailable("it is a lambda (lambdas are not converted; their conditional expressions are "
                                 "converted where the lambda is defined inside a converted function)")
     try:
