@@ -6,5 +6,6 @@ top level or in `tg.math` / `tg.linalg` are re-exported there by their `__all__`
 """
 from . import (arithmetic, array_ops, bitwise, broadcast, cast, comparison, creation,  # noqa: F401
                decompositions, einsum, gather_scatter, indexing, join_split, linalg, linalg_solve,
-               masking, nn_ops, operators, random_ops, reduction, sorting, state_ops, tensor_array, tiling,
+               masking, nn_ops, operators, random_ops, reduction, row_partition, sorting, state_ops, tensor_array,
+               tiling,
                unary_math)

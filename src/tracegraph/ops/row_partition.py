@@ -1,0 +1,135 @@
+"""Kernels on row partitions: the primitives ragged tensors are built from.
+
+A row partition splits a flat run of values into rows: `row_splits` is a non-decreasing
+int vector starting at 0 whose last entry is the number of values, and row `i` holds
+`values[row_splits[i]:row_splits[i + 1]]`. Two primitives work on it:
+
+- `value_rowids(row_splits)`: the row of every value (TF's `value_rowids`);
+- `segment_reduce(values, row_splits, reducer)`: one reduction per row ("sum", "max",
+  "min", "any", "all"), the reducer's identity for an empty row, as TF's ragged
+  reductions give (the lowest value for `max`, the highest for `min`).
+
+Both take the splits as a tensor, so they work while tracing with row counts known only
+when the graph runs.
+"""
+import numpy as np
+
+from . import cast as cast_ops, comparison, gather_scatter
+from .. import dtypes
+from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
+from ..errors import InvalidArgumentError
+
+__all__ = []  # internal primitives: the public names are `tg.RaggedTensor`'s methods and `tg.ragged`
+
+#: The NumPy ufunc of each reducer; its `reduceat` does the work.
+_UFUNCS = {"sum": np.add, "max": np.maximum, "min": np.minimum,
+           "any": np.logical_or, "all": np.logical_and}
+
+
+def _check_splits(op_name, splits):
+    if splits.dtype not in (dtypes.int32, dtypes.int64) or splits.shape.rank not in (1, None):
+        raise TypeError(f"{op_name}: `row_splits` must be a 1-D int32 or int64 tensor, got {splits.short()}")
+
+
+def _rowids_infer(splits):
+    _check_splits("value_rowids", splits)
+    return spec_of([None], splits.dtype)
+
+
+def _rowids_impl(xp, splits):
+    lengths = xp.diff(splits)
+    return xp.repeat(xp.arange(lengths.shape[0], dtype=splits.dtype), lengths)
+
+
+_value_rowids = Op("value_rowids", infer=_rowids_infer, impl=_rowids_impl, grad=lambda ctx, g: (None,))
+
+
+def _splits_infer(rowids, nrows):
+    _check_splits("row_splits_from_value_rowids", rowids)
+    if nrows.shape.rank not in (0, None):
+        raise ValueError(f"row_splits_from_value_rowids: `nrows` must be a scalar, got shape {nrows.shape}")
+    return spec_of([None], rowids.dtype)
+
+
+def _splits_impl(xp, rowids, nrows):
+    if rowids.size and (int(rowids[0]) < 0 or int(rowids[-1]) >= int(nrows)):
+        raise InvalidArgumentError(f"RaggedTensor.from_value_rowids: row ids must lie in [0, nrows = {int(nrows)})")
+    return xp.searchsorted(rowids, xp.arange(int(nrows) + 1, dtype=rowids.dtype), side="left").astype(rowids.dtype)
+
+
+_splits_from_rowids = Op("row_splits_from_value_rowids", infer=_splits_infer, impl=_splits_impl,
+                         grad=lambda ctx, g: (None, None))
+
+
+def _reduce_infer(values, splits, reducer):
+    _check_splits("segment_reduce", splits)
+    if values.shape.rank == 0:
+        raise ValueError("segment_reduce: `values` must have a leading axis of values, got a scalar")
+    rows = None if splits.shape.rank is None or splits.shape[0] is None else max(splits.shape[0] - 1, 0)
+    inner = None if values.shape.rank is None else values.shape.as_list()[1:]
+    return spec_of(None if inner is None else [rows, *inner], values.dtype)
+
+
+def _identity(reducer, dtype):
+    """The value of `reducer` over no elements (TF's ragged reductions give it for empty rows)."""
+    if reducer in ("max", "min"):
+        info = np.finfo(dtype) if np.issubdtype(dtype, np.inexact) else np.iinfo(dtype)
+        lowest = -np.inf if np.issubdtype(dtype, np.inexact) else info.min
+        highest = np.inf if np.issubdtype(dtype, np.inexact) else info.max
+        return lowest if reducer == "max" else highest
+    return {"sum": 0, "any": False, "all": True}[reducer]
+
+
+def _reduce_impl(xp, values, splits, reducer):
+    if splits.shape[0] == 0 or int(splits[-1]) != values.shape[0]:
+        raise InvalidArgumentError(f"segment_reduce: the last row split must equal the number of values "
+                                   f"{values.shape[0]}, got row_splits of shape {tuple(splits.shape)}")
+    rows = splits.shape[0] - 1
+    out = xp.full((rows, *values.shape[1:]), _identity(reducer, values.dtype), dtype=values.dtype)
+    starts = splits[:-1]
+    filled = starts < splits[1:]
+    if bool(filled.any()):
+        # Empty rows in between hold no values, so each reduceat run ends where the next filled row starts.
+        out[filled] = _UFUNCS[reducer].reduceat(values, starts[filled], axis=0)
+    return out
+
+
+def _reduce_grad(ctx, g):
+    values, splits = ctx.inputs
+    reducer = ctx.attrs["reducer"]
+    rowids = value_rowids(splits)
+    spread = gather_scatter.gather(g, rowids)
+    if reducer == "sum":
+        return spread, None
+    if reducer in ("max", "min"):
+        # The gradient goes to the elements equal to their row's result, split evenly among ties (as TF).
+        chosen = cast_ops.cast(comparison.equal(values, gather_scatter.gather(ctx.outputs[0], rowids)), g.dtype)
+        ties = segment_reduce(chosen, splits, "sum")
+        return chosen / gather_scatter.gather(ties, rowids) * spread, None
+    return None, None  # any/all: bool values carry no gradient
+
+
+_segment_reduce = Op("segment_reduce", infer=_reduce_infer, impl=_reduce_impl, grad=_reduce_grad)
+
+
+def value_rowids(row_splits):
+    """The row index of every value of the partition `row_splits` (same int dtype)."""
+    return bind(_value_rowids, [convert_to_tensor(row_splits)])
+
+
+def row_splits_from_value_rowids(value_rowids, nrows):
+    """The row splits of `nrows` rows whose values lie in the (sorted) rows `value_rowids`."""
+    rowids = convert_to_tensor(value_rowids)
+    return bind(_splits_from_rowids, [rowids, cast_ops.cast(convert_to_tensor(nrows), rowids.dtype)])
+
+
+def segment_reduce(values, row_splits, reducer):
+    """Reduce the rows `row_splits` cuts `values` into along axis 0 with `reducer`
+    ("sum", "max", "min", "any", "all"); an empty row gives the reducer's identity."""
+    if reducer not in _UFUNCS:
+        raise ValueError(f"segment_reduce: `reducer` must be one of {sorted(_UFUNCS)}, got {reducer!r}")
+    return bind(_segment_reduce, [convert_to_tensor(values), convert_to_tensor(row_splits)],
+                {"reducer": reducer})

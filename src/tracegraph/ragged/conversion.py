@@ -1,0 +1,169 @@
+"""Conversions between ragged tensors and nested Python lists or dense tensors.
+
+`constant` builds a RaggedTensor from a nested list; `to_dense` pads rows into a dense
+tensor (`RaggedTensor.to_tensor`) and `from_dense` cuts a dense tensor's rows
+(`RaggedTensor.from_tensor`). The dense conversions are written with tracegraph ops, so
+they trace and differentiate: the gradient of `to_dense` reaches the values it placed.
+"""
+import numpy as np
+
+from . import ragged_tensor
+from .. import dtypes
+from ..convert import constant as dense_constant, convert_to_tensor
+from ..ops import (arithmetic, array_ops, cast, comparison, creation, gather_scatter, join_split, masking,
+                   reduction, tiling)
+from ..shape import as_shape
+
+__all__ = ["constant", "to_dense", "from_dense"]
+
+
+# ----- nested lists -------------------------------------------------------------------------------
+
+def _depth(pylist):
+    """The nesting depth of a nested list (0 for a scalar); the deepest branch decides."""
+    if isinstance(pylist, (list, tuple)):
+        return 1 + max((_depth(item) for item in pylist), default=0)
+    return 0
+
+
+def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, row_splits_dtype=dtypes.int64):
+    """The RaggedTensor of a nested Python list (TF's `tf.ragged.constant`).
+
+    Every list level is a ragged dimension, except the last `len(inner_shape)` ones when
+    `inner_shape` is given; `ragged_rank` fixes the number of ragged dimensions instead.
+    Python ints give int32 values, floats float32; an empty list gives float32.
+    """
+    inner_rank = 0 if inner_shape is None else len(inner_shape)
+    depth = _depth(pylist)
+    if ragged_rank is None:
+        ragged_rank = max(depth - 1 - inner_rank, 0)
+    if ragged_rank < 0 or (ragged_rank and ragged_rank >= depth):
+        raise ValueError(f"ragged.constant: `ragged_rank` must be in [0, {max(depth - 1, 0)}] for a list of depth "
+                         f"{depth}, got {ragged_rank}")
+    if ragged_rank == 0:
+        return dense_constant(pylist, dtype=dtype)
+    rows, nested_splits = list(pylist), []
+    for _ in range(ragged_rank):
+        splits, values = [0], []
+        for row in rows:
+            if not isinstance(row, (list, tuple)):
+                raise ValueError(f"ragged.constant: all scalars must sit at the same depth; found {row!r} where "
+                                 f"a list was expected")
+            values.extend(row)
+            splits.append(len(values))
+        rows = values
+        nested_splits.append(np.asarray(splits, dtype=dtypes.as_dtype(row_splits_dtype).as_numpy_dtype))
+    flat_values = _flat_values(rows, dtype, inner_shape)
+    return ragged_tensor.RaggedTensor.from_nested_row_splits(flat_values, nested_splits)
+
+
+def _flat_values(items, dtype, inner_shape):
+    """The dense tensor of the innermost items (empty: shape [0, *inner_shape], float32 unless `dtype`)."""
+    if items:
+        return dense_constant(items, dtype=dtype)
+    shape = [0, *(inner_shape or [])]
+    return dense_constant(np.zeros(shape), dtype=dtypes.float32 if dtype is None else dtype)
+
+
+# ----- dense tensors --------------------------------------------------------------------------------
+
+def _padding_value(default_value, dtype):
+    if default_value is None:
+        return creation.zeros([], dtype)
+    value = convert_to_tensor(default_value, dtype_hint=dtype)
+    if value.dtype != dtype:
+        raise TypeError(f"RaggedTensor.to_tensor: `default_value` has dtype {value.dtype.name}, the values "
+                        f"{dtype.name}")
+    return value
+
+
+def _target_dim(shape, axis, computed):
+    """The size of the result along `axis`: `shape`'s if it gives one, else `computed`."""
+    if shape is None or shape.rank is None or shape[axis] is None:
+        return computed
+    return convert_to_tensor(shape[axis], dtype=computed.dtype)
+
+
+def to_dense(rt, default_value=None, shape=None):
+    """`rt` as a dense tensor: rows padded with `default_value` to the longest row (or to `shape`,
+    whose `None` dims keep the longest row; longer rows and extra rows are cut)."""
+    shape = None if shape is None else as_shape(shape)
+    if shape is not None and shape.rank is not None and shape.rank != rt.shape.rank:
+        raise ValueError(f"RaggedTensor.to_tensor: `shape` {shape} must have rank {rt.shape.rank}")
+    values = rt.values
+    if isinstance(values, ragged_tensor.RaggedTensor):
+        inner = None if shape is None or shape.rank is None else [None] + shape.as_list()[2:]
+        values = to_dense(values, default_value, inner)
+    splits = rt.row_splits
+    rowids = rt.value_rowids()
+    nvalues = array_ops.shape(rowids, out_type=splits.dtype)[0]
+    columns = arithmetic.subtract(creation.range(nvalues, dtype=splits.dtype), gather_scatter.gather(splits, rowids))
+    nrows = _target_dim(shape, 0, rt.nrows())
+    ncols = _target_dim(shape, 1, reduction.reduce_max(join_split.concat(
+        [rt.row_lengths(), creation.zeros([1], splits.dtype)], axis=0)))
+    indices = join_split.stack([rowids, columns], axis=1)
+    if shape is not None:
+        kept = comparison.logical_and(comparison.less(rowids, nrows), comparison.less(columns, ncols))
+        indices, values = masking.boolean_mask(indices, kept), masking.boolean_mask(values, kept)
+    dense_shape = join_split.concat([join_split.stack([nrows, ncols]),
+                                     array_ops.shape(values, out_type=splits.dtype)[1:]], axis=0)
+    padding = tiling.broadcast_to(_padding_value(default_value, values.dtype), dense_shape)
+    return gather_scatter.tensor_scatter_nd_update(padding, indices, values)
+
+
+def _trailing_padding_lengths(tensor, padding):
+    """Per row of `tensor`, the length without its trailing run of `padding` (whole inner slices)."""
+    padding = convert_to_tensor(padding, dtype_hint=tensor.dtype)
+    if padding.dtype != tensor.dtype:
+        raise TypeError(f"RaggedTensor.from_tensor: `padding` has dtype {padding.dtype.name}, `tensor` "
+                        f"{tensor.dtype.name}")
+    filled = comparison.not_equal(tensor, padding)
+    if tensor.shape.rank > 2:
+        filled = reduction.reduce_any(filled, axis=list(range(2, tensor.shape.rank)))
+    ncols = array_ops.shape(tensor, out_type=dtypes.int64)[1]
+    positions = creation.range(1, arithmetic.add(ncols, 1), dtype=dtypes.int64)
+    ends = arithmetic.multiply(cast.cast(filled, dtypes.int64), positions)
+    return reduction.reduce_max(join_split.concat([ends, creation.zeros_like(ends[:, :1])], axis=1), axis=1)
+
+
+def _uniform_splits(nrows, length, dtype):
+    """The row splits of `nrows` rows of `length` values each."""
+    return arithmetic.multiply(creation.range(arithmetic.add(nrows, 1), dtype=dtype), length)
+
+
+def from_dense(tensor, lengths, padding, ragged_rank, row_splits_dtype):
+    """The RaggedTensor of the rows of `tensor` (see `RaggedTensor.from_tensor`)."""
+    tensor = convert_to_tensor(tensor)
+    rank = tensor.shape.rank
+    if rank is None or rank < 2:
+        raise ValueError(f"RaggedTensor.from_tensor: `tensor` must have a known rank >= 2, got shape {tensor.shape}")
+    if not 1 <= ragged_rank < rank:
+        raise ValueError(f"RaggedTensor.from_tensor: `ragged_rank` must be in [1, {rank}), got {ragged_rank}")
+    if lengths is not None and padding is not None:
+        raise ValueError("RaggedTensor.from_tensor: give `lengths` or `padding`, not both")
+    if ragged_rank > 1:
+        if lengths is not None or padding is not None:
+            raise ValueError("RaggedTensor.from_tensor: `lengths` and `padding` need ragged_rank=1")
+        return _uniform_ragged(tensor, ragged_rank, row_splits_dtype)
+    dims = array_ops.shape(tensor, out_type=row_splits_dtype)
+    if padding is not None:
+        lengths = cast.cast(_trailing_padding_lengths(tensor, padding), row_splits_dtype)
+    elif lengths is None:
+        lengths = tiling.broadcast_to(dims[1], dims[:1])
+    else:
+        lengths = cast.cast(convert_to_tensor(lengths, dtype_hint=row_splits_dtype), row_splits_dtype)
+    columns = creation.range(dims[1], dtype=row_splits_dtype)
+    kept = comparison.less(array_ops.expand_dims(columns, 0), array_ops.expand_dims(lengths, 1))
+    values = masking.boolean_mask(tensor, kept)
+    return ragged_tensor.RaggedTensor.from_row_lengths(values, lengths)
+
+
+def _uniform_ragged(tensor, ragged_rank, row_splits_dtype):
+    """`tensor` with dimensions 1..ragged_rank made ragged (every row whole)."""
+    dims = array_ops.shape(tensor, out_type=row_splits_dtype)
+    flat_shape = join_split.concat([convert_to_tensor([-1], dtype=row_splits_dtype), dims[ragged_rank + 1:]], axis=0)
+    result = array_ops.reshape(tensor, flat_shape)
+    for axis in reversed(range(1, ragged_rank + 1)):
+        nrows = reduction.reduce_prod(dims[:axis])
+        result = ragged_tensor.RaggedTensor.from_row_splits(result, _uniform_splits(nrows, dims[axis], row_splits_dtype))
+    return result

@@ -1,0 +1,366 @@
+"""`tg.RaggedTensor`: a tensor whose rows have different lengths, and its `tg.RaggedTensorSpec`.
+
+A RaggedTensor is `values` cut into rows by `row_splits` (TF's layout): row `i` is
+`values[row_splits[i]:row_splits[i + 1]]`. `values` is a dense tensor or itself a
+RaggedTensor, so a tensor may be ragged in several dimensions; its `ragged_rank` counts
+them, and `flat_values` is the dense tensor at the bottom. `row_splits` are int64 unless
+a constructor is given int32 ones.
+
+It is a composite value (see `type_spec.py`): its components are `flat_values` and the
+row splits of every ragged dimension, so it passes through `tg.function`, `nest` and
+`GradientTape` like a tensor, and gradients flow to `flat_values`. Its spec records the
+dtype, the ragged rank, the static dimensions and the splits' dtype, never the row
+lengths, so calls with other row lengths reuse a traced function.
+"""
+import numpy as np
+
+from .. import dtypes
+from ..convert import convert_to_tensor
+from ..errors import InvalidArgumentError
+from ..ops import arithmetic, array_ops, cast, creation, join_split, reduction, row_partition
+from . import conversion
+from ..shape import TensorShape, as_shape
+from ..spec import TensorSpec
+from ..tensor import EagerTensor
+from ..type_spec import CompositeTensor, TypeSpec, register
+
+__all__ = ["RaggedTensor", "RaggedTensorSpec"]
+
+_SPLITS_DTYPES = (dtypes.int32, dtypes.int64)
+
+
+def _concrete(tensor):
+    """The NumPy value of an eager tensor; None for a symbolic one."""
+    return tensor.numpy() if isinstance(tensor, EagerTensor) else None
+
+
+def _partition_tensor(method, name, value, dtype):
+    """`value` as a 1-D int32/int64 tensor (int64 unless it already is int32 or `dtype` says so)."""
+    is_tensor = hasattr(value, "dtype") and not isinstance(value, np.ndarray)
+    tensor = convert_to_tensor(value, dtype=None if is_tensor else (dtype or dtypes.int64))
+    if tensor.dtype not in _SPLITS_DTYPES or tensor.shape.rank not in (1, None):
+        raise TypeError(f"RaggedTensor.{method}: `{name}` must be a 1-D int32 or int64 tensor, got "
+                        f"{tensor.dtype.name} of shape {tensor.shape}")
+    if dtype is not None and tensor.dtype != dtype:
+        tensor = cast.cast(tensor, dtype)
+    return tensor
+
+
+def _check_splits(splits, nvalues):
+    """InvalidArgumentError unless the concrete `splits` partition `nvalues` values (eager check, as TF's)."""
+    if splits is None:
+        return
+    if splits.size == 0 or splits[0] != 0:
+        raise InvalidArgumentError(f"RaggedTensor: `row_splits` must start with 0, got {splits.tolist()}")
+    if (np.diff(splits) < 0).any():
+        raise InvalidArgumentError(f"RaggedTensor: `row_splits` must be non-decreasing, got {splits.tolist()}")
+    if nvalues is not None and splits[-1] != nvalues:
+        raise InvalidArgumentError(f"RaggedTensor: the last row split {int(splits[-1])} must equal the number "
+                                   f"of values {nvalues}")
+
+
+def _as_values(method, values):
+    """`values` as a RaggedTensor or a tensor of rank >= 1 (the rows to partition)."""
+    if isinstance(values, RaggedTensor):
+        return values
+    tensor = convert_to_tensor(values)
+    if tensor.shape.rank == 0:
+        raise ValueError(f"RaggedTensor.{method}: `values` must have rank >= 1, got a scalar {tensor!r}")
+    return tensor
+
+
+def _largest(tensor, floor):
+    """The largest element of the 1-D `tensor`, or `floor` when that is larger (or the tensor empty)."""
+    return reduction.reduce_max(join_split.concat([tensor, convert_to_tensor([floor], dtype=tensor.dtype)],
+                                                  axis=0))
+
+
+def _static_nrows(values):
+    size = values.shape[0] if values.shape.rank else None
+    return None if size is None else int(size)
+
+
+class RaggedTensor(CompositeTensor):
+    """A tensor with rows of different lengths (TF's `tf.RaggedTensor`).
+
+    Build one with `tg.ragged.constant` or a `from_*` factory, never with the constructor.
+    Its `shape` has `None` for the ragged dimensions: `[[1, 2], [3]]` has shape `[2, None]`.
+    """
+
+    __slots__ = ("_values", "_row_splits")
+
+    def __init__(self, values, row_splits, internal=False):
+        if not internal:
+            raise ValueError("RaggedTensor: build one with tg.ragged.constant or a factory such as "
+                             "tg.RaggedTensor.from_row_splits(values, row_splits), not with the constructor")
+        self._values = values
+        self._row_splits = row_splits
+
+    # ----- factories ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_row_splits(cls, values, row_splits, name=None, validate=True):
+        """The RaggedTensor whose row `i` is `values[row_splits[i]:row_splits[i + 1]]`."""
+        values = _as_values("from_row_splits", values)
+        splits = _partition_tensor("from_row_splits", "row_splits", row_splits,
+                                   values.row_splits.dtype if isinstance(values, RaggedTensor) else None)
+        if validate:
+            _check_splits(_concrete(splits), _static_nrows(values))
+        return cls(values, splits, internal=True)
+
+    @classmethod
+    def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
+        """The RaggedTensor whose row `i` holds the next `row_lengths[i]` values."""
+        lengths = _partition_tensor("from_row_lengths", "row_lengths", row_lengths, None)
+        concrete = _concrete(lengths)
+        if validate and concrete is not None and (concrete < 0).any():
+            raise InvalidArgumentError(f"RaggedTensor.from_row_lengths: `row_lengths` must be non-negative, "
+                                       f"got {concrete.tolist()}")
+        zero = creation.zeros([1], lengths.dtype)
+        splits = join_split.concat([zero, reduction.cumsum(lengths)], axis=0)
+        return cls.from_row_splits(values, splits, validate=validate)
+
+    @classmethod
+    def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
+        """The RaggedTensor whose value `k` lies in row `value_rowids[k]` (sorted ids; `nrows` rows,
+        by default one more than the largest id)."""
+        rowids = _partition_tensor("from_value_rowids", "value_rowids", value_rowids, None)
+        concrete = _concrete(rowids)
+        if validate and concrete is not None and concrete.size and (np.diff(concrete) < 0).any():
+            raise InvalidArgumentError(f"RaggedTensor.from_value_rowids: `value_rowids` must be sorted, "
+                                       f"got {concrete.tolist()}")
+        if nrows is None:
+            nrows = arithmetic.add(_largest(rowids, -1), 1)
+        splits = row_partition.row_splits_from_value_rowids(rowids, nrows)
+        return cls.from_row_splits(values, splits, validate=validate)
+
+    @classmethod
+    def from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
+        """The RaggedTensor of ragged rank `len(nested_row_splits)` (outermost splits first)."""
+        result = flat_values
+        for splits in reversed(list(nested_row_splits)):
+            result = cls.from_row_splits(result, splits, validate=validate)
+        return result
+
+    @classmethod
+    def from_nested_row_lengths(cls, flat_values, nested_row_lengths, name=None, validate=True):
+        """The RaggedTensor of ragged rank `len(nested_row_lengths)` (outermost lengths first)."""
+        result = flat_values
+        for lengths in reversed(list(nested_row_lengths)):
+            result = cls.from_row_lengths(result, lengths, validate=validate)
+        return result
+
+    # ----- the partition ----------------------------------------------------------------------------
+
+    @property
+    def values(self):
+        """The concatenated rows: a tensor, or a RaggedTensor when ragged in more than one dimension."""
+        return self._values
+
+    @property
+    def row_splits(self):
+        """Row `i` is `values[row_splits[i]:row_splits[i + 1]]`."""
+        return self._row_splits
+
+    @property
+    def flat_values(self):
+        """The dense tensor of all values, under every ragged dimension."""
+        values = self._values
+        while isinstance(values, RaggedTensor):
+            values = values.values
+        return values
+
+    @property
+    def nested_row_splits(self):
+        """The row splits of every ragged dimension, outermost first."""
+        splits, values = [self._row_splits], self._values
+        while isinstance(values, RaggedTensor):
+            splits.append(values.row_splits)
+            values = values.values
+        return tuple(splits)
+
+    @property
+    def ragged_rank(self):
+        """The number of ragged dimensions."""
+        return len(self.nested_row_splits)
+
+    @property
+    def dtype(self):
+        """The dtype of the values."""
+        return self.flat_values.dtype
+
+    @property
+    def shape(self):
+        """The static shape: the number of rows (if known), `None` per ragged dimension, the inner dims."""
+        nrows = self._row_splits.shape[0]
+        outer = [None if nrows is None else nrows - 1] + [None] * self.ragged_rank
+        inner = self.flat_values.shape
+        return TensorShape(None) if inner.rank is None else TensorShape(outer + inner.as_list()[1:])
+
+    def nrows(self, out_type=None, name=None):
+        """The number of rows, a scalar tensor (of the splits' dtype unless `out_type` says)."""
+        n = arithmetic.subtract(array_ops.shape(self._row_splits, out_type=self._row_splits.dtype)[0], 1)
+        return n if out_type is None else cast.cast(n, out_type)
+
+    def row_lengths(self, axis=1, name=None):
+        """The length of every row of dimension `axis` (1: the rows of this tensor)."""
+        if axis == 1:
+            return arithmetic.subtract(self._row_splits[1:], self._row_splits[:-1])
+        if axis < 1 or not isinstance(self._values, RaggedTensor):
+            raise ValueError(f"RaggedTensor.row_lengths: `axis` must name a ragged dimension (1 to "
+                             f"{self.ragged_rank}), got {axis}")
+        return self.with_values(self._values.row_lengths(axis - 1))
+
+    def value_rowids(self, name=None):
+        """The row of every value: `values[k]` lies in row `value_rowids()[k]`."""
+        return row_partition.value_rowids(self._row_splits)
+
+    def bounding_shape(self, axis=None, name=None, out_type=None):
+        """The smallest dense shape that holds this tensor: the longest row per ragged dimension."""
+        out_type = dtypes.as_dtype(out_type) if out_type is not None else self._row_splits.dtype
+        dims = [self.nrows()]
+        current = self
+        while isinstance(current, RaggedTensor):
+            lengths = current.row_lengths()
+            dims.append(_largest(lengths, 0))
+            current = current.values
+        inner = array_ops.shape(current, out_type=self._row_splits.dtype)[1:]
+        shape = cast.cast(join_split.concat([join_split.stack(dims), inner], axis=0), out_type)
+        return shape if axis is None else shape[axis]
+
+    # ----- changing the values ----------------------------------------------------------------------
+
+    def with_values(self, new_values):
+        """This partition over `new_values` (as many rows as `values` has)."""
+        return RaggedTensor(_as_values("with_values", new_values), self._row_splits, internal=True)
+
+    def with_flat_values(self, new_values):
+        """This tensor's row partitions over `new_values` (as many rows as `flat_values` has)."""
+        if isinstance(self._values, RaggedTensor):
+            return self.with_values(self._values.with_flat_values(new_values))
+        return self.with_values(new_values)
+
+    def with_row_splits_dtype(self, dtype):
+        """This tensor with every row split cast to `dtype` (int32 or int64)."""
+        dtype = dtypes.as_dtype(dtype)
+        if dtype not in _SPLITS_DTYPES:
+            raise ValueError(f"RaggedTensor.with_row_splits_dtype: `dtype` must be int32 or int64, got {dtype.name}")
+        values = self._values.with_row_splits_dtype(dtype) if isinstance(self._values, RaggedTensor) \
+            else self._values
+        return RaggedTensor(values, cast.cast(self._row_splits, dtype), internal=True)
+
+    # ----- conversion ------------------------------------------------------------------------------
+
+    def to_list(self):
+        """The nested Python list of the values (eager tensors only)."""
+        flat = _concrete(self.flat_values)
+        splits = [_concrete(s) for s in self.nested_row_splits]
+        if flat is None or any(s is None for s in splits):
+            raise ValueError("RaggedTensor.to_list: needs an eager RaggedTensor; inside tg.function, "
+                             "return the RaggedTensor and call to_list on the result")
+        rows = flat.tolist()
+        for level in reversed(splits):
+            rows = [rows[start:stop] for start, stop in zip(level[:-1].tolist(), level[1:].tolist())]
+        return rows
+
+    def numpy(self):
+        """The rows as a NumPy object array of arrays (TF's `RaggedTensor.numpy`)."""
+        rows = self._values.numpy() if isinstance(self._values, RaggedTensor) else _concrete(self._values)
+        splits = _concrete(self._row_splits)
+        if rows is None or splits is None:
+            raise ValueError("RaggedTensor.numpy: needs an eager RaggedTensor")
+        result = np.empty(len(splits) - 1, dtype=object)
+        for i, (start, stop) in enumerate(zip(splits[:-1], splits[1:])):
+            result[i] = rows[start:stop]
+        return result
+
+    def to_tensor(self, default_value=None, name=None, shape=None):
+        """The dense tensor that pads every row with `default_value` (0 by default) to the longest
+        row, or to `shape` (whose `None` dims keep the longest row), cutting longer rows."""
+        return conversion.to_dense(self, default_value, shape)
+
+    @classmethod
+    def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None, row_splits_dtype=dtypes.int64):
+        """The RaggedTensor of the rows of `tensor`: each of length `lengths[i]`, or cut before its
+        trailing `padding` values, or whole."""
+        return conversion.from_dense(tensor, lengths, padding, ragged_rank, dtypes.as_dtype(row_splits_dtype))
+
+    # ----- the composite protocol ------------------------------------------------------------------
+
+    @property
+    def _type_spec(self):
+        return RaggedTensorSpec(self.shape, self.dtype, self.ragged_rank, self._row_splits.dtype)
+
+    def __repr__(self):
+        if _concrete(self.flat_values) is not None and all(_concrete(s) is not None
+                                                            for s in self.nested_row_splits):
+            return f"<tg.RaggedTensor {self.to_list()}>"
+        return f"tg.RaggedTensor(values={self._values!r}, row_splits={self._row_splits!r})"
+
+    __str__ = __repr__
+
+    def __bool__(self):
+        raise TypeError("the truth value of a RaggedTensor is ambiguous; use tg.reduce_any or tg.reduce_all")
+
+    def __len__(self):
+        nrows = self.shape[0]
+        if nrows is None:
+            raise TypeError("len of a RaggedTensor with an unknown number of rows")
+        return nrows
+
+
+@register("tracegraph.RaggedTensorSpec")
+class RaggedTensorSpec(TypeSpec):
+    """The type of a RaggedTensor (TF's `tf.RaggedTensorSpec`): shape (`None` for ragged and unknown
+    dims), dtype, ragged rank and the row splits' dtype. Row lengths are not part of it."""
+
+    __slots__ = ("shape", "dtype", "ragged_rank", "row_splits_dtype")
+
+    def __init__(self, shape=None, dtype=dtypes.float32, ragged_rank=None, row_splits_dtype=dtypes.int64,
+                 flat_values_spec=None):
+        self.shape = as_shape(shape)
+        self.dtype = dtypes.as_dtype(dtype)
+        if flat_values_spec is not None and flat_values_spec.dtype != self.dtype:
+            raise ValueError(f"RaggedTensorSpec: `flat_values_spec` has dtype {flat_values_spec.dtype.name}, "
+                             f"`dtype` is {self.dtype.name}")
+        if ragged_rank is None:
+            if self.shape.rank is None:
+                raise ValueError("RaggedTensorSpec: give `ragged_rank` when the shape's rank is unknown")
+            ragged_rank = self.shape.rank - 1
+        if ragged_rank < 1 or (self.shape.rank is not None and ragged_rank >= self.shape.rank):
+            raise ValueError(f"RaggedTensorSpec: `ragged_rank` must be in [1, rank) = [1, {self.shape.rank}), "
+                             f"got {ragged_rank}")
+        self.ragged_rank = int(ragged_rank)
+        self.row_splits_dtype = dtypes.as_dtype(row_splits_dtype)
+        if self.row_splits_dtype not in _SPLITS_DTYPES:
+            raise ValueError(f"RaggedTensorSpec: `row_splits_dtype` must be int32 or int64, got "
+                             f"{self.row_splits_dtype.name}")
+
+    @property
+    def value_type(self):
+        return RaggedTensor
+
+    @property
+    def _component_specs(self):
+        inner = None if self.shape.rank is None else [None] + self.shape.as_list()[self.ragged_rank + 1:]
+        nrows = self.shape[0] if self.shape.rank else None
+        outer_splits = TensorSpec([None if nrows is None else nrows + 1], self.row_splits_dtype)
+        inner_splits = [TensorSpec([None], self.row_splits_dtype)] * (self.ragged_rank - 1)
+        return (TensorSpec(inner, self.dtype), outer_splits, *inner_splits)
+
+    def _to_components(self, value):
+        return (value.flat_values, *value.nested_row_splits)
+
+    def _from_components(self, components):
+        flat_values, *nested_splits = components
+        result = flat_values
+        for splits in reversed(nested_splits):
+            result = RaggedTensor(result, splits, internal=True)
+        return result
+
+    def _serialize(self):
+        return (self.shape, self.dtype, self.ragged_rank, self.row_splits_dtype)
+
+    def __repr__(self):
+        return (f"RaggedTensorSpec(TensorShape({self.shape.as_list() if self.shape.rank is not None else None}), "
+                f"tg.{self.dtype.name}, {self.ragged_rank}, tg.{self.row_splits_dtype.name})")
