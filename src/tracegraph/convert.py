@@ -143,11 +143,13 @@ def python_to_array(value, dtype=None):
     try:
         array = np.array(value)
     except ValueError:
-        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {_short(value)}") from None
+        array = _mixed_strings_array(value)
     if array.dtype.kind in "SUO":
         array = _strings_to_bytes(value, array)
     if dtype is None:
         return array.astype(_default_numpy_dtype(array), copy=False)
+    if array.size == 0:  # an empty list has no values whose meaning could change: any dtype fits
+        return np.empty(array.shape, dtype=dtype.numpy_dtype)
     _check_convertible(array, dtype, value, _python_kind)
     return array.astype(dtype.numpy_dtype, copy=False)
 
@@ -158,9 +160,21 @@ def _strings_to_bytes(value, array):
     if not all(isinstance(v, (str, bytes)) for v in objects.flat):
         raise ValueError(f"Can't convert Python sequence with mixed or unsupported types to Tensor: "
                          f"{_short(value)}{_too_large_hint(objects)}")
-    out = np.empty(objects.shape, dtype=object)
-    out[...] = [_to_bytes(v) for v in objects.flat] if objects.ndim else _to_bytes(objects[()])
-    return out
+    out = np.empty(objects.size, dtype=object)
+    out[:] = [_to_bytes(v) for v in objects.flat]
+    return out.reshape(objects.shape)
+
+
+def _mixed_strings_array(value):
+    """An object array of a rectangular mix of `str` and `bytes` (NumPy cannot decode arbitrary
+    bytes to join them with text); ValueError for anything else NumPy refused."""
+    try:
+        objects = np.array(value, dtype=object)
+    except ValueError:
+        objects = None
+    if objects is None or not all(isinstance(v, (str, bytes)) for v in objects.flat):
+        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {_short(value)}") from None
+    return objects
 
 
 def _too_large_hint(objects):

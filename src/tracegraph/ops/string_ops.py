@@ -1,0 +1,485 @@
+"""String ops (TF's `tf.strings`) that map each string, or a group of strings, to one value.
+
+A string tensor is a NumPy object array of `bytes` (UTF-8 for text). No array
+module but NumPy has object arrays, so these ops run on the host on every
+backend: their implementations take NumPy arrays (numeric operands are copied
+to the host first) and hand numeric results back to the backend's array module.
+They have no scalar template, so fusing backends never put them in a kernel.
+
+The ops that split strings into a ragged result live in `string_tokens.py`.
+"""
+import re
+
+import farmhash
+import numpy as np
+
+from . import logging_ops
+from .. import dtypes
+from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, normalize_axis, reduced_shape, spec_of
+from ..errors import InvalidArgumentError
+from ..shape import TensorShape
+
+__all__ = ["length", "join", "reduce_join", "substr", "upper", "lower", "strip", "regex_replace",
+           "regex_full_match", "to_number", "string_to_number", "as_string", "format", "to_hash_bucket_fast"]
+
+UNITS = ("BYTE", "UTF8_CHAR")
+
+
+# ----- host arrays and checks ----------------------------------------------------------------
+
+def to_host(array):
+    """A NumPy array of `array` (a CuPy array is copied from the GPU)."""
+    if type(array) is not np.ndarray and hasattr(array, "get"):
+        return array.get()
+    return np.asarray(array)
+
+
+def to_backend(xp, array):
+    """A numeric host result on `xp`'s device; string results stay host object arrays."""
+    return array if array.dtype == object or xp is np else xp.asarray(array)
+
+
+def map_strings(fn, strings, dtype):
+    """`fn` applied to each element of the object array `strings`, as an array of `dtype`."""
+    strings = to_host(strings)
+    flat = np.fromiter((fn(s) for s in strings.reshape(-1)), dtype=dtype, count=strings.size)
+    return flat.reshape(strings.shape)
+
+
+def check_string(op_name, spec, arg="input"):
+    """TypeError unless `spec` is a string tensor's."""
+    if spec.dtype != dtypes.string:
+        raise TypeError(f"{op_name}: argument `{arg}` must be a string tensor, got {spec.dtype.name}")
+
+
+def check_choice(op_name, arg, value, choices):
+    """ValueError unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(f"{op_name}: `{arg}` must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def as_string_tensor(value, op_name, arg="input"):
+    """`value` as a string tensor; TypeError naming the argument otherwise."""
+    tensor = convert_to_tensor(value)
+    check_string(op_name, tensor.spec, arg)
+    return tensor
+
+
+def text_of(item):
+    """The text of a UTF-8 byte string; undecodable bytes survive the round trip (surrogateescape)."""
+    return item.decode("utf-8", "surrogateescape")
+
+
+def bytes_of(text):
+    """The inverse of `text_of`."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def mapping_op(name, fn, result_dtype, check=None):
+    """An op applying `fn(string, **attrs)` to each string; `check(**attrs)` validates the attrs."""
+    def infer(x, **attrs):
+        check_string(name, x)
+        if check is not None:
+            check(**attrs)
+        return spec_of(x.shape, result_dtype)
+
+    def impl(xp, x, **attrs):
+        return to_backend(xp, map_strings(lambda s: fn(s, **attrs), x, result_dtype.numpy_dtype))
+
+    return Op(name, infer=infer, impl=impl)
+
+
+# ----- length, case, whitespace --------------------------------------------------------------
+
+def _length_of(s, unit):
+    return len(s) if unit == "BYTE" else len(text_of(s))
+
+
+def _upper(s, encoding):
+    if not encoding:
+        return s.upper()  # bytes.upper changes ASCII letters only, as TF does without an encoding
+    return bytes_of("".join(_one_char(c, c.upper()) for c in text_of(s)))
+
+
+def _lower(s, encoding):
+    if not encoding:
+        return s.lower()
+    return bytes_of("".join(_one_char(c, c.lower()) for c in text_of(s)))
+
+
+def _one_char(char, mapped):
+    # TF maps code point by code point (ICU's u_toupper): a character whose case mapping is
+    # several characters (German sharp s -> "SS") stays as it is.
+    return mapped if len(mapped) == 1 else char
+
+
+def _check_unit(unit):
+    check_choice("length", "unit", unit, UNITS)
+
+
+def _check_case_encoding(encoding):
+    check_choice("upper/lower", "encoding", encoding.lower(), ("", "utf-8", "utf8"))
+
+
+_length = mapping_op("string_length", _length_of, dtypes.int32, check=_check_unit)
+_upper_op = mapping_op("string_upper", _upper, dtypes.string, check=_check_case_encoding)
+_lower_op = mapping_op("string_lower", _lower, dtypes.string, check=_check_case_encoding)
+# bytes.strip() strips exactly ASCII whitespace, as absl::StripAsciiWhitespace in TF.
+_strip = mapping_op("string_strip", lambda s: s.strip(), dtypes.string)
+
+
+def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's argument name
+    """The length of each string: in bytes (`unit="BYTE"`) or in Unicode characters (`"UTF8_CHAR"`)."""
+    check_choice("length", "unit", unit, UNITS)
+    return bind(_length, [as_string_tensor(input, "length")], {"unit": unit})
+
+
+def upper(input, encoding="", name=None):  # noqa: A002
+    """Each string in upper case: ASCII letters only, or all of Unicode with `encoding="utf-8"`."""
+    _check_case_encoding(encoding)
+    return bind(_upper_op, [as_string_tensor(input, "upper")], {"encoding": encoding})
+
+
+def lower(input, encoding="", name=None):  # noqa: A002
+    """Each string in lower case: ASCII letters only, or all of Unicode with `encoding="utf-8"`."""
+    _check_case_encoding(encoding)
+    return bind(_lower_op, [as_string_tensor(input, "lower")], {"encoding": encoding})
+
+
+def strip(input, name=None):  # noqa: A002
+    """Each string without leading and trailing ASCII whitespace."""
+    return bind(_strip, [as_string_tensor(input, "strip")])
+
+
+# ----- regular expressions -------------------------------------------------------------------
+
+def _compiled(op_name, pattern):
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise InvalidArgumentError(f"{op_name}: invalid pattern {pattern!r}: {error}") from None
+
+
+def _python_rewrite(rewrite):
+    # RE2 writes the whole match as \0; Python's re.sub spells it \g<0>.
+    return re.sub(r"(?<!\\)((?:\\\\)*)\\0", r"\1\\g<0>", rewrite)
+
+
+def _regex_replace_one(s, pattern, rewrite, replace_global):
+    compiled = _compiled("regex_replace", pattern)
+    return bytes_of(compiled.sub(_python_rewrite(rewrite), text_of(s), count=0 if replace_global else 1))
+
+
+def _regex_full_match_one(s, pattern):
+    return _compiled("regex_full_match", pattern).fullmatch(text_of(s)) is not None
+
+
+_regex_replace = mapping_op("regex_replace", _regex_replace_one, dtypes.string)
+_regex_full_match = mapping_op("regex_full_match", _regex_full_match_one, dtypes.bool)
+
+
+def _pattern_text(op_name, arg, value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if not isinstance(value, str):
+        raise TypeError(f"{op_name}: `{arg}` must be a Python string, got {value!r}")
+    return value
+
+
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
+    """Each string with the matches of the regular expression `pattern` replaced by `rewrite`.
+
+    `rewrite` may refer to groups as `\\1` (and to the whole match as `\\0`, as in RE2);
+    `replace_global=False` replaces the first match only. Patterns use Python's `re`
+    syntax, which agrees with TF's RE2 for the common constructs.
+    """
+    attrs = {"pattern": _pattern_text("regex_replace", "pattern", pattern),
+             "rewrite": _pattern_text("regex_replace", "rewrite", rewrite),
+             "replace_global": bool(replace_global)}
+    _compiled("regex_replace", attrs["pattern"])
+    return bind(_regex_replace, [as_string_tensor(input, "regex_replace")], attrs)
+
+
+def regex_full_match(input, pattern, name=None):  # noqa: A002
+    """Whether each whole string matches the regular expression `pattern` (bool)."""
+    pattern = _pattern_text("regex_full_match", "pattern", pattern)
+    _compiled("regex_full_match", pattern)
+    return bind(_regex_full_match, [as_string_tensor(input, "regex_full_match")], {"pattern": pattern})
+
+
+# ----- numbers <-> strings -------------------------------------------------------------------
+
+_NUMBER_TYPES = ("float32", "float64", "int32", "int64")
+
+
+def _to_number_one(s, out_type):
+    try:
+        text = s.decode("ascii").strip()
+        if out_type.startswith("int"):
+            value = int(text, 10)
+            info = np.iinfo(out_type)
+            if not info.min <= value <= info.max:
+                raise ValueError
+            return value
+        return float(text)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidArgumentError(f"StringToNumberOp could not correctly convert string: {s.decode(errors='replace')}"
+                                   ) from None
+
+
+def _to_number_infer(x, out_type):
+    check_string("to_number", x)
+    return spec_of(x.shape, dtypes.as_dtype(out_type))
+
+
+def _to_number_impl(xp, x, out_type):
+    return to_backend(xp, map_strings(lambda s: _to_number_one(s, out_type), x, np.dtype(out_type)))
+
+
+_to_number = Op("string_to_number", infer=_to_number_infer, impl=_to_number_impl)
+
+
+def to_number(input, out_type=dtypes.float32, name=None):  # noqa: A002
+    """Each string parsed as a number of `out_type` (float32, float64, int32 or int64).
+
+    A string that is not a number (or an integer out of the type's range) raises InvalidArgumentError.
+    """
+    out_type = dtypes.as_dtype(out_type)
+    check_choice("to_number", "out_type", out_type.name, _NUMBER_TYPES)
+    return bind(_to_number, [as_string_tensor(input, "to_number")], {"out_type": out_type.name})
+
+
+string_to_number = to_number
+
+
+def _float_format(precision, scientific, shortest, width, fill):
+    flags = "0" if fill == "0" else ""
+    size = str(width) if width > -1 else ""
+    digits = f".{precision}" if precision > -1 else ""
+    conversion = "e" if scientific else "g" if shortest else "f"
+    return f"%{flags}{size}{digits}{conversion}"
+
+
+def _int_format(width, fill):
+    return f"%{'0' if fill == '0' else ''}{width if width > -1 else ''}d"
+
+
+def _format_number(value, attrs, dtype):
+    precision, scientific, shortest, width, fill = (attrs[k] for k in _AS_STRING_ATTRS)
+    if dtype.kind == "b":
+        text = "true" if value else "false"
+        return (text.rjust(width) if width > -1 else text).encode()
+    if dtype.kind == "c":
+        form = _float_format(precision, scientific, shortest, -1, fill)
+        return f"({form % value.real},{form % value.imag})".encode()
+    if dtype.kind == "f":
+        return (_float_format(precision, scientific, shortest, width, fill) % float(value)).encode()
+    return (_int_format(width, fill) % int(value)).encode()
+
+
+_AS_STRING_ATTRS = ("precision", "scientific", "shortest", "width", "fill")
+
+
+def _as_string_infer(x, **attrs):
+    if x.dtype == dtypes.string:
+        raise TypeError("as_string: argument `input` must be a numeric or bool tensor, got string")
+    return spec_of(x.shape, dtypes.string)
+
+
+def _as_string_impl(xp, x, **attrs):
+    x = to_host(x)
+    flat = np.fromiter((_format_number(v, attrs, x.dtype) for v in x.reshape(-1)), dtype=object, count=x.size)
+    return flat.reshape(x.shape)
+
+
+_as_string = Op("as_string", infer=_as_string_infer, impl=_as_string_impl)
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):  # noqa: A002
+    """Each number formatted as a string, as C's printf formats it (TF's rules).
+
+    Floats use `%f` (six decimals unless `precision` says), `%e` with `scientific`, `%g`
+    with `shortest`; `width` pads on the left with spaces, or zeros when `fill="0"`.
+    """
+    if scientific and shortest:
+        raise ValueError("as_string: cannot select both `scientific` and `shortest`")
+    if len(fill) > 1:
+        raise ValueError(f"as_string: `fill` must be at most one character, got {fill!r}")
+    attrs = {"precision": int(precision), "scientific": bool(scientific), "shortest": bool(shortest),
+             "width": int(width), "fill": fill}
+    return bind(_as_string, [convert_to_tensor(input)], attrs)
+
+
+# ----- joining -------------------------------------------------------------------------------
+
+def _join_infer(*inputs, separator):
+    for k, spec in enumerate(inputs):
+        check_string("join", spec, f"inputs[{k}]")
+    return spec_of(broadcast_shapes("join", *[s.shape for s in inputs]), dtypes.string)
+
+
+def _join_impl(xp, *inputs, separator):
+    columns = np.broadcast_arrays(*[to_host(a) for a in inputs])
+    sep = separator.encode()
+    flat = np.fromiter((sep.join(row) for row in zip(*[c.reshape(-1) for c in columns])), dtype=object,
+                       count=columns[0].size)
+    return flat.reshape(columns[0].shape)
+
+
+_join = Op("string_join", infer=_join_infer, impl=_join_impl)
+
+
+def join(inputs, separator="", name=None):
+    """The strings of the tensors in `inputs` joined elementwise with `separator` (with broadcasting)."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError(f"join: `inputs` must be a non-empty list of string tensors, got {inputs!r}")
+    tensors = [as_string_tensor(t, "join", f"inputs[{k}]") for k, t in enumerate(inputs)]
+    return bind(_join, tensors, {"separator": separator})
+
+
+def _reduce_join_infer(x, axis, keepdims, separator):
+    check_string("reduce_join", x)
+    return spec_of(reduced_shape(x.shape, axis, keepdims), dtypes.string)
+
+
+def _reduce_join_impl(xp, x, axis, keepdims, separator):
+    x = to_host(x)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(sorted(a % x.ndim for a in axis))
+    kept = [a for a in range(x.ndim) if a not in axes]
+    kept_shape = tuple(x.shape[a] for a in kept)
+    row_length = int(np.prod([x.shape[a] for a in axes]))
+    rows = np.transpose(x, kept + list(axes)).reshape(-1, row_length) if x.size else \
+        np.empty((int(np.prod(kept_shape)), 0), dtype=object)
+    sep = separator.encode()
+    result = np.fromiter((sep.join(row) for row in rows), dtype=object, count=rows.shape[0]).reshape(kept_shape)
+    if keepdims:
+        result = result.reshape(tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
+    return result
+
+
+_reduce_join = Op("reduce_join", infer=_reduce_join_infer, impl=_reduce_join_impl)
+
+
+def _axes(axis, rank):
+    if axis is None:
+        return None
+    axes = axis.numpy().tolist() if hasattr(axis, "numpy") else axis
+    axes = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
+    return tuple(normalize_axis("reduce_join", int(a), rank) for a in axes)
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """The strings joined along `axis` (all axes if None) with `separator`, in row-major order."""
+    tensor = as_string_tensor(inputs, "reduce_join", "inputs")
+    rank = tensor.shape.rank
+    if rank is None and axis is not None:
+        raise ValueError("reduce_join: the rank of `inputs` must be known to reduce along an axis")
+    attrs = {"axis": _axes(axis, rank), "keepdims": bool(keepdims), "separator": separator}
+    return bind(_reduce_join, [tensor], attrs)
+
+
+# ----- substrings ----------------------------------------------------------------------------
+
+def _substr_infer(x, pos, size, unit):
+    check_string("substr", x)
+    for arg, spec in (("pos", pos), ("len", size)):
+        if not spec.dtype.is_integer:
+            raise TypeError(f"substr: argument `{arg}` must be an int32 or int64 tensor, got {spec.dtype.name}")
+    return spec_of(broadcast_shapes("substr", x.shape, pos.shape, size.shape), dtypes.string)
+
+
+def _substr_one(s, pos, size, unit):
+    text = s if unit == "BYTE" else text_of(s)
+    n = len(text)
+    if pos > n or pos < -n:
+        raise InvalidArgumentError(f"substr: `pos` {pos} out of range for string {s!r} of length {n} ({unit})")
+    start = pos if pos >= 0 else n + pos
+    piece = text[start:start + max(int(size), 0)]
+    return piece if unit == "BYTE" else bytes_of(piece)
+
+
+def _substr_impl(xp, x, pos, size, unit):
+    x, pos, size = np.broadcast_arrays(to_host(x), to_host(pos), to_host(size))
+    triples = zip(x.reshape(-1), pos.reshape(-1).tolist(), size.reshape(-1).tolist())
+    flat = np.fromiter((_substr_one(s, p, n, unit) for s, p, n in triples), dtype=object, count=x.size)
+    return flat.reshape(x.shape)
+
+
+_substr = Op("substr", infer=_substr_infer, impl=_substr_impl)
+
+
+def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002 - TF's argument names
+    """The substring of each string starting at `pos` (negative: from the end) of at most `len` units.
+
+    `unit` counts bytes (`"BYTE"`) or Unicode characters (`"UTF8_CHAR"`); `pos` and `len`
+    broadcast against `input`. A `pos` beyond either end raises InvalidArgumentError.
+    """
+    check_choice("substr", "unit", unit, UNITS)
+    tensor = as_string_tensor(input, "substr")
+    pos, size = convert_to_tensor(pos), convert_to_tensor(len)
+    return bind(_substr, [tensor, pos, size], {"unit": unit})
+
+
+# ----- format and hashing --------------------------------------------------------------------
+
+def _format_infer(*inputs, template, placeholder, summarize):
+    return spec_of(TensorShape([]), dtypes.string)
+
+
+def _format_impl(xp, *inputs, template, placeholder, summarize):
+    pieces = template.split(placeholder)
+    text = [pieces[0]]
+    for array, piece in zip(inputs, pieces[1:]):
+        text.extend([format_value(array, summarize), piece])
+    return np.array("".join(text).encode(), dtype=object)
+
+
+def format_value(array, summarize):
+    """A tensor's value as `tg.print` shows it."""
+    return logging_ops.format_for_print(to_host(array), summarize)
+
+
+_format = Op("string_format", infer=_format_infer, impl=_format_impl)
+
+
+def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001 - TF's name
+    """`template` with each `placeholder` replaced by the next tensor of `inputs`, printed as `tg.print` does."""
+    if not isinstance(template, str):
+        raise TypeError(f"format: `template` must be a Python string, got {template!r}")
+    tensors = [convert_to_tensor(t) for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
+    needed = template.count(placeholder)
+    if needed != len(tensors):
+        raise ValueError(f"format: the template has {needed} placeholder(s) {placeholder!r} but "
+                         f"{len(tensors)} input(s) were given")
+    attrs = {"template": template, "placeholder": placeholder, "summarize": int(summarize)}
+    return bind(_format, tensors, attrs)
+
+
+def _hash_bucket(s, num_buckets):
+    return farmhash.fingerprint64(s) % num_buckets
+
+
+def _check_buckets(num_buckets):
+    if not isinstance(num_buckets, int) or num_buckets < 1:
+        raise ValueError(f"to_hash_bucket_fast: `num_buckets` must be a positive integer, got {num_buckets!r}")
+
+
+_hash_bucket_fast = mapping_op("string_to_hash_bucket_fast", _hash_bucket, dtypes.int64, check=_check_buckets)
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
+    """Each string hashed to a bucket in `[0, num_buckets)` (int64).
+
+    The hash is TF's: FarmHash's Fingerprint64 of the string's bytes, modulo
+    `num_buckets` (from the `pyfarmhash` package). It is stable across processes,
+    machines and versions, so bucket ids agree with TensorFlow's.
+    """
+    if isinstance(num_buckets, (bool, np.bool_)) or not isinstance(num_buckets, (int, np.integer)):
+        raise TypeError(f"to_hash_bucket_fast: `num_buckets` must be an integer, got {num_buckets!r}")
+    _check_buckets(int(num_buckets))
+    return bind(_hash_bucket_fast, [as_string_tensor(input, "to_hash_bucket_fast")],
+                {"num_buckets": int(num_buckets)})
+

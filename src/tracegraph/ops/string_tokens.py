@@ -1,0 +1,183 @@
+"""String ops whose results have a varying length per string: splitting, Unicode decoding, encoding.
+
+Each splitting op takes the strings of a tensor in row-major order and returns
+two tensors, the pieces of all strings one after another and `row_splits`
+(int64, one more than the number of strings): the pieces of string `i` are
+`values[row_splits[i]:row_splits[i + 1]]`. `tg.strings` builds a RaggedTensor
+from the pair. `unicode_encode` goes the other way. Like every string op they
+run on the host (see `string_ops.py`).
+"""
+import codecs
+import unicodedata
+
+import numpy as np
+
+from . import string_ops
+from .. import dtypes
+from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import spec_of
+from ..errors import InvalidArgumentError
+from ..shape import TensorShape
+
+__all__ = ["split_with_row_splits", "unicode_decode_with_row_splits", "unicode_split_with_row_splits",
+           "unicode_encode_rows"]
+
+ERROR_MODES = ("replace", "ignore", "strict")
+_ENCODINGS = {"UTF-8": "utf-8", "UTF8": "utf-8", "UTF-16-BE": "utf-16-be", "UTF-32-BE": "utf-32-be"}
+_MAX_CODE_POINT = 0x10FFFF
+
+
+def _codec(op_name, arg, encoding):
+    try:
+        return _ENCODINGS[encoding.upper()]
+    except (KeyError, AttributeError):
+        raise ValueError(f"{op_name}: `{arg}` must be one of {', '.join(_ENCODINGS)}, got {encoding!r}") from None
+
+
+def _pieces_infer(op_name, piece_dtype):
+    def infer(x, **attrs):
+        string_ops.check_string(op_name, x)
+        count = x.shape.num_elements()
+        return spec_of(TensorShape([None]), piece_dtype), \
+            spec_of(TensorShape([None if count is None else count + 1]), dtypes.int64)
+    return infer
+
+
+def _pieces_impl(pieces_of, piece_dtype):
+    """impl(xp, x, **attrs) -> (values, row_splits) from `pieces_of(string, **attrs) -> list`."""
+    def impl(xp, x, **attrs):
+        rows = [pieces_of(s, **attrs) for s in string_ops.to_host(x).reshape(-1)]
+        splits = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(r) for r in rows], out=splits[1:])
+        values = np.fromiter((p for r in rows for p in r), dtype=piece_dtype.numpy_dtype, count=int(splits[-1]))
+        return string_ops.to_backend(xp, values), string_ops.to_backend(xp, splits)
+    return impl
+
+
+def pieces_op(name, pieces_of, piece_dtype):
+    """A multi-output op splitting each string into `pieces_of(string, **attrs)`."""
+    return Op(name, infer=_pieces_infer(name, piece_dtype), impl=_pieces_impl(pieces_of, piece_dtype),
+              multiple_outputs=True)
+
+
+# ----- decoding ------------------------------------------------------------------------------
+
+# A lone surrogate cannot come out of a successful decode, so it marks each invalid sequence
+# unambiguously (Python reports the same maximal invalid subsequences as TF's ICU).
+_INVALID = "\ud800"
+codecs.register_error("tracegraph.mark_invalid", lambda error: (_INVALID, error.end))
+
+
+def _code_points(s, input_encoding, errors, replacement_char, replace_control_characters):
+    codec = _codec("unicode_decode", "input_encoding", input_encoding)
+    try:
+        text = s.decode(codec, "strict" if errors == "strict" else "tracegraph.mark_invalid")
+    except UnicodeDecodeError as error:
+        raise InvalidArgumentError(f"unicode_decode: invalid {input_encoding} in {s!r}: {error.reason}") from None
+    points = [replacement_char if c == _INVALID else ord(c) for c in text if errors != "ignore" or c != _INVALID]
+    if replace_control_characters:
+        points = [replacement_char if unicodedata.category(chr(p)) == "Cc" else p for p in points]
+    return points
+
+
+def _characters(s, input_encoding, errors, replacement_char, replace_control_characters):
+    codec = _codec("unicode_split", "input_encoding", input_encoding)
+    points = _code_points(s, input_encoding, errors, replacement_char, replace_control_characters)
+    return [chr(p).encode(codec) for p in points]
+
+
+def _split_one(s, sep, maxsplit):
+    # An empty `sep` splits on runs of whitespace, as TF's StringSplitV2.
+    return s.split(None if not sep else sep.encode(), maxsplit)
+
+
+_unicode_decode = pieces_op("unicode_decode_with_row_splits", _code_points, dtypes.int32)
+_unicode_split = pieces_op("unicode_split_with_row_splits", _characters, dtypes.string)
+_split = pieces_op("string_split", _split_one, dtypes.string)
+
+
+def _decode_attrs(op_name, input_encoding, errors, replacement_char, replace_control_characters):
+    _codec(op_name, "input_encoding", input_encoding)
+    string_ops.check_choice(op_name, "errors", errors, ERROR_MODES)
+    _check_replacement_char(op_name, replacement_char)
+    return {"input_encoding": input_encoding, "errors": errors, "replacement_char": int(replacement_char),
+            "replace_control_characters": bool(replace_control_characters)}
+
+
+def _check_replacement_char(op_name, replacement_char):
+    if isinstance(replacement_char, bool) or not isinstance(replacement_char, (int, np.integer)) \
+            or not 0 <= replacement_char <= _MAX_CODE_POINT:
+        raise ValueError(f"{op_name}: `replacement_char` must be a Unicode code point, got {replacement_char!r}")
+
+
+def unicode_decode_with_row_splits(input, input_encoding, errors="replace", replacement_char=0xFFFD,  # noqa: A002
+                                   replace_control_characters=False):
+    """(code points int32, row_splits int64) of the strings of `input` in row-major order."""
+    attrs = _decode_attrs("unicode_decode", input_encoding, errors, replacement_char, replace_control_characters)
+    return bind(_unicode_decode, [string_ops.as_string_tensor(input, "unicode_decode")], attrs)
+
+
+def unicode_split_with_row_splits(input, input_encoding, errors="replace", replacement_char=0xFFFD):  # noqa: A002
+    """(characters as strings, row_splits int64) of the strings of `input` in row-major order."""
+    attrs = _decode_attrs("unicode_split", input_encoding, errors, replacement_char, False)
+    return bind(_unicode_split, [string_ops.as_string_tensor(input, "unicode_split")], attrs)
+
+
+def split_with_row_splits(input, sep=None, maxsplit=-1):  # noqa: A002
+    """(pieces, row_splits int64) of the strings of `input` split at `sep` (None: whitespace runs)."""
+    if sep is not None and not isinstance(sep, str):
+        raise TypeError(f"split: `sep` must be a Python string or None, got {sep!r}")
+    if isinstance(maxsplit, bool) or not isinstance(maxsplit, (int, np.integer)):
+        raise TypeError(f"split: `maxsplit` must be an integer, got {maxsplit!r}")
+    attrs = {"sep": sep or "", "maxsplit": int(maxsplit)}
+    return bind(_split, [string_ops.as_string_tensor(input, "split")], attrs)
+
+
+# ----- encoding ------------------------------------------------------------------------------
+
+def _encode_infer(values, row_splits, output_encoding, errors, replacement_char):
+    if not values.dtype.is_integer:
+        raise TypeError(f"unicode_encode: argument `input` must hold int32 code points, got {values.dtype.name}")
+    if not row_splits.dtype.is_integer:
+        raise TypeError(f"unicode_encode: row_splits must be integers, got {row_splits.dtype.name}")
+    rows = row_splits.shape[0] if row_splits.shape.rank else None
+    return spec_of(TensorShape([None if rows is None else rows - 1]), dtypes.string)
+
+
+def _valid_code_point(p):
+    return 0 <= p <= _MAX_CODE_POINT and not 0xD800 <= p <= 0xDFFF
+
+
+def _encode_row(points, codec, errors, replacement_char):
+    if errors == "strict":
+        bad = [p for p in points if not _valid_code_point(p)]
+        if bad:
+            raise InvalidArgumentError(f"unicode_encode: invalid code point {bad[0]}")
+    elif errors == "ignore":
+        points = [p for p in points if _valid_code_point(p)]
+    else:
+        points = [p if _valid_code_point(p) else replacement_char for p in points]
+    return "".join(map(chr, points)).encode(codec)
+
+
+def _encode_impl(xp, values, row_splits, output_encoding, errors, replacement_char):
+    values = string_ops.to_host(values).tolist()
+    splits = string_ops.to_host(row_splits).tolist()
+    codec = codecs.lookup(_codec("unicode_encode", "output_encoding", output_encoding)).name
+    rows = (values[a:b] for a, b in zip(splits[:-1], splits[1:]))
+    return np.fromiter((_encode_row(r, codec, errors, replacement_char) for r in rows), dtype=object,
+                       count=max(len(splits) - 1, 0))
+
+
+_unicode_encode = Op("unicode_encode", infer=_encode_infer, impl=_encode_impl)
+
+
+def unicode_encode_rows(values, row_splits, output_encoding, errors="replace", replacement_char=0xFFFD):
+    """One string per row of code points (`values[row_splits[i]:row_splits[i + 1]]`)."""
+    _codec("unicode_encode", "output_encoding", output_encoding)
+    string_ops.check_choice("unicode_encode", "errors", errors, ERROR_MODES)
+    _check_replacement_char("unicode_encode", replacement_char)
+    attrs = {"output_encoding": output_encoding, "errors": errors, "replacement_char": int(replacement_char)}
+    return bind(_unicode_encode, [convert_to_tensor(values), convert_to_tensor(row_splits)], attrs)

@@ -1,0 +1,107 @@
+"""`tg.strings`: operations on string tensors, as TF's `tf.strings`.
+
+A string tensor (`tg.string`) holds byte strings; text is UTF-8. The ops that
+map each string to one value live in `ops/string_ops.py`. Those that split a
+string into a varying number of pieces (`split`, `unicode_decode`,
+`unicode_split`) give a `tg.RaggedTensor` for a tensor of strings and a dense
+1-D tensor for a single string, as TF does; they are built here from the
+(values, row_splits) pairs of `ops/string_tokens.py`.
+"""
+from .convert import convert_to_tensor
+from .ops import array_ops, creation, reduction, string_tokens
+from .ops.string_ops import (as_string, format, join, length, lower, reduce_join, regex_full_match,  # noqa: F401
+                             regex_replace, string_to_number, strip, substr, to_hash_bucket_fast, to_number,
+                             upper)
+from .ragged import RaggedTensor
+
+__all__ = ["length", "unicode_decode", "unicode_encode", "unicode_split", "split", "join", "reduce_join",
+           "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match", "to_number",
+           "string_to_number", "as_string", "format", "to_hash_bucket_fast"]
+
+
+def _nest_rows(values, row_splits, shape):
+    """The pieces of the strings of a tensor of `shape` as a RaggedTensor one rank higher.
+
+    A single string gives its pieces as a dense vector; for a tensor of rank r > 1 the
+    outer r - 1 dimensions are uniform partitions above the ragged one.
+    """
+    rank = shape.rank
+    if rank == 0:
+        return values
+    result = RaggedTensor.from_row_splits(values, row_splits)
+    for dim in reversed(_outer_dims(shape)):
+        result = RaggedTensor.from_row_splits(result, _uniform_splits(result, dim))
+    return result
+
+
+def _outer_dims(shape):
+    if shape.rank is None:
+        raise ValueError("tg.strings: the rank of `input` must be known to build a ragged result")
+    return list(shape.as_tuple()[:-1])
+
+
+def _uniform_splits(rows, row_length):
+    """row_splits [0, n, 2n, ...] grouping the rows of `rows` by `row_length`."""
+    return creation.range(0, rows.nrows(out_type="int64") + 1, row_length, dtype="int64")
+
+
+def _string_input(input, op_name):  # noqa: A002 - TF's argument name
+    tensor = convert_to_tensor(input)
+    if tensor.shape.rank is None:
+        raise ValueError(f"{op_name}: the rank of `input` must be known")
+    return tensor
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=0xFFFD,  # noqa: A002
+                   replace_control_characters=False, name=None):
+    """The Unicode code points (int32) of each string.
+
+    One string gives a 1-D tensor; a tensor of strings a RaggedTensor with one row per string.
+    `errors` says what an invalid sequence becomes: `"replace"` (`replacement_char`),
+    `"ignore"` (nothing) or `"strict"` (InvalidArgumentError).
+    """
+    tensor = _string_input(input, "unicode_decode")
+    values, row_splits = string_tokens.unicode_decode_with_row_splits(
+        tensor, input_encoding, errors, replacement_char, replace_control_characters)
+    return _nest_rows(values, row_splits, tensor.shape)
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=0xFFFD, name=None):  # noqa: A002
+    """Each string split into its characters (strings in `input_encoding`); ragged for several strings."""
+    tensor = _string_input(input, "unicode_split")
+    values, row_splits = string_tokens.unicode_split_with_row_splits(tensor, input_encoding, errors,
+                                                                     replacement_char)
+    return _nest_rows(values, row_splits, tensor.shape)
+
+
+def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
+    """Each string split at `sep`, or at runs of whitespace when `sep` is None (TF's `tf.strings.split`).
+
+    With a `sep`, adjacent separators delimit empty strings; `maxsplit` limits the number of
+    splits per string. One string gives a 1-D tensor; a tensor of strings a RaggedTensor.
+    """
+    tensor = _string_input(input, "split")
+    values, row_splits = string_tokens.split_with_row_splits(tensor, sep, maxsplit)
+    return _nest_rows(values, row_splits, tensor.shape)
+
+
+def unicode_encode(input, output_encoding, errors="replace", replacement_char=0xFFFD, name=None):  # noqa: A002
+    """Code points encoded as strings: one string per innermost row of `input`.
+
+    `input` is a 1-D tensor of code points (one string), a dense tensor (one string per
+    row of its last axis) or a RaggedTensor (one string per ragged row).
+    """
+    if isinstance(input, RaggedTensor):
+        if input.ragged_rank > 1:
+            return input.with_values(unicode_encode(input.values, output_encoding, errors, replacement_char))
+        return string_tokens.unicode_encode_rows(input.values, input.row_splits, output_encoding, errors,
+                                                 replacement_char)
+    tensor = convert_to_tensor(input)
+    if tensor.shape.rank is None or tensor.shape.rank == 0:
+        raise ValueError(f"unicode_encode: `input` must have rank 1 or more, got shape {tensor.shape}")
+    shape = array_ops.shape(tensor, out_type="int64")
+    rows = reduction.reduce_prod(shape[:-1])
+    row_splits = creation.range(rows + 1, dtype="int64") * shape[-1]
+    strings = string_tokens.unicode_encode_rows(array_ops.reshape(tensor, [-1]), row_splits, output_encoding,
+                                                errors, replacement_char)
+    return array_ops.reshape(strings, shape[:-1])
