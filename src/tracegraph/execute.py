@@ -124,6 +124,8 @@ class _PlanWriter:
     def call(self, k, node, kernel):
         """`outputs = kernel(xp, *inputs)`, then the dtype checks."""
         kernel_name = self._global("k", kernel)
+        if _touches_strings(node):
+            self.lines.append(f"    # {node.op.name}: on the host, with NumPy (string tensors are NumPy object arrays)")
         args = ", ".join(["xp"] + [self.names[id(v)] for v in node.inputs])
         targets = [self._local(v) for v in node.outputs]
         if not node.op.multiple_outputs:
@@ -304,6 +306,10 @@ class Scratch:
     def __call__(self, slot):
         shape, dtype, size = self.slots[slot]
         return BUFFERS.take(self.xp, dtype, size).reshape(shape)
+
+
+def _touches_strings(node):
+    return any(v.spec.dtype.name == "string" for v in (*node.inputs, *node.outputs))
 
 
 def _last_uses(graph):

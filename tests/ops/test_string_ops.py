@@ -292,6 +292,14 @@ def test_string_ops_are_never_fused():
     names = [node.op.name for node in concrete.optimized_graph.nodes]
     assert "string_upper" in names and "string_length" in names
     assert fn(tg.constant(["ab", "c"])).numpy().tolist() == [3, 2]
+    assert "string_length: on the host" in concrete.compile().source
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failing_string_op_in_a_function_names_its_node(backend):
+    fn = tg.function(lambda x: tg.strings.substr(x, 3, 1), backend=backend, fallback="error")
+    with pytest.raises(InvalidArgumentError, match=r"out of range[\s\S]*node substr"):
+        fn(tg.constant(["abcd", "ab"]))
 
 
 @pytest.mark.parametrize("call, error, message", [
