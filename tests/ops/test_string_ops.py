@@ -113,6 +113,15 @@ def test_invalid_sequences_follow_errors():
         tg.strings.unicode_encode(tg.constant([97, -1]), "UTF-8", errors="strict")
 
 
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.binary(max_size=10), min_size=1, max_size=5))
+def test_invalid_utf8_is_replaced_or_dropped_as_python_does(values):
+    t = tg.constant(values, dtype=tg.string)
+    for errors in ("replace", "ignore"):
+        decoded = tg.strings.unicode_decode(t, "UTF-8", errors=errors)
+        assert decoded.to_list() == [[ord(c) for c in v.decode("utf-8", errors)] for v in values]
+
+
 @settings(max_examples=25, deadline=None)
 @given(values=text_lists)
 def test_unicode_split_gives_each_character(values):

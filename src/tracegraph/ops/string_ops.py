@@ -45,7 +45,7 @@ def to_backend(xp, array):
 def map_strings(fn, strings, dtype):
     """`fn` applied to each element of the object array `strings`, as an array of `dtype`."""
     strings = to_host(strings)
-    flat = np.fromiter((fn(s) for s in strings.reshape(-1)), dtype=dtype, count=strings.size)
+    flat = np.fromiter(map(fn, strings.reshape(-1)), dtype=dtype, count=strings.size)
     return flat.reshape(strings.shape)
 
 
@@ -78,8 +78,8 @@ def bytes_of(text):
     return text.encode("utf-8", "surrogateescape")
 
 
-def mapping_op(name, fn, result_dtype, check=None):
-    """An op applying `fn(string, **attrs)` to each string; `check(**attrs)` validates the attrs."""
+def mapping_op(name, per_string, result_dtype, check=None):
+    """An op applying the function `per_string(**attrs)` to each string; `check(**attrs)` validates the attrs."""
     def infer(x, **attrs):
         check_string(name, x)
         if check is not None:
@@ -87,26 +87,22 @@ def mapping_op(name, fn, result_dtype, check=None):
         return spec_of(x.shape, result_dtype)
 
     def impl(xp, x, **attrs):
-        return to_backend(xp, map_strings(lambda s: fn(s, **attrs), x, result_dtype.numpy_dtype))
+        return to_backend(xp, map_strings(per_string(**attrs), x, result_dtype.numpy_dtype))
 
     return Op(name, infer=infer, impl=impl)
 
 
 # ----- length, case, whitespace --------------------------------------------------------------
 
-def _length_of(s, unit):
-    return len(s) if unit == "BYTE" else len(text_of(s))
+def _character_count(s):
+    return len(text_of(s))
 
 
-def _upper(s, encoding):
-    if not encoding:
-        return s.upper()  # bytes.upper changes ASCII letters only, as TF does without an encoding
+def _unicode_upper(s):
     return bytes_of("".join(_one_char(c, c.upper()) for c in text_of(s)))
 
 
-def _lower(s, encoding):
-    if not encoding:
-        return s.lower()
+def _unicode_lower(s):
     return bytes_of("".join(_one_char(c, c.lower()) for c in text_of(s)))
 
 
@@ -124,11 +120,15 @@ def _check_case_encoding(encoding):
     check_choice("upper/lower", "encoding", encoding.lower(), ("", "utf-8", "utf8"))
 
 
-_length = mapping_op("string_length", _length_of, dtypes.int32, check=_check_unit)
-_upper_op = mapping_op("string_upper", _upper, dtypes.string, check=_check_case_encoding)
-_lower_op = mapping_op("string_lower", _lower, dtypes.string, check=_check_case_encoding)
+_length = mapping_op("string_length", lambda unit: len if unit == "BYTE" else _character_count, dtypes.int32,
+                     check=_check_unit)
+# Without an encoding bytes.upper/lower change ASCII letters only, as TF does.
+_upper_op = mapping_op("string_upper", lambda encoding: _unicode_upper if encoding else bytes.upper,
+                       dtypes.string, check=_check_case_encoding)
+_lower_op = mapping_op("string_lower", lambda encoding: _unicode_lower if encoding else bytes.lower,
+                       dtypes.string, check=_check_case_encoding)
 # bytes.strip() strips exactly ASCII whitespace, as absl::StripAsciiWhitespace in TF.
-_strip = mapping_op("string_strip", lambda s: s.strip(), dtypes.string)
+_strip = mapping_op("string_strip", lambda: bytes.strip, dtypes.string)
 
 
 def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's argument name
@@ -168,17 +168,19 @@ def _python_rewrite(rewrite):
     return re.sub(r"(?<!\\)((?:\\\\)*)\\0", r"\1\\g<0>", rewrite)
 
 
-def _regex_replace_one(s, pattern, rewrite, replace_global):
-    compiled = _compiled("regex_replace", pattern)
-    return bytes_of(compiled.sub(_python_rewrite(rewrite), text_of(s), count=0 if replace_global else 1))
+def _replacer(pattern, rewrite, replace_global):
+    compiled, template = _compiled("regex_replace", pattern), _python_rewrite(rewrite)
+    count = 0 if replace_global else 1
+    return lambda s: bytes_of(compiled.sub(template, text_of(s), count=count))
 
 
-def _regex_full_match_one(s, pattern):
-    return _compiled("regex_full_match", pattern).fullmatch(text_of(s)) is not None
+def _full_matcher(pattern):
+    compiled = _compiled("regex_full_match", pattern)
+    return lambda s: compiled.fullmatch(text_of(s)) is not None
 
 
-_regex_replace = mapping_op("regex_replace", _regex_replace_one, dtypes.string)
-_regex_full_match = mapping_op("regex_full_match", _regex_full_match_one, dtypes.bool)
+_regex_replace = mapping_op("regex_replace", _replacer, dtypes.string)
+_regex_full_match = mapping_op("regex_full_match", _full_matcher, dtypes.bool)
 
 
 def _pattern_text(op_name, arg, value):
@@ -458,8 +460,8 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
     return bind(_format, tensors, attrs)
 
 
-def _hash_bucket(s, num_buckets):
-    return farmhash.fingerprint64(s) % num_buckets
+def _hash_bucket(num_buckets):
+    return lambda s: farmhash.fingerprint64(s) % num_buckets
 
 
 def _check_buckets(num_buckets):

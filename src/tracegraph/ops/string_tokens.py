@@ -8,7 +8,8 @@ from the pair. `unicode_encode` goes the other way. Like every string op they
 run on the host (see `string_ops.py`).
 """
 import codecs
-import unicodedata
+import itertools
+import operator
 
 import numpy as np
 
@@ -45,57 +46,85 @@ def _pieces_infer(op_name, piece_dtype):
     return infer
 
 
-def _pieces_impl(pieces_of, piece_dtype):
-    """impl(xp, x, **attrs) -> (values, row_splits) from `pieces_of(string, **attrs) -> list`."""
+def row_splits_of(lengths):
+    """int64 row_splits of rows of the given lengths."""
+    splits = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=splits[1:])
+    return splits
+
+
+def pieces_op(name, split_all, piece_dtype):
+    """A multi-output op: `split_all(strings, **attrs) -> (values, row_splits)` over a flat object array."""
     def impl(xp, x, **attrs):
-        rows = [pieces_of(s, **attrs) for s in string_ops.to_host(x).reshape(-1)]
-        splits = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in rows], out=splits[1:])
-        values = np.fromiter((p for r in rows for p in r), dtype=piece_dtype.numpy_dtype, count=int(splits[-1]))
+        values, splits = split_all(string_ops.to_host(x).reshape(-1), **attrs)
         return string_ops.to_backend(xp, values), string_ops.to_backend(xp, splits)
-    return impl
+
+    return Op(name, infer=_pieces_infer(name, piece_dtype), impl=impl, multiple_outputs=True)
 
 
-def pieces_op(name, pieces_of, piece_dtype):
-    """A multi-output op splitting each string into `pieces_of(string, **attrs)`."""
-    return Op(name, infer=_pieces_infer(name, piece_dtype), impl=_pieces_impl(pieces_of, piece_dtype),
-              multiple_outputs=True)
+def _from_lists(rows, dtype):
+    """(values, row_splits) of a list of lists."""
+    splits = row_splits_of(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)))
+    values = np.fromiter(itertools.chain.from_iterable(rows), dtype=dtype, count=int(splits[-1]))
+    return values, splits
 
 
 # ----- decoding ------------------------------------------------------------------------------
 
 # A lone surrogate cannot come out of a successful decode, so it marks each invalid sequence
 # unambiguously (Python reports the same maximal invalid subsequences as TF's ICU).
-_INVALID = "\ud800"
-codecs.register_error("tracegraph.mark_invalid", lambda error: (_INVALID, error.end))
+_INVALID = 0xD800
+codecs.register_error("tracegraph.mark_invalid", lambda error: (chr(_INVALID), error.end))
 
 
-def _code_points(s, input_encoding, errors, replacement_char, replace_control_characters):
+def _decoded_texts(strings, input_encoding, errors):
     codec = _codec("unicode_decode", "input_encoding", input_encoding)
     try:
-        text = s.decode(codec, "strict" if errors == "strict" else "tracegraph.mark_invalid")
+        return list(map(operator.methodcaller("decode", codec, "strict" if errors == "strict" else
+                                              "tracegraph.mark_invalid"), strings))
     except UnicodeDecodeError as error:
-        raise InvalidArgumentError(f"unicode_decode: invalid {input_encoding} in {s!r}: {error.reason}") from None
-    points = [replacement_char if c == _INVALID else ord(c) for c in text if errors != "ignore" or c != _INVALID]
+        raise InvalidArgumentError(f"unicode_decode: invalid {input_encoding} in {error.object!r}: "
+                                   f"{error.reason}") from None
+
+
+def _is_control(points):
+    # Unicode's control characters (category Cc): C0, DEL and C1.
+    return (points < 0x20) | ((points >= 0x7F) & (points < 0xA0))
+
+
+def _decode_all(strings, input_encoding, errors, replacement_char, replace_control_characters):
+    """(code points, row_splits): all strings decoded at once, through one UTF-32 buffer."""
+    texts = _decoded_texts(strings, input_encoding, errors)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int32)
+    invalid = points == _INVALID
+    splits = row_splits_of(lengths)
+    if errors == "ignore":
+        invalid_before = np.concatenate([[0], np.cumsum(invalid)])[splits]  # invalid marks before each row
+        splits = splits - invalid_before
+        points = points[~invalid]
+    else:
+        points[invalid] = replacement_char
     if replace_control_characters:
-        points = [replacement_char if unicodedata.category(chr(p)) == "Cc" else p for p in points]
-    return points
+        points[_is_control(points)] = replacement_char
+    return points, splits
 
 
-def _characters(s, input_encoding, errors, replacement_char, replace_control_characters):
+def _split_characters(strings, input_encoding, errors, replacement_char, replace_control_characters):
     codec = _codec("unicode_split", "input_encoding", input_encoding)
-    points = _code_points(s, input_encoding, errors, replacement_char, replace_control_characters)
-    return [chr(p).encode(codec) for p in points]
+    points, splits = _decode_all(strings, input_encoding, errors, replacement_char, replace_control_characters)
+    characters = np.fromiter((chr(p).encode(codec) for p in points.tolist()), dtype=object, count=len(points))
+    return characters, splits
 
 
-def _split_one(s, sep, maxsplit):
+def _split_all(strings, sep, maxsplit):
     # An empty `sep` splits on runs of whitespace, as TF's StringSplitV2.
-    return s.split(None if not sep else sep.encode(), maxsplit)
+    return _from_lists(list(map(operator.methodcaller("split", sep.encode() or None, maxsplit), strings)), object)
 
 
-_unicode_decode = pieces_op("unicode_decode_with_row_splits", _code_points, dtypes.int32)
-_unicode_split = pieces_op("unicode_split_with_row_splits", _characters, dtypes.string)
-_split = pieces_op("string_split", _split_one, dtypes.string)
+_unicode_decode = pieces_op("unicode_decode_with_row_splits", _decode_all, dtypes.int32)
+_unicode_split = pieces_op("unicode_split_with_row_splits", _split_characters, dtypes.string)
+_split = pieces_op("string_split", _split_all, dtypes.string)
 
 
 def _decode_attrs(op_name, input_encoding, errors, replacement_char, replace_control_characters):
