@@ -7,6 +7,7 @@ tensors, as in TF.
 import numpy as np
 
 from . import arithmetic, creation, elementwise as ew, masking, reduction, unary_math
+from .api_dispatch import add_dispatch_support
 from .broadcast import unbroadcast
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
@@ -181,6 +182,7 @@ _where = Op("where", infer=_where_infer, impl=_where_impl, grad=_where_grad, tem
             into=_where_impl)
 
 
+@add_dispatch_support
 def where(condition, x=None, y=None, name=None):
     """Pick from `x` where `condition` is true, else from `y` (broadcasting all three).
 

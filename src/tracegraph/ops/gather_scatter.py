@@ -8,6 +8,7 @@ kernels do (no wrap-around).
 import numpy as np
 
 from . import array_ops, cast as cast_ops, comparison, creation, shape_args
+from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -152,6 +153,7 @@ def _gather_axes(op_name, params, indices, axis, batch_dims):
     return axis, batch_dims
 
 
+@add_dispatch_support
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
     """Slices of `params` along `axis` picked by `indices` (TF's `tf.gather`).
 

@@ -7,6 +7,7 @@ inputs were (at run time when their sizes are unknown while tracing).
 import numpy as np
 
 from . import shape_args
+from .api_dispatch import add_dispatch_support
 from ..convert import convert_to_tensor, install_sequence_stacking, operands_to_tensors
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -83,6 +84,7 @@ _concat = Op("concat", infer=_concat_infer, impl=_concat_impl,
              grad=lambda ctx, g: tuple(split_like(g, list(ctx.inputs), ctx.attrs["axis"])))
 
 
+@add_dispatch_support
 def stack(values, axis=0, name="stack"):
     """Stack a list of same-shaped tensors along a new axis."""
     values = operands_to_tensors(*values) if len(values) else []
@@ -111,6 +113,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     return list(bind(_unstack, [x], {"axis": axis, "num": num})) if num else []
 
 
+@add_dispatch_support
 def concat(values, axis, name="concat"):
     """Join tensors along an existing axis."""
     values = operands_to_tensors(*values) if len(values) else []

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import array_ops, cast as cast_ops, comparison, creation, unary_math
 from .broadcast import broadcast_like
+from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -193,36 +194,43 @@ def _reduce(op, name, input_tensor, axis, keepdims):
 
 # ----- public reductions ---------------------------------------------------------------------
 
+@add_dispatch_support
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Sum of elements across `axis` (all axes when None); integer sums keep the input dtype."""
     return _reduce(_sum, "reduce_sum", input_tensor, axis, keepdims)
 
 
+@add_dispatch_support
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
     """Product of elements across `axis`; the gradient is exact even where inputs are zero."""
     return _reduce(_prod, "reduce_prod", input_tensor, axis, keepdims)
 
 
+@add_dispatch_support
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
     """Maximum across `axis`; the gradient is shared evenly among tied maxima, as in TF."""
     return _reduce(_max, "reduce_max", input_tensor, axis, keepdims)
 
 
+@add_dispatch_support
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
     """Minimum across `axis`; the gradient is shared evenly among tied minima, as in TF."""
     return _reduce(_min, "reduce_min", input_tensor, axis, keepdims)
 
 
+@add_dispatch_support
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
     """Logical OR across `axis` of a bool tensor (False over an empty axis)."""
     return _reduce(_any, "reduce_any", input_tensor, axis, keepdims)
 
 
+@add_dispatch_support
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     """Logical AND across `axis` of a bool tensor (True over an empty axis)."""
     return _reduce(_all, "reduce_all", input_tensor, axis, keepdims)
 
 
+@add_dispatch_support
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """Mean across `axis`.
 

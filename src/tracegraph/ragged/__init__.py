@@ -1,10 +1,14 @@
 """`tg.ragged`: tensors whose rows have different lengths (TF's `tf.ragged`).
 
-`tg.RaggedTensor` and `tg.RaggedTensorSpec` live in `ragged_tensor.py`; this namespace holds
-the functions TF places in `tf.ragged`. Importing it registers the ragged handlers of the
-public ops (`tg.concat`, `tg.reduce_sum`, `tg.gather`, ...; see `ops/api_dispatch.py`).
+`tg.RaggedTensor` and `tg.RaggedTensorSpec` live in `ragged_tensor.py`, conversions in
+`conversion.py`, elementwise ops and operators in `elementwise.py`, indexing in `indexing.py`,
+and the ragged handlers of the public ops (`tg.concat`, `tg.stack`, `tg.gather`, `tg.where`,
+the reductions; see `ops/api_dispatch.py`) in `operations.py`. Importing this package
+installs them all.
 """
+from . import indexing, operations  # noqa: F401 - install indexing and the public ops' handlers
 from .conversion import constant  # noqa: F401
+from .elementwise import map_flat_values  # noqa: F401
 from .ragged_tensor import RaggedTensor, RaggedTensorSpec  # noqa: F401
 
-__all__ = ["constant", "RaggedTensor", "RaggedTensorSpec"]
+__all__ = ["constant", "map_flat_values", "RaggedTensor", "RaggedTensorSpec"]
