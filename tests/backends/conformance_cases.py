@@ -947,7 +947,8 @@ CONTROL_FLOW = [
 # ===== gradients inside traced functions (the adjoint ops) ====================================
 
 def gradient_of(loss, wrt=(0,)):
-    """A function returning d loss(*args) / d args[i] for i in `wrt`, taken with a GradientTape.
+    """A function returning d loss(*args) / d args[i] for i in `wrt`, taken with a GradientTape,
+    as dense tensors (a gather's gradient is an IndexedSlices, as in TF).
 
     It has loss's fixed arity (one or two tensors), as functions with an input_signature need."""
     def gradients(args):
@@ -956,7 +957,7 @@ def gradient_of(loss, wrt=(0,)):
             for x in sources:
                 tape.watch(x)
             y = loss(*args)
-        return tuple(tape.gradient(y, sources))
+        return tuple(g if g is None else tg.convert_to_tensor(g) for g in tape.gradient(y, sources))
     if loss.__code__.co_argcount == 1:
         return lambda x: gradients((x,))
     return lambda x, y: gradients((x, y))

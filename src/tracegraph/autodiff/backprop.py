@@ -35,8 +35,9 @@ class GradContext:
             tape.watch(sources)
             outputs = compute()
         pairs = [(o, g) for o, g in zip(outputs, output_gradients) if g is not None and o.dtype.is_differentiable]
-        return tape.gradient([o for o, _ in pairs], sources, output_gradients=[g for _, g in pairs],
-                             unconnected_gradients="zero")
+        grads = tape.gradient([o for o, _ in pairs], sources, output_gradients=[g for _, g in pairs],
+                               unconnected_gradients="zero")
+        return [dense(g) for g in grads]
 
 
 def gradient(tape, target, sources, output_gradients, unconnected):
@@ -152,12 +153,18 @@ def _propagate(entry, out_grads, relevant, grads):
     if len(out_grads) > 1 or op.multiple_outputs:
         out_grads = [g if g is not None or not o.dtype.is_differentiable else creation.zeros_like(o)
                      for g, o in zip(out_grads, entry.outputs)]
-    in_grads = op.grad(GradContext(entry), *out_grads)
+    in_grads = op.grad(GradContext(entry), *[dense(g) for g in out_grads])
     if len(in_grads) != len(entry.inputs):
         raise AssertionError(f"gradient of {op.name} gave {len(in_grads)} values for {len(entry.inputs)} inputs")
     for x, g in zip(entry.inputs, in_grads):
         if g is not None and id(x) in relevant and x.dtype.is_differentiable:
             _accumulate(grads, x, g)
+
+
+def dense(g):
+    """A gradient as a dense tensor: a composite gradient (an IndexedSlices from a gather) becomes
+    one through `convert_to_tensor`, for rules written for dense gradients; None stays None."""
+    return convert_to_tensor(g) if is_composite(g) else g
 
 
 def _accumulate(grads, tensor, g):
@@ -239,7 +246,7 @@ def jacobian(tape, target, sources, unconnected):
                 if results[-1] is not None:
                     results[-1] = creation.zeros(shape, source.dtype)
                 continue
-            filled = [g if g is not None else creation.zeros_like(_value_of(source)) for g in row]
+            filled = [dense(g) if g is not None else creation.zeros_like(_value_of(source)) for g in row]
             results.append(array_ops.reshape(join_split.stack(filled), shape))
     return pack_sequence_as(sources, results)
 
@@ -261,7 +268,7 @@ def batch_jacobian(tape, target, source, unconnected):
             seed_row = creation.one_hot_flat(j, inner, target.dtype)
             seed = array_ops.reshape(join_split.stack([seed_row] * batch), target.shape.as_list())
             (g,) = backward(tape, [target], [seed], [source])
-            columns.append(g if g is not None else creation.zeros_like(_value_of(source)))
+            columns.append(dense(g) if g is not None else creation.zeros_like(_value_of(source)))
     if all(c is None for c in columns):
         return _finish(tape, None, source, [target], unconnected)
     stacked = join_split.stack(columns, axis=1)  # [batch, inner, *source.shape[1:]]

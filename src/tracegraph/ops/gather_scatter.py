@@ -7,7 +7,7 @@ kernels do (no wrap-around).
 """
 import numpy as np
 
-from . import array_ops, cast as cast_ops, comparison, creation, shape_args
+from . import array_ops, cast as cast_ops, comparison, creation, indexed_slices, shape_args
 from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
@@ -105,6 +105,8 @@ def _gather_impl(xp, params, indices, axis, batch_dims):
 
 def _gather_grad(ctx, g):
     params, indices = ctx.inputs
+    if ctx.attrs["axis"] == 0 and ctx.attrs["batch_dims"] == 0:  # TF's gradient is sparse then
+        return indexed_slices.gather_gradient(g, params, indices), None
     zeros = creation.zeros_like(params)
     return scatter_add_axis(zeros, indices, g, ctx.attrs["axis"], ctx.attrs["batch_dims"]), None
 

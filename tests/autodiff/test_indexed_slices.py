@@ -1,0 +1,146 @@
+"""tg.IndexedSlices: the gradient of a gather along axis 0, as in TF, and how the tape sums,
+densifies and returns it."""
+import numpy as np
+import pytest
+
+import tracegraph as tg
+
+
+def _params():
+    return tg.constant(np.arange(12.).reshape(4, 3))
+
+
+def _dense_gather_gradient(params, indices, weights):
+    """NumPy reference: d/dparams of sum(weights * params[indices])."""
+    grad = np.zeros_like(params)
+    np.add.at(grad, np.asarray(indices).reshape(-1), np.asarray(weights).reshape(-1, *params.shape[1:]))
+    return grad
+
+
+def test_gather_gradient_is_indexed_slices():
+    p = _params()
+    with tg.GradientTape() as tape:
+        tape.watch(p)
+        y = tg.reduce_sum(tg.gather(p, [0, 2, 2]) ** 2)
+    g = tape.gradient(y, p)
+    assert isinstance(g, tg.IndexedSlices)
+    np.testing.assert_array_equal(g.indices.numpy(), [0, 2, 2])
+    np.testing.assert_array_equal(g.dense_shape.numpy(), [4, 3])
+    gathered = p.numpy()[[0, 2, 2]]
+    np.testing.assert_allclose(g.values.numpy(), 2 * gathered)
+    np.testing.assert_allclose(tg.convert_to_tensor(g).numpy(),
+                               _dense_gather_gradient(p.numpy(), [0, 2, 2], 2 * gathered))
+
+
+def test_embedding_lookup_of_a_variable_with_nested_ids():
+    table = tg.Variable(np.random.default_rng(0).normal(size=(5, 2)))
+    ids = [[1, 4], [1, 0]]
+    with tg.GradientTape() as tape:
+        y = tg.reduce_sum(tg.gather(table, ids) * 3.0)
+    g = tape.gradient(y, table)
+    assert isinstance(g, tg.IndexedSlices)
+    assert g.values.shape == (4, 2)
+    np.testing.assert_allclose(tg.convert_to_tensor(g).numpy(),
+                               _dense_gather_gradient(table.numpy(), ids, np.full((4, 2), 3.0)))
+
+
+def test_two_gathers_concatenate_their_slices():
+    p = _params()
+    with tg.GradientTape() as tape:
+        tape.watch(p)
+        y = tg.reduce_sum(tg.gather(p, [1])) + tg.reduce_sum(tg.gather(p, [3, 1]))
+    g = tape.gradient(y, p)
+    assert isinstance(g, tg.IndexedSlices)
+    assert sorted(g.indices.numpy().tolist()) == [1, 1, 3]
+    np.testing.assert_allclose(tg.convert_to_tensor(g).numpy(),
+                               _dense_gather_gradient(p.numpy(), [1, 3, 1], np.ones((3, 3))))
+
+
+def test_another_use_of_the_source_sums_to_a_dense_gradient():
+    p = _params()
+    with tg.GradientTape() as tape:
+        tape.watch(p)
+        y = tg.reduce_sum(tg.gather(p, [0, 0])) + tg.reduce_sum(p * p)
+    g = tape.gradient(y, p)
+    assert isinstance(g, tg.Tensor)
+    np.testing.assert_allclose(g.numpy(), 2 * p.numpy() + _dense_gather_gradient(p.numpy(), [0, 0], np.ones((2, 3))))
+
+
+def test_gather_of_a_computed_tensor_densifies_for_the_next_rule():
+    p = _params()
+    with tg.GradientTape() as tape:
+        tape.watch(p)
+        y = tg.reduce_sum(tg.gather(tg.exp(p / 10.0), [2, 3, 2]))
+    g = tape.gradient(y, p)
+    assert isinstance(g, tg.Tensor)
+    counts = _dense_gather_gradient(p.numpy(), [2, 3, 2], np.ones((3, 3)))
+    np.testing.assert_allclose(g.numpy(), counts * np.exp(p.numpy() / 10) / 10)
+
+
+def test_other_axes_give_dense_gradients_as_in_tf():
+    p = _params()
+    with tg.GradientTape() as tape:
+        tape.watch(p)
+        y = tg.reduce_sum(tg.gather(p, [0, 2], axis=1))
+    assert isinstance(tape.gradient(y, p), tg.Tensor)
+
+
+def test_gather_gradients_match_finite_differences_and_second_order():
+    x = tg.constant(np.random.default_rng(1).normal(size=(4, 3)))
+    tg.test.check_gradients(lambda p: tg.reduce_sum(tg.sin(tg.gather(p, [3, 0, 3]))), [x])
+
+    def first_derivative(p):
+        with tg.GradientTape() as tape:
+            tape.watch(p)
+            y = tg.reduce_sum(tg.gather(p, [1, 1, 2]) ** 3)
+        return tg.reduce_sum(tg.convert_to_tensor(tape.gradient(y, p)) ** 2)
+
+    tg.test.check_gradients(first_derivative, [x])
+
+
+def test_indexed_slices_as_a_function_output():
+    @tg.function(fallback="error")
+    def gradient_of_lookup(p):
+        with tg.GradientTape() as tape:
+            tape.watch(p)
+            y = tg.reduce_sum(tg.gather(p, [1, 3]) * 2.0)
+        return tape.gradient(y, p)
+
+    p = _params()
+    g = gradient_of_lookup(p)
+    assert isinstance(g, tg.IndexedSlices)
+    np.testing.assert_allclose(tg.convert_to_tensor(g).numpy(),
+                               _dense_gather_gradient(p.numpy(), [1, 3], np.full((2, 3), 2.0)))
+
+
+def test_gather_inside_a_traced_loop_has_a_dense_loop_gradient():
+    p = _params()
+
+    @tg.function(fallback="error")
+    def loss_gradient(params):
+        with tg.GradientTape() as tape:
+            tape.watch(params)
+            total = tg.while_loop(lambda i, acc: i < 3,
+                                  lambda i, acc: (i + 1, acc + tg.reduce_sum(tg.gather(params, [i]))),
+                                  (tg.constant(0), tg.constant(0.0, tg.float64)))[1]
+        return tape.gradient(total, params)
+
+    g = tg.convert_to_tensor(loss_gradient(p))
+    np.testing.assert_allclose(g.numpy(), _dense_gather_gradient(p.numpy(), [0, 1, 2], np.ones((3, 3))))
+
+
+def test_spec_and_nest():
+    slices = tg.IndexedSlices(tg.ones([2, 3]), tg.constant([0, 2], tg.int64), tg.constant([4, 3], tg.int64))
+    assert slices.shape == tg.TensorShape([4, 3])
+    flat = tg.nest.flatten(slices, expand_composites=True)
+    assert len(flat) == 3
+    rebuilt = tg.nest.pack_sequence_as(slices, flat, expand_composites=True)
+    np.testing.assert_array_equal(tg.convert_to_tensor(rebuilt).numpy(), tg.convert_to_tensor(slices).numpy())
+    assert "IndexedSlices(indices=" in repr(slices)
+
+
+def test_bad_indices_are_rejected():
+    with pytest.raises(TypeError, match="`indices` must be a 1-D integer tensor"):
+        tg.IndexedSlices(tg.ones([2, 3]), tg.constant([[0.0]]))
+    with pytest.raises(ValueError, match="without a `dense_shape`"):
+        tg.convert_to_tensor(tg.IndexedSlices(tg.ones([2, 3]), tg.constant([0, 1])))
