@@ -6,9 +6,16 @@ string into a varying number of pieces (`split`, `unicode_decode`,
 `unicode_split`) give a `tg.RaggedTensor` for a tensor of strings and a dense
 1-D tensor for a single string, as TF does; they are built here from the
 (values, row_splits) pairs of `ops/string_tokens.py`.
+
+Every op of one string tensor also takes a RaggedTensor of strings, as in TF: it
+applies to the flat values and keeps the row partitions (a handler registered
+with `ops/api_dispatch.py` for each op).
 """
 from .convert import convert_to_tensor
+import inspect
+
 from .ops import array_ops, creation, reduction, string_tokens
+from .ops.api_dispatch import add_dispatch_support, dispatch_for_api
 from .ops.string_ops import (as_string, format, join, length, lower, reduce_join, regex_full_match,  # noqa: F401
                              regex_replace, string_to_number, strip, substr, to_hash_bucket_fast, to_number,
                              upper)
@@ -52,6 +59,7 @@ def _string_input(input, op_name):  # noqa: A002 - TF's argument name
     return tensor
 
 
+@add_dispatch_support
 def unicode_decode(input, input_encoding, errors="replace", replacement_char=0xFFFD,  # noqa: A002
                    replace_control_characters=False, name=None):
     """The Unicode code points (int32) of each string.
@@ -66,6 +74,7 @@ def unicode_decode(input, input_encoding, errors="replace", replacement_char=0xF
     return _nest_rows(values, row_splits, tensor.shape)
 
 
+@add_dispatch_support
 def unicode_split(input, input_encoding, errors="replace", replacement_char=0xFFFD, name=None):  # noqa: A002
     """Each string split into its characters (strings in `input_encoding`); ragged for several strings."""
     tensor = _string_input(input, "unicode_split")
@@ -74,6 +83,7 @@ def unicode_split(input, input_encoding, errors="replace", replacement_char=0xFF
     return _nest_rows(values, row_splits, tensor.shape)
 
 
+@add_dispatch_support
 def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
     """Each string split at `sep`, or at runs of whitespace when `sep` is None (TF's `tf.strings.split`).
 
@@ -105,3 +115,22 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=0x
     strings = string_tokens.unicode_encode_rows(array_ops.reshape(tensor, [-1]), row_splits, output_encoding,
                                                 errors, replacement_char)
     return array_ops.reshape(strings, shape[:-1])
+
+
+def _on_flat_values(op):
+    """The handler of `op` for a RaggedTensor `input`: `op` on its flat values, under its row partitions."""
+    signature = inspect.signature(op)
+
+    def handler(*args, **kwargs):
+        arguments = signature.bind(*args, **kwargs).arguments
+        ragged = arguments.pop("input")
+        if not isinstance(ragged, RaggedTensor) or any(isinstance(v, RaggedTensor) for v in arguments.values()):
+            raise TypeError(f"{op.__name__}: only `input` may be a RaggedTensor")
+        return ragged.with_flat_values(op(ragged.flat_values, **arguments))
+
+    return handler
+
+
+for _op in (length, upper, lower, strip, regex_replace, regex_full_match, to_number, as_string, substr,
+            to_hash_bucket_fast, unicode_decode, unicode_split, split):
+    dispatch_for_api(_op, RaggedTensor)(_on_flat_values(_op))

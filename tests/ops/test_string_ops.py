@@ -325,3 +325,25 @@ def test_a_failing_string_op_in_a_function_names_its_node(backend):
 def test_bad_arguments_are_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----- ragged strings ------------------------------------------------------------------------
+
+@settings(max_examples=20, deadline=None)
+@given(rows=st.lists(st.lists(texts, max_size=4), min_size=1, max_size=4))
+def test_string_ops_on_ragged_tensors_apply_to_the_values_and_keep_the_rows(rows):
+    flat = tg.constant([v for row in rows for v in row], dtype=tg.string)
+    ragged = RaggedTensor.from_row_lengths(flat, [len(row) for row in rows])
+    for lengths in run_everywhere(lambda r: tg.strings.length(r, unit="UTF8_CHAR"), ragged):
+        assert isinstance(lengths, RaggedTensor)
+        assert lengths.to_list() == [[len(v) for v in row] for row in rows]
+    assert tg.strings.upper(ragged).to_list() == [[v.encode().upper() for v in row] for row in rows]
+    decoded = tg.strings.unicode_decode(ragged, "UTF-8")
+    assert decoded.to_list() == [[[ord(c) for c in v] for v in row] for row in rows]
+
+
+def test_split_of_split_words_nests_and_a_ragged_position_is_refused():
+    words = tg.strings.split(tg.constant(["a-b c", "d"]))
+    assert tg.strings.split(words, sep="-").to_list() == [[[b"a", b"b"], [b"c"]], [[b"d"]]]
+    with pytest.raises(TypeError, match="only `input` may be a RaggedTensor"):
+        tg.strings.substr(tg.constant(["ab"]), RaggedTensor.from_row_splits([0], [0, 1]), 1)

@@ -14,6 +14,7 @@ import farmhash
 import numpy as np
 
 from . import logging_ops
+from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -131,24 +132,28 @@ _lower_op = mapping_op("string_lower", lambda encoding: _unicode_lower if encodi
 _strip = mapping_op("string_strip", lambda: bytes.strip, dtypes.string)
 
 
+@add_dispatch_support
 def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's argument name
     """The length of each string: in bytes (`unit="BYTE"`) or in Unicode characters (`"UTF8_CHAR"`)."""
     check_choice("length", "unit", unit, UNITS)
     return bind(_length, [as_string_tensor(input, "length")], {"unit": unit})
 
 
+@add_dispatch_support
 def upper(input, encoding="", name=None):  # noqa: A002
     """Each string in upper case: ASCII letters only, or all of Unicode with `encoding="utf-8"`."""
     _check_case_encoding(encoding)
     return bind(_upper_op, [as_string_tensor(input, "upper")], {"encoding": encoding})
 
 
+@add_dispatch_support
 def lower(input, encoding="", name=None):  # noqa: A002
     """Each string in lower case: ASCII letters only, or all of Unicode with `encoding="utf-8"`."""
     _check_case_encoding(encoding)
     return bind(_lower_op, [as_string_tensor(input, "lower")], {"encoding": encoding})
 
 
+@add_dispatch_support
 def strip(input, name=None):  # noqa: A002
     """Each string without leading and trailing ASCII whitespace."""
     return bind(_strip, [as_string_tensor(input, "strip")])
@@ -191,6 +196,7 @@ def _pattern_text(op_name, arg, value):
     return value
 
 
+@add_dispatch_support
 def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
     """Each string with the matches of the regular expression `pattern` replaced by `rewrite`.
 
@@ -205,6 +211,7 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # n
     return bind(_regex_replace, [as_string_tensor(input, "regex_replace")], attrs)
 
 
+@add_dispatch_support
 def regex_full_match(input, pattern, name=None):  # noqa: A002
     """Whether each whole string matches the regular expression `pattern` (bool)."""
     pattern = _pattern_text("regex_full_match", "pattern", pattern)
@@ -244,6 +251,7 @@ def _to_number_impl(xp, x, out_type):
 _to_number = Op("string_to_number", infer=_to_number_infer, impl=_to_number_impl)
 
 
+@add_dispatch_support
 def to_number(input, out_type=dtypes.float32, name=None):  # noqa: A002
     """Each string parsed as a number of `out_type` (float32, float64, int32 or int64).
 
@@ -300,6 +308,7 @@ def _as_string_impl(xp, x, **attrs):
 _as_string = Op("as_string", infer=_as_string_infer, impl=_as_string_impl)
 
 
+@add_dispatch_support
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):  # noqa: A002
     """Each number formatted as a string, as C's printf formats it (TF's rules).
 
@@ -413,6 +422,7 @@ def _substr_impl(xp, x, pos, size, unit):
 _substr = Op("substr", infer=_substr_infer, impl=_substr_impl)
 
 
+@add_dispatch_support
 def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002 - TF's argument names
     """The substring of each string starting at `pos` (negative: from the end) of at most `len` units.
 
@@ -472,6 +482,7 @@ def _check_buckets(num_buckets):
 _hash_bucket_fast = mapping_op("string_to_hash_bucket_fast", _hash_bucket, dtypes.int64, check=_check_buckets)
 
 
+@add_dispatch_support
 def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
     """Each string hashed to a bucket in `[0, num_buckets)` (int64).
 
