@@ -172,6 +172,22 @@ def test_sparse_dense_matmul_both_orders(adjoint_a, adjoint_b):
                                d @ sp_op)
 
 
+@pytest.mark.parametrize("adjoint_a, adjoint_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_sparse_dense_matmul_complex_adjoints(adjoint_a, adjoint_b):
+    rng = np.random.default_rng(31)
+    a_dense, indices, _ = random_sparse((3, 4), 0.5, 32)
+    a_dense = a_dense + 1j * (a_dense != 0) * rng.normal(size=a_dense.shape)
+    a = tg.SparseTensor(indices, a_dense[tuple(indices.T)], a_dense.shape)
+    op_a = a_dense.conj().T if adjoint_a else a_dense
+    b = rng.normal(size=(op_a.shape[1], 2)) + 1j * rng.normal(size=(op_a.shape[1], 2))
+    b_given = b.conj().T if adjoint_b else b
+    np.testing.assert_allclose(tg.sparse.sparse_dense_matmul(a, b_given, adjoint_a, adjoint_b).numpy(), op_a @ b)
+    sp_op = a_dense.conj().T if adjoint_b else a_dense
+    d = rng.normal(size=(2, sp_op.shape[0])) + 1j * rng.normal(size=(2, sp_op.shape[0]))
+    d_given = d.conj().T if adjoint_a else d
+    np.testing.assert_allclose(tg.sparse.sparse_dense_matmul(d_given, a, adjoint_a, adjoint_b).numpy(), d @ sp_op)
+
+
 def test_sparse_dense_matmul_errors():
     _, a = _sparse((5, 4))
     with pytest.raises(ValueError, match="4 columns, `b` 3 rows"):

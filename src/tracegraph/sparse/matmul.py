@@ -2,9 +2,9 @@
 
 On NumPy the product runs through `scipy.sparse` (a CSR matrix-times-dense kernel, much faster
 than scattering rows); other array modules add the scaled rows with the generic `xp` scatter.
-The gradient for the dense operand is the transposed sparse matrix times the output gradient;
+The gradient for the dense operand is the adjoint sparse matrix times the output gradient;
 for the values, each stored entry (i, j) gets the dot product of row i of the output gradient
-with row j of the dense operand.
+with the conjugate of row j of the dense operand.
 """
 import numpy as np
 import scipy.sparse
@@ -12,7 +12,7 @@ import scipy.sparse
 from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import spec_of
-from ..ops import gather_scatter, reduction
+from ..ops import gather_scatter, linalg_common, reduction
 from .index_ops import check_in_bounds
 
 __all__ = ["coo_matmul"]
@@ -38,18 +38,31 @@ def _impl(xp, indices, values, dense_shape, b):
     if cols != b.shape[0]:
         raise ValueError(f"sparse_dense_matmul: the sparse operand has {cols} columns, `b` {b.shape[0]} rows")
     if xp is np:
-        matrix = scipy.sparse.csr_matrix((values, (indices[:, 0], indices[:, 1])), shape=(rows, cols))
-        return np.asarray(matrix @ b, dtype=values.dtype)
+        return np.asarray(_csr_matrix(indices, values, rows, cols) @ b, dtype=values.dtype)
     out = xp.zeros((rows, b.shape[1]), dtype=values.dtype)
     gather_scatter._add_at(xp, out, indices[:, 0], values[:, None] * b[indices[:, 1]])
     return out
 
 
+def _csr_matrix(indices, values, rows, cols):
+    """The scipy CSR matrix of COO components. Row pointers come from counting the entries per
+    row, which skips scipy's COO conversion (a sort and a sum of duplicates: most of the time of
+    the product); repeated entries in a row add up in the product all the same."""
+    row_of, col_of = indices[:, 0], indices[:, 1]
+    if row_of.size and bool((row_of[1:] < row_of[:-1]).any()):
+        order = np.argsort(row_of, kind="stable")
+        row_of, col_of, values = row_of[order], col_of[order], values[order]
+    row_pointers = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=rows))])
+    return scipy.sparse.csr_matrix((values, col_of, row_pointers), shape=(rows, cols))
+
+
 def _grad(ctx, g):
     indices, values, dense_shape, b = ctx.inputs
     rows, cols = indices[:, 0], indices[:, 1]
-    grad_values = reduction.reduce_sum(gather_scatter.gather(g, rows) * gather_scatter.gather(b, cols), axis=1)
-    grad_b = coo_matmul(swapped_columns(indices), values, gather_scatter.gather(dense_shape, [1, 0]), g)
+    b_rows = linalg_common.conj_if_complex(gather_scatter.gather(b, cols))
+    grad_values = reduction.reduce_sum(gather_scatter.gather(g, rows) * b_rows, axis=1)
+    grad_b = coo_matmul(swapped_columns(indices), linalg_common.conj_if_complex(values),
+                        gather_scatter.gather(dense_shape, [1, 0]), g)
     return None, grad_values, None, grad_b
 
 

@@ -7,7 +7,7 @@ differentiable ops (`gather`, `segment_sum`, `scatter_nd`), so gradients reach t
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..ops import (arithmetic, array_ops, cast, comparison, creation, gather_scatter, join_split, linalg,
-                   masking, reduction)
+                   linalg_common, masking, reduction)
 from ..core.rules import normalize_axis
 from ..shape import as_shape
 from . import index_ops
@@ -253,7 +253,7 @@ def _sparse_matmul(sp_a, b, adjoint_a, adjoint_b):
     indices, values, dense_shape = sp_a.indices, sp_a.values, sp_a.dense_shape
     if adjoint_a:
         indices, dense_shape = swapped_columns(indices), gather_scatter.gather(dense_shape, [1, 0])
-        values = linalg.conj_if_complex(values)
+        values = linalg_common.conj_if_complex(values)
     b = convert_to_tensor(b, dtype=sp_a.dtype)
     if adjoint_b:
         b = linalg.adjoint(b)
@@ -272,10 +272,9 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
         return _sparse_matmul(sp_a, b, adjoint_a, adjoint_b)
     if not isinstance(b, SparseTensor):
         raise TypeError("tg.sparse.sparse_dense_matmul: one of `sp_a` and `b` must be a SparseTensor")
-    # a @ B == (B^T @ a^T)^T
+    # op(a) @ op(B) == (op(B)^H @ op(a)^H)^H, and op(B)^H is B or B^H
     a = convert_to_tensor(sp_a, dtype=b.dtype)
-    product = _sparse_matmul(b, a, not adjoint_b, not adjoint_a)
-    return linalg.matrix_transpose(product)
+    return linalg.adjoint(_sparse_matmul(b, a, not adjoint_b, not adjoint_a))
 
 
 def to_indicator(sp_input, vocab_size, name=None):
