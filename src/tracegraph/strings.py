@@ -16,12 +16,14 @@ import inspect
 
 from .ops import array_ops, creation, reduction, string_tokens
 from .ops.api_dispatch import add_dispatch_support, dispatch_for_api
+from .ops.string_tokens import unicode_transcode  # noqa: F401
 from .ops.string_ops import (as_string, format, join, length, lower, reduce_join, regex_full_match,  # noqa: F401
                              regex_replace, string_to_number, strip, substr, to_hash_bucket_fast, to_number,
                              upper)
 from .ragged import RaggedTensor
 
-__all__ = ["length", "unicode_decode", "unicode_encode", "unicode_split", "split", "join", "reduce_join",
+__all__ = ["length", "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
+           "unicode_split_with_offsets", "unicode_transcode", "bytes_split", "split", "join", "reduce_join",
            "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match", "to_number",
            "string_to_number", "as_string", "format", "to_hash_bucket_fast"]
 
@@ -84,6 +86,36 @@ def unicode_split(input, input_encoding, errors="replace", replacement_char=0xFF
 
 
 @add_dispatch_support
+def unicode_decode_with_offsets(input, input_encoding, errors="replace", replacement_char=0xFFFD,  # noqa: A002
+                                replace_control_characters=False, name=None):
+    """`(code points, start offsets)`: `unicode_decode`'s code points and the byte offset (int64)
+    where each character starts in its string."""
+    tensor = _string_input(input, "unicode_decode_with_offsets")
+    points, offsets, row_splits = string_tokens.unicode_decode_with_offsets(
+        tensor, input_encoding, errors, replacement_char, replace_control_characters)
+    return _nest_rows(points, row_splits, tensor.shape), _nest_rows(offsets, row_splits, tensor.shape)
+
+
+@add_dispatch_support
+def unicode_split_with_offsets(input, input_encoding, errors="replace", replacement_char=0xFFFD,  # noqa: A002
+                               name=None):
+    """`(characters, start offsets)`: `unicode_split`'s characters and the byte offset (int64) where
+    each starts in its string."""
+    tensor = _string_input(input, "unicode_split_with_offsets")
+    characters, offsets, row_splits = string_tokens.unicode_split_with_offsets(tensor, input_encoding, errors,
+                                                                               replacement_char)
+    return _nest_rows(characters, row_splits, tensor.shape), _nest_rows(offsets, row_splits, tensor.shape)
+
+
+@add_dispatch_support
+def bytes_split(input, name=None):  # noqa: A002
+    """Each string split into its bytes (strings of length 1); ragged for several strings."""
+    tensor = _string_input(input, "bytes_split")
+    values, row_splits = string_tokens.bytes_split_with_row_splits(tensor)
+    return _nest_rows(values, row_splits, tensor.shape)
+
+
+@add_dispatch_support
 def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
     """Each string split at `sep`, or at runs of whitespace when `sep` is None (TF's `tf.strings.split`).
 
@@ -118,7 +150,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=0x
 
 
 def _on_flat_values(op):
-    """The handler of `op` for a RaggedTensor `input`: `op` on its flat values, under its row partitions."""
+    """The handler of `op` for a RaggedTensor `input`: `op` on its flat values, each result under its rows."""
     signature = inspect.signature(op)
 
     def handler(*args, **kwargs):
@@ -126,11 +158,15 @@ def _on_flat_values(op):
         ragged = arguments.pop("input")
         if not isinstance(ragged, RaggedTensor) or any(isinstance(v, RaggedTensor) for v in arguments.values()):
             raise TypeError(f"{op.__name__}: only `input` may be a RaggedTensor")
-        return ragged.with_flat_values(op(ragged.flat_values, **arguments))
+        result = op(ragged.flat_values, **arguments)
+        if isinstance(result, tuple):  # the ops *_with_offsets return a pair
+            return tuple(ragged.with_flat_values(r) for r in result)
+        return ragged.with_flat_values(result)
 
     return handler
 
 
 for _op in (length, upper, lower, strip, regex_replace, regex_full_match, to_number, as_string, substr,
-            to_hash_bucket_fast, unicode_decode, unicode_split, split):
+            to_hash_bucket_fast, unicode_decode, unicode_decode_with_offsets, unicode_split, unicode_split_with_offsets,
+            unicode_transcode, bytes_split, split):
     dispatch_for_api(_op, RaggedTensor)(_on_flat_values(_op))

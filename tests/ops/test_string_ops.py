@@ -129,6 +129,41 @@ def test_unicode_split_gives_each_character(values):
     assert split.to_list() == [utf8(list(v)) for v in values]
 
 
+def _byte_offsets(text):
+    return [len(text[:k].encode()) for k in range(len(text))]
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=text_lists)
+def test_decode_and_split_with_offsets_give_each_characters_byte_offset(values):
+    points, offsets = tg.strings.unicode_decode_with_offsets(tg.constant(values), "UTF-8")
+    assert points.to_list() == [[ord(c) for c in v] for v in values]
+    assert offsets.to_list() == [_byte_offsets(v) for v in values]
+    characters, offsets = tg.strings.unicode_split_with_offsets(tg.constant(values), "UTF-8")
+    assert characters.to_list() == [utf8(list(v)) for v in values]
+    assert offsets.to_list() == [_byte_offsets(v) for v in values]
+
+
+def test_offsets_count_the_bytes_of_invalid_sequences_and_other_encodings():
+    for fn in run_everywhere(lambda x: tg.strings.unicode_decode_with_offsets(x, "UTF-8"), tg.constant(b"a\xffb\xe4\xb8c")):
+        points, offsets = fn
+        assert points.numpy().tolist() == [97, 65533, 98, 65533, 99]
+        assert offsets.numpy().tolist() == [0, 1, 2, 3, 5]
+    points, offsets = tg.strings.unicode_decode_with_offsets(tg.constant(b"a\xffb"), "UTF-8", errors="ignore")
+    assert points.numpy().tolist() == [97, 98] and offsets.numpy().tolist() == [0, 2]
+    _, offsets = tg.strings.unicode_decode_with_offsets(tg.constant("é😀x".encode("utf-16-be")), "UTF-16-BE")
+    assert offsets.numpy().tolist() == [0, 2, 6]
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=text_lists)
+def test_bytes_split_and_transcode_agree_with_python(values):
+    t = tg.constant(values)
+    assert tg.strings.bytes_split(t).to_list() == [[bytes([b]) for b in v.encode()] for v in values]
+    for transcoded in run_everywhere(lambda x: tg.strings.unicode_transcode(x, "UTF-8", "UTF-16-BE"), t):
+        assert strings_of(transcoded) == [v.encode("utf-16-be") for v in values]
+
+
 def test_other_encodings_decode_and_encode():
     text = "咖啡 ok"
     for encoding, codec in (("UTF-16-BE", "utf-16-be"), ("UTF-32-BE", "utf-32-be")):
@@ -255,6 +290,10 @@ def test_as_string_options_follow_printf():
     assert tg.strings.as_string(tg.constant(1234.5), scientific=True, precision=2).numpy() == b"1.23e+03"
     assert tg.strings.as_string(tg.constant(0.1), shortest=True).numpy() == b"0.1"
     assert strings_of(tg.strings.as_string(tg.constant([True, False]))) == [b"true", b"false"]
+    assert strings_of(tg.strings.as_string(tg.constant([3, -4]), width=4, fill="-")) == [b"3   ", b"-4  "]
+    assert tg.strings.as_string(tg.constant(3.5), fill="+").numpy() == b"+3.500000"
+    with pytest.raises(ValueError, match="`fill` must be one of"):
+        tg.strings.as_string(tg.constant(1), fill="x")
 
 
 def test_to_number_types_and_errors():
@@ -264,6 +303,8 @@ def test_to_number_types_and_errors():
         tg.strings.to_number("abc")
     with pytest.raises(InvalidArgumentError):
         tg.strings.to_number("3000000000", out_type=tg.int32)
+    with pytest.raises(InvalidArgumentError):
+        tg.strings.to_number("1_000", out_type=tg.int32)
 
 
 # ----- format and hashing --------------------------------------------------------------------

@@ -227,6 +227,8 @@ _NUMBER_TYPES = ("float32", "float64", "int32", "int64")
 def _to_number_one(s, out_type):
     try:
         text = s.decode("ascii").strip()
+        if "_" in text:  # Python's parsers accept digit separators; C's, which TF uses, do not
+            raise ValueError
         if out_type.startswith("int"):
             value = int(text, 10)
             info = np.iinfo(out_type)
@@ -265,16 +267,19 @@ def to_number(input, out_type=dtypes.float32, name=None):  # noqa: A002
 string_to_number = to_number
 
 
+#: The printf flags `fill` may be: TF writes it into the format as a flag.
+_FILL_FLAGS = ("", " ", "0", "-", "+", "#")
+
+
 def _float_format(precision, scientific, shortest, width, fill):
-    flags = "0" if fill == "0" else ""
     size = str(width) if width > -1 else ""
     digits = f".{precision}" if precision > -1 else ""
     conversion = "e" if scientific else "g" if shortest else "f"
-    return f"%{flags}{size}{digits}{conversion}"
+    return f"%{fill}{size}{digits}{conversion}"
 
 
 def _int_format(width, fill):
-    return f"%{'0' if fill == '0' else ''}{width if width > -1 else ''}d"
+    return f"%{fill}{width if width > -1 else ''}d"
 
 
 def _format_number(value, attrs, dtype):
@@ -313,12 +318,12 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     """Each number formatted as a string, as C's printf formats it (TF's rules).
 
     Floats use `%f` (six decimals unless `precision` says), `%e` with `scientific`, `%g`
-    with `shortest`; `width` pads on the left with spaces, or zeros when `fill="0"`.
+    with `shortest`; `width` pads on the left with spaces; `fill` is a printf flag:
+    `"0"` pads with zeros, `"-"` pads on the right, `"+"` shows the sign, ...
     """
     if scientific and shortest:
         raise ValueError("as_string: cannot select both `scientific` and `shortest`")
-    if len(fill) > 1:
-        raise ValueError(f"as_string: `fill` must be at most one character, got {fill!r}")
+    check_choice("as_string", "fill", fill, _FILL_FLAGS)
     attrs = {"precision": int(precision), "scientific": bool(scientific), "shortest": bool(shortest),
              "width": int(width), "fill": fill}
     return bind(_as_string, [convert_to_tensor(input)], attrs)

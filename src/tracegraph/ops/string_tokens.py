@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from . import string_ops
+from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -22,8 +23,9 @@ from ..core.rules import spec_of
 from ..errors import InvalidArgumentError
 from ..shape import TensorShape
 
-__all__ = ["split_with_row_splits", "unicode_decode_with_row_splits", "unicode_split_with_row_splits",
-           "unicode_encode_rows"]
+__all__ = ["split_with_row_splits", "bytes_split_with_row_splits", "unicode_decode_with_row_splits",
+           "unicode_decode_with_offsets", "unicode_split_with_row_splits", "unicode_split_with_offsets",
+           "unicode_encode_rows", "unicode_transcode"]
 
 ERROR_MODES = ("replace", "ignore", "strict")
 _ENCODINGS = {"UTF-8": "utf-8", "UTF8": "utf-8", "UTF-16-BE": "utf-16-be", "UTF-32-BE": "utf-32-be"}
@@ -37,12 +39,12 @@ def _codec(op_name, arg, encoding):
         raise ValueError(f"{op_name}: `{arg}` must be one of {', '.join(_ENCODINGS)}, got {encoding!r}") from None
 
 
-def _pieces_infer(op_name, piece_dtype):
+def _pieces_infer(op_name, piece_dtypes):
     def infer(x, **attrs):
         string_ops.check_string(op_name, x)
         count = x.shape.num_elements()
-        return spec_of(TensorShape([None]), piece_dtype), \
-            spec_of(TensorShape([None if count is None else count + 1]), dtypes.int64)
+        pieces = tuple(spec_of(TensorShape([None]), dtype) for dtype in piece_dtypes)
+        return pieces + (spec_of(TensorShape([None if count is None else count + 1]), dtypes.int64),)
     return infer
 
 
@@ -53,13 +55,14 @@ def row_splits_of(lengths):
     return splits
 
 
-def pieces_op(name, split_all, piece_dtype):
-    """A multi-output op: `split_all(strings, **attrs) -> (values, row_splits)` over a flat object array."""
+def pieces_op(name, split_all, *piece_dtypes):
+    """A multi-output op: `split_all(strings, **attrs) -> (values, ..., row_splits)` over a flat
+    object array, with one values array per dtype of `piece_dtypes`."""
     def impl(xp, x, **attrs):
-        values, splits = split_all(string_ops.to_host(x).reshape(-1), **attrs)
-        return string_ops.to_backend(xp, values), string_ops.to_backend(xp, splits)
+        arrays = split_all(string_ops.to_host(x).reshape(-1), **attrs)
+        return tuple(string_ops.to_backend(xp, a) for a in arrays)
 
-    return Op(name, infer=_pieces_infer(name, piece_dtype), impl=impl, multiple_outputs=True)
+    return Op(name, infer=_pieces_infer(name, piece_dtypes), impl=impl, multiple_outputs=True)
 
 
 def _from_lists(rows, dtype):
@@ -72,9 +75,10 @@ def _from_lists(rows, dtype):
 # ----- decoding ------------------------------------------------------------------------------
 
 # A lone surrogate cannot come out of a successful decode, so it marks each invalid sequence
-# unambiguously (Python reports the same maximal invalid subsequences as TF's ICU).
+# unambiguously (Python reports the same maximal invalid subsequences as TF's ICU); the mark
+# U+D800 + n stands for n invalid bytes, so offsets stay computable.
 _INVALID = 0xD800
-codecs.register_error("tracegraph.mark_invalid", lambda error: (chr(_INVALID), error.end))
+codecs.register_error("tracegraph.mark_invalid", lambda error: (chr(_INVALID + error.end - error.start), error.end))
 
 
 def _decoded_texts(strings, input_encoding, errors):
@@ -92,29 +96,62 @@ def _is_control(points):
     return (points < 0x20) | ((points >= 0x7F) & (points < 0xA0))
 
 
-def _decode_all(strings, input_encoding, errors, replacement_char, replace_control_characters):
-    """(code points, row_splits): all strings decoded at once, through one UTF-32 buffer."""
+def _byte_widths(points, invalid, codec):
+    """How many bytes of the input each decoded character (or invalid sequence) took."""
+    if codec == "utf-8":
+        widths = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
+    elif codec == "utf-16-be":
+        widths = 2 + 2 * (points >= 0x10000)
+    else:
+        widths = np.full(points.shape, 4)
+    return np.where(invalid, points - _INVALID, widths).astype(np.int64)
+
+
+def _start_offsets(widths, lengths, splits):
+    """The byte offset of each character within its own string."""
+    starts = np.cumsum(widths) - widths
+    row_starts = np.concatenate([[0], np.cumsum(widths)])[splits[:-1]]
+    return starts - np.repeat(row_starts, lengths)
+
+
+def _decode_with_offsets(strings, input_encoding, errors, replacement_char, replace_control_characters):
+    """(code points, byte start offsets, row_splits): all strings decoded at once, through one
+    UTF-32 buffer."""
     texts = _decoded_texts(strings, input_encoding, errors)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int32)
-    invalid = points == _INVALID
+    invalid = (points >= _INVALID) & (points < 0xE000)
     splits = row_splits_of(lengths)
+    offsets = _start_offsets(_byte_widths(points, invalid, _ENCODINGS[input_encoding.upper()]), lengths, splits)
     if errors == "ignore":
         invalid_before = np.concatenate([[0], np.cumsum(invalid)])[splits]  # invalid marks before each row
         splits = splits - invalid_before
-        points = points[~invalid]
+        points, offsets = points[~invalid], offsets[~invalid]
     else:
         points[invalid] = replacement_char
     if replace_control_characters:
         points[_is_control(points)] = replacement_char
+    return points, offsets, splits
+
+
+def _decode_all(strings, **attrs):
+    points, _, splits = _decode_with_offsets(strings, **attrs)
     return points, splits
 
 
-def _split_characters(strings, input_encoding, errors, replacement_char, replace_control_characters):
-    codec = _codec("unicode_split", "input_encoding", input_encoding)
-    points, splits = _decode_all(strings, input_encoding, errors, replacement_char, replace_control_characters)
-    characters = np.fromiter((chr(p).encode(codec) for p in points.tolist()), dtype=object, count=len(points))
-    return characters, splits
+def _characters(points, input_encoding):
+    codec = _ENCODINGS[input_encoding.upper()]
+    return np.fromiter((chr(p).encode(codec) for p in points.tolist()), dtype=object, count=len(points))
+
+
+def _split_characters(strings, input_encoding, **attrs):
+    points, splits = _decode_all(strings, input_encoding=input_encoding, **attrs)
+    return _characters(points, input_encoding), splits
+
+
+def _split_characters_with_offsets(strings, input_encoding, **attrs):
+    points, offsets, splits = _decode_with_offsets(strings, input_encoding=input_encoding, **attrs)
+    return _characters(points, input_encoding), offsets, splits
 
 
 def _split_all(strings, sep, maxsplit):
@@ -123,8 +160,14 @@ def _split_all(strings, sep, maxsplit):
 
 
 _unicode_decode = pieces_op("unicode_decode_with_row_splits", _decode_all, dtypes.int32)
+_unicode_decode_with_offsets = pieces_op("unicode_decode_with_offsets", _decode_with_offsets, dtypes.int32,
+                                         dtypes.int64)
 _unicode_split = pieces_op("unicode_split_with_row_splits", _split_characters, dtypes.string)
+_unicode_split_with_offsets = pieces_op("unicode_split_with_offsets", _split_characters_with_offsets,
+                                        dtypes.string, dtypes.int64)
 _split = pieces_op("string_split", _split_all, dtypes.string)
+_bytes_split = pieces_op("bytes_split", lambda strings: _from_lists([[bytes([b]) for b in s] for s in strings],
+                                                                      object), dtypes.string)
 
 
 def _decode_attrs(op_name, input_encoding, errors, replacement_char, replace_control_characters):
@@ -148,10 +191,31 @@ def unicode_decode_with_row_splits(input, input_encoding, errors="replace", repl
     return bind(_unicode_decode, [string_ops.as_string_tensor(input, "unicode_decode")], attrs)
 
 
+def unicode_decode_with_offsets(input, input_encoding, errors="replace", replacement_char=0xFFFD,  # noqa: A002
+                                replace_control_characters=False):
+    """(code points int32, their byte offsets int64, row_splits int64) of the strings of `input`."""
+    attrs = _decode_attrs("unicode_decode_with_offsets", input_encoding, errors, replacement_char,
+                          replace_control_characters)
+    return bind(_unicode_decode_with_offsets,
+                [string_ops.as_string_tensor(input, "unicode_decode_with_offsets")], attrs)
+
+
 def unicode_split_with_row_splits(input, input_encoding, errors="replace", replacement_char=0xFFFD):  # noqa: A002
     """(characters as strings, row_splits int64) of the strings of `input` in row-major order."""
     attrs = _decode_attrs("unicode_split", input_encoding, errors, replacement_char, False)
     return bind(_unicode_split, [string_ops.as_string_tensor(input, "unicode_split")], attrs)
+
+
+def unicode_split_with_offsets(input, input_encoding, errors="replace", replacement_char=0xFFFD):  # noqa: A002
+    """(characters as strings, their byte offsets int64, row_splits int64) of the strings of `input`."""
+    attrs = _decode_attrs("unicode_split_with_offsets", input_encoding, errors, replacement_char, False)
+    return bind(_unicode_split_with_offsets, [string_ops.as_string_tensor(input, "unicode_split_with_offsets")],
+                attrs)
+
+
+def bytes_split_with_row_splits(input):  # noqa: A002
+    """(single bytes as strings, row_splits int64) of the strings of `input`."""
+    return bind(_bytes_split, [string_ops.as_string_tensor(input, "bytes_split")])
 
 
 def split_with_row_splits(input, sep=None, maxsplit=-1):  # noqa: A002
@@ -162,6 +226,30 @@ def split_with_row_splits(input, sep=None, maxsplit=-1):  # noqa: A002
         raise TypeError(f"split: `maxsplit` must be an integer, got {maxsplit!r}")
     attrs = {"sep": sep or "", "maxsplit": int(maxsplit)}
     return bind(_split, [string_ops.as_string_tensor(input, "split")], attrs)
+
+
+def _transcoder(input_encoding, output_encoding, errors, replacement_char, replace_control_characters):
+    output_codec = _ENCODINGS[output_encoding.upper()]
+
+    def transcode(s):
+        points, _, _ = _decode_with_offsets(np.array([s], dtype=object), input_encoding, errors, replacement_char,
+                                            replace_control_characters)
+        return "".join(map(chr, points.tolist())).encode(output_codec)
+
+    return transcode
+
+
+_unicode_transcode = string_ops.mapping_op("unicode_transcode", _transcoder, dtypes.string)
+
+
+@add_dispatch_support
+def unicode_transcode(input, input_encoding, output_encoding, errors="replace", replacement_char=0xFFFD,  # noqa: A002
+                      replace_control_characters=False, name=None):
+    """Each string re-encoded from `input_encoding` to `output_encoding` (invalid sequences as `errors` says)."""
+    attrs = _decode_attrs("unicode_transcode", input_encoding, errors, replacement_char, replace_control_characters)
+    _codec("unicode_transcode", "output_encoding", output_encoding)
+    attrs["output_encoding"] = output_encoding
+    return bind(_unicode_transcode, [string_ops.as_string_tensor(input, "unicode_transcode")], attrs)
 
 
 # ----- encoding ------------------------------------------------------------------------------
