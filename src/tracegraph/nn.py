@@ -6,6 +6,7 @@ softsign) are the same functions as there.
 from .ops.nn_ops import *  # noqa: F401,F403
 from .ops.nn_ops import __all__ as _nn_ops_all
 from .ops.unary_math import sigmoid, softplus, softsign, tanh, log_sigmoid  # noqa: F401
+from .ops.embedding import embedding_lookup  # noqa: F401
 
-__all__ = list(_nn_ops_all) + ["sigmoid", "softplus", "softsign", "tanh", "log_sigmoid"]
+__all__ = list(_nn_ops_all) + ["sigmoid", "softplus", "softsign", "tanh", "log_sigmoid", "embedding_lookup"]
 from .ops.sorting import in_top_k, top_k  # noqa: F401

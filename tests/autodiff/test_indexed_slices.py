@@ -144,3 +144,27 @@ def test_bad_indices_are_rejected():
         tg.IndexedSlices(tg.ones([2, 3]), tg.constant([[0.0]]))
     with pytest.raises(ValueError, match="without a `dense_shape`"):
         tg.convert_to_tensor(tg.IndexedSlices(tg.ones([2, 3]), tg.constant([0, 1])))
+
+
+def test_nn_embedding_lookup_values_and_sparse_gradient():
+    table = tg.Variable(np.random.default_rng(2).normal(size=(6, 3)))
+    ids = [[0, 5, 5], [2, 0, 1]]
+    np.testing.assert_allclose(tg.nn.embedding_lookup(table, ids).numpy(), table.numpy()[ids])
+    with tg.GradientTape() as tape:
+        y = tg.reduce_sum(tg.nn.embedding_lookup(table, ids) ** 2)
+    g = tape.gradient(y, table)
+    assert isinstance(g, tg.IndexedSlices)
+    np.testing.assert_allclose(tg.convert_to_tensor(g).numpy(),
+                               _dense_gather_gradient(table.numpy(), ids, 2 * table.numpy()[ids]))
+
+
+def test_nn_embedding_lookup_sharded_and_max_norm():
+    table = np.random.default_rng(3).normal(size=(6, 3)) * 3
+    ids = [4, 1, 4]
+    sharded = tg.nn.embedding_lookup([tg.constant(table[:4]), tg.constant(table[4:])], ids)
+    np.testing.assert_allclose(sharded.numpy(), table[ids])
+    clipped = tg.nn.embedding_lookup(tg.constant(table), ids, max_norm=1.0).numpy()
+    norms = np.linalg.norm(table[ids], axis=1, keepdims=True)
+    np.testing.assert_allclose(clipped, table[ids] / np.maximum(norms, 1.0))
+    with pytest.raises(TypeError, match="`ids` must be integers"):
+        tg.nn.embedding_lookup(tg.constant(table), [0.5])
