@@ -1,7 +1,8 @@
 """`tg.strings`: operations on string tensors, as TF's `tf.strings`.
 
 A string tensor (`tg.string`) holds byte strings; text is UTF-8. The ops that
-map each string to one value live in `ops/string_ops.py`. Those that split a
+map each string to one value live in `ops/string_ops.py` (and, for numbers,
+`ops/string_numbers.py`), joining in `ops/string_joins.py`. Those that split a
 string into a varying number of pieces (`split`, `unicode_decode`,
 `unicode_split`) give a `tg.RaggedTensor` for a tensor of strings and a dense
 1-D tensor for a single string, as TF does; they are built here from the
@@ -11,15 +12,16 @@ Every op of one string tensor also takes a RaggedTensor of strings, as in TF: it
 applies to the flat values and keeps the row partitions (a handler registered
 with `ops/api_dispatch.py` for each op).
 """
-from .convert import convert_to_tensor
 import inspect
 
+from .convert import convert_to_tensor
 from .ops import array_ops, creation, reduction, string_tokens
 from .ops.api_dispatch import add_dispatch_support, dispatch_for_api
+from .ops.string_joins import format, join, reduce_join  # noqa: F401
+from .ops.string_numbers import as_string, string_to_number, to_number  # noqa: F401
+from .ops.string_ops import (length, lower, regex_full_match, regex_replace, strip, substr,  # noqa: F401
+                             to_hash_bucket_fast, upper)
 from .ops.string_tokens import unicode_transcode  # noqa: F401
-from .ops.string_ops import (as_string, format, join, length, lower, reduce_join, regex_full_match,  # noqa: F401
-                             regex_replace, string_to_number, strip, substr, to_hash_bucket_fast, to_number,
-                             upper)
 from .ragged import RaggedTensor
 
 __all__ = ["length", "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",

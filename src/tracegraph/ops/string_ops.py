@@ -6,25 +6,25 @@ backend: their implementations take NumPy arrays (numeric operands are copied
 to the host first) and hand numeric results back to the backend's array module.
 They have no scalar template, so fusing backends never put them in a kernel.
 
-The ops that split strings into a ragged result live in `string_tokens.py`.
+Conversions between numbers and strings live in `string_numbers.py`, joining and
+formatting in `string_joins.py`, the ops that split strings into a ragged result in
+`string_tokens.py`; this module has the shared helpers and the per-string ops.
 """
 import re
 
 import farmhash
 import numpy as np
 
-from . import logging_ops
 from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
-from ..core.rules import broadcast_shapes, normalize_axis, reduced_shape, spec_of
+from ..core.rules import broadcast_shapes, spec_of
 from ..errors import InvalidArgumentError
-from ..shape import TensorShape
 
-__all__ = ["length", "join", "reduce_join", "substr", "upper", "lower", "strip", "regex_replace",
-           "regex_full_match", "to_number", "string_to_number", "as_string", "format", "to_hash_bucket_fast"]
+__all__ = ["length", "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match",
+           "to_hash_bucket_fast"]
 
 UNITS = ("BYTE", "UTF8_CHAR")
 
@@ -219,184 +219,6 @@ def regex_full_match(input, pattern, name=None):  # noqa: A002
     return bind(_regex_full_match, [as_string_tensor(input, "regex_full_match")], {"pattern": pattern})
 
 
-# ----- numbers <-> strings -------------------------------------------------------------------
-
-_NUMBER_TYPES = ("float32", "float64", "int32", "int64")
-
-
-def _to_number_one(s, out_type):
-    try:
-        text = s.decode("ascii").strip()
-        if "_" in text:  # Python's parsers accept digit separators; C's, which TF uses, do not
-            raise ValueError
-        if out_type.startswith("int"):
-            value = int(text, 10)
-            info = np.iinfo(out_type)
-            if not info.min <= value <= info.max:
-                raise ValueError
-            return value
-        return float(text)
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidArgumentError(f"StringToNumberOp could not correctly convert string: {s.decode(errors='replace')}"
-                                   ) from None
-
-
-def _to_number_infer(x, out_type):
-    check_string("to_number", x)
-    return spec_of(x.shape, dtypes.as_dtype(out_type))
-
-
-def _to_number_impl(xp, x, out_type):
-    return to_backend(xp, map_strings(lambda s: _to_number_one(s, out_type), x, np.dtype(out_type)))
-
-
-_to_number = Op("string_to_number", infer=_to_number_infer, impl=_to_number_impl)
-
-
-@add_dispatch_support
-def to_number(input, out_type=dtypes.float32, name=None):  # noqa: A002
-    """Each string parsed as a number of `out_type` (float32, float64, int32 or int64).
-
-    A string that is not a number (or an integer out of the type's range) raises InvalidArgumentError.
-    """
-    out_type = dtypes.as_dtype(out_type)
-    check_choice("to_number", "out_type", out_type.name, _NUMBER_TYPES)
-    return bind(_to_number, [as_string_tensor(input, "to_number")], {"out_type": out_type.name})
-
-
-string_to_number = to_number
-
-
-#: The printf flags `fill` may be: TF writes it into the format as a flag.
-_FILL_FLAGS = ("", " ", "0", "-", "+", "#")
-
-
-def _float_format(precision, scientific, shortest, width, fill):
-    size = str(width) if width > -1 else ""
-    digits = f".{precision}" if precision > -1 else ""
-    conversion = "e" if scientific else "g" if shortest else "f"
-    return f"%{fill}{size}{digits}{conversion}"
-
-
-def _int_format(width, fill):
-    return f"%{fill}{width if width > -1 else ''}d"
-
-
-def _format_number(value, attrs, dtype):
-    precision, scientific, shortest, width, fill = (attrs[k] for k in _AS_STRING_ATTRS)
-    if dtype.kind == "b":
-        text = "true" if value else "false"
-        return (text.rjust(width) if width > -1 else text).encode()
-    if dtype.kind == "c":
-        form = _float_format(precision, scientific, shortest, -1, fill)
-        return f"({form % value.real},{form % value.imag})".encode()
-    if dtype.kind == "f":
-        return (_float_format(precision, scientific, shortest, width, fill) % float(value)).encode()
-    return (_int_format(width, fill) % int(value)).encode()
-
-
-_AS_STRING_ATTRS = ("precision", "scientific", "shortest", "width", "fill")
-
-
-def _as_string_infer(x, **attrs):
-    if x.dtype == dtypes.string:
-        raise TypeError("as_string: argument `input` must be a numeric or bool tensor, got string")
-    return spec_of(x.shape, dtypes.string)
-
-
-def _as_string_impl(xp, x, **attrs):
-    x = to_host(x)
-    flat = np.fromiter((_format_number(v, attrs, x.dtype) for v in x.reshape(-1)), dtype=object, count=x.size)
-    return flat.reshape(x.shape)
-
-
-_as_string = Op("as_string", infer=_as_string_infer, impl=_as_string_impl)
-
-
-@add_dispatch_support
-def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):  # noqa: A002
-    """Each number formatted as a string, as C's printf formats it (TF's rules).
-
-    Floats use `%f` (six decimals unless `precision` says), `%e` with `scientific`, `%g`
-    with `shortest`; `width` pads on the left with spaces; `fill` is a printf flag:
-    `"0"` pads with zeros, `"-"` pads on the right, `"+"` shows the sign, ...
-    """
-    if scientific and shortest:
-        raise ValueError("as_string: cannot select both `scientific` and `shortest`")
-    check_choice("as_string", "fill", fill, _FILL_FLAGS)
-    attrs = {"precision": int(precision), "scientific": bool(scientific), "shortest": bool(shortest),
-             "width": int(width), "fill": fill}
-    return bind(_as_string, [convert_to_tensor(input)], attrs)
-
-
-# ----- joining -------------------------------------------------------------------------------
-
-def _join_infer(*inputs, separator):
-    for k, spec in enumerate(inputs):
-        check_string("join", spec, f"inputs[{k}]")
-    return spec_of(broadcast_shapes("join", *[s.shape for s in inputs]), dtypes.string)
-
-
-def _join_impl(xp, *inputs, separator):
-    columns = np.broadcast_arrays(*[to_host(a) for a in inputs])
-    sep = separator.encode()
-    flat = np.fromiter((sep.join(row) for row in zip(*[c.reshape(-1) for c in columns])), dtype=object,
-                       count=columns[0].size)
-    return flat.reshape(columns[0].shape)
-
-
-_join = Op("string_join", infer=_join_infer, impl=_join_impl)
-
-
-def join(inputs, separator="", name=None):
-    """The strings of the tensors in `inputs` joined elementwise with `separator` (with broadcasting)."""
-    if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise TypeError(f"join: `inputs` must be a non-empty list of string tensors, got {inputs!r}")
-    tensors = [as_string_tensor(t, "join", f"inputs[{k}]") for k, t in enumerate(inputs)]
-    return bind(_join, tensors, {"separator": separator})
-
-
-def _reduce_join_infer(x, axis, keepdims, separator):
-    check_string("reduce_join", x)
-    return spec_of(reduced_shape(x.shape, axis, keepdims), dtypes.string)
-
-
-def _reduce_join_impl(xp, x, axis, keepdims, separator):
-    x = to_host(x)
-    axes = tuple(range(x.ndim)) if axis is None else tuple(sorted(a % x.ndim for a in axis))
-    kept = [a for a in range(x.ndim) if a not in axes]
-    kept_shape = tuple(x.shape[a] for a in kept)
-    row_length = int(np.prod([x.shape[a] for a in axes]))
-    rows = np.transpose(x, kept + list(axes)).reshape(-1, row_length) if x.size else \
-        np.empty((int(np.prod(kept_shape)), 0), dtype=object)
-    sep = separator.encode()
-    result = np.fromiter((sep.join(row) for row in rows), dtype=object, count=rows.shape[0]).reshape(kept_shape)
-    if keepdims:
-        result = result.reshape(tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
-    return result
-
-
-_reduce_join = Op("reduce_join", infer=_reduce_join_infer, impl=_reduce_join_impl)
-
-
-def _axes(axis, rank):
-    if axis is None:
-        return None
-    axes = axis.numpy().tolist() if hasattr(axis, "numpy") else axis
-    axes = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
-    return tuple(normalize_axis("reduce_join", int(a), rank) for a in axes)
-
-
-def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
-    """The strings joined along `axis` (all axes if None) with `separator`, in row-major order."""
-    tensor = as_string_tensor(inputs, "reduce_join", "inputs")
-    rank = tensor.shape.rank
-    if rank is None and axis is not None:
-        raise ValueError("reduce_join: the rank of `inputs` must be known to reduce along an axis")
-    attrs = {"axis": _axes(axis, rank), "keepdims": bool(keepdims), "separator": separator}
-    return bind(_reduce_join, [tensor], attrs)
-
-
 # ----- substrings ----------------------------------------------------------------------------
 
 def _substr_infer(x, pos, size, unit):
@@ -440,40 +262,7 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002 - TF's argume
     return bind(_substr, [tensor, pos, size], {"unit": unit})
 
 
-# ----- format and hashing --------------------------------------------------------------------
-
-def _format_infer(*inputs, template, placeholder, summarize):
-    return spec_of(TensorShape([]), dtypes.string)
-
-
-def _format_impl(xp, *inputs, template, placeholder, summarize):
-    pieces = template.split(placeholder)
-    text = [pieces[0]]
-    for array, piece in zip(inputs, pieces[1:]):
-        text.extend([format_value(array, summarize), piece])
-    return np.array("".join(text).encode(), dtype=object)
-
-
-def format_value(array, summarize):
-    """A tensor's value as `tg.print` shows it."""
-    return logging_ops.format_for_print(to_host(array), summarize)
-
-
-_format = Op("string_format", infer=_format_infer, impl=_format_impl)
-
-
-def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001 - TF's name
-    """`template` with each `placeholder` replaced by the next tensor of `inputs`, printed as `tg.print` does."""
-    if not isinstance(template, str):
-        raise TypeError(f"format: `template` must be a Python string, got {template!r}")
-    tensors = [convert_to_tensor(t) for t in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
-    needed = template.count(placeholder)
-    if needed != len(tensors):
-        raise ValueError(f"format: the template has {needed} placeholder(s) {placeholder!r} but "
-                         f"{len(tensors)} input(s) were given")
-    attrs = {"template": template, "placeholder": placeholder, "summarize": int(summarize)}
-    return bind(_format, tensors, attrs)
-
+# ----- hashing --------------------------------------------------------------------------------
 
 def _hash_bucket(num_buckets):
     return lambda s: farmhash.fingerprint64(s) % num_buckets
