@@ -1,8 +1,9 @@
 """`tg.sparse`: sparse tensors (TF's `tf.sparse`) — `SparseTensor`, its spec, and the functions on it."""
+from .construction import expand_dims, eye, map_values  # noqa: F401
 from .operations import (add, concat, from_dense, maximum, minimum, reduce_max, reduce_sum, reorder,  # noqa: F401
                          reshape, retain, slice, sparse_dense_matmul, to_dense, to_indicator, transpose)
 from .sparse_tensor import SparseTensor, SparseTensorSpec  # noqa: F401
 
-__all__ = ["SparseTensor", "SparseTensorSpec", "add", "concat", "from_dense", "maximum", "minimum", "reduce_max",
-           "reduce_sum", "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "to_dense", "to_indicator",
-           "transpose"]
+__all__ = ["SparseTensor", "SparseTensorSpec", "add", "concat", "expand_dims", "eye", "from_dense", "map_values",
+           "maximum", "minimum", "reduce_max", "reduce_sum", "reorder", "reshape", "retain", "slice",
+           "sparse_dense_matmul", "to_dense", "to_indicator", "transpose"]
