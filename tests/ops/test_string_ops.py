@@ -8,6 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 import tracegraph as tg
 from tracegraph.errors import InvalidArgumentError
+from tracegraph.ir.graph import Graph
+from tracegraph.ir.interpreter import interpret
 from tracegraph.ragged import RaggedTensor
 
 BACKENDS = ["numpy", "numba"]
@@ -388,3 +390,21 @@ def test_split_of_split_words_nests_and_a_ragged_position_is_refused():
     assert tg.strings.split(words, sep="-").to_list() == [[[b"a", b"b"], [b"c"]], [[b"d"]]]
     with pytest.raises(TypeError, match="only `input` may be a RaggedTensor"):
         tg.strings.substr(tg.constant(["ab"]), RaggedTensor.from_row_splits([0], [0, 1]), 1)
+
+
+def test_graphs_of_string_ops_survive_json_and_run_in_the_interpreter():
+    def fn(words, numbers):
+        pieces = tg.strings.split(numbers, sep=",")
+        return (tg.strings.reduce_join(tg.strings.upper(words[None, :]), axis=[0, 1], separator="|"),
+                tg.strings.length(words, unit="UTF8_CHAR"),
+                tg.strings.to_number(pieces.flat_values, out_type=tg.int64))
+
+    spec = tg.TensorSpec([None], tg.string)
+    graph = Graph.from_json(tg.function(fn).get_concrete_function(spec, spec).graph.to_json())
+    words = np.array([b"ab", "é".encode()], dtype=object)
+    joined, lengths, numbers = interpret(graph, [words, np.array([b"1,22", b"3"], dtype=object)])
+    assert joined[()] == b"AB|" + "é".encode()
+    assert lengths.tolist() == [2, 1]
+    assert numbers.tolist() == [1, 22, 3]
+    with pytest.raises(InvalidArgumentError, match="could not correctly convert string: x"):
+        interpret(graph, [words, np.array([b"1,x"], dtype=object)])
