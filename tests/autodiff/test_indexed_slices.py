@@ -56,11 +56,16 @@ def test_two_gathers_concatenate_their_slices():
                                _dense_gather_gradient(p.numpy(), [1, 3, 1], np.ones((3, 3))))
 
 
-def test_another_use_of_the_source_sums_to_a_dense_gradient():
+@pytest.mark.parametrize("gather_first", [True, False])
+def test_another_use_of_the_source_sums_to_a_dense_gradient(gather_first):
     p = _params()
     with tg.GradientTape() as tape:
         tape.watch(p)
-        y = tg.reduce_sum(tg.gather(p, [0, 0])) + tg.reduce_sum(p * p)
+        if gather_first:
+            y = tg.reduce_sum(tg.gather(p, [0, 0])) + tg.reduce_sum(p * p)
+        else:
+            squares = tg.reduce_sum(p * p)
+            y = squares + tg.reduce_sum(tg.gather(p, [0, 0]))
     g = tape.gradient(y, p)
     assert isinstance(g, tg.Tensor)
     np.testing.assert_allclose(g.numpy(), 2 * p.numpy() + _dense_gather_gradient(p.numpy(), [0, 0], np.ones((2, 3))))

@@ -1,7 +1,7 @@
 """`sparse_dense_matmul`: a sparse matrix (COO components) times a dense matrix.
 
 On NumPy the product runs through `scipy.sparse` (a CSR matrix-times-dense kernel, much faster
-than scattering rows); other array modules add the scaled rows with the generic `xp` scatter.
+than scattering rows), on CuPy through `cupyx.scipy.sparse`.
 The gradient for the dense operand is the adjoint sparse matrix times the output gradient;
 for the values, each stored entry (i, j) gets the dot product of row i of the output gradient
 with the conjugate of row j of the dense operand.
@@ -39,9 +39,14 @@ def _impl(xp, indices, values, dense_shape, b):
         raise ValueError(f"sparse_dense_matmul: the sparse operand has {cols} columns, `b` {b.shape[0]} rows")
     if xp is np:
         return np.asarray(_csr_matrix(indices, values, rows, cols) @ b, dtype=values.dtype)
-    out = xp.zeros((rows, b.shape[1]), dtype=values.dtype)
-    gather_scatter._add_at(xp, out, indices[:, 0], values[:, None] * b[indices[:, 1]])
-    return out
+    return _device_product(xp, indices, values, rows, cols, b)
+
+
+def _device_product(xp, indices, values, rows, cols, b):
+    """The product on a GPU array module: cupyx.scipy.sparse's CSR kernel (cuSPARSE)."""
+    import cupyx.scipy.sparse  # only a CuPy plan gets here; `import tracegraph` must not import cupy
+    matrix = cupyx.scipy.sparse.coo_matrix((values, (indices[:, 0], indices[:, 1])), shape=(rows, cols))
+    return xp.asarray(matrix.tocsr() @ b, dtype=values.dtype)
 
 
 def _csr_matrix(indices, values, rows, cols):
