@@ -55,7 +55,9 @@ def gradient(tape, target, sources, output_gradients, unconnected):
 
 def _pack_gradients(sources, flat_gradients):
     """The gradients shaped like `sources`. A composite source's gradient is a composite of its
-    components' gradients: None if none of them has one, else with zeros for those that have none."""
+    components' gradients: None if none of them has one, else with zeros for the differentiable
+    ones that have none; a non-differentiable component (row splits, indices, states) is the
+    composite's structure, not a value, so the gradient keeps the source's."""
     grads = iter(flat_gradients)
     packed = []
     for source in flatten(sources):
@@ -66,7 +68,8 @@ def _pack_gradients(sources, flat_gradients):
         elif all(g is None for g in parts):
             packed.append(None)
         else:
-            parts = [creation.zeros_like(c) if g is None else g for g, c in zip(parts, components)]
+            parts = [g if g is not None else creation.zeros_like(c) if c.dtype.is_differentiable else c
+                     for g, c in zip(parts, components)]
             packed.append(pack_sequence_as(source, parts, expand_composites=True))
     return pack_sequence_as(sources, packed)
 

@@ -10,6 +10,7 @@ from . import backprop
 from ..context import state
 from ..nest import flatten
 from ..tensor import Tensor
+from ..type_spec import is_composite
 from ..variable_base import is_variable
 
 __all__ = ["GradientTape", "record_operation", "record_variable_read", "UnconnectedGradients"]
@@ -84,16 +85,25 @@ class GradientTape:
 
     def watch(self, tensor):
         """Watch a tensor, a Variable, a composite (its components), or a nested structure of them."""
-        for t in flatten(tensor, expand_composites=True):
-            if isinstance(t, Tensor):
-                if not t.dtype.is_differentiable:
-                    warnings.warn(f"GradientTape.watch: a {t.dtype.name} tensor is not differentiable; "
-                                  f"its gradient will be None", stacklevel=2)
-                self._watched[id(t)] = t
-            elif is_variable(t):
-                self._variables[id(t)] = t
+        for item in flatten(tensor):
+            if is_composite(item):
+                # A composite's integer components (row splits, indices) are its structure, not values
+                # the user asked to differentiate: no warning for them.
+                for component in flatten(item, expand_composites=True):
+                    self._watch_one(component, warn=False)
             else:
-                raise TypeError(f"GradientTape.watch: expected a tensor or Variable, got {t!r}")
+                self._watch_one(item, warn=True)
+
+    def _watch_one(self, t, warn):
+        if isinstance(t, Tensor):
+            if warn and not t.dtype.is_differentiable:
+                warnings.warn(f"GradientTape.watch: a {t.dtype.name} tensor is not differentiable; "
+                              f"its gradient will be None", stacklevel=3)
+            self._watched[id(t)] = t
+        elif is_variable(t):
+            self._variables[id(t)] = t
+        else:
+            raise TypeError(f"GradientTape.watch: expected a tensor or Variable, got {t!r}")
 
     def watched_variables(self):
         """The variables this tape has watched, in the order they were first seen."""

@@ -29,17 +29,17 @@ def _depth(pylist):
 def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, row_splits_dtype=dtypes.int64):
     """The RaggedTensor of a nested Python list (TF's `tf.ragged.constant`).
 
-    Every list level is a ragged dimension, except the last `len(inner_shape)` ones when
-    `inner_shape` is given; `ragged_rank` fixes the number of ragged dimensions instead.
+    Every list level but the innermost is a ragged dimension, except the last `len(inner_shape)`
+    ones when `inner_shape` is given; `ragged_rank` fixes the number of ragged dimensions instead
+    (`ragged_rank=0` gives a dense tensor, as the default does for a flat list).
     Python ints give int32 values, floats float32; an empty list gives float32.
     """
     inner_rank = 0 if inner_shape is None else len(inner_shape)
     depth = _depth(pylist)
     if ragged_rank is None:
         ragged_rank = max(depth - 1 - inner_rank, 0)
-    if ragged_rank < 0 or (ragged_rank and ragged_rank >= depth):
-        raise ValueError(f"ragged.constant: `ragged_rank` must be in [0, {max(depth - 1, 0)}] for a list of depth "
-                         f"{depth}, got {ragged_rank}")
+    if ragged_rank < 0:
+        raise ValueError(f"ragged.constant: `ragged_rank` must be non-negative, got {ragged_rank}")
     if ragged_rank == 0:
         return dense_constant(pylist, dtype=dtype)
     rows, nested_splits = list(pylist), []

@@ -6,6 +6,8 @@ applies within every row: an integer picks that element of each row (every row m
 enough), a slice cuts each row. Later indices apply to the values the same way. This module
 installs `__getitem__` and `__iter__` on `RaggedTensor`.
 """
+import numpy as np
+
 from . import operations
 from .ragged_tensor import RaggedTensor
 from ..convert import convert_to_tensor
@@ -47,20 +49,35 @@ def _value_range(values, start, stop):
                                         arithmetic.subtract(splits, splits[0]), validate=False)
 
 
+def _slice_bound(value, nrows, default):
+    """A slice bound as Python's `slice.indices` reads it: negative counts from the end, then clipped
+    to [0, nrows] (a scalar tensor, for a number of rows known only when the graph runs)."""
+    if value is None:
+        return default
+    value = convert_to_tensor(value, dtype=nrows.dtype)
+    value = comparison.where(comparison.less(value, 0), arithmetic.add(value, nrows), value)
+    return arithmetic.minimum(arithmetic.maximum(value, creation.zeros_like(value)), nrows)
+
+
 def _row_slice(rt, item):
     """The rows `item` (a slice) of `rt`."""
     nrows = rt.shape[0]
-    if nrows is None:
-        raise ValueError("RaggedTensor slicing needs a known number of rows; inside tg.function use tg.gather "
-                         "with the row indices")
-    start, stop, step = item.indices(nrows)
-    if step == 1:
+    if item.step not in (None, 1):
+        if nrows is None:
+            raise ValueError("RaggedTensor slicing with a step needs a known number of rows; inside "
+                             "tg.function use tg.gather with the row indices")
+        rows = convert_to_tensor(np.arange(nrows)[item], dtype=rt.row_splits.dtype)
+        return operations.gather_rows(rt, rows)
+    if nrows is not None:
+        start, stop, _ = item.indices(nrows)
         stop = max(start, stop)
-        splits = rt.row_splits[start:stop + 1]
-        return RaggedTensor.from_row_splits(_value_range(rt.values, splits[0], splits[-1]),
-                                            arithmetic.subtract(splits, splits[0]), validate=False)
-    rows = creation.range(start, stop, step, dtype=rt.row_splits.dtype)
-    return operations.gather_rows(rt, rows)
+    else:
+        count = rt.nrows()
+        start = _slice_bound(item.start, count, creation.zeros([], count.dtype))
+        stop = arithmetic.maximum(_slice_bound(item.stop, count, count), start)
+    splits = rt.row_splits[start:stop + 1]
+    return RaggedTensor.from_row_splits(_value_range(rt.values, splits[0], splits[-1]),
+                                        arithmetic.subtract(splits, splits[0]), validate=False)
 
 
 def _element_of_each_row(rt, index):

@@ -137,7 +137,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise ValueError(f"gather: with ragged arguments only axis=0 and batch_dims=0 are supported, got "
                          f"axis={axis}, batch_dims={batch_dims}")
     if isinstance(indices, RaggedTensor):
-        picked = gather(params, indices.flat_values)
+        picked = gather_scatter.gather(params, indices.flat_values)  # dispatches again if `params` is ragged
         return RaggedTensor.from_nested_row_splits(picked, indices.nested_row_splits, validate=False)
     indices = convert_to_tensor(indices)
     if indices.shape.rank is None or indices.shape.rank > 1:

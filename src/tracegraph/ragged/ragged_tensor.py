@@ -35,9 +35,9 @@ def _concrete(tensor):
 
 
 def _partition_tensor(method, name, value, dtype):
-    """`value` as a 1-D int32/int64 tensor (int64 unless it already is int32 or `dtype` says so)."""
-    is_tensor = hasattr(value, "dtype") and not isinstance(value, np.ndarray)
-    tensor = convert_to_tensor(value, dtype=None if is_tensor else (dtype or dtypes.int64))
+    """`value` as a 1-D int32/int64 tensor: of `dtype` if given, else of its own dtype (int64 for lists)."""
+    has_dtype = hasattr(value, "dtype")  # tensors and NumPy arrays keep theirs; Python lists become int64
+    tensor = convert_to_tensor(value, dtype_hint=None if has_dtype else (dtype or dtypes.int64))
     if tensor.dtype not in _SPLITS_DTYPES or tensor.shape.rank not in (1, None):
         raise TypeError(f"RaggedTensor.{method}: `{name}` must be a 1-D int32 or int64 tensor, got "
                         f"{tensor.dtype.name} of shape {tensor.shape}")
