@@ -2,7 +2,8 @@
 import pytest
 
 import tracegraph as tg
-from tracegraph.ops.api_dispatch import add_dispatch_support, dispatch_for_api
+from tracegraph.ops.api_dispatch import (add_dispatch_support, dispatch_for_api, dispatch_for_binary_elementwise_apis,
+                                       dispatch_for_unary_elementwise_apis)
 from tracegraph.type_spec import CompositeTensor
 
 
@@ -70,3 +71,23 @@ def test_an_unregistered_composite_reaches_the_op_itself():
 def test_the_public_ops_dispatch_ragged_tensors():
     assert tg.RaggedTensor in tg.concat.composite_handlers
     assert tg.RaggedTensor in tg.reduce_sum.composite_handlers
+
+
+@dispatch_for_unary_elementwise_apis(Boxed)
+def _unary_boxed(op, x):
+    return Boxed(op(x.tensor))
+
+
+@dispatch_for_binary_elementwise_apis(Boxed)
+def _binary_boxed(op, x, y):
+    unbox = lambda v: v.tensor if isinstance(v, Boxed) else v  # noqa: E731
+    return Boxed(op(unbox(x), unbox(y)))
+
+
+def test_one_handler_serves_every_elementwise_op():
+    assert tg.exp(Boxed(tg.constant(0.0))).tensor.numpy() == 1.0
+    assert tg.math.negative(Boxed(tg.constant(2))).tensor.numpy() == -2
+    assert tg.subtract(10, Boxed(tg.constant(3))).tensor.numpy() == 7
+    assert tg.maximum(Boxed(tg.constant(3)), tg.constant(5)).tensor.numpy() == 5
+    with pytest.raises(ValueError, match="already has a handler"):
+        dispatch_for_unary_elementwise_apis(Boxed)(lambda op, x: x)

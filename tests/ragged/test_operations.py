@@ -226,3 +226,13 @@ def test_a_ragged_input_signature_accepts_any_number_of_rows_and_returns_ragged_
     assert f.experimental_get_tracing_count() == 1
     with pytest.raises(TypeError):
         f(ragged([[1.0]], dtype=tg.float32))
+
+
+@FAST
+@given(rows())
+def test_every_elementwise_op_of_tg_takes_ragged_tensors(python_rows):
+    r = ragged(python_rows, dtype=tg.float64)
+    assert tg.exp(r).to_list() == [[float(np.exp(v)) for v in row] for row in python_rows]
+    assert tg.maximum(r, 0.0).to_list() == [[max(v, 0.0) for v in row] for row in python_rows]
+    assert tg.math.subtract(1.0, r).to_list() == [[1.0 - v for v in row] for row in python_rows]
+    assert tg.cast(r, tg.int32).to_list() == [[int(v) for v in row] for row in python_rows]

@@ -12,6 +12,13 @@ the handler, with the call's arguments unchanged. Two pieces:
   in which an argument, or an item of a list or tuple argument (`tg.concat([r1, r2], 0)`), is
   an instance of one of `composite_types`.
 
+Elementwise ops are too many to register one by one, so, as TF does, a composite kind may
+register one handler for all unary and one for all binary elementwise ops
+(`dispatch_for_unary_elementwise_apis`, `dispatch_for_binary_elementwise_apis`). Such a
+handler gets the op as a function of tensors and the call's operands, e.g.
+`handler(tg.exp, x)`; `ops/elementwise.py` consults it where every elementwise op converts
+its operands.
+
 The op families import no composite kind: the composite's package registers its handlers
 when it is imported, so the import direction stays `ops/` below the composites. A call with
 only tensors pays one empty-table check.
@@ -21,7 +28,12 @@ import itertools
 
 from ..type_spec import CompositeTensor
 
-__all__ = ["add_dispatch_support", "dispatch_for_api"]
+__all__ = ["add_dispatch_support", "dispatch_for_api", "dispatch_for_unary_elementwise_apis",
+           "dispatch_for_binary_elementwise_apis", "elementwise_handler"]
+
+#: composite class -> handler(op, x) for every unary elementwise op, and handler(op, x, y) for binary ones.
+_UNARY_ELEMENTWISE = {}
+_BINARY_ELEMENTWISE = {}
 
 
 def add_dispatch_support(api):
@@ -73,4 +85,42 @@ def _handler_for(handlers, args, kwargs):
                 for cls in type(item).__mro__:
                     if cls in handlers:
                         return handlers[cls]
+    return None
+
+
+def _elementwise_registration(table, kind, composite_type):
+    if not (isinstance(composite_type, type) and issubclass(composite_type, CompositeTensor)):
+        raise TypeError(f"dispatch_for_{kind}_elementwise_apis: expected a CompositeTensor subclass, got "
+                        f"{composite_type!r}")
+
+    def register(handler):
+        if table.get(composite_type, handler) is not handler:
+            raise ValueError(f"dispatch_for_{kind}_elementwise_apis: {composite_type.__name__} already has a handler")
+        table[composite_type] = handler
+        return handler
+
+    return register
+
+
+def dispatch_for_unary_elementwise_apis(composite_type):
+    """Decorator: `handler(op, x)` runs every unary elementwise op (`op`, a function of a tensor)
+    whose operand `x` is a `composite_type`."""
+    return _elementwise_registration(_UNARY_ELEMENTWISE, "unary", composite_type)
+
+
+def dispatch_for_binary_elementwise_apis(composite_type):
+    """Decorator: `handler(op, x, y)` runs every binary elementwise op (`op`, a function of two
+    tensors) with an operand that is a `composite_type`."""
+    return _elementwise_registration(_BINARY_ELEMENTWISE, "binary", composite_type)
+
+
+def elementwise_handler(operands):
+    """The elementwise handler registered for the first composite among `operands` (one operand:
+    the unary table, two: the binary one), or None."""
+    table = _UNARY_ELEMENTWISE if len(operands) == 1 else _BINARY_ELEMENTWISE
+    for operand in operands:
+        if isinstance(operand, CompositeTensor):
+            for cls in type(operand).__mro__:
+                if cls in table:
+                    return table[cls]
     return None

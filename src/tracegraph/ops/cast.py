@@ -8,6 +8,7 @@ gradient flows back only between floating/complex dtypes.
 import numpy as np
 
 from . import comparison, unary_math
+from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -55,6 +56,7 @@ _stop_gradient = Op(
 )
 
 
+@add_dispatch_support
 def cast(x, dtype, name=None):
     """`x` converted to `dtype` (floats truncate toward zero when cast to ints, as in TF)."""
     dtype = dtypes.as_dtype(dtype)

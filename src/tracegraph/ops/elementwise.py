@@ -6,10 +6,14 @@ template language is C-like: `{0}`, `{1}` are the operands, arithmetic uses
 `+ - * /`, everything else is a call of a named scalar function (`exp({0})`,
 `where({0}, {1}, {2})`) that each backend maps to its own code.
 """
+import functools
+
+from . import api_dispatch
 from ..convert import convert_to_tensor, operands_to_tensors
 from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import elementwise_spec
+from ..type_spec import CompositeTensor
 
 __all__ = ["unary", "binary", "implementation", "apply_unary", "apply_binary"]
 
@@ -43,10 +47,20 @@ def implementation(impl):
 
 
 def apply_unary(op, x):
-    """Convert `x` (Python values take their natural dtype) and apply `op`."""
+    """Convert `x` (Python values take their natural dtype) and apply `op`; a composite `x` goes
+    to its kind's elementwise handler (see `api_dispatch.py`)."""
+    if isinstance(x, CompositeTensor):
+        handler = api_dispatch.elementwise_handler((x,))
+        if handler is not None:
+            return handler(functools.partial(apply_unary, op), x)
     return bind(op, [convert_to_tensor(x)])
 
 
 def apply_binary(op, x, y):
-    """Convert `x`, `y` to one dtype, TF-style, and apply `op`."""
+    """Convert `x`, `y` to one dtype, TF-style, and apply `op`; a composite operand goes to its
+    kind's elementwise handler (see `api_dispatch.py`)."""
+    if isinstance(x, CompositeTensor) or isinstance(y, CompositeTensor):
+        handler = api_dispatch.elementwise_handler((x, y))
+        if handler is not None:
+            return handler(functools.partial(apply_binary, op), x, y)
     return bind(op, operands_to_tensors(x, y))

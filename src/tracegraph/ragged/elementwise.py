@@ -11,7 +11,9 @@ import numpy as np
 from .ragged_tensor import RaggedTensor
 from ..convert import convert_to_tensor, operands_to_tensors
 from ..errors import InvalidArgumentError
-from ..ops import arithmetic, array_ops, comparison, gather_scatter, row_partition
+from ..ops import arithmetic, array_ops, cast, comparison, gather_scatter, row_partition
+from ..ops.api_dispatch import (dispatch_for_api, dispatch_for_binary_elementwise_apis,
+                                dispatch_for_unary_elementwise_apis)
 from ..tensor import EagerTensor
 
 __all__ = ["map_flat_values", "elementwise", "check_same_splits"]
@@ -102,6 +104,24 @@ def map_flat_values(op, *args, **kwargs):
         raise ValueError(f"ragged.map_flat_values: `op` must return one value per flat value ({expected}), got "
                          f"shape {result.shape}")
     return ragged[0].with_flat_values(result)
+
+
+# ----- every elementwise op of tg: tg.exp(r), tg.add(r, 1), tg.math.maximum(r, r), ... ------------
+
+@dispatch_for_unary_elementwise_apis(RaggedTensor)
+def _unary_elementwise(op, x):
+    return x.with_flat_values(op(x.flat_values))
+
+
+@dispatch_for_binary_elementwise_apis(RaggedTensor)
+def _binary_elementwise(op, x, y):
+    return elementwise(getattr(op, "__name__", "elementwise op"), op, x, y)
+
+
+@dispatch_for_api(cast.cast, RaggedTensor)
+def _cast(x, dtype, name=None):
+    """`tg.cast` of a RaggedTensor: its values cast, its rows kept."""
+    return x.with_flat_values(cast.cast(x.flat_values, dtype))
 
 
 # ----- the Python operators ---------------------------------------------------------------------

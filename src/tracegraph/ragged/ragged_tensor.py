@@ -299,6 +299,12 @@ class RaggedTensor(CompositeTensor):
 
     __str__ = __repr__
 
+    def _as_tensor(self):
+        # convert_to_tensor's hook: TF does not convert a RaggedTensor implicitly, and neither do we,
+        # but the error should say what to do rather than call the rows non-rectangular.
+        raise TypeError(f"a RaggedTensor is not a dense tensor; use its to_tensor() method, or apply the op to "
+                        f"its values with tg.ragged.map_flat_values(op, ...) (got {self!r})")
+
     def __bool__(self):
         raise TypeError("the truth value of a RaggedTensor is ambiguous; use tg.reduce_any or tg.reduce_all")
 
