@@ -2,11 +2,12 @@
 from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
 from .loops import ACCUMULATE, COLLATZ_STEPS
 from .mlp import MLP_STEP
+from .text import WORD_LENGTHS
 
 __all__ = ["WORKLOADS", "get_workload"]
 
 #: Every workload, in the order the table shows them.
-WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, COLLATZ_STEPS, ACCUMULATE)
+WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS)
 
 
 def get_workload(name):

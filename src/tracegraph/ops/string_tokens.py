@@ -8,7 +8,7 @@ from the pair. `unicode_encode` goes the other way. Like every string op they
 run on the host (see `string_ops.py`).
 """
 import codecs
-import itertools
+import functools
 import operator
 
 import numpy as np
@@ -65,11 +65,16 @@ def pieces_op(name, split_all, *piece_dtypes):
     return Op(name, infer=_pieces_infer(name, piece_dtypes), impl=impl, multiple_outputs=True)
 
 
-def _from_lists(rows, dtype):
-    """(values, row_splits) of a list of lists."""
-    splits = row_splits_of(np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)))
-    values = np.fromiter(itertools.chain.from_iterable(rows), dtype=dtype, count=int(splits[-1]))
-    return values, splits
+def _pieces_of_each(strings, split_one):
+    """(values, row_splits) of the lists `split_one(string)` of all strings, one after another."""
+    values = []
+
+    def count_pieces(pieces):
+        values.extend(pieces)  # one flat list: no list per string is kept (they cost more than the split)
+        return len(pieces)
+
+    counts = np.fromiter(map(count_pieces, map(split_one, strings)), dtype=np.int64, count=len(strings))
+    return np.fromiter(values, dtype=object, count=len(values)), row_splits_of(counts)
 
 
 # ----- decoding ------------------------------------------------------------------------------
@@ -156,7 +161,11 @@ def _split_characters_with_offsets(strings, input_encoding, **attrs):
 
 def _split_all(strings, sep, maxsplit):
     # An empty `sep` splits on runs of whitespace, as TF's StringSplitV2.
-    return _from_lists(list(map(operator.methodcaller("split", sep.encode() or None, maxsplit), strings)), object)
+    return _pieces_of_each(strings, functools.partial(bytes.split, sep=sep.encode() or None, maxsplit=maxsplit))
+
+
+def _bytes_of_each(s):
+    return [s[k:k + 1] for k in range(len(s))]
 
 
 _unicode_decode = pieces_op("unicode_decode_with_row_splits", _decode_all, dtypes.int32)
@@ -166,8 +175,7 @@ _unicode_split = pieces_op("unicode_split_with_row_splits", _split_characters, d
 _unicode_split_with_offsets = pieces_op("unicode_split_with_offsets", _split_characters_with_offsets,
                                         dtypes.string, dtypes.int64)
 _split = pieces_op("string_split", _split_all, dtypes.string)
-_bytes_split = pieces_op("bytes_split", lambda strings: _from_lists([[bytes([b]) for b in s] for s in strings],
-                                                                      object), dtypes.string)
+_bytes_split = pieces_op("bytes_split", lambda strings: _pieces_of_each(strings, _bytes_of_each), dtypes.string)
 
 
 def _decode_attrs(op_name, input_encoding, errors, replacement_char, replace_control_characters):
