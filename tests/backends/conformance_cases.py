@@ -1122,5 +1122,25 @@ STATE_AND_EFFECTS = [
           invariant=lambda out, x: (out >= 0) & (out < x.shape[1])),
 ]
 
+# ===== sparse tensors: composites built and taken apart inside the traced functions ==========
+
+def _sparse_product(a, b):
+    return tg.sparse.sparse_dense_matmul(tg.sparse.from_dense(a), b)
+
+
+def _sparse_product_gradients_reference(a, b):
+    g = 2 * (a @ b)
+    return (g @ b.T) * (a != 0), a.T @ g  # the values are a's non-zeros: only they get a gradient
+
+
+SPARSE = [
+    unary("sparse_round_trip", lambda x: tg.sparse.to_dense(tg.sparse.from_dense(x)), lambda x: x),
+    unary("sparse_reduce_sum_last_axis", lambda x: tg.sparse.reduce_sum(tg.sparse.from_dense(x), axis=-1),
+          lambda x: np.sum(x, axis=-1), shapes=one_shape(min_dims=1)),
+    binary("sparse_dense_matmul", _sparse_product, np.matmul, shapes=matmul_shapes(), tolerance=_LINALG_TOLERANCE),
+    binary("grad_sparse_dense_matmul", gradient_of(lambda a, b: _sum_squares(_sparse_product(a, b)), wrt=(0, 1)),
+           _sparse_product_gradients_reference, shapes=matmul_shapes(), tolerance=_LINALG_TOLERANCE),
+]
+
 CASES = (ELEMENTWISE_MATH + BITWISE + COMPARISONS + CASTS + NN + REDUCTIONS + SHAPES_AND_INDEXING + SORTING
-         + LINALG + CONTROL_FLOW + GRADIENTS + STATE_AND_EFFECTS)
+         + LINALG + CONTROL_FLOW + GRADIENTS + SPARSE + STATE_AND_EFFECTS)

@@ -97,7 +97,8 @@ def _to_dense_impl(xp, indices, values, dense_shape, default_value, validate_ind
     if validate_indices:
         _check_canonical_order(xp, "sparse_to_dense", indices, dense_shape)
     out = xp.full(tuple(int(d) for d in dense_shape.tolist()), default_value, dtype=values.dtype)
-    out[tuple(indices.T)] = values
+    # Flat positions address every rank alike, a scalar's empty coordinates included.
+    out.reshape(-1)[_linear_positions(xp, indices, dense_shape)] = values
     return out
 
 
@@ -260,10 +261,10 @@ def _reduce_max_infer(indices, values, out_shape):
 def _reduce_max_impl(xp, indices, values, out_shape):
     shape = tuple(int(d) for d in out_shape.tolist())
     out = xp.full(shape, _lowest(values.dtype), dtype=values.dtype)
-    target = tuple(indices.T)
-    xp.maximum.at(out, target, values)
+    positions = _linear_positions(xp, indices, out_shape)
+    xp.maximum.at(out.reshape(-1), positions, values)
     touched = xp.zeros(shape, dtype=bool)
-    touched[target] = True
+    touched.reshape(-1)[positions] = True
     # TF: implicit zeros do not take part, and a position nothing lands on reduces to 0.
     return xp.where(touched, out, xp.zeros((), dtype=values.dtype))
 

@@ -57,8 +57,10 @@ def _with_static_shape(tensor, shape):
 def from_dense(tensor, name=None):
     """The SparseTensor of the non-zero entries of a dense `tensor`, in row-major order."""
     tensor = convert_to_tensor(tensor)
-    indices = masking.nonzero_coordinates(comparison.not_equal(tensor, creation.zeros_like(tensor)))
-    values = gather_scatter.gather_nd(tensor, indices)
+    stored = comparison.not_equal(tensor, creation.zeros_like(tensor))
+    indices = masking.nonzero_coordinates(stored)
+    # The flat mask lists the entries in the same row-major order as the coordinates.
+    values = masking.boolean_mask(array_ops.reshape(tensor, [-1]), array_ops.reshape(stored, [-1]))
     return SparseTensor._from_parts(indices, values, array_ops.shape(tensor, out_type=dtypes.int64),
                                     tensor.shape)
 
@@ -222,6 +224,8 @@ def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
     indices, shape, axes = _projection("reduce_sum", sp_input, axis, keepdims)
     if output_is_sparse:
         return _sparse_reduction(sp_input, indices, shape, axes, bool(keepdims))
+    if len(axes) == sp_input.shape.rank and not keepdims:
+        return reduction.reduce_sum(sp_input.values)
     dense = gather_scatter.scatter_nd(indices, sp_input.values, shape)
     return _finish_reduction(dense, axes, bool(keepdims), sp_input)
 
