@@ -8,4 +8,5 @@ def random_sparse(shape, density=0.3, seed=0, dtype=np.float64):
     dense = rng.normal(size=shape).astype(dtype)
     dense[rng.random(shape) >= density] = 0
     indices = np.argwhere(dense != 0).astype(np.int64)
-    return dense, indices, dense[tuple(indices.T)]
+    flat = dense.reshape(-1)
+    return dense, indices, flat[flat != 0]  # row-major, as argwhere lists the coordinates

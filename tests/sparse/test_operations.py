@@ -20,12 +20,18 @@ def _shuffled(s, seed=0):
     return tg.SparseTensor(s.indices.numpy()[order], s.values.numpy()[order], s.dense_shape)
 
 
-@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (6,), (0, 3)])
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (6,), (0, 3), ()])
 def test_from_dense_and_back(shape):
     dense, _ = _sparse(shape, seed=3)
     s = tg.sparse.from_dense(dense)
     np.testing.assert_array_equal(s.indices.numpy(), np.argwhere(dense != 0))
     np.testing.assert_array_equal(_dense(s), dense)
+
+
+def test_sums_and_maxima_of_a_scalar():
+    s = tg.sparse.from_dense(np.float64(-3.0))
+    assert s.indices.shape == (1, 0)
+    assert tg.sparse.reduce_sum(s).numpy() == -3.0 and tg.sparse.reduce_max(s).numpy() == -3.0
 
 
 def test_to_dense_default_value():
