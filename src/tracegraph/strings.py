@@ -15,7 +15,7 @@ with `ops/api_dispatch.py` for each op).
 import inspect
 
 from .convert import convert_to_tensor
-from .ops import array_ops, creation, reduction, string_tokens
+from .ops import array_ops, creation, reduction, string_ngrams, string_tokens
 from .ops.api_dispatch import add_dispatch_support, dispatch_for_api
 from .ops.string_joins import format, join, reduce_join  # noqa: F401
 from .ops.string_numbers import as_string, string_to_number, to_number  # noqa: F401
@@ -25,7 +25,7 @@ from .ops.string_tokens import unicode_transcode  # noqa: F401
 from .ragged import RaggedTensor
 
 __all__ = ["length", "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
-           "unicode_split_with_offsets", "unicode_transcode", "bytes_split", "split", "join", "reduce_join",
+           "unicode_split_with_offsets", "unicode_transcode", "bytes_split", "split", "ngrams", "join", "reduce_join",
            "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match", "to_number",
            "string_to_number", "as_string", "format", "to_hash_bucket_fast"]
 
@@ -150,6 +150,59 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=0x
                                                 errors, replacement_char)
     return array_ops.reshape(strings, shape[:-1])
 
+
+def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
+           preserve_short_sequences=False, name=None):
+    """The n-grams of the innermost rows of `data` (strings joined by `separator`), as TF's `tf.strings.ngrams`.
+
+    `ngram_width` is a width or a list of widths (each row's n-grams of every width, in order).
+    `pad_values` (a string, or a (left, right) pair) pads each row with `padding_width`
+    tokens on each side (width - 1 by default); without it nothing is padded. A row too
+    short for any n-gram gives none, or one of the whole padded row with
+    `preserve_short_sequences`. A RaggedTensor gives a RaggedTensor; a dense vector or
+    matrix a dense result.
+    """
+    options = (_ngram_widths(ngram_width), separator, *_ngram_padding(pad_values, padding_width),
+               preserve_short_sequences)
+    if isinstance(data, RaggedTensor):
+        if data.ragged_rank > 1:
+            return data.with_values(ngrams(data.values, ngram_width, separator, pad_values, padding_width,
+                                           preserve_short_sequences))
+        grams, row_splits = string_ngrams.ngrams_of_rows(data.values, data.row_splits, *options)
+        return RaggedTensor.from_row_splits(grams, row_splits, validate=False)
+    tensor = convert_to_tensor(data)
+    if tensor.shape.rank == 1:
+        return ngrams(tensor[None], ngram_width, separator, pad_values, padding_width, preserve_short_sequences)[0]
+    if tensor.shape.rank != 2:
+        raise ValueError(f"ngrams: `data` must be a RaggedTensor or a dense tensor of rank 1 or 2, got shape "
+                         f"{tensor.shape}")
+    return ngrams(RaggedTensor.from_tensor(tensor), ngram_width, separator, pad_values, padding_width,
+                  preserve_short_sequences).to_tensor(default_value=b"")
+
+
+def _ngram_widths(ngram_width):
+    widths = list(ngram_width) if isinstance(ngram_width, (list, tuple)) else [ngram_width]
+    if not widths or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
+        raise ValueError(f"ngrams: `ngram_width` must be a positive integer or a list of them, got {ngram_width!r}")
+    return widths
+
+
+def _ngram_padding(pad_values, padding_width):
+    """(left pad, right pad, pad width: -1 for width - 1, 0 for none)."""
+    if pad_values is None:
+        if padding_width is not None:
+            raise ValueError("ngrams: `pad_values` must be given when `padding_width` is")
+        return "", "", 0
+    if isinstance(pad_values, str):
+        left, right = pad_values, pad_values
+    elif isinstance(pad_values, (list, tuple)) and len(pad_values) == 2 and all(isinstance(p, str) for p in pad_values):
+        left, right = pad_values
+    else:
+        raise TypeError(f"ngrams: `pad_values` must be a string or a (left, right) pair of strings, got {pad_values!r}")
+    if padding_width is not None and (isinstance(padding_width, bool) or not isinstance(padding_width, int)
+                                      or padding_width < 1):
+        raise ValueError(f"ngrams: `padding_width` must be a positive integer, got {padding_width!r}")
+    return left, right, -1 if padding_width is None else padding_width
 
 def _on_flat_values(op):
     """The handler of `op` for a RaggedTensor `input`: `op` on its flat values, each result under its rows."""

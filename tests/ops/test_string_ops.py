@@ -408,3 +408,42 @@ def test_graphs_of_string_ops_survive_json_and_run_in_the_interpreter():
     assert numbers.tolist() == [1, 22, 3]
     with pytest.raises(InvalidArgumentError, match="could not correctly convert string: x"):
         interpret(graph, [words, np.array([b"1,x"], dtype=object)])
+
+
+# ----- n-grams -------------------------------------------------------------------------------
+
+def _reference_ngrams(tokens, widths, separator, pad, pad_width, preserve_short):
+    grams = []
+    for width in widths:
+        left, right = pad or ("", "")
+        count = min(width - 1 if pad_width is None else pad_width, width - 1) if pad is not None else 0
+        padded = [left] * count + tokens + [right] * count
+        windows = [separator.join(t) for t in zip(*(padded[k:] for k in range(width)))]
+        grams += windows or ([separator.join(padded)] if preserve_short and tokens else [])
+    return grams
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.lists(st.sampled_from(["a", "bb", "é"]), max_size=5), min_size=1, max_size=4),
+       widths=st.lists(st.integers(1, 4), min_size=1, max_size=2), pad=st.sampled_from([None, ("<", ">")]),
+       pad_width=st.sampled_from([None, 1, 2]), preserve_short=st.booleans())
+def test_ngrams_of_ragged_rows_agree_with_a_sliding_window(rows, widths, pad, pad_width, preserve_short):
+    if pad is None:
+        pad_width = None
+    flat = tg.constant([t for row in rows for t in row], dtype=tg.string)
+    data = RaggedTensor.from_row_lengths(flat, [len(row) for row in rows])
+    grams = tg.strings.ngrams(data, widths, separator="_", pad_values=pad, padding_width=pad_width,
+                              preserve_short_sequences=preserve_short)
+    expected = [_reference_ngrams(row, widths, "_", pad, pad_width, preserve_short) for row in rows]
+    assert grams.to_list() == [utf8(row) for row in expected]
+
+
+def test_ngrams_of_dense_data_are_dense_and_bad_arguments_are_named():
+    for grams in run_everywhere(lambda x: tg.strings.ngrams(x, 2), tg.constant(["A", "B", "C", "D"])):
+        assert strings_of(grams) == [b"A B", b"B C", b"C D"]
+    matrix = tg.strings.ngrams(tg.constant([["a", "b"], ["c", "d"]]), 2, pad_values="#")
+    assert strings_of(matrix) == [[b"# a", b"a b", b"b #"], [b"# c", b"c d", b"d #"]]
+    with pytest.raises(ValueError, match="`ngram_width` must be a positive integer"):
+        tg.strings.ngrams(tg.constant(["a"]), 0)
+    with pytest.raises(ValueError, match="`pad_values` must be given"):
+        tg.strings.ngrams(tg.constant(["a"]), 2, padding_width=1)
