@@ -201,6 +201,10 @@ def test_reductions_of_two_ragged_dimensions(python_rows):
     r = ragged(python_rows, ragged_rank=2)
     assert tg.reduce_sum(r, axis=2).to_list() == [[sum(inner) for inner in row] for row in python_rows]
     assert int(tg.reduce_sum(r, axis=[1, 2]).numpy().sum()) == sum(sum(map(sum, row)) for row in python_rows)
+    columns = [[[inner[j] for inner in row if len(inner) > j] for j in range(max(map(len, row), default=0))]
+               for row in python_rows]
+    assert tg.reduce_sum(r, axis=1).to_list() == [[sum(c) for c in row] for row in columns]
+    assert tg.reduce_min(r, axis=1).to_list() == [[min(c) for c in row] for row in columns]
 
 
 def test_inner_uniform_axes_reduce_the_flat_values():

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 
 import tracegraph as tg
-from ragged_samples import FAST, flat, rows, splits_of
+from ragged_samples import FAST, flat, nested_rows, rows, splits_of
 
 _rng = np.random.default_rng(0)
 
@@ -71,3 +71,16 @@ def test_gradients_inside_a_function():
     values = tg.constant([1.0, 2.0, 3.0], dtype=tg.float64)
     splits = tg.constant([0, 2, 2, 3], dtype=tg.int64)
     assert gradient_of_row_sums(values, splits).numpy().tolist() == [6.0, 6.0, 6.0]
+
+
+@FAST
+@given(nested_rows())
+def test_reductions_of_two_ragged_dimensions(python_rows):
+    inner_rows = [inner for row in python_rows for inner in row]
+    outer_splits = splits_of(python_rows)
+
+    def fn(values):
+        r = tg.RaggedTensor.from_nested_row_splits(values, [outer_splits, splits_of(inner_rows)])
+        return tg.concat([tg.reduce_sum(r, axis=1).flat_values, tg.reduce_max(r, axis=1).flat_values,
+                          tg.reduce_sum(r * r, axis=2).flat_values], axis=0)
+    tg.test.check_gradients(fn, [_values(inner_rows)])

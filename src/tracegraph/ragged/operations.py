@@ -202,8 +202,32 @@ def _reduce_one_axis(rt, dense_reduce, reducer, identity, axis, keepdims):
         # Padding with the reduction's identity leaves each column's result as if rows were cut short.
         dense = rt.to_tensor(default_value=identity(rt.dtype))
         return dense_reduce(dense, axis=axis, keepdims=keepdims)
-    raise NotImplementedError(f"reducing axis {axis} of a RaggedTensor of ragged rank {ragged_rank}: only the "
-                              f"innermost ragged axis ({ragged_rank}) and the uniform inner axes are supported")
+    if axis == ragged_rank - 1 and reducer is not None and not keepdims:
+        return _reduce_columns(rt, reducer)
+    raise NotImplementedError(f"{dense_reduce.__name__} over axis {axis} of a RaggedTensor of ragged rank "
+                              f"{ragged_rank}{' with keepdims' if keepdims else ''}: supported are the ragged axes "
+                              f"{ragged_rank - 1} (without keepdims) and {ragged_rank}, and the uniform inner axes")
+
+
+def _reduce_columns(rt, reducer):
+    """Reduce axis `ragged_rank - 1` of `rt` (ragged rank >= 2): within each row of that axis's
+    parent, the innermost rows are combined column by column, over the rows long enough."""
+    nested = rt.nested_row_splits
+    parent_splits, row_splits = nested[-2], nested[-1]
+    lengths = arithmetic.subtract(row_splits[1:], row_splits[:-1])
+    # A parent without rows gets max's identity, the lowest integer: it has width 0.
+    widths = arithmetic.maximum(row_partition.segment_reduce(lengths, parent_splits, "max"), 0)
+    result_splits = _splits_from_lengths(widths)
+    rowids = row_partition.value_rowids(row_splits)
+    columns = arithmetic.subtract(creation.range(row_splits[-1], dtype=row_splits.dtype),
+                                  gather_scatter.gather(row_splits, rowids))
+    parents = gather_scatter.gather(row_partition.value_rowids(parent_splits), rowids)
+    positions = arithmetic.add(gather_scatter.gather(result_splits, parents), columns)
+    order = sorting.argsort(positions, stable=True)
+    sorted_positions = gather_scatter.gather(positions, order)
+    segments = row_partition.row_splits_from_value_rowids(sorted_positions, result_splits[-1])
+    reduced = row_partition.segment_reduce(gather_scatter.gather(rt.flat_values, order), segments, reducer)
+    return RaggedTensor.from_nested_row_splits(reduced, (*nested[:-2], result_splits), validate=False)
 
 
 def _axes(op_name, rt, axis):
@@ -255,4 +279,4 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     total = reduction.reduce_sum(input_tensor, axis=axis, keepdims=keepdims)
     ones = input_tensor.with_flat_values(creation.ones_like(input_tensor.flat_values))
     count = reduction.reduce_sum(ones, axis=axis, keepdims=keepdims)
-    return arithmetic.truediv(total, count)
+    return total / count  # the operator: `total` is ragged when an inner ragged axis was reduced
