@@ -15,9 +15,9 @@ with `ops/api_dispatch.py` for each op).
 import inspect
 
 from .convert import convert_to_tensor
-from .ops import array_ops, creation, reduction, string_ngrams, string_tokens
+from .ops import array_ops, creation, gather_scatter, reduction, string_ngrams, string_tokens
 from .ops.api_dispatch import add_dispatch_support, dispatch_for_api
-from .ops.string_joins import format, join, reduce_join  # noqa: F401
+from .ops.string_joins import format, join, reduce_join, unsorted_segment_join  # noqa: F401
 from .ops.string_numbers import as_string, string_to_number, to_number  # noqa: F401
 from .ops.string_ops import (length, lower, regex_full_match, regex_replace, strip, substr,  # noqa: F401
                              to_hash_bucket_fast, upper)
@@ -25,7 +25,7 @@ from .ops.string_tokens import unicode_transcode  # noqa: F401
 from .ragged import RaggedTensor
 
 __all__ = ["length", "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
-           "unicode_split_with_offsets", "unicode_transcode", "bytes_split", "split", "ngrams", "join", "reduce_join",
+           "unicode_split_with_offsets", "unicode_transcode", "bytes_split", "split", "ngrams", "join", "reduce_join", "unsorted_segment_join",
            "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match", "to_number",
            "string_to_number", "as_string", "format", "to_hash_bucket_fast"]
 
@@ -203,6 +203,25 @@ def _ngram_padding(pad_values, padding_width):
                                       or padding_width < 1):
         raise ValueError(f"ngrams: `padding_width` must be a positive integer, got {padding_width!r}")
     return left, right, -1 if padding_width is None else padding_width
+
+@dispatch_for_api(reduce_join, RaggedTensor)
+def _reduce_join_ragged(inputs, axis=None, keepdims=False, separator="", name=None):
+    """`reduce_join` of a 2-D RaggedTensor: along its rows (axis 1), its columns (axis 0) or all of it."""
+    if inputs.ragged_rank != 1 or inputs.flat_values.shape.rank != 1:
+        raise ValueError("reduce_join: a RaggedTensor must be 2-D (ragged rank 1 over a vector)")
+    axes = sorted({a % 2 for a in axis} if isinstance(axis, (list, tuple)) else {axis % 2}) if axis is not None \
+        else [0, 1]
+    if axes == [0, 1]:
+        joined = reduce_join(inputs.values, separator=separator)
+        return array_ops.reshape(joined, [1, 1]) if keepdims else joined
+    rows = inputs.value_rowids()
+    if axes == [1]:
+        joined = unsorted_segment_join(inputs.values, rows, inputs.nrows(), separator)
+        return array_ops.reshape(joined, [-1, 1]) if keepdims else joined
+    position_in_row = creation.range(array_ops.size(inputs.values, out_type="int64"), dtype="int64") - \
+        gather_scatter.gather(inputs.row_splits, rows)
+    joined = unsorted_segment_join(inputs.values, position_in_row, inputs.bounding_shape(axis=1), separator)
+    return array_ops.reshape(joined, [1, -1]) if keepdims else joined
 
 def _on_flat_values(op):
     """The handler of `op` for a RaggedTensor `input`: `op` on its flat values, each result under its rows."""

@@ -447,3 +447,38 @@ def test_ngrams_of_dense_data_are_dense_and_bad_arguments_are_named():
         tg.strings.ngrams(tg.constant(["a"]), 0)
     with pytest.raises(ValueError, match="`pad_values` must be given"):
         tg.strings.ngrams(tg.constant(["a"]), 2, padding_width=1)
+
+
+# ----- segment and ragged joins --------------------------------------------------------------
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_unsorted_segment_join_joins_in_order_and_drops_negative_ids(data):
+    values = data.draw(st.lists(texts, max_size=6))
+    count = data.draw(st.integers(1, 4))
+    ids = data.draw(st.lists(st.integers(-1, count - 1), min_size=len(values), max_size=len(values)))
+    for joined in run_everywhere(lambda x, i: tg.strings.unsorted_segment_join(x, i, count, separator="|"),
+                                 tg.constant(values, dtype=tg.string), tg.constant(ids, dtype=tg.int32)):
+        expected = ["|".join(v for v, i in zip(values, ids) if i == k) for k in range(count)]
+        assert strings_of(joined) == utf8(expected)
+
+
+def test_unsorted_segment_join_of_rows_and_a_bad_id():
+    joined = tg.strings.unsorted_segment_join(tg.constant([["a", "b"], ["c", "d"]]), [1, 1], 2, separator=":")
+    assert strings_of(joined) == [[b"", b""], [b"a:c", b"b:d"]]
+    with pytest.raises(InvalidArgumentError, match="segment id 2 is not below num_segments 2"):
+        tg.strings.unsorted_segment_join(tg.constant(["a"]), [2], 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.lists(st.lists(st.sampled_from(["a", "bb", "é"]), max_size=4), max_size=4))
+def test_reduce_join_of_ragged_rows_and_columns(rows):
+    flat = tg.constant([t for row in rows for t in row], dtype=tg.string)
+    ragged = RaggedTensor.from_row_lengths(flat, [len(row) for row in rows])
+    width = max(map(len, rows), default=0)
+    columns = ["-".join(row[k] for row in rows if len(row) > k) for k in range(width)]
+    for fn, expected in [(lambda r: tg.strings.reduce_join(r, axis=1, separator="-"), ["-".join(r) for r in rows]),
+                         (lambda r: tg.strings.reduce_join(r, axis=0, separator="-"), columns),
+                         (lambda r: tg.strings.reduce_join(r, separator="-"), "-".join(sum(rows, [])))]:
+        for joined in run_everywhere(fn, ragged):
+            assert strings_of(joined) == (utf8(expected) if isinstance(expected, list) else expected.encode())

@@ -1,20 +1,22 @@
-"""String ops joining strings: `join` (elementwise), `reduce_join` (along axes) and `format`
-(tensors printed into a template).
+"""String ops joining strings: `join` (elementwise), `reduce_join` (along axes),
+`unsorted_segment_join` (by segment ids) and `format` (tensors printed into a template).
 
 Like every string op they run on the host (see `string_ops.py`).
 """
 import numpy as np
 
 from . import logging_ops
+from .api_dispatch import add_dispatch_support
 from .string_ops import as_string_tensor, check_string, to_host
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import broadcast_shapes, normalize_axis, reduced_shape, spec_of
+from ..errors import InvalidArgumentError
 from ..shape import TensorShape
 
-__all__ = ["join", "reduce_join", "format"]
+__all__ = ["join", "reduce_join", "unsorted_segment_join", "format"]
 
 
 # ----- joining -------------------------------------------------------------------------------
@@ -75,6 +77,7 @@ def _axes(axis, rank):
     return tuple(normalize_axis("reduce_join", int(a), rank) for a in axes)
 
 
+@add_dispatch_support
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     """The strings joined along `axis` (all axes if None) with `separator`, in row-major order."""
     tensor = as_string_tensor(inputs, "reduce_join", "inputs")
@@ -83,6 +86,50 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         raise ValueError("reduce_join: the rank of `inputs` must be known to reduce along an axis")
     attrs = {"axis": _axes(axis, rank), "keepdims": bool(keepdims), "separator": separator}
     return bind(_reduce_join, [tensor], attrs)
+
+
+# ----- segments ----------------------------------------------------------------------------
+
+def _segment_join_infer(x, segment_ids, num_segments, separator):
+    check_string("unsorted_segment_join", x, "inputs")
+    if not segment_ids.dtype.is_integer or not num_segments.dtype.is_integer:
+        raise TypeError(f"unsorted_segment_join: `segment_ids` and `num_segments` must be integer tensors, got "
+                        f"{segment_ids.dtype.name} and {num_segments.dtype.name}")
+    if x.shape.rank is None or segment_ids.shape.rank is None:
+        return spec_of(TensorShape(None), dtypes.string)
+    if not x.shape[:segment_ids.shape.rank].is_compatible_with(segment_ids.shape):
+        raise ValueError(f"unsorted_segment_join: the shape of `segment_ids` {segment_ids.shape} must be a prefix "
+                         f"of the shape of `inputs` {x.shape}")
+    return spec_of(TensorShape([None]).concatenate(x.shape[segment_ids.shape.rank:]), dtypes.string)
+
+
+def _segment_join_impl(xp, x, segment_ids, num_segments, separator):
+    x, ids, count = to_host(x), to_host(segment_ids).reshape(-1), int(to_host(num_segments))
+    if ids.size and ids.max() >= count:
+        raise InvalidArgumentError(f"unsorted_segment_join: segment id {ids.max()} is not below "
+                                   f"num_segments {count}")
+    inner = x.shape[to_host(segment_ids).ndim:]
+    rows = x.reshape(ids.size, -1) if x.size else np.empty((ids.size, int(np.prod(inner))), dtype=object)
+    members = [[] for _ in range(count)]
+    for row, segment in enumerate(ids.tolist()):
+        if segment >= 0:  # negative ids drop their values, as in TF
+            members[segment].append(row)
+    sep = separator.encode()
+    result = np.empty((count, rows.shape[1]), dtype=object)
+    for segment, chosen in enumerate(members):
+        result[segment] = [sep.join(column) for column in rows[chosen].T] if chosen else b""
+    return result.reshape((count,) + inner)
+
+
+_segment_join = Op("unsorted_segment_join", infer=_segment_join_infer, impl=_segment_join_impl)
+
+
+def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=None):
+    """The strings of `inputs` joined per segment: output `i` joins, in order, the entries whose
+    `segment_ids` is `i` (an empty string for none; a negative id drops its entry)."""
+    tensors = [as_string_tensor(inputs, "unsorted_segment_join", "inputs"), convert_to_tensor(segment_ids),
+               convert_to_tensor(num_segments)]
+    return bind(_segment_join, tensors, {"separator": separator})
 
 
 # ----- format ------------------------------------------------------------------------------
