@@ -2,12 +2,14 @@
 from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
 from .loops import ACCUMULATE, COLLATZ_STEPS
 from .mlp import MLP_STEP
+from .sparse import SPARSE_DENSE_MATMUL
 from .text import WORD_LENGTHS
 
 __all__ = ["WORKLOADS", "get_workload"]
 
 #: Every workload, in the order the table shows them.
-WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS)
+WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS,
+             SPARSE_DENSE_MATMUL)
 
 
 def get_workload(name):
