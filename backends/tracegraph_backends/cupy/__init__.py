@@ -37,7 +37,9 @@ class CupyBackend(Backend):
         return cupy
 
     def from_numpy(self, array):
-        return self.xp().asarray(array)
+        # string tensors (object arrays) stay on the host: CuPy has no arrays of objects, and string
+        # ops run on the host anyway (their numeric results come back to the GPU)
+        return array if getattr(array, "dtype", None) == object else self.xp().asarray(array)
 
     def to_numpy(self, array):
         return array.get() if hasattr(array, "get") else np.asarray(array)

@@ -91,7 +91,8 @@ def place_on_device(arrays, device):
     if device.device_type == "GPU":
         import cupy  # noqa: PLC0415 - only under tg.device("/gpu:N")
         with cupy.cuda.Device(device.device_index):
-            return [a if type(a) is not np.ndarray else cupy.asarray(a) for a in arrays]
+            # string tensors (object arrays) stay on the host: CuPy has no arrays of objects
+            return [a if type(a) is not np.ndarray or a.dtype == object else cupy.asarray(a) for a in arrays]
     return [a if type(a) is np.ndarray else (a.get() if hasattr(a, "get") else np.asarray(a)) for a in arrays]
 
 
