@@ -11,7 +11,8 @@ from . import dtypes
 from .context import state
 from .device import device_of_array
 from .shape import TensorShape
-from .ops import indexing, operators, state_ops
+from .ops import array_ops, gather_scatter, indexing, operators, state_ops
+from .ops.indexed_slices import IndexedSlices
 from .tensor import EagerTensor, SymbolicTensor, _numpy_text
 from .variable_base import VariableBase
 
@@ -200,6 +201,26 @@ class Variable(VariableBase):
         state_ops.assign(self, value_plus(self, delta, -1), "assign_sub")
         return self if read_value else None
 
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        """Add the slices of `sparse_delta` (an IndexedSlices) to the rows it names (repeated rows
+        add up); returns the variable. The sparse update of an embedding table's gradient."""
+        rows, values = _sparse_rows(self, sparse_delta, "scatter_add")
+        state_ops.assign(self, gather_scatter.tensor_scatter_nd_add(self.value(), rows, values), "scatter_add")
+        return self
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        """Subtract the slices of `sparse_delta` (an IndexedSlices) from the rows it names; returns the variable."""
+        rows, values = _sparse_rows(self, sparse_delta, "scatter_sub")
+        state_ops.assign(self, gather_scatter.tensor_scatter_nd_add(self.value(), rows, -values), "scatter_sub")
+        return self
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Replace the rows `sparse_delta` (an IndexedSlices) names by its slices; returns the variable."""
+        rows, values = _sparse_rows(self, sparse_delta, "scatter_update")
+        state_ops.assign(self, gather_scatter.tensor_scatter_nd_update(self.value(), rows, values),
+                         "scatter_update")
+        return self
+
     # ----- printing ----------------------------------------------------------------------------
 
     def __repr__(self):
@@ -209,6 +230,14 @@ class Variable(VariableBase):
                 f"numpy={_numpy_text(self._array, True)}>")
 
     __str__ = __repr__
+
+
+def _sparse_rows(variable, sparse_delta, what):
+    """The row coordinates ([n, 1]) and slices of an IndexedSlices update of `variable`."""
+    if not isinstance(sparse_delta, IndexedSlices):
+        raise TypeError(f"{what}: `sparse_delta` must be a tg.IndexedSlices, got {type(sparse_delta).__name__}")
+    values = state_ops.checked_dtype(variable, sparse_delta.values, what)
+    return array_ops.expand_dims(sparse_delta.indices, -1), values
 
 
 def value_plus(variable, delta, sign):

@@ -173,3 +173,39 @@ def test_nn_embedding_lookup_sharded_and_max_norm():
     np.testing.assert_allclose(clipped, table[ids] / np.maximum(norms, 1.0))
     with pytest.raises(TypeError, match="`ids` must be integers"):
         tg.nn.embedding_lookup(tg.constant(table), [0.5])
+
+
+def test_variable_sparse_updates_from_indexed_slices():
+    start = np.arange(8.).reshape(4, 2)
+    v = tg.Variable(start)
+    delta = tg.IndexedSlices(tg.constant([[1., 1.], [2., 2.], [4., 4.]], tg.float64), tg.constant([1, 3, 1]),
+                             tg.constant([4, 2]))
+    expected = start.copy()
+    np.add.at(expected, [1, 3, 1], [[1., 1.], [2., 2.], [4., 4.]])
+    assert v.scatter_add(delta) is v
+    np.testing.assert_array_equal(v.numpy(), expected)
+    v.scatter_sub(delta)
+    np.testing.assert_array_equal(v.numpy(), start)
+    v.scatter_update(tg.IndexedSlices(tg.constant([[-1., -2.]], tg.float64), tg.constant([2])))
+    np.testing.assert_array_equal(v.numpy()[2], [-1., -2.])
+    with pytest.raises(TypeError, match="`sparse_delta` must be a tg.IndexedSlices"):
+        v.scatter_add(tg.ones([1, 2], tg.float64))
+    with pytest.raises(TypeError, match="dtype float64"):
+        v.scatter_add(tg.IndexedSlices(tg.ones([1, 2]), tg.constant([0])))
+
+
+def test_sgd_step_with_the_sparse_gradient_inside_a_function():
+    table = tg.Variable(np.ones((5, 3)))
+
+    @tg.function(fallback="error")
+    def step(ids):
+        with tg.GradientTape() as tape:
+            loss = tg.reduce_sum(tg.nn.embedding_lookup(table, ids) ** 2)
+        grad = tape.gradient(loss, table)
+        table.scatter_sub(tg.IndexedSlices(grad.values * 0.1, grad.indices, grad.dense_shape))
+
+    step(tg.constant([0, 4, 4]))
+    expected = np.ones((5, 3))
+    expected[0] -= 0.2
+    expected[4] -= 0.4
+    np.testing.assert_allclose(table.numpy(), expected)
