@@ -1142,5 +1142,50 @@ SPARSE = [
            _sparse_product_gradients_reference, shapes=matmul_shapes(), tolerance=_LINALG_TOLERANCE),
 ]
 
+# ===== ragged tensors: built from a dense argument and taken apart inside the traced functions ==
+
+def _ragged_lower_triangle(x):
+    """x's rows cut to min(i, columns) values: empty first row, rows of every length up to whole."""
+    n, m = tg.shape(x, out_type=tg.int64)[0], tg.shape(x, out_type=tg.int64)[1]
+    return tg.RaggedTensor.from_tensor(x, lengths=tg.minimum(tg.range(n, dtype=tg.int64), m))
+
+
+def _lower_triangle_mask(x):
+    rows, columns = np.indices(x.shape)
+    return columns < np.minimum(rows, x.shape[1])
+
+
+def _ragged_rows_reference(x, reduce, empty):
+    mask = _lower_triangle_mask(x)
+    return np.array([reduce(row[keep]) if keep.any() else empty for row, keep in zip(x, mask)], dtype=x.dtype)
+
+
+def _ragged_pairs(x):
+    """x's values two to a row, then one empty row (built from value row ids)."""
+    n = tg.shape(x, out_type=tg.int64)[0]
+    rowids = tg.range(n, dtype=tg.int64) // 2
+    return tg.RaggedTensor.from_value_rowids(x, rowids, nrows=(n + 1) // 2 + 1)
+
+
+def _pair_sums_reference(x):
+    return np.append(np.add.reduceat(x, np.arange(0, x.size, 2)) if x.size else x[:0], 0).astype(x.dtype)
+
+
+RAGGED = [
+    unary("ragged_from_value_rowids", lambda x: tg.reduce_sum(_ragged_pairs(x), axis=1), _pair_sums_reference,
+          shapes=one_shape(min_dims=1, max_dims=1)),
+    unary("ragged_round_trip", lambda x: _ragged_lower_triangle(x).to_tensor(shape=tg.shape(x)),
+          lambda x: np.where(_lower_triangle_mask(x), x, 0), shapes=one_shape(min_dims=2, max_dims=2)),
+    unary("ragged_reduce_sum_rows", lambda x: tg.reduce_sum(_ragged_lower_triangle(x) * 2 + 1, axis=1),
+          lambda x: _ragged_rows_reference(2 * x + 1, np.sum, 0), shapes=one_shape(min_dims=2, max_dims=2)),
+    unary("ragged_reduce_max_rows", lambda x: tg.reduce_max(tg.exp(_ragged_lower_triangle(x)), axis=1),
+          lambda x: _ragged_rows_reference(np.exp(x), np.max, -np.inf), shapes=one_shape(min_dims=2, max_dims=2)),
+    unary("grad_ragged_reduce_sum_rows",
+          gradient_of(lambda x: _sum_squares(tg.reduce_sum(_ragged_lower_triangle(x), axis=1))),
+          lambda x: 2 * np.where(_lower_triangle_mask(x), np.sum(np.where(_lower_triangle_mask(x), x, 0), axis=1,
+                                                                   keepdims=True), 0),
+          shapes=one_shape(min_dims=2, max_dims=2)),
+]
+
 CASES = (ELEMENTWISE_MATH + BITWISE + COMPARISONS + CASTS + NN + REDUCTIONS + SHAPES_AND_INDEXING + SORTING
-         + LINALG + CONTROL_FLOW + GRADIENTS + SPARSE + STATE_AND_EFFECTS)
+         + LINALG + CONTROL_FLOW + GRADIENTS + SPARSE + RAGGED + STATE_AND_EFFECTS)

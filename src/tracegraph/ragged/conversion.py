@@ -13,6 +13,7 @@ from ..convert import constant as dense_constant, convert_to_tensor
 from ..ops import (arithmetic, array_ops, cast, comparison, creation, gather_scatter, join_split, masking,
                    reduction, tiling)
 from ..shape import as_shape
+from ..tensor import Tensor
 
 __all__ = ["constant", "to_dense", "from_dense"]
 
@@ -77,32 +78,49 @@ def _padding_value(default_value, dtype):
     return value
 
 
-def _target_dim(shape, axis, computed):
-    """The size of the result along `axis`: `shape`'s if it gives one, else `computed`."""
-    if shape is None or shape.rank is None or shape[axis] is None:
+def _requested_dims(shape, rank):
+    """`to_tensor`'s `shape` as one entry per axis: None (keep the longest row), an int, or a scalar
+    tensor (negative: keep the longest row, as in TF's shape tensors)."""
+    if shape is None:
+        return [None] * rank
+    if isinstance(shape, Tensor):
+        if shape.shape.rank != 1 or shape.shape[0] not in (None, rank):
+            raise ValueError(f"RaggedTensor.to_tensor: `shape` must be a vector of {rank} sizes, got {shape!r}")
+        return [shape[axis] for axis in range(rank)]
+    shape = as_shape(shape)
+    if shape.rank is None:
+        return [None] * rank
+    if shape.rank != rank:
+        raise ValueError(f"RaggedTensor.to_tensor: `shape` {shape} must have rank {rank}")
+    return shape.as_list()
+
+
+def _target_dim(requested, computed):
+    """The size of the result along an axis: `requested` if it gives one, else `computed`."""
+    if requested is None:
         return computed
-    return convert_to_tensor(shape[axis], dtype=computed.dtype)
+    if isinstance(requested, Tensor):
+        requested = cast.cast(requested, computed.dtype)
+        return comparison.where(comparison.less(requested, 0), computed, requested)
+    return convert_to_tensor(requested, dtype=computed.dtype)
 
 
 def to_dense(rt, default_value=None, shape=None):
     """`rt` as a dense tensor: rows padded with `default_value` to the longest row (or to `shape`,
     whose `None` dims keep the longest row; longer rows and extra rows are cut)."""
-    shape = None if shape is None else as_shape(shape)
-    if shape is not None and shape.rank is not None and shape.rank != rt.shape.rank:
-        raise ValueError(f"RaggedTensor.to_tensor: `shape` {shape} must have rank {rt.shape.rank}")
+    dims = _requested_dims(shape, rt.shape.rank)
     values = rt.values
     if isinstance(values, ragged_tensor.RaggedTensor):
-        inner = None if shape is None or shape.rank is None else [None] + shape.as_list()[2:]
-        values = to_dense(values, default_value, inner)
+        values = to_dense(values, default_value, None if shape is None else [None] + dims[2:])
     splits = rt.row_splits
     rowids = rt.value_rowids()
     nvalues = array_ops.shape(rowids, out_type=splits.dtype)[0]
     columns = arithmetic.subtract(creation.range(nvalues, dtype=splits.dtype), gather_scatter.gather(splits, rowids))
-    nrows = _target_dim(shape, 0, rt.nrows())
-    ncols = _target_dim(shape, 1, reduction.reduce_max(join_split.concat(
+    nrows = _target_dim(dims[0], rt.nrows())
+    ncols = _target_dim(dims[1], reduction.reduce_max(join_split.concat(
         [rt.row_lengths(), creation.zeros([1], splits.dtype)], axis=0)))
     indices = join_split.stack([rowids, columns], axis=1)
-    if shape is not None:
+    if dims[0] is not None or dims[1] is not None:
         kept = comparison.logical_and(comparison.less(rowids, nrows), comparison.less(columns, ncols))
         indices, values = masking.boolean_mask(indices, kept), masking.boolean_mask(values, kept)
     dense_shape = join_split.concat([join_split.stack([nrows, ncols]),

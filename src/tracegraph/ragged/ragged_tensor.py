@@ -14,11 +14,11 @@ lengths, so calls with other row lengths reuse a traced function.
 """
 import numpy as np
 
+from . import conversion
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..errors import InvalidArgumentError
 from ..ops import arithmetic, array_ops, cast, creation, join_split, reduction, row_partition
-from . import conversion
 from ..shape import TensorShape, as_shape
 from ..spec import TensorSpec
 from ..tensor import EagerTensor
