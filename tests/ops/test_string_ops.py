@@ -72,6 +72,13 @@ def test_length_counts_bytes_or_characters(values):
 
 
 @settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.binary(max_size=10), min_size=1, max_size=5))
+def test_character_length_of_any_bytes_counts_the_bytes_that_start_a_character(values):
+    lengths = tg.strings.length(tg.constant(values, dtype=tg.string), unit="UTF8_CHAR")
+    assert lengths.numpy().tolist() == [sum(1 for b in v if b & 0xC0 != 0x80) for v in values]
+
+
+@settings(max_examples=25, deadline=None)
 @given(values=text_lists)
 def test_unicode_decode_gives_code_points_and_encode_inverts_it(values):
     decoded = tg.strings.unicode_decode(tg.constant(values), "UTF-8")

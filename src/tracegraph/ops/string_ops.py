@@ -95,8 +95,14 @@ def mapping_op(name, per_string, result_dtype, check=None):
 
 # ----- length, case, whitespace --------------------------------------------------------------
 
+#: UTF-8 continuation bytes (0b10xxxxxx): every other byte starts a character.
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+
+
 def _character_count(s):
-    return len(text_of(s))
+    # TF counts the bytes that start a character, so each byte of invalid UTF-8 that is not a
+    # continuation byte counts as one character.
+    return len(s.translate(None, _CONTINUATION_BYTES))
 
 
 def _unicode_upper(s):
@@ -118,7 +124,8 @@ def _check_unit(unit):
 
 
 def _check_case_encoding(encoding):
-    check_choice("upper/lower", "encoding", encoding.lower(), ("", "utf-8", "utf8"))
+    check_choice("upper/lower", "encoding", encoding.lower() if isinstance(encoding, str) else encoding,
+                 ("", "utf-8", "utf8"))
 
 
 _length = mapping_op("string_length", lambda unit: len if unit == "BYTE" else _character_count, dtypes.int32,
