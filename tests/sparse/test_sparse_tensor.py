@@ -110,3 +110,30 @@ def test_static_shape_inside_a_function():
         return tg.sparse.to_dense(s)
 
     assert dense_of(_example()).shape == (3, 4)
+
+
+@pytest.mark.parametrize("op, reference", [(tg.math.sign, np.sign), (tg.negative, np.negative),
+                                           (tg.square, np.square), (tg.sin, np.sin), (tg.math.tanh, np.tanh)])
+def test_zero_preserving_unary_ops_apply_to_the_values(op, reference):
+    dense, indices, values = random_sparse((3, 4), seed=50)
+    result = op(tg.SparseTensor(indices, values, dense.shape))
+    assert isinstance(result, tg.SparseTensor)
+    np.testing.assert_array_equal(result.indices.numpy(), indices)
+    np.testing.assert_allclose(tg.sparse.to_dense(result).numpy(), reference(dense))
+
+
+def test_unary_ops_inside_a_function():
+    dense, indices, values = random_sparse((3, 4), seed=51)
+    f = tg.function(lambda s: tg.square(s), fallback="error")
+    np.testing.assert_allclose(tg.sparse.to_dense(f(tg.SparseTensor(indices, values, dense.shape))).numpy(),
+                               dense ** 2)
+
+
+def test_ops_that_do_not_keep_zeros_and_dense_conversion_are_type_errors():
+    s = _example()
+    with pytest.raises(TypeError, match="does not map 0 to 0"):
+        tg.exp(s)
+    with pytest.raises(TypeError, match="not a dense tensor; use tg.sparse.to_dense"):
+        tg.convert_to_tensor(s)
+    with pytest.raises(TypeError, match="not a dense tensor"):
+        tg.add(s, 1.0)

@@ -1,4 +1,5 @@
 """`tg.sparse`: sparse tensors (TF's `tf.sparse`) — `SparseTensor`, its spec, and the functions on it."""
+from . import elementwise  # noqa: F401 - registers the unary elementwise ops on SparseTensors
 from .construction import expand_dims, eye, map_values  # noqa: F401
 from .operations import (add, concat, from_dense, maximum, minimum, reduce_max, reduce_sum, reorder,  # noqa: F401
                          reshape, retain, slice, sparse_dense_matmul, to_dense, to_indicator, transpose)

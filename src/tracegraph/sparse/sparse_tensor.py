@@ -174,6 +174,10 @@ class SparseTensor(CompositeTensor):
             raise ValueError(f"SparseTensor.with_values: `new_values` must be 1-D, got shape {new_values.shape}")
         return SparseTensor._from_parts(self._indices, new_values, self._dense_shape, self._shape)
 
+    def _as_tensor(self):
+        raise TypeError("a SparseTensor is not a dense tensor; use tg.sparse.to_dense(s), or a tg.sparse "
+                        "function (tg.sparse.add for sums)")
+
     # ----- operators: same sparsity, values scaled ---------------------------------------------
 
     def _values_times(self, other, op):
