@@ -19,13 +19,14 @@ __all__ = []  # handlers only: the public names are the ops they extend
 
 # ----- shared pieces --------------------------------------------------------------------------------
 
-def _splits_from_lengths(lengths):
+def splits_from_lengths(lengths):
+    """The row splits of rows of `lengths` values."""
     return join_split.concat([creation.zeros([1], lengths.dtype), reduction.cumsum(lengths)], axis=0)
 
 
 def selected_rows(rt, starts, lengths):
     """The RaggedTensor of the rows `values[starts[i]:starts[i] + lengths[i]]` of `rt.values`."""
-    splits = _splits_from_lengths(lengths)
+    splits = splits_from_lengths(lengths)
     rowids = row_partition.value_rowids(splits)
     total = splits[-1]
     offsets = arithmetic.subtract(creation.range(total, dtype=splits.dtype), gather_scatter.gather(splits, rowids))
@@ -217,7 +218,7 @@ def _reduce_columns(rt, reducer):
     lengths = arithmetic.subtract(row_splits[1:], row_splits[:-1])
     # A parent without rows gets max's identity, the lowest integer: it has width 0.
     widths = arithmetic.maximum(row_partition.segment_reduce(lengths, parent_splits, "max"), 0)
-    result_splits = _splits_from_lengths(widths)
+    result_splits = splits_from_lengths(widths)
     rowids = row_partition.value_rowids(row_splits)
     columns = arithmetic.subtract(creation.range(row_splits[-1], dtype=row_splits.dtype),
                                   gather_scatter.gather(row_splits, rowids))

@@ -17,6 +17,7 @@ import numpy as np
 from . import conversion
 from .. import dtypes
 from ..convert import convert_to_tensor
+from ..core.rules import normalize_axis
 from ..errors import InvalidArgumentError
 from ..ops import arithmetic, array_ops, cast, creation, join_split, reduction, row_partition
 from ..shape import TensorShape, as_shape
@@ -78,6 +79,17 @@ def _largest(tensor, floor):
 def _static_nrows(values):
     size = values.shape[0] if values.shape.rank else None
     return None if size is None else int(size)
+
+
+def _merge_value_dims(values, outer, inner):
+    """`values` (a RaggedTensor or a tensor) with dimensions `outer`..`inner` merged."""
+    if isinstance(values, RaggedTensor):
+        return values.merge_dims(outer, inner)
+    if outer == inner:
+        return values
+    dims = array_ops.shape(values, out_type=dtypes.int64)
+    merged = join_split.concat([dims[:outer], convert_to_tensor([-1], dtype=dtypes.int64), dims[inner + 1:]], axis=0)
+    return array_ops.reshape(values, merged)
 
 
 class RaggedTensor(CompositeTensor):
@@ -248,6 +260,32 @@ class RaggedTensor(CompositeTensor):
         values = self._values.with_row_splits_dtype(dtype) if isinstance(self._values, RaggedTensor) \
             else self._values
         return RaggedTensor(values, cast.cast(self._row_splits, dtype), internal=True)
+
+    def merge_dims(self, outer_axis, inner_axis):
+        """This tensor with dimensions `outer_axis` to `inner_axis` (inclusive) merged into one:
+        `merge_dims(0, 1)` of `[[1, 2], [3]]` is `[1, 2, 3]` (TF's `RaggedTensor.merge_dims`)."""
+        rank = self.shape.rank
+        outer, inner = (normalize_axis("merge_dims", axis, rank) for axis in (outer_axis, inner_axis))
+        if outer > inner:
+            raise ValueError(f"RaggedTensor.merge_dims: `outer_axis` ({outer_axis}) must not be after "
+                             f"`inner_axis` ({inner_axis})")
+        if outer == inner:
+            return self
+        if outer == 0:
+            return _merge_value_dims(self._values, 0, inner - 1)
+        if outer > 1:  # the values' rows stay: this partition still cuts them
+            return self.with_values(_merge_value_dims(self._values, outer - 1, inner - 1))
+        return self._merged_with_next_dim().merge_dims(1, inner - 1)
+
+    def _merged_with_next_dim(self):
+        """Dimensions 1 and 2 merged: every row holds its sub-rows' values one after the other."""
+        values = self._values
+        if isinstance(values, RaggedTensor):
+            return RaggedTensor(values.values, values.row_splits[self._row_splits], internal=True)
+        dims = array_ops.shape(values, out_type=self._row_splits.dtype)
+        merged = array_ops.reshape(values, join_split.concat(
+            [convert_to_tensor([-1], dtype=dims.dtype), dims[2:]], axis=0))
+        return RaggedTensor(merged, arithmetic.multiply(self._row_splits, dims[1]), internal=True)
 
     # ----- conversion ------------------------------------------------------------------------------
 
