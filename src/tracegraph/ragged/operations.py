@@ -233,7 +233,7 @@ def _reduce_columns(rt, reducer):
 
 def _axes(op_name, rt, axis):
     rank = rt.shape.rank
-    axes = [axis] if isinstance(axis, int) or getattr(axis, "shape", None) == () else list(axis)
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     return sorted({normalize_axis(op_name, int(a), rank) for a in axes}, reverse=True)
 
 
