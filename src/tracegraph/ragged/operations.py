@@ -75,8 +75,8 @@ def _concat_rows(rts):
 
 def _concat_within_rows(rts):
     """Row `i` of the result is row `i` of every one of `rts`, joined (axis 1)."""
-    lengths = arithmetic.add_n([rt.row_lengths() for rt in rts]) if len(rts) > 1 else rts[0].row_lengths()
     _check_same_nrows("concat", rts)
+    lengths = arithmetic.add_n([rt.row_lengths() for rt in rts])
     values = join_split.concat([rt.values for rt in rts], axis=0)
     rowids = join_split.concat([rt.value_rowids() for rt in rts], axis=0)
     # A stable sort by row keeps each row's pieces in input order and each piece's values in order.
