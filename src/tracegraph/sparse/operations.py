@@ -36,7 +36,7 @@ def _rank(function, sp_input):
     return rank
 
 
-def normalized_axes(function, axis, rank):
+def _normalized_axes(function, axis, rank):
     """`axis` (None for all, an int or a list) as a sorted list of non-negative axes."""
     if axis is None:
         return list(range(rank))
@@ -202,7 +202,7 @@ def _projection(function, sp_input, axis, keepdims):
     """Where each entry lands after reducing `axis`: its indices with the reduced columns zeroed,
     the kept shape (reduced dims 1), and the reduced axes."""
     rank = _rank(function, sp_input)
-    axes = normalized_axes(f"tg.sparse.{function}", axis, rank)
+    axes = _normalized_axes(f"tg.sparse.{function}", axis, rank)
     kept = [0 if d in axes else 1 for d in range(rank)]
     mask = convert_to_tensor(kept, dtype=dtypes.int64)
     indices = sp_input.indices * mask
@@ -301,7 +301,7 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None):
     if not sp_inputs:
         raise ValueError("tg.sparse.concat: `sp_inputs` must not be empty")
     rank = _rank("concat", sp_inputs[0])
-    axis = normalized_axes("tg.sparse.concat", axis, rank)[0]
+    axis = _normalized_axes("tg.sparse.concat", axis, rank)[0]
     if not expand_nonconcat_dims:
         for s in sp_inputs[1:]:
             other = [d for i, d in enumerate(s.shape.as_list()) if i != axis]
