@@ -209,3 +209,13 @@ def test_sgd_step_with_the_sparse_gradient_inside_a_function():
     expected[0] -= 0.2
     expected[4] -= 0.4
     np.testing.assert_allclose(table.numpy(), expected)
+
+
+def test_a_composite_source_gets_dense_component_gradients():
+    s = tg.SparseTensor([[0, 1], [1, 0], [2, 3]], tg.constant([1., 2., 3.], tg.float64), [3, 4])
+    with tg.GradientTape() as tape:
+        tape.watch(s)
+        y = tg.reduce_sum(tg.gather(s.values, [2, 2, 0]))
+    g = tape.gradient(y, s)
+    assert isinstance(g, tg.SparseTensor) and isinstance(g.values, tg.Tensor)
+    np.testing.assert_array_equal(g.values.numpy(), [1., 0., 2.])

@@ -57,7 +57,8 @@ def _pack_gradients(sources, flat_gradients):
     """The gradients shaped like `sources`. A composite source's gradient is a composite of its
     components' gradients: None if none of them has one, else with zeros for the differentiable
     ones that have none; a non-differentiable component (row splits, indices, states) is the
-    composite's structure, not a value, so the gradient keeps the source's."""
+    composite's structure, not a value, so the gradient keeps the source's. A component's gradient
+    is dense there (a composite's parts are tensors), even where a gather made it an IndexedSlices."""
     grads = iter(flat_gradients)
     packed = []
     for source in flatten(sources):
@@ -68,7 +69,7 @@ def _pack_gradients(sources, flat_gradients):
         elif all(g is None for g in parts):
             packed.append(None)
         else:
-            parts = [g if g is not None else creation.zeros_like(c) if c.dtype.is_differentiable else c
+            parts = [dense(g) if g is not None else creation.zeros_like(c) if c.dtype.is_differentiable else c
                      for g, c in zip(parts, components)]
             packed.append(pack_sequence_as(source, parts, expand_composites=True))
     return pack_sequence_as(sources, packed)
