@@ -112,7 +112,7 @@ def test_static_shape_inside_a_function():
     assert dense_of(_example()).shape == (3, 4)
 
 
-@pytest.mark.parametrize("op, reference", [(tg.math.sign, np.sign), (tg.negative, np.negative),
+@pytest.mark.parametrize("op, reference", [(tg.abs, np.abs), (tg.math.sign, np.sign), (tg.negative, np.negative),
                                            (tg.square, np.square), (tg.sin, np.sin), (tg.math.tanh, np.tanh)])
 def test_zero_preserving_unary_ops_apply_to_the_values(op, reference):
     dense, indices, values = random_sparse((3, 4), seed=50)

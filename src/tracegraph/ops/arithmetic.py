@@ -10,7 +10,7 @@ first (int8/int16/uint8/uint16 to float32, wider ints to float64); `floordiv`
 floors and `truncatediv` truncates toward zero; integer division by zero is an
 InvalidArgumentError instead of NumPy's silent 0.
 """
-from . import cast as cast_ops, comparison, creation, elementwise as ew, unary_math
+from . import api_dispatch, cast as cast_ops, comparison, creation, elementwise as ew, unary_math
 from .broadcast import unbroadcast
 from .. import dtypes
 from ..convert import convert_to_tensor, operands_to_tensors
@@ -18,6 +18,7 @@ from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import broadcast_shapes, elementwise_spec, spec_of
 from ..errors import InvalidArgumentError
+from ..type_spec import CompositeTensor
 
 __all__ = ["add", "subtract", "multiply", "divide", "truediv", "floordiv", "floormod", "mod",
            "truncatediv", "truncatemod", "pow", "negative", "abs", "sign", "maximum", "minimum",
@@ -281,6 +282,10 @@ def negative(x, name=None):
 
 def abs(x, name=None):  # noqa: A001 - TF's public name
     """|x| elementwise; for complex x the (real) magnitude. The gradient at 0 is 0."""
+    if isinstance(x, CompositeTensor):  # a ragged or sparse tensor: its kind applies abs (see api_dispatch)
+        handler = api_dispatch.elementwise_handler((x,))
+        if handler is not None:
+            return handler(abs, x)
     x = convert_to_tensor(x)
     if x.dtype.is_complex:
         return bind(unary_math.complex_abs_op, [x])
