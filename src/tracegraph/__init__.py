@@ -30,10 +30,16 @@ from .ops.sorting import argsort, sort  # noqa: F401
 from .ops.state_ops import init_scope  # noqa: F401
 from .ops.control_flow import cond, while_loop  # noqa: F401
 from .ops.tensor_array import TensorArray, TensorArraySpec  # noqa: F401
+from .ops.indexed_slices import IndexedSlices, IndexedSlicesSpec  # noqa: F401
+from . import ragged  # noqa: F401
+from .ragged import RaggedTensor, RaggedTensorSpec  # noqa: F401
 from .ops.logging_ops import print_ as print  # noqa: F401,A001 - TF's public name
 from .trace import function, Function, ConcreteFunction  # noqa: F401
 from . import autograph, bitwise, config, debugging, errors, linalg, math, nest, nn, random, test  # noqa: F401
 from .autodiff import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from .device import device, DeviceSpec  # noqa: F401
+from . import sparse  # noqa: F401
+from .sparse import SparseTensor, SparseTensorSpec  # noqa: F401
+from . import strings  # noqa: F401
 
 __version__ = "0.1.0"
