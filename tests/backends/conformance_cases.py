@@ -1024,6 +1024,8 @@ GRADIENTS = [
           lambda x: 6 * x * 2 ** x.ndim),
     Case("grad_gather", gradient_of(lambda p, i: _sum_squares(tg.gather(p, i))), _gather_gradient_reference,
          arrays=params_and_indices()),
+    Case("grad_gather_inner_axis", gradient_of(lambda p, i: _sum_squares(tg.gather(tg.expand_dims(p, 0), i, axis=1))),
+         _gather_gradient_reference, arrays=params_and_indices()),
     Case("grad_boolean_mask", gradient_of(lambda x, m: _sum_squares(tg.boolean_mask(x, m))),
          lambda x, m: 2 * x * m, (Arg(), Arg(booleans(), BOOL)), shapes=same_shapes(2, min_dims=1)),
     unary("grad_broadcast_to", gradient_of(lambda x: _sum_squares(tg.broadcast_to(x, [2, 3, 4]))),
@@ -1140,6 +1142,16 @@ SPARSE = [
     binary("sparse_dense_matmul", _sparse_product, np.matmul, shapes=matmul_shapes(), tolerance=_LINALG_TOLERANCE),
     binary("grad_sparse_dense_matmul", gradient_of(lambda a, b: _sum_squares(_sparse_product(a, b)), wrt=(0, 1)),
            _sparse_product_gradients_reference, shapes=matmul_shapes(), tolerance=_LINALG_TOLERANCE),
+    unary("sparse_transpose_reorder", lambda x: tg.sparse.to_dense(tg.sparse.reorder(
+        tg.sparse.transpose(tg.sparse.from_dense(x)))), lambda x: x.T, shapes=one_shape(min_dims=2, max_dims=2)),
+    binary("sparse_add", lambda a, b: tg.sparse.to_dense(tg.sparse.add(tg.sparse.from_dense(a), tg.sparse.from_dense(b))),
+           np.add, shapes=same_shapes(2, min_dims=1)),
+    unary("sparse_reshape_flat", lambda x: tg.sparse.to_dense(tg.sparse.reshape(tg.sparse.from_dense(x), [-1])),
+          lambda x: x.reshape(-1), shapes=one_shape(min_dims=1)),
+    unary("sparse_slice_corner", lambda x: tg.sparse.to_dense(tg.sparse.slice(tg.sparse.from_dense(x), [0, 0], [2, 2])),
+          lambda x: x[:2, :2], shapes=one_shape(min_dims=2, max_dims=2)),
+    unary("sparse_reduce_max_last_axis", lambda x: tg.sparse.reduce_max(tg.sparse.from_dense(x), axis=-1),
+          lambda x: np.max(x, axis=-1), values(1, 10), shapes=one_shape(min_dims=1, min_side=1)),
 ]
 
 # ===== ragged tensors: built from a dense argument and taken apart inside the traced functions ==

@@ -33,7 +33,8 @@ from tracegraph.float_errors import call_ignoring_float_errors
 from tracegraph.ir.graph import Graph
 from tracegraph.ir.interpreter import interpret
 from tracegraph.ir.verifier import verify
-from tracegraph.core.op import REGISTRY
+from tracegraph.core.op import REGISTRY, Op
+from tracegraph.ops import string_joins, string_ngrams, string_numbers, string_ops, string_tokens
 from tracegraph.passes import optimize
 from tracegraph.passes.pipeline import DEFAULT_PIPELINE
 
@@ -260,6 +261,12 @@ def test_case_matches_interpreter_and_numpy(case, backend_name, modes):
 NOT_COVERED = {
     "fused_elementwise": "created by the fusion pass, run in every traced-fused case",
 }
+# String ops take and give object arrays of bytes, which this suite's numeric inputs are not; no
+# backend renders them (they run on the host with NumPy everywhere), and tests/ops/test_string_ops.py
+# runs each one eagerly and traced on the numpy and numba backends against Python references.
+NOT_COVERED.update({op.name: "a string op (see tests/ops/test_string_ops.py)"
+                    for module in (string_joins, string_ngrams, string_numbers, string_ops, string_tokens)
+                    for op in vars(module).values() if isinstance(op, Op)})
 
 
 def _first_example(case):
