@@ -1,4 +1,5 @@
 """to_code, opting out, functions without source, recursion into helpers, the conversion cache, the loop protocol."""
+import functools
 import warnings
 
 import numpy as np
@@ -196,3 +197,20 @@ def test_renamed_functions_convert_and_renamed_lambdas_run_as_written_without_a_
         warnings.simplefilter("error")
         assert tg.function(positive_part)(tg.constant(-1.0)).numpy() == 0.0
         assert tg.function(doubled)(tg.constant(2.0)).numpy() == 4.0
+
+
+def test_a_wrapper_made_with_functools_wraps_converts_its_own_source():
+    def inner(x):
+        return x * 3.0
+
+    @functools.wraps(inner)
+    def wrapper(x):
+        if x > 0:
+            return inner(x)
+        return -x
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = tg.function(wrapper)
+        assert f(tg.constant(2.0)).numpy() == 6.0
+        assert f(tg.constant(-2.0)).numpy() == 2.0

@@ -90,7 +90,9 @@ def _parse(function):
         raise SourceUnavailable("it is a lambda (lambdas are not converted; their conditional expressions are "
                                 "converted where the lambda is defined inside a converted function)")
     try:
-        lines, first_line = inspect.getsourcelines(function)
+        # by its code: the function's own source (for a function object, inspect follows
+        # `__wrapped__` to the function a decorator wrapped, whose source is another function's)
+        lines, first_line = inspect.getsourcelines(function.__code__)
     except (OSError, TypeError) as error:
         raise SourceUnavailable(f"its source is not available ({error})") from None
     try:
