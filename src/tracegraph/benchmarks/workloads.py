@@ -2,6 +2,7 @@
 from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
 from .loops import ACCUMULATE, COLLATZ_STEPS
 from .mlp import MLP_STEP
+from .ragged import RAGGED_PLUS_ONE, RAGGED_ROW_SUMS
 from .sparse import SPARSE_DENSE_MATMUL
 from .text import WORD_LENGTHS
 
@@ -9,7 +10,7 @@ __all__ = ["WORKLOADS", "get_workload"]
 
 #: Every workload, in the order the table shows them.
 WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS,
-             SPARSE_DENSE_MATMUL)
+             SPARSE_DENSE_MATMUL, RAGGED_ROW_SUMS, RAGGED_PLUS_ONE)
 
 
 def get_workload(name):
