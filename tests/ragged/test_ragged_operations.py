@@ -240,3 +240,13 @@ def test_every_elementwise_op_of_tg_takes_ragged_tensors(python_rows):
     assert tg.maximum(r, 0.0).to_list() == [[max(v, 0.0) for v in row] for row in python_rows]
     assert tg.math.subtract(1.0, r).to_list() == [[1.0 - v for v in row] for row in python_rows]
     assert tg.cast(r, tg.int32).to_list() == [[int(v) for v in row] for row in python_rows]
+
+
+def test_traced_operands_with_other_row_partitions_are_an_error_when_the_graph_runs():
+    spec = tg.RaggedTensorSpec([None, None], tg.float32, ragged_rank=1)
+    add = tg.function(lambda a, b: a + b, input_signature=[spec, spec])
+    a = tg.ragged.constant([[1.0, 2.0], [3.0]])
+    assert add(a, a).to_list() == [[2.0, 4.0], [6.0]]
+    for other in ([[1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0], [4.0]]):
+        with pytest.raises(tg.errors.InvalidArgumentError, match="same row partitions"):
+            add(a, tg.ragged.constant(other))

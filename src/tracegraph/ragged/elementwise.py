@@ -11,7 +11,8 @@ import numpy as np
 from .ragged_tensor import RaggedTensor
 from ..convert import convert_to_tensor, operands_to_tensors
 from ..errors import InvalidArgumentError
-from ..ops import arithmetic, array_ops, cast, comparison, gather_scatter, row_partition
+from ..ops import (arithmetic, array_ops, cast, comparison, control_flow, debugging_ops, gather_scatter,
+                   reduction, row_partition)
 from ..ops.api_dispatch import (dispatch_for_api, dispatch_for_binary_elementwise_apis,
                                 dispatch_for_unary_elementwise_apis)
 from ..tensor import EagerTensor
@@ -20,13 +21,20 @@ __all__ = ["map_flat_values", "elementwise", "check_same_splits"]
 
 
 def check_same_splits(op_name, mine, theirs):
-    """InvalidArgumentError unless two eager row splits are equal (symbolic ones are checked by the
-    ops that use them, as TF's graph mode does)."""
-    if mine is theirs or not (isinstance(mine, EagerTensor) and isinstance(theirs, EagerTensor)):
+    """InvalidArgumentError unless two row splits are equal: now for eager ones, when the graph runs
+    (an assertion node) for symbolic ones, as TF's `assert_splits_match` does."""
+    if mine is theirs:
         return
-    if not np.array_equal(mine.numpy(), theirs.numpy()):
-        raise InvalidArgumentError(f"{op_name}: ragged operands must have the same row partitions, got "
-                                   f"row_splits {mine.numpy().tolist()} and {theirs.numpy().tolist()}")
+    if isinstance(mine, EagerTensor) and isinstance(theirs, EagerTensor):
+        if not np.array_equal(mine.numpy(), theirs.numpy()):
+            raise InvalidArgumentError(f"{op_name}: ragged operands must have the same row partitions, got "
+                                       f"row_splits {mine.numpy().tolist()} and {theirs.numpy().tolist()}")
+        return
+    same = control_flow.cond(comparison.equal(array_ops.size(mine), array_ops.size(theirs)),
+                             lambda: reduction.reduce_all(comparison.equal(mine, theirs)),
+                             lambda: convert_to_tensor(False))
+    debugging_ops.Assert(same, [f"{op_name}: ragged operands must have the same row partitions; row_splits:",
+                                mine, theirs])
 
 
 def _check_same_partition(op_name, first, other):
