@@ -250,3 +250,11 @@ def test_traced_operands_with_other_row_partitions_are_an_error_when_the_graph_r
     for other in ([[1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0], [4.0]]):
         with pytest.raises(tg.errors.InvalidArgumentError, match="same row partitions"):
             add(a, tg.ragged.constant(other))
+
+
+def test_equality_and_true_division_take_ragged_operands():
+    r = tg.ragged.constant([[1.0, 2.0], [3.0]])
+    assert tg.equal(r, r).to_list() == [[True, True], [True]]
+    assert tg.not_equal(r, 2.0).to_list() == [[True, False], [True]]
+    assert tg.math.truediv(r, 2.0).to_list() == [[0.5, 1.0], [1.5]]
+    assert tg.math.truediv(tg.ragged.constant([[1, 2], [3]]), 2).to_list() == [[0.5, 1.0], [1.5]]

@@ -232,6 +232,9 @@ def _truediv_dtype(dtype):
 
 def truediv(x, y, name=None):
     """x / y; integers are first converted to floating point (int32 → float64), as in TF."""
+    handled = ew.binary_on_composites(truediv, x, y)
+    if handled is not ew.NOT_COMPOSITE:
+        return handled
     x, y = operands_to_tensors(x, y)
     target = _truediv_dtype(x.dtype)
     if target != x.dtype:

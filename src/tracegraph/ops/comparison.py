@@ -66,12 +66,14 @@ _is_finite = ew.unary("is_finite", "isfinite", "isfinite({0})", kinds="float",
 
 def equal(x, y, name=None):
     """x == y elementwise (bool); works for every dtype, strings included."""
-    return bind(_equal, list(_equality_operands(x, y)))
+    handled = ew.binary_on_composites(equal, x, y)
+    return handled if handled is not ew.NOT_COMPOSITE else bind(_equal, list(_equality_operands(x, y)))
 
 
 def not_equal(x, y, name=None):
     """x != y elementwise (bool); works for every dtype, strings included."""
-    return bind(_not_equal, list(_equality_operands(x, y)))
+    handled = ew.binary_on_composites(not_equal, x, y)
+    return handled if handled is not ew.NOT_COMPOSITE else bind(_not_equal, list(_equality_operands(x, y)))
 
 
 def less(x, y, name=None):

@@ -59,8 +59,22 @@ def apply_unary(op, x):
 def apply_binary(op, x, y):
     """Convert `x`, `y` to one dtype, TF-style, and apply `op`; a composite operand goes to its
     kind's elementwise handler (see `api_dispatch.py`)."""
+    handled = binary_on_composites(functools.partial(apply_binary, op), x, y)
+    if handled is not NOT_COMPOSITE:
+        return handled
+    return bind(op, operands_to_tensors(x, y))
+
+
+#: What `binary_on_composites` returns when neither operand is a composite with an elementwise handler.
+NOT_COMPOSITE = object()
+
+
+def binary_on_composites(fn, x, y):
+    """`fn` (a binary elementwise function of tensors) applied through the elementwise handler of
+    the composite operand's kind (ragged: to the flat values), or NOT_COMPOSITE. Public binary ops
+    that are not a single `apply_binary` (`equal`, `truediv`, ...) route composites with it."""
     if isinstance(x, CompositeTensor) or isinstance(y, CompositeTensor):
         handler = api_dispatch.elementwise_handler((x, y))
         if handler is not None:
-            return handler(functools.partial(apply_binary, op), x, y)
-    return bind(op, operands_to_tensors(x, y))
+            return handler(fn, x, y)
+    return NOT_COMPOSITE
