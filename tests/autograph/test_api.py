@@ -28,8 +28,9 @@ def test_to_code_shows_the_converted_source():
 def test_to_code_rejects_what_has_no_source():
     with pytest.raises(TypeError, match="expected a Python function"):
         tg.autograph.to_code(len)
+    first, second = (lambda x: x), (lambda x: -x)  # alike lambdas on one line: which is which?
     with pytest.raises(TypeError, match="lambda"):
-        tg.autograph.to_code(lambda x: x)
+        tg.autograph.to_code(first)
 
 
 def helper_with_a_tensor_if(x):
@@ -214,3 +215,22 @@ def test_a_wrapper_made_with_functools_wraps_converts_its_own_source():
         f = tg.function(wrapper)
         assert f(tg.constant(2.0)).numpy() == 6.0
         assert f(tg.constant(-2.0)).numpy() == 2.0
+
+
+def test_a_lambda_is_converted_with_its_closure_and_defaults():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        magnitude = tg.function(lambda x: x if x > 0 else -x)
+        assert magnitude(tg.constant(-2.0)).numpy() == 2.0 and magnitude(tg.constant(3.0)).numpy() == 3.0
+        floor = tg.constant(5.0)
+        clipped = tg.function(lambda x, scale=2.0: x * scale if tg.reduce_sum(x) > floor else floor)
+        assert clipped(tg.constant([1.0, 2.0])).numpy() == 5.0
+        np.testing.assert_array_equal(clipped(tg.constant([3.0, 4.0])).numpy(), [6.0, 8.0])
+    assert "ag__.if_exp" in tg.autograph.to_code(lambda y: y * 2 if y > 0 else y)
+
+
+def test_two_alike_lambdas_on_one_line_run_as_written_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plus, minus = tg.function(lambda x: x + 1.0), tg.function(lambda x: x - 1.0)
+        assert plus(tg.constant(1.0)).numpy() == 2.0 and minus(tg.constant(1.0)).numpy() == 0.0

@@ -20,7 +20,8 @@ def to_code(entity, recursive=True, experimental_optional_features=None):
     """The converted source of the Python function `entity` (or of a `tg.function`'s Python function).
 
     A TypeError if `entity` has no Python source to convert (a builtin, a
-    lambda, a function defined in a REPL or with `exec`).
+    function defined in a REPL or with `exec`, a lambda that shares its line
+    with another of the same parameters).
     """
     python_function = getattr(entity, "python_function", entity)
     python_function = getattr(python_function, "__func__", python_function)

@@ -103,6 +103,8 @@ def _convert_or_warn(python_function):
         # Python the converter does not handle yet: the function runs as written (TF does the same)
         reason = f"converting it failed ({type(error).__name__}: {error}); please report this"
     code = python_function.__code__
+    # A lambda that cannot be converted (two alike on its line) runs as written without a warning:
+    # `tg.function(lambda x: ...)` is common, and such a lambda rarely holds control flow.
     if code.co_name != "<lambda>" and code not in _warned:  # by its code: a lambda may have been renamed
         _warned.add(code)
         errors.warn_unconverted(python_function, reason)

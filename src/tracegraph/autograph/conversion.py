@@ -33,7 +33,8 @@ _cache = weakref.WeakKeyDictionary()
 
 
 class SourceUnavailable(Exception):
-    """The function's source cannot be read (defined in a REPL, by `exec`, or a lambda)."""
+    """The function's source cannot be read (defined in a REPL or by `exec`), or it is a lambda that
+    cannot be told apart from another on its line."""
 
 
 def convert(function, runtime):
@@ -81,27 +82,52 @@ def _convert_code(function):
     module = _inside_factory(tree.body[0], function.__code__.co_freevars)
     flags = function.__code__.co_flags & _FUTURE_FLAGS
     compiled = compile(module, function.__code__.co_filename, "exec", flags=flags, dont_inherit=True)
-    return _nested_code(compiled, function.__code__.co_name), source
+    return _nested_code(compiled, definition.name), source
 
 
 def _parse(function):
-    """The `ast.Module` of `function`'s source (one `def`), and the line it starts on."""
-    if function.__code__.co_name == "<lambda>":  # by its code: a lambda may have been renamed
-        raise SourceUnavailable("it is a lambda (lambdas are not converted; their conditional expressions are "
-                                "converted where the lambda is defined inside a converted function)")
+    """The `ast.Module` of `function`'s source (one `def`), and the line it starts on. A lambda
+    becomes a `def` of its own (TF's AutoGraph converts lambdas too)."""
+    code = function.__code__
     try:
         # by its code: the function's own source (for a function object, inspect follows
         # `__wrapped__` to the function a decorator wrapped, whose source is another function's)
-        lines, first_line = inspect.getsourcelines(function.__code__)
+        lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError) as error:
         raise SourceUnavailable(f"its source is not available ({error})") from None
     try:
         tree = ast.parse(textwrap.dedent("".join(lines)))
     except SyntaxError as error:
         raise SourceUnavailable(f"its source could not be parsed ({error.msg})") from None
+    if code.co_name == "<lambda>":  # by its code: a lambda may have been renamed
+        return _lambda_as_def(tree, code, first_line), first_line
     if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise SourceUnavailable("its source is not a `def` statement")
     return tree, first_line
+
+
+#: The name a converted lambda's `def` gets (a lambda has none a `def` could take).
+LAMBDA_NAME = "autograph_lambda"
+
+
+def _lambda_as_def(tree, code, first_line):
+    """A module holding `def LAMBDA_NAME(<the lambda's parameters>): return <its body>` for the one
+    lambda in `tree` that starts on `code`'s line with `code`'s parameters."""
+    line = code.co_firstlineno - first_line + 1
+    parameters = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    found = [node for node in ast.walk(tree) if isinstance(node, ast.Lambda) and node.lineno == line
+             and [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)] == list(parameters)]
+    if len(found) != 1:
+        raise SourceUnavailable("it is a lambda that cannot be told apart from the others on its line"
+                                if found else "its lambda was not found in its source line")
+    lambda_node = found[0]
+    # Defaults come from the function object (see `convert`); here they would be evaluated nowhere.
+    arguments = lambda_node.args
+    arguments.defaults, arguments.kw_defaults = [], [None] * len(arguments.kwonlyargs)
+    definition = ast.FunctionDef(name=LAMBDA_NAME, args=arguments, body=[ast.Return(value=lambda_node.body)],
+                                 decorator_list=[], returns=None, type_comment=None)
+    ast.copy_location(definition, lambda_node)  # the lambda's own lines, so errors point at them
+    return ast.fix_missing_locations(ast.Module(body=[definition], type_ignores=[]))
 
 
 def _inside_factory(definition, free_variables):
