@@ -77,10 +77,18 @@ def dispatch_for_api(api, *composite_types):
 
 
 def _handler_for(handlers, args, kwargs):
-    """The handler registered for the first composite argument (or list item), or None."""
-    for value in itertools.chain(args, kwargs.values()):
-        items = value if isinstance(value, (list, tuple)) else (value,)
-        for item in items:
+    """The handler registered for the first composite argument (or list item), or None.
+
+    Every call of a public op that composites may handle passes here, so a plain tensor argument
+    costs one test and allocates nothing."""
+    for value in itertools.chain(args, kwargs.values()) if kwargs else args:
+        if isinstance(value, CompositeTensor):
+            candidates = (value,)
+        elif isinstance(value, (list, tuple)):
+            candidates = value
+        else:
+            continue
+        for item in candidates:
             if isinstance(item, CompositeTensor):
                 for cls in type(item).__mro__:
                     if cls in handlers:

@@ -59,9 +59,10 @@ def apply_unary(op, x):
 def apply_binary(op, x, y):
     """Convert `x`, `y` to one dtype, TF-style, and apply `op`; a composite operand goes to its
     kind's elementwise handler (see `api_dispatch.py`)."""
-    handled = binary_on_composites(functools.partial(apply_binary, op), x, y)
-    if handled is not NOT_COMPOSITE:
-        return handled
+    if isinstance(x, CompositeTensor) or isinstance(y, CompositeTensor):  # not on the hot path otherwise
+        handled = binary_on_composites(functools.partial(apply_binary, op), x, y)
+        if handled is not NOT_COMPOSITE:
+            return handled
     return bind(op, operands_to_tensors(x, y))
 
 
