@@ -9,11 +9,14 @@ iteration to the next. An iterable with an `_autograph_for_loop` method
 """
 import threading
 
+import numpy as np
+
 from . import errors
 from .conditionals import and_, is_tensor
 from .undefined import UndefinedReturnValue, is_undefined
 from .. import nest
 from ..convert import convert_to_tensor
+from ..errors import InvalidArgumentError
 from ..ops.array_ops import shape
 from ..ops.comparison import greater, greater_equal, less, less_equal, where
 from ..ops.creation import zeros_like
@@ -111,13 +114,22 @@ def _range_for(start, limit, delta, body, values, names, extra_test, used_after,
     is never built (a loop of 1e5 steps would read a 1e5-element tensor). `i` advances by adding
     `delta`, so float counters round as the range's running sum does."""
     # The checks of the range op that is not built: an empty or endless range is an error there.
-    assert_none_equal(delta, zeros_like(delta), message="range: requires delta != 0")
-    upward = greater(delta, zeros_like(delta))
-    Assert(where(upward, less_equal(start, limit), greater_equal(start, limit)),
-           ["range: requires start <= limit when delta > 0 (start >= limit when delta < 0):", start, limit, delta])
+    # A constant delta (tg.range(n): 1) decides its sign while tracing, so the loop's test and the
+    # checks are one comparison each instead of a select over both directions.
+    sign = _constant_sign(delta)
+    if sign is None:
+        assert_none_equal(delta, zeros_like(delta), message="range: requires delta != 0")
+        upward = greater(delta, zeros_like(delta))
+    elif sign == 0:
+        raise InvalidArgumentError("range: requires delta != 0")
+    bounds_ok = less_equal(start, limit) if sign == 1 else greater_equal(start, limit) if sign == -1 \
+        else where(upward, less_equal(start, limit), greater_equal(start, limit))
+    Assert(bounds_ok, ["range: requires start <= limit when delta > 0 (start >= limit when delta < 0):",
+                       start, limit, delta])
 
     def test(counter, *loop_values):
-        in_range = where(upward, less(counter, limit), greater(counter, limit))
+        in_range = less(counter, limit) if sign == 1 else greater(counter, limit) if sign == -1 \
+            else where(upward, less(counter, limit), greater(counter, limit))
         if extra_test is None:
             return in_range
         return and_(lambda: in_range, lambda: extra_test(*loop_values))
@@ -127,6 +139,14 @@ def _range_for(start, limit, delta, body, values, names, extra_test, used_after,
 
     loop = _TensorLoop(("the loop index",) + tuple(names), "for", used_after, attributes)
     return loop.run(test, step, (start,) + values)[1:]
+
+
+def _constant_sign(value):
+    """The sign (-1, 0, 1) of a symbolic scalar that a `const` node gives, or None if it is computed."""
+    producer = value.graph.producer_of(value.value)
+    if producer is None or producer.op.name != "const":
+        return None
+    return int(np.sign(producer.attrs["value"]))
 
 
 def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterations=None, shape_invariants=None):
