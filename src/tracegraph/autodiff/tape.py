@@ -1,7 +1,7 @@
 """`GradientTape`: records op applications on watched tensors, then differentiates.
 
-Recording happens in `bind` (through `record_operation`) and in variable reads
-(`record_variable_read`). The backward walk itself is in `backprop.py`.
+`bind` and variable reads record on the tapes of the current scope through their methods
+`record_operation` and `record_variable_read`. The backward walk itself is in `backprop.py`.
 """
 import contextlib
 import warnings
@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from ..type_spec import is_composite
 from ..variable_base import is_variable
 
-__all__ = ["GradientTape", "record_operation", "record_variable_read", "UnconnectedGradients"]
+__all__ = ["GradientTape", "record_operation", "UnconnectedGradients"]
 
 
 class UnconnectedGradients:
@@ -169,9 +169,3 @@ def record_operation(op, inputs, attrs, outputs):
     """Every tape of the current scope that watches an input records the application."""
     for tape in state.tapes:
         tape.record_operation(op, inputs, attrs, outputs)
-
-
-def record_variable_read(variable, tensor, tapes=None):
-    """The tapes (default: those of the current scope) see a read of `variable` giving `tensor`."""
-    for tape in state.tapes if tapes is None else tapes:
-        tape.record_variable_read(variable, tensor)
