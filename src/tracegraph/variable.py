@@ -10,6 +10,7 @@ import itertools
 from . import dtypes
 from .context import state
 from .device import device_of_array
+from .name_scope import current_prefix
 from .shape import TensorShape
 from .ops import array_ops, gather_scatter, indexing, operators, state_ops
 from .ops.indexed_slices import IndexedSlices
@@ -23,8 +24,9 @@ _names_used = {}
 
 
 def _unique_name(name):
-    """`name:0`, or `name_<n>:0` if the name was used before (so checkpoints can tell them apart)."""
-    base = name or "Variable"
+    """`scope/name:0`, or `scope/name_<n>:0` if the name was used before (so checkpoints can tell them
+    apart); `scope/` is the active `tg.name_scope`."""
+    base = current_prefix() + (name or "Variable")
     n = _names_used.get(base, 0)
     _names_used[base] = n + 1
     return f"{base}:0" if n == 0 else f"{base}_{n}:0"
