@@ -84,3 +84,29 @@ def test_reductions_of_two_ragged_dimensions(python_rows):
         return tg.concat([tg.reduce_sum(r, axis=1).flat_values, tg.reduce_max(r, axis=1).flat_values,
                           tg.reduce_sum(r * r, axis=2).flat_values], axis=0)
     tg.test.check_gradients(fn, [_values(inner_rows)])
+
+
+def _check_nested(python_rows, fn):
+    values = _values([v for row in python_rows for v in row])
+    outer = splits_of(python_rows)
+    inner = splits_of([v for row in python_rows for v in row])
+    tg.test.check_gradients(lambda v: fn(tg.RaggedTensor.from_nested_row_splits(v, [outer, inner])), [values])
+
+
+@FAST
+@given(nested_rows())
+def test_every_axis_of_ragged_rank_two(python_rows):
+    def fn(r):
+        parts = [tg.reduce_sum(r * r, axis=0), tg.reduce_max(r, axis=0), tg.reduce_min(r, axis=1),
+                 tg.reduce_prod(r, axis=0), tg.reduce_prod(r, axis=2)]
+        return tg.concat([p.flat_values for p in parts], axis=0)
+    _check_nested(python_rows, fn)
+
+
+def test_product_gradient_with_zeros_as_tensorflow():
+    # From TF 2.21: d/dv reduce_sum(reduce_prod(RaggedTensor.from_row_splits(v, [0, 3, 5, 7, 7]), axis=1)).
+    v = tg.constant([2.0, 0.0, 3.0, 0.0, 0.0, 4.0, 5.0], dtype=tg.float64)
+    with tg.GradientTape() as tape:
+        tape.watch(v)
+        y = tg.reduce_sum(tg.reduce_prod(tg.RaggedTensor.from_row_splits(v, [0, 3, 5, 7, 7]), axis=1))
+    assert tape.gradient(y, v).numpy().tolist() == [0.0, 6.0, 0.0, 0.0, 0.0, 5.0, 4.0]

@@ -5,16 +5,19 @@ int vector starting at 0 whose last entry is the number of values, and row `i` h
 `values[row_splits[i]:row_splits[i + 1]]`. Two primitives work on it:
 
 - `value_rowids(row_splits)`: the row of every value (TF's `value_rowids`);
-- `segment_reduce(values, row_splits, reducer)`: one reduction per row ("sum", "max",
-  "min", "any", "all"), the reducer's identity for an empty row, as TF's ragged
-  reductions give (the lowest value for `max`, the highest for `min`).
+- `segment_reduce(values, row_splits, reducer)`: one reduction per row ("sum", "prod",
+  "max", "min", "any", "all"), the reducer's identity for an empty row, as TF's ragged
+  reductions give (the lowest finite value for `max`, the highest for `min`).
+
+`unsorted_segment_reduce` sorts values by segment id and reduces the runs with
+`segment_reduce`, so every reducer has one kernel and one gradient.
 
 Both take the splits as a tensor, so they work while tracing with row counts known only
 when the graph runs.
 """
 import numpy as np
 
-from . import cast as cast_ops, comparison, gather_scatter
+from . import cast as cast_ops, comparison, creation, gather_scatter, sorting
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -25,7 +28,7 @@ from ..errors import InvalidArgumentError
 __all__ = []  # internal primitives: the public names are `tg.RaggedTensor`'s methods and `tg.ragged`
 
 #: The NumPy ufunc of each reducer; its `reduceat` does the work.
-_UFUNCS = {"sum": np.add, "max": np.maximum, "min": np.minimum,
+_UFUNCS = {"sum": np.add, "prod": np.multiply, "max": np.maximum, "min": np.minimum,
            "any": np.logical_or, "all": np.logical_and}
 
 
@@ -74,13 +77,12 @@ def _reduce_infer(values, splits, reducer):
 
 
 def _identity(reducer, dtype):
-    """The value of `reducer` over no elements (TF's ragged reductions give it for empty rows)."""
+    """The value of `reducer` over no elements (TF's unsorted segment reductions give it for empty
+    segments: the lowest finite value for `max`, not -inf)."""
     if reducer in ("max", "min"):
         info = np.finfo(dtype) if np.issubdtype(dtype, np.inexact) else np.iinfo(dtype)
-        lowest = -np.inf if np.issubdtype(dtype, np.inexact) else info.min
-        highest = np.inf if np.issubdtype(dtype, np.inexact) else info.max
-        return lowest if reducer == "max" else highest
-    return {"sum": 0, "any": False, "all": True}[reducer]
+        return info.min if reducer == "max" else info.max
+    return {"sum": 0, "prod": 1, "any": False, "all": True}[reducer]
 
 
 def _reduce_impl(xp, values, splits, reducer):
@@ -109,7 +111,24 @@ def _reduce_grad(ctx, g):
         chosen = cast_ops.cast(comparison.equal(values, gather_scatter.gather(ctx.outputs[0], rowids)), g.dtype)
         ties = segment_reduce(chosen, splits, "sum")
         return chosen / gather_scatter.gather(ties, rowids) * spread, None
+    if reducer == "prod":
+        return _prod_grad(values, splits, rowids, spread), None
     return None, None  # any/all: bool values carry no gradient
+
+
+def _prod_grad(values, splits, rowids, spread):
+    """The product of the other values of each value's row, times the row's gradient: with no zero in
+    the row that is the product over the value; a lone zero gets the product of the rest (as TF)."""
+    zero = comparison.equal(values, creation.zeros([], values.dtype))
+    nonzero_product = segment_reduce(comparison.where(zero, creation.ones_like(values), values), splits, "prod")
+    zeros = gather_scatter.gather(segment_reduce(cast_ops.cast(zero, dtypes.int32), splits, "sum"), rowids)
+    others = gather_scatter.gather(nonzero_product, rowids)
+    no_zeros = comparison.equal(zeros, 0)
+    safe = comparison.where(zero, creation.ones_like(values), values)
+    partial = comparison.where(no_zeros, others / safe,
+                               comparison.where(comparison.logical_and(zero, comparison.equal(zeros, 1)),
+                                                others, creation.zeros_like(values)))
+    return partial * spread
 
 
 _segment_reduce = Op("segment_reduce", infer=_reduce_infer, impl=_reduce_impl, grad=_reduce_grad)
@@ -133,3 +152,14 @@ def segment_reduce(values, row_splits, reducer):
         raise ValueError(f"segment_reduce: `reducer` must be one of {sorted(_UFUNCS)}, got {reducer!r}")
     return bind(_segment_reduce, [convert_to_tensor(values), convert_to_tensor(row_splits)],
                 {"reducer": reducer})
+
+
+def unsorted_segment_reduce(values, segment_ids, num_segments, reducer):
+    """Reduce the slices of `values` that share a segment id (a vector, ids in
+    [0, num_segments)), one result per segment; an empty segment gives the reducer's identity."""
+    ids = convert_to_tensor(segment_ids)
+    order = sorting.argsort(ids, stable=True)
+    sorted_ids = gather_scatter.gather(ids, order)
+    splits = row_splits_from_value_rowids(sorted_ids, num_segments)
+    return segment_reduce(gather_scatter.gather(values, order), splits, reducer)
+

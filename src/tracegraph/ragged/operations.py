@@ -182,53 +182,47 @@ def _where_dense(condition, x, y):
 
 
 # ----- reductions -------------------------------------------------------------------------------------
+# As TF's `ragged_reduce_aggregate`: axis 0 combines rows column by column, axis 1 reduces each row, and
+# deeper axes reduce the values of every row. Combining ragged rows pads them, so a result row is as long
+# as the longest row it combines.
 
-def _reduce_innermost_ragged_axis(rt, reducer, keepdims):
-    """Reduce the rows of the innermost ragged dimension; the outer partitions stay."""
-    nested = rt.nested_row_splits
-    reduced = row_partition.segment_reduce(rt.flat_values, nested[-1], reducer)
-    if keepdims:
-        reduced = array_ops.expand_dims(reduced, 1)
-    return RaggedTensor.from_nested_row_splits(reduced, nested[:-1], validate=False) if len(nested) > 1 \
-        else reduced
-
-
-def _reduce_one_axis(rt, dense_reduce, reducer, identity, axis, keepdims):
-    ragged_rank = rt.ragged_rank
-    if axis > ragged_rank:
-        return elementwise.map_flat_values(dense_reduce, rt, axis=axis - ragged_rank, keepdims=keepdims)
-    if axis == ragged_rank and reducer is not None:
-        return _reduce_innermost_ragged_axis(rt, reducer, keepdims)
-    if ragged_rank == 1:
-        # Padding with the reduction's identity leaves each column's result as if rows were cut short.
-        dense = rt.to_tensor(default_value=identity(rt.dtype))
-        return dense_reduce(dense, axis=axis, keepdims=keepdims)
-    if axis == ragged_rank - 1 and reducer is not None and not keepdims:
-        return _reduce_columns(rt, reducer)
-    raise NotImplementedError(f"{dense_reduce.__name__} over axis {axis} of a RaggedTensor of ragged rank "
-                              f"{ragged_rank}{' with keepdims' if keepdims else ''}: supported are the ragged axes "
-                              f"{ragged_rank - 1} (without keepdims) and {ragged_rank}, and the uniform inner axes")
+def _segment_aggregate(data, segment_ids, num_segments, reducer):
+    """Row `j` of the result reduces the rows `i` of `data` with `segment_ids[i] == j`, element by
+    element over the positions each has (TF's `_ragged_segment_aggregate`)."""
+    if not isinstance(data, RaggedTensor):
+        return row_partition.unsorted_segment_reduce(data, segment_ids, num_segments, reducer)
+    lengths = data.row_lengths()
+    widths = arithmetic.maximum(row_partition.unsorted_segment_reduce(lengths, segment_ids, num_segments, "max"), 0)
+    splits = splits_from_lengths(widths)
+    value_rows = data.value_rowids()
+    # Value `k` of row `i` goes to position k - start(i) of output row `segment_ids[i]`.
+    offsets = arithmetic.subtract(creation.range(data.row_splits[-1], dtype=splits.dtype),
+                                  gather_scatter.gather(data.row_splits, value_rows))
+    targets = arithmetic.add(gather_scatter.gather(gather_scatter.gather(splits, segment_ids), value_rows), offsets)
+    values = _segment_aggregate(data.values, targets, splits[-1], reducer)
+    return RaggedTensor.from_row_splits(values, splits, validate=False)
 
 
-def _reduce_columns(rt, reducer):
-    """Reduce axis `ragged_rank - 1` of `rt` (ragged rank >= 2): within each row of that axis's
-    parent, the innermost rows are combined column by column, over the rows long enough."""
-    nested = rt.nested_row_splits
-    parent_splits, row_splits = nested[-2], nested[-1]
-    lengths = arithmetic.subtract(row_splits[1:], row_splits[:-1])
-    # A parent without rows gets max's identity, the lowest integer: it has width 0.
-    widths = arithmetic.maximum(row_partition.segment_reduce(lengths, parent_splits, "max"), 0)
-    result_splits = splits_from_lengths(widths)
-    rowids = row_partition.value_rowids(row_splits)
-    columns = arithmetic.subtract(creation.range(row_splits[-1], dtype=row_splits.dtype),
-                                  gather_scatter.gather(row_splits, rowids))
-    parents = gather_scatter.gather(row_partition.value_rowids(parent_splits), rowids)
-    positions = arithmetic.add(gather_scatter.gather(result_splits, parents), columns)
-    order = sorting.argsort(positions, stable=True)
-    sorted_positions = gather_scatter.gather(positions, order)
-    segments = row_partition.row_splits_from_value_rowids(sorted_positions, result_splits[-1])
-    reduced = row_partition.segment_reduce(gather_scatter.gather(rt.flat_values, order), segments, reducer)
-    return RaggedTensor.from_nested_row_splits(reduced, (*nested[:-2], result_splits), validate=False)
+def _expand(result, axis):
+    return expand_dims(result, axis) if isinstance(result, RaggedTensor) else array_ops.expand_dims(result, axis)
+
+
+def _reduce_one_axis(rt, dense_reduce, reducer, axis, keepdims):
+    if not isinstance(rt, RaggedTensor):
+        return dense_reduce(rt, axis=axis, keepdims=keepdims)
+    if axis == 0:
+        lengths = rt.row_lengths()
+        width = reduction.reduce_max(join_split.concat([lengths, creation.zeros([1], lengths.dtype)], axis=0))
+        columns = arithmetic.subtract(creation.range(rt.row_splits[-1], dtype=lengths.dtype),
+                                      gather_scatter.gather(rt.row_splits, rt.value_rowids()))
+        result = _segment_aggregate(rt.values, columns, width, reducer)
+    elif axis == 1 and not isinstance(rt.values, RaggedTensor):
+        result = row_partition.segment_reduce(rt.values, rt.row_splits, reducer)  # sorted rows: no sort needed
+    elif axis == 1:
+        result = _segment_aggregate(rt.values, rt.value_rowids(), rt.nrows(), reducer)
+    else:
+        return rt.with_values(_reduce_one_axis(rt.values, dense_reduce, reducer, axis - 1, keepdims))
+    return _expand(result, axis) if keepdims else result
 
 
 def _axes(op_name, rt, axis):
@@ -237,40 +231,32 @@ def _axes(op_name, rt, axis):
     return sorted({normalize_axis(op_name, int(a), rank) for a in axes}, reverse=True)
 
 
-def _reduce(op_name, dense_reduce, reducer, identity, rt, axis, keepdims):
+def _reduce(op_name, dense_reduce, reducer, rt, axis, keepdims):
     if axis is None:
-        return dense_reduce(rt.flat_values, keepdims=False) if not keepdims else \
-            _reduce(op_name, dense_reduce, reducer, identity, rt, list(range(rt.shape.rank)), True)
+        result = dense_reduce(rt.flat_values, keepdims=False)
+        return array_ops.reshape(result, [1] * rt.shape.rank) if keepdims else result
     result = rt
     for a in _axes(op_name, rt, axis):  # from the innermost axis out, so the others keep their numbers
-        result = _reduce_one_axis(result, dense_reduce, reducer, identity, a, keepdims) \
-            if isinstance(result, RaggedTensor) else dense_reduce(result, axis=a, keepdims=keepdims)
+        result = _reduce_one_axis(result, dense_reduce, reducer, a, keepdims)
     return result
 
 
-def _lowest(dtype):
-    return convert_to_tensor(dtype.min if dtype.is_integer else -float("inf"), dtype=dtype)
-
-
-def _highest(dtype):
-    return convert_to_tensor(dtype.max if dtype.is_integer else float("inf"), dtype=dtype)
-
-
-def _register_reduction(api, reducer, identity):
+def _register_reduction(api, reducer):
     @dispatch_for_api(api, RaggedTensor)
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
-        return _reduce(api.__name__, api, reducer, identity, input_tensor, axis, keepdims)
+        return _reduce(api.__name__, api, reducer, input_tensor, axis, keepdims)
     reduce.__name__ = api.__name__
-    reduce.__doc__ = f"`tg.{api.__name__}` of a RaggedTensor (a ragged axis reduces each row)."
+    reduce.__doc__ = (f"`tg.{api.__name__}` of a RaggedTensor over any axes (a ragged axis reduces each row; "
+                      f"axis 0 combines the rows column by column).")
     return reduce
 
 
-reduce_sum = _register_reduction(reduction.reduce_sum, "sum", lambda dtype: creation.zeros([], dtype))
-reduce_max = _register_reduction(reduction.reduce_max, "max", _lowest)
-reduce_min = _register_reduction(reduction.reduce_min, "min", _highest)
-reduce_any = _register_reduction(reduction.reduce_any, "any", lambda dtype: convert_to_tensor(False))
-reduce_all = _register_reduction(reduction.reduce_all, "all", lambda dtype: convert_to_tensor(True))
-reduce_prod = _register_reduction(reduction.reduce_prod, None, lambda dtype: creation.ones([], dtype))
+reduce_sum = _register_reduction(reduction.reduce_sum, "sum")
+reduce_max = _register_reduction(reduction.reduce_max, "max")
+reduce_min = _register_reduction(reduction.reduce_min, "min")
+reduce_any = _register_reduction(reduction.reduce_any, "any")
+reduce_all = _register_reduction(reduction.reduce_all, "all")
+reduce_prod = _register_reduction(reduction.reduce_prod, "prod")
 
 
 @dispatch_for_api(reduction.reduce_mean, RaggedTensor)
