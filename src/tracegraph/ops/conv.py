@@ -1,0 +1,466 @@
+"""Convolutions (`tg.nn`): conv1d, conv2d, conv3d, convolution, depthwise_conv2d.
+
+One primitive, `conv`, serves every spatial rank (1, 2 or 3): the input is
+channels-last ([batch, *spatial, channels]; channels-first formats are
+transposed around it) and the filter is [*kernel, in_channels, out_channels].
+Its implementation is im2col: a strided view of the (padded) input holding
+every window, contracted with the filter in one `tensordot` (one BLAS call).
+
+The gradients are ops of their own, as in TF: `conv_backprop_input` (the
+transposed convolution) and `conv_backprop_filter`. The three are bilinear in
+their two tensor operands, so each one's gradient is again one of the three,
+and gradients of any order stay convolutions. A backprop op takes the forward
+operand whose shape it produces as a last, reference-only input: the shape is
+then known when tracing, and with strides it cannot be recovered from the
+other shapes.
+
+The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
+`scatter_windows`, ...) are shared with `pooling`.
+"""
+import itertools
+import math
+
+from . import array_ops, creation
+from ..convert import operands_to_tensors
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import check_dtype, same_dtype, spec_of
+
+__all__ = ["conv1d", "conv2d", "conv3d", "convolution", "conv2d_transpose", "depthwise_conv2d"]
+
+_PADDINGS = ("SAME", "VALID")
+
+
+# ----- arguments: strides, dilations, paddings, data formats --------------------------------
+
+def spatial_tuple(op_name, arg, value, n, default=1, first=False):
+    """`value` (an int, or a list of 1, n or n + 2 ints) as a tuple of n positive ints.
+
+    A list of n + 2 is TF's full form in the data format's order, [1, *spatial, 1]
+    (or [1, 1, *spatial] when channels come `first`): its batch and channel
+    entries must be 1.
+    """
+    if value is None:
+        value = default
+    if hasattr(value, "numpy"):
+        value = value.numpy().tolist()
+    if isinstance(value, int) or (hasattr(value, "__index__") and not isinstance(value, (list, tuple))):
+        values = (int(value),) * n
+    else:
+        values = tuple(int(v) for v in value)
+        if len(values) == 1:
+            values = values * n
+        elif len(values) == n + 2 and n != 0:
+            others, values = (values[:2], values[2:]) if first else ((values[0], values[-1]), values[1:-1])
+            if others != (1, 1):
+                raise ValueError(f"{op_name}: `{arg}` in the batch and channel dimensions must be 1, "
+                                 f"got {list(value)}")
+        elif len(values) != n:
+            lengths = "1, " + (f"{n} or {n + 2}" if n > 1 else f"{n + 2}")
+            raise ValueError(f"{op_name}: `{arg}` must be an int or a list of {lengths} ints, got {list(values)}")
+    if any(v < 1 for v in values):
+        raise ValueError(f"{op_name}: `{arg}` must be positive, got {list(values)}")
+    return values
+
+
+def padding_attr(op_name, padding, n, explicit=True, first=False):
+    """"SAME", "VALID", or (with `explicit`) a tuple of n (before, after) pairs.
+
+    Explicit paddings are TF's list of n + 2 pairs in the data format's order
+    (channels last, or `first`), whose batch and channel pairs are (0, 0); a
+    list of n pairs is taken as the spatial ones.
+    """
+    if isinstance(padding, str):
+        if padding not in _PADDINGS:
+            raise ValueError(f"{op_name}: `padding` must be 'SAME' or 'VALID'" +
+                             (" or a list of (before, after) pairs" if explicit else "") + f", got {padding!r}")
+        return padding
+    if not explicit:
+        raise ValueError(f"{op_name}: `padding` must be 'SAME' or 'VALID', got {padding!r}")
+    if hasattr(padding, "numpy"):
+        padding = padding.numpy().tolist()
+    try:
+        pairs = tuple((int(lo), int(hi)) for lo, hi in padding)
+    except (TypeError, ValueError):
+        raise ValueError(f"{op_name}: explicit `padding` must be a list of (before, after) pairs, "
+                         f"got {padding!r}") from None
+    if len(pairs) == n + 2:
+        others, spatial = (pairs[:2], pairs[2:]) if first else ((pairs[0], pairs[-1]), pairs[1:-1])
+        if others != ((0, 0), (0, 0)):
+            raise ValueError(f"{op_name}: explicit `padding` of the batch and channel dimensions must be "
+                             f"[0, 0], got {[list(p) for p in pairs]}")
+        pairs = spatial
+    elif len(pairs) != n:
+        raise ValueError(f"{op_name}: explicit `padding` needs {n + 2} (before, after) pairs, got {len(pairs)}")
+    if any(v < 0 for pair in pairs for v in pair):
+        raise ValueError(f"{op_name}: explicit `padding` must not be negative, got {[list(p) for p in pairs]}")
+    return pairs
+
+
+def channels_first(op_name, data_format, n):
+    """True for the channels-first format of spatial rank n ("NCW", "NCHW", "NCDHW")."""
+    last, first = ("NWC", "NHWC", "NDHWC")[n - 1], ("NCW", "NCHW", "NCDHW")[n - 1]
+    if data_format is None or data_format == last:
+        return False
+    if data_format == first:
+        return True
+    raise ValueError(f"{op_name}: `data_format` must be {last!r} or {first!r}, got {data_format!r}")
+
+
+def to_channels_last(x, n):
+    """[batch, channels, *spatial] -> [batch, *spatial, channels]."""
+    return array_ops.transpose(x, [0] + list(range(2, n + 2)) + [1])
+
+
+def to_channels_first(x, n):
+    """[batch, *spatial, channels] -> [batch, channels, *spatial]."""
+    return array_ops.transpose(x, [0, n + 1] + list(range(1, n + 1)))
+
+
+# ----- window geometry ------------------------------------------------------------------------
+
+def pads_for(in_size, kernel, stride, dilation, padding, axis):
+    """(before, after) padding of one spatial axis: TF's SAME puts the odd one after."""
+    if padding == "VALID":
+        return 0, 0
+    if padding == "SAME":
+        out = -(-in_size // stride)
+        total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - in_size, 0)
+        return total // 2, total - total // 2
+    return padding[axis]
+
+
+def out_size(in_size, kernel, stride, dilation, padding, axis):
+    """The output size of one spatial axis (None when `in_size` is unknown).
+
+    As TF computes it: (padded size - window + stride) / stride rounded toward
+    zero, so a window a little larger than the input gives an empty output and
+    only a negative size is an error.
+    """
+    if in_size is None:
+        return None
+    if padding == "SAME":
+        return -(-in_size // stride)
+    lo, hi = pads_for(in_size, kernel, stride, dilation, padding, axis)
+    numerator = in_size + lo + hi - (kernel - 1) * dilation - 1 + stride
+    return numerator // stride if numerator >= 0 else -(-numerator // stride)
+
+
+def out_spatial(op_name, in_sizes, kernel, strides, dilations, padding, input_shape):
+    """Output sizes of every spatial axis; ValueError if one would be negative."""
+    sizes = []
+    for axis, size in enumerate(in_sizes):
+        k = kernel[axis]
+        out = None if k is None else out_size(size, k, strides[axis], dilations[axis], padding, axis)
+        if out is not None and out < 0:
+            effective = (k - 1) * dilations[axis] + 1
+            raise ValueError(f"{op_name}: the window of size {effective} (kernel {k}, dilation "
+                             f"{dilations[axis]}) does not fit spatial dimension {axis} of the input "
+                             f"(shape {input_shape}) with padding {_padding_repr(padding)}: the output "
+                             f"size would be negative")
+        sizes.append(out)
+    return sizes
+
+
+def _padding_repr(padding):
+    return repr(padding) if isinstance(padding, str) else str([list(p) for p in padding])
+
+
+def padded(xp, x, pads, value=0):
+    """`x` with `pads` added to its spatial axes (no copy when there is none)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    return xp.pad(x, [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)], constant_values=value)
+
+
+def windows(xp, x, kernel, strides, dilations, out):
+    """A strided view [batch, *out, *kernel, channels] of every window of the padded `x`."""
+    n = len(kernel)
+    s = x.strides
+    shape = (x.shape[0], *out, *kernel, x.shape[-1])
+    view_strides = (s[0], *(s[1 + i] * strides[i] for i in range(n)),
+                    *(s[1 + i] * dilations[i] for i in range(n)), s[-1])
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=view_strides)
+
+
+def scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, dtype):
+    """The adjoint of `windows`: sum every window of `columns` ([batch, *out, *kernel, channels],
+    or a callable giving [batch, *out, channels] for one kernel offset) back into a zero array of
+    `padded_shape`. One vectorized add per kernel offset: windows of one offset never overlap."""
+    n = len(kernel)
+    result = xp.zeros(padded_shape, dtype=dtype)
+    if 0 in out:
+        return result
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        target = (slice(None),) + tuple(
+            slice(offset[i] * dilations[i], offset[i] * dilations[i] + strides[i] * (out[i] - 1) + 1, strides[i])
+            for i in range(n)) + (slice(None),)
+        part = columns(offset) if callable(columns) else columns[(slice(None),) * (n + 1) + offset]
+        result[target] += part
+    return result
+
+
+def cropped(x, pads, in_sizes):
+    """The inverse of `padded`: the region of `x` that holds the unpadded input."""
+    return x[(slice(None),) + tuple(slice(lo, lo + size) for (lo, _), size in zip(pads, in_sizes)) + (slice(None),)]
+
+
+def all_pads(in_sizes, kernel, strides, dilations, padding):
+    """(before, after) pairs of every spatial axis."""
+    return tuple(pads_for(in_sizes[i], kernel[i], strides[i], dilations[i], padding, i) for i in range(len(kernel)))
+
+
+# ----- the primitives -------------------------------------------------------------------------
+
+def _conv_infer(x, w, strides, dilations, padding):
+    dtype = same_dtype("conv", x, w)
+    check_dtype("conv", x, "float", arg="input")
+    n = len(strides)
+    for spec, what in ((x, "input"), (w, "filters")):
+        if spec.shape.rank is not None and spec.shape.rank != n + 2:
+            raise ValueError(f"conv: `{what}` must have rank {n + 2} for a {n}-D convolution, got shape {spec.shape}")
+    if x.shape.rank is None:
+        return spec_of(None, dtype)
+    kernel = [None] * n if w.shape.rank is None else list(w.shape)[:n]
+    out_channels = None if w.shape.rank is None else w.shape[-1]
+    if w.shape.rank is not None:
+        _check_channels("conv", x.shape[-1], w.shape[-2], x.shape, w.shape)
+    spatial = out_spatial("conv", list(x.shape)[1:-1], kernel, strides, dilations, padding, x.shape)
+    return spec_of([x.shape[0], *spatial, out_channels], dtype)
+
+
+def _check_channels(op_name, have, want, x_shape, w_shape):
+    if have is not None and want is not None and have != want:
+        raise ValueError(f"{op_name}: the input has {have} channels (shape {x_shape}) but the filter expects "
+                         f"{want} input channels (shape {w_shape})")
+
+
+def _conv_impl(xp, x, w, strides, dilations, padding):
+    n = x.ndim - 2
+    kernel = w.shape[:n]
+    in_sizes = x.shape[1:-1]
+    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
+    out = [out_size(in_sizes[i], kernel[i], strides[i], dilations[i], padding, i) for i in range(n)]
+    columns = windows(xp, padded(xp, x, pads), kernel, strides, dilations, out)
+    return xp.tensordot(columns, w, axes=(list(range(n + 1, 2 * n + 2)), list(range(n + 1))))
+
+
+def _conv_grad(ctx, g):
+    x, w = ctx.inputs
+    return (bind(_conv_backprop_input, [g, w, x], ctx.attrs),
+            bind(_conv_backprop_filter, [x, g, w], ctx.attrs))
+
+
+def _backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
+    n = g.ndim - 2
+    kernel, in_sizes, out = w.shape[:n], x_ref.shape[1:-1], g.shape[1:-1]
+    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
+    padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), w.shape[-2])
+    columns = xp.tensordot(g, w, axes=([n + 1], [n + 1]))  # [batch, *out, *kernel, in_channels]
+    result = scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, g.dtype)
+    return cropped(result, pads, in_sizes)
+
+
+def _backprop_input_grad(ctx, h):
+    g, w, x_ref = ctx.inputs
+    return bind(_conv, [h, w], ctx.attrs), bind(_conv_backprop_filter, [h, g, w], ctx.attrs), None
+
+
+def _backprop_filter_impl(xp, x, g, w_ref, strides, dilations, padding):
+    n = x.ndim - 2
+    kernel, in_sizes, out = w_ref.shape[:n], x.shape[1:-1], g.shape[1:-1]
+    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
+    columns = windows(xp, padded(xp, x, pads), kernel, strides, dilations, out)
+    return xp.tensordot(columns, g, axes=(list(range(n + 1)), list(range(n + 1))))
+
+
+def _backprop_filter_grad(ctx, h):
+    x, g, w_ref = ctx.inputs
+    return bind(_conv_backprop_input, [g, h, x], ctx.attrs), bind(_conv, [x, h], ctx.attrs), None
+
+
+_conv = Op("conv", infer=_conv_infer, impl=_conv_impl, grad=_conv_grad)
+_conv_backprop_input = Op("conv_backprop_input", infer=lambda g, w, x_ref, **attrs: spec_of(x_ref.shape, g.dtype),
+                          impl=_backprop_input_impl, grad=_backprop_input_grad)
+_conv_backprop_filter = Op("conv_backprop_filter", infer=lambda x, g, w_ref, **attrs: spec_of(w_ref.shape, x.dtype),
+                           impl=_backprop_filter_impl, grad=_backprop_filter_grad)
+
+
+# ----- depthwise ------------------------------------------------------------------------------
+# The filter [*kernel, channels, multiplier] applies `multiplier` filters to each channel alone;
+# output channel c * multiplier + m is channel c under filter m, as in TF.
+
+def _depthwise_infer(x, w, strides, dilations, padding):
+    dtype = same_dtype("depthwise_conv2d", x, w)
+    check_dtype("depthwise_conv2d", x, "float", arg="input")
+    n = len(strides)
+    for spec, what in ((x, "input"), (w, "filter")):
+        if spec.shape.rank is not None and spec.shape.rank != n + 2:
+            raise ValueError(f"depthwise_conv2d: `{what}` must have rank {n + 2}, got shape {spec.shape}")
+    if x.shape.rank is None:
+        return spec_of(None, dtype)
+    kernel = [None] * n if w.shape.rank is None else list(w.shape)[:n]
+    out_channels = None
+    if w.shape.rank is not None:
+        _check_channels("depthwise_conv2d", x.shape[-1], w.shape[-2], x.shape, w.shape)
+        channels = x.shape[-1] if x.shape[-1] is not None else w.shape[-2]
+        out_channels = None if channels is None or w.shape[-1] is None else channels * w.shape[-1]
+    spatial = out_spatial("depthwise_conv2d", list(x.shape)[1:-1], kernel, strides, dilations, padding, x.shape)
+    return spec_of([x.shape[0], *spatial, out_channels], dtype)
+
+
+def _depthwise_impl(xp, x, w, strides, dilations, padding):
+    n = x.ndim - 2
+    kernel, in_sizes = w.shape[:n], x.shape[1:-1]
+    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
+    out = [out_size(in_sizes[i], kernel[i], strides[i], dilations[i], padding, i) for i in range(n)]
+    columns = windows(xp, padded(xp, x, pads), kernel, strides, dilations, out)  # [b, *out, *k, c]
+    batched = xp.moveaxis(columns.reshape(-1, math.prod(kernel), x.shape[-1]), 2, 0)  # [c, b*out, K]
+    result = xp.matmul(batched, w.reshape(math.prod(kernel), x.shape[-1], -1).transpose(1, 0, 2))  # [c, b*out, m]
+    return xp.moveaxis(result, 0, 1).reshape(x.shape[0], *out, -1)
+
+
+def _depthwise_grad(ctx, g):
+    x, w = ctx.inputs
+    return (bind(_depthwise_backprop_input, [g, w, x], ctx.attrs),
+            bind(_depthwise_backprop_filter, [x, g, w], ctx.attrs))
+
+
+def _depthwise_backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
+    n = g.ndim - 2
+    kernel, in_sizes, out = w.shape[:n], x_ref.shape[1:-1], g.shape[1:-1]
+    channels = w.shape[-2]
+    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
+    padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), channels)
+    split = g.reshape(*g.shape[:-1], channels, -1)  # [b, *out, c, m]
+    columns = xp.einsum("...cm,kcm->...kc", split, w.reshape(-1, channels, w.shape[-1]))
+    columns = columns.reshape(*g.shape[:-1], *kernel, channels)
+    result = scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, g.dtype)
+    return cropped(result, pads, in_sizes)
+
+
+def _depthwise_backprop_filter_impl(xp, x, g, w_ref, strides, dilations, padding):
+    n = x.ndim - 2
+    kernel, in_sizes, out = w_ref.shape[:n], x.shape[1:-1], g.shape[1:-1]
+    channels = x.shape[-1]
+    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
+    columns = windows(xp, padded(xp, x, pads), kernel, strides, dilations, out)
+    flat = columns.reshape(-1, math.prod(kernel), channels)  # [b*out, K, c]
+    split = g.reshape(-1, channels, w_ref.shape[-1])  # [b*out, c, m]
+    return xp.einsum("pkc,pcm->kcm", flat, split).reshape(w_ref.shape)
+
+
+def _depthwise_backprop_input_grad(ctx, h):
+    g, w, x_ref = ctx.inputs
+    return (bind(_depthwise, [h, w], ctx.attrs), bind(_depthwise_backprop_filter, [h, g, w], ctx.attrs), None)
+
+
+def _depthwise_backprop_filter_grad(ctx, h):
+    x, g, w_ref = ctx.inputs
+    return (bind(_depthwise_backprop_input, [g, h, x], ctx.attrs), bind(_depthwise, [x, h], ctx.attrs), None)
+
+
+_depthwise = Op("depthwise_conv", infer=_depthwise_infer, impl=_depthwise_impl, grad=_depthwise_grad)
+_depthwise_backprop_input = Op(
+    "depthwise_conv_backprop_input", infer=lambda g, w, x_ref, **attrs: spec_of(x_ref.shape, g.dtype),
+    impl=_depthwise_backprop_input_impl, grad=_depthwise_backprop_input_grad)
+_depthwise_backprop_filter = Op(
+    "depthwise_conv_backprop_filter", infer=lambda x, g, w_ref, **attrs: spec_of(w_ref.shape, x.dtype),
+    impl=_depthwise_backprop_filter_impl, grad=_depthwise_backprop_filter_grad)
+
+
+# ----- public functions -----------------------------------------------------------------------
+
+def _spatial_rank(op_name, x, w):
+    rank = x.shape.rank if x.shape.rank is not None else w.shape.rank
+    if rank is None:
+        raise ValueError(f"{op_name}: needs `input` or `filters` of known rank")
+    if rank not in (3, 4, 5):
+        raise ValueError(f"{op_name}: `input` must have rank 3, 4 or 5 (1-D, 2-D or 3-D convolution), "
+                         f"got shape {x.shape}")
+    return rank - 2
+
+
+def _apply(op, op_name, x, w, n, strides, padding, data_format, dilations, explicit=True):
+    """Bind `op` with normalized attrs, transposing a channels-first input around it."""
+    x, w = operands_to_tensors(x, w)
+    if x.shape.rank is not None and x.shape.rank != n + 2:
+        raise ValueError(f"{op_name}: `input` must have rank {n + 2}, got shape {x.shape}")
+    first = channels_first(op_name, data_format, n)
+    attrs = {"strides": spatial_tuple(op_name, "strides", strides, n, first=first),
+             "dilations": spatial_tuple(op_name, "dilations", dilations, n, first=first),
+             "padding": padding_attr(op_name, padding, n, explicit, first=first)}
+    if first:
+        return to_channels_first(bind(op, [to_channels_last(x, n), w], attrs), n)
+    return bind(op, [x, w], attrs)
+
+
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):  # noqa: A002 - TF's name
+    """1-D convolution of `input` [batch, width, in_channels] with `filters` [width, in_channels, out_channels].
+
+    `stride` and `dilations` are an int or a list of 1 or 3; `padding` is "SAME",
+    "VALID" or explicit (before, after) pairs; `data_format` "NWC" or "NCW".
+    """
+    return _apply(_conv, "conv1d", input, filters, 1, stride, padding, data_format, dilations)
+
+
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):  # noqa: A002
+    """2-D convolution of `input` [batch, height, width, in_channels] with `filters`
+    [height, width, in_channels, out_channels].
+
+    `strides` and `dilations` are an int or a list of 1, 2 or 4 ints; `padding`
+    is "SAME" (output size ceil(in / stride), the odd padding after, as TF),
+    "VALID", or explicit pairs [[0, 0], [top, bottom], [left, right], [0, 0]];
+    `data_format` "NHWC" or "NCHW".
+    """
+    return _apply(_conv, "conv2d", input, filters, 2, strides, padding, data_format, dilations)
+
+
+def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None, name=None):  # noqa: A002
+    """3-D convolution of `input` [batch, depth, height, width, in_channels] with `filters`
+    [depth, height, width, in_channels, out_channels]; arguments as `conv2d`'s."""
+    return _apply(_conv, "conv3d", input, filters, 3, strides, padding, data_format, dilations)
+
+
+def convolution(input, filters, strides=None, padding="VALID", data_format=None, dilations=None,  # noqa: A002
+                name=None):
+    """N-D convolution (N = 1, 2, 3 from the rank of `input` or `filters`), as `tf.nn.convolution`."""
+    x, w = operands_to_tensors(input, filters)
+    n = _spatial_rank("convolution", x, w)
+    return _apply(_conv, "convolution", x, w, n, strides, padding, data_format, dilations)
+
+
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",  # noqa: A002
+                     dilations=None, name=None):
+    """The gradient of `conv2d` with respect to its input: `input` [batch, height, width, out_channels],
+    `filters` [height, width, in_channels, out_channels], `output_shape` the (static) shape of
+    the result [batch, out_height, out_width, in_channels]."""
+    x, w = operands_to_tensors(input, filters)
+    if hasattr(output_shape, "numpy"):
+        output_shape = output_shape.numpy().tolist()
+    output_shape = [int(d) for d in output_shape]
+    if len(output_shape) != 4:
+        raise ValueError(f"conv2d_transpose: `output_shape` must have 4 entries, got {output_shape}")
+    first = channels_first("conv2d_transpose", data_format, 2)
+    if first:
+        x = to_channels_last(x, 2)
+        output_shape = [output_shape[0], *output_shape[2:], output_shape[1]]
+    attrs = {"strides": spatial_tuple("conv2d_transpose", "strides", strides, 2, first=first),
+             "dilations": spatial_tuple("conv2d_transpose", "dilations", dilations, 2, first=first),
+             "padding": padding_attr("conv2d_transpose", padding, 2, first=first)}
+    reference = creation.zeros(output_shape, x.dtype)  # carries the result's shape only
+    expected = _conv_infer(reference.spec, w.spec, **attrs)
+    if x.shape.rank is not None and not expected.shape.is_compatible_with(x.shape):
+        raise ValueError(f"conv2d_transpose: `output_shape` {output_shape} convolved with the filter "
+                         f"(shape {w.shape}) gives shape {expected.shape}, but `input` has shape {x.shape}")
+    result = bind(_conv_backprop_input, [x, w, reference], attrs)
+    return to_channels_first(result, 2) if first else result
+
+
+def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):  # noqa: A002
+    """Depthwise 2-D convolution: `filter` [height, width, in_channels, multiplier] filters each input
+    channel on its own; output channel c * multiplier + m is channel c under filter m.
+
+    `strides` is a list of 4 ([1, sh, sw, 1]) or, leniently, 1 or 2 ints; the rest as `conv2d`.
+    """
+    return _apply(_depthwise, "depthwise_conv2d", input, filter, 2, strides, padding, data_format, dilations)

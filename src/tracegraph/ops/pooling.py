@@ -1,0 +1,232 @@
+"""Pooling (`tg.nn`): max_pool and avg_pool in 1, 2 and 3 spatial dimensions.
+
+Inputs are channels-last, [batch, *spatial, channels] (channels-first formats
+are transposed around the primitives). A pool is a reduction over a strided
+view of every window of the padded input (the window helpers of `conv`):
+max pools pad with the lowest value, so padding never wins; average pools
+pad with zeros and divide by the number of input elements in each window, as
+TF does (padding is not counted).
+
+Gradients are ops of their own, as in TF: `max_pool_grad` sends each output's
+gradient to the first maximum of its window (row-major order, TF's choice
+among ties), `max_pool_grad_grad` reads the second-order cotangent at those
+same places, and `avg_pool_grad` spreads each gradient evenly over its
+window. Each of them is linear in the gradient it carries, so their own
+gradients are again these ops.
+"""
+import itertools
+import math
+
+import numpy as np
+
+from .conv import (all_pads, channels_first, cropped, out_size, out_spatial, padded, padding_attr, scatter_windows,
+                   spatial_tuple, to_channels_first, to_channels_last, windows)
+from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import check_dtype, spec_of
+
+__all__ = ["max_pool", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool", "avg_pool1d", "avg_pool2d",
+           "avg_pool3d"]
+
+
+# ----- geometry of one pool -------------------------------------------------------------------
+
+def _geometry(x_shape, ksize, strides, padding):
+    """(pads, output spatial sizes) of a pool over an input of `x_shape` (all known)."""
+    n = len(ksize)
+    in_sizes = x_shape[1:-1]
+    ones = (1,) * n
+    pads = all_pads(in_sizes, ksize, strides, ones, padding)
+    out = tuple(out_size(in_sizes[i], ksize[i], strides[i], 1, padding, i) for i in range(n))
+    return pads, out
+
+
+def _pool_infer(op_name, kinds):
+    def infer(x, ksize, strides, padding):
+        check_dtype(op_name, x, kinds, arg="input")
+        n = len(ksize)
+        if x.shape.rank is None:
+            return spec_of(None, x.dtype)
+        if x.shape.rank != n + 2:
+            raise ValueError(f"{op_name}: `input` must have rank {n + 2} for a {n}-D pool, got shape {x.shape}")
+        spatial = out_spatial(op_name, list(x.shape)[1:-1], ksize, strides, (1,) * n, padding, x.shape)
+        return spec_of([x.shape[0], *spatial, x.shape[-1]], x.dtype)
+    return infer
+
+
+def _lowest(xp, dtype):
+    return -xp.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+
+
+def _window_columns(xp, x, ksize, strides, padding, fill):
+    """[batch, *out, K, channels]: every window of `x` (padded with `fill`), flattened."""
+    pads, out = _geometry(x.shape, ksize, strides, padding)
+    view = windows(xp, padded(xp, x, pads, fill), ksize, strides, (1,) * len(ksize), out)
+    return view.reshape(x.shape[0], *out, math.prod(ksize), x.shape[-1]), pads, out
+
+
+# ----- max pool -------------------------------------------------------------------------------
+
+def _max_pool_impl(xp, x, ksize, strides, padding):
+    pads, out = _geometry(x.shape, ksize, strides, padding)
+    n = len(ksize)
+    view = windows(xp, padded(xp, x, pads, _lowest(xp, x.dtype)), ksize, strides, (1,) * n, out)
+    if 0 in view.shape:
+        return xp.zeros(view.shape[:n + 1] + view.shape[-1:], dtype=x.dtype)
+    return view.max(axis=tuple(range(n + 1, 2 * n + 1)))
+
+
+def _first_max(xp, x, ksize, strides, padding):
+    """(index of the first maximum in each window [batch, *out, channels], pads, out)."""
+    columns, pads, out = _window_columns(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
+    return columns.argmax(axis=len(ksize) + 1), pads, out
+
+
+def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
+    n = len(ksize)
+    in_sizes = x.shape[1:-1]
+    if 0 in g.shape:
+        return xp.zeros(x.shape, dtype=g.dtype)
+    first, pads, out = _first_max(xp, x, ksize, strides, padding)
+    padded_shape = (x.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), x.shape[-1])
+    offsets = {offset: k for k, offset in enumerate(itertools.product(*(range(s) for s in ksize)))}
+    zero = xp.zeros((), dtype=g.dtype)
+    result = scatter_windows(xp, lambda offset: xp.where(first == offsets[offset], g, zero), padded_shape,
+                             ksize, strides, (1,) * n, out, g.dtype)
+    return cropped(result, pads, in_sizes)
+
+
+def _max_pool_grad_grad_impl(xp, x, h, ksize, strides, padding):
+    n = len(ksize)
+    first, pads, out = _first_max(xp, x, ksize, strides, padding)
+    if 0 in first.shape:
+        return xp.zeros(first.shape, dtype=h.dtype)
+    columns, _, _ = _window_columns(xp, h, ksize, strides, padding, 0)
+    return xp.take_along_axis(columns, xp.expand_dims(first, n + 1), axis=n + 1).squeeze(n + 1)
+
+
+def _max_pool_grad(ctx, g):
+    (x,) = ctx.inputs
+    return (bind(_max_pool_grad_op, [x, g], ctx.attrs),)
+
+
+_max_pool = Op("max_pool", infer=_pool_infer("max_pool", "real"), impl=_max_pool_impl, grad=_max_pool_grad)
+_max_pool_grad_op = Op(
+    "max_pool_grad", infer=lambda x, g, **attrs: spec_of(x.shape, g.dtype), impl=_max_pool_grad_impl,
+    grad=lambda ctx, h: (None, bind(_max_pool_grad_grad, [ctx.inputs[0], h], ctx.attrs)))
+_max_pool_grad_grad = Op(
+    "max_pool_grad_grad", infer=lambda x, h, **attrs: _pool_infer("max_pool_grad_grad", "real")(h, **attrs),
+    impl=_max_pool_grad_grad_impl,
+    grad=lambda ctx, g: (None, bind(_max_pool_grad_op, [ctx.inputs[0], g], ctx.attrs)))
+
+
+# ----- average pool ---------------------------------------------------------------------------
+
+def _window_counts(xp, in_sizes, ksize, strides, pads, out, dtype):
+    """[1, *out, 1]: how many input (not padding) elements each window holds."""
+    n = len(ksize)
+    counts = xp.ones((1,) * (n + 2), dtype=dtype)
+    for i in range(n):
+        starts = np.arange(out[i]) * strides[i]
+        lo = pads[i][0]
+        per_axis = np.minimum(starts + ksize[i], lo + in_sizes[i]) - np.maximum(starts, lo)
+        shape = [1] * (n + 2)
+        shape[i + 1] = out[i]
+        counts = counts * xp.asarray(per_axis.reshape(shape), dtype=dtype)
+    return counts
+
+
+def _avg_pool_impl(xp, x, ksize, strides, padding):
+    n = len(ksize)
+    pads, out = _geometry(x.shape, ksize, strides, padding)
+    view = windows(xp, padded(xp, x, pads), ksize, strides, (1,) * n, out)
+    total = view.sum(axis=tuple(range(n + 1, 2 * n + 1)))
+    return total / _window_counts(xp, x.shape[1:-1], ksize, strides, pads, out, x.dtype)
+
+
+def _avg_pool_grad_impl(xp, g, x_ref, ksize, strides, padding):
+    n = len(ksize)
+    in_sizes = x_ref.shape[1:-1]
+    pads, out = _geometry(x_ref.shape, ksize, strides, padding)
+    share = g / _window_counts(xp, in_sizes, ksize, strides, pads, out, g.dtype)
+    padded_shape = (x_ref.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), x_ref.shape[-1])
+    result = scatter_windows(xp, lambda offset: share, padded_shape, ksize, strides, (1,) * n, out, g.dtype)
+    return cropped(result, pads, in_sizes)
+
+
+_avg_pool = Op("avg_pool", infer=_pool_infer("avg_pool", "float"), impl=_avg_pool_impl,
+               grad=lambda ctx, g: (bind(_avg_pool_grad, [g, ctx.inputs[0]], ctx.attrs),))
+_avg_pool_grad = Op("avg_pool_grad", infer=lambda g, x_ref, **attrs: spec_of(x_ref.shape, g.dtype),
+                    impl=_avg_pool_grad_impl,
+                    grad=lambda ctx, h: (bind(_avg_pool, [h], ctx.attrs), None))
+
+
+# ----- public functions -----------------------------------------------------------------------
+
+def _pool(op, op_name, value, ksize, strides, padding, data_format, n, explicit):
+    x = convert_to_tensor(value)
+    if n is None:
+        if x.shape.rank is None:
+            raise ValueError(f"{op_name}: needs `input` of known rank")
+        n = x.shape.rank - 2
+        if n not in (1, 2, 3):
+            raise ValueError(f"{op_name}: `input` must have rank 3, 4 or 5 (a 1-D, 2-D or 3-D pool), "
+                             f"got shape {x.shape}")
+    elif x.shape.rank is not None and x.shape.rank != n + 2:
+        raise ValueError(f"{op_name}: `input` must have rank {n + 2}, got shape {x.shape}")
+    first = channels_first(op_name, data_format, n)
+    attrs = {"ksize": spatial_tuple(op_name, "ksize", ksize, n, first=first),
+             "strides": spatial_tuple(op_name, "strides", strides, n, first=first),
+             "padding": padding_attr(op_name, padding, n, explicit, first=first)}
+    if first:
+        return to_channels_first(bind(op, [to_channels_last(x, n)], attrs), n)
+    return bind(op, [x], attrs)
+
+
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002 - TF's name
+    """Max pooling of a 3-D, 4-D or 5-D `input` (a 1-D, 2-D or 3-D pool, from its rank).
+
+    `ksize` and `strides` are an int or lists of 1, N or N + 2 ints; `padding`
+    "SAME", "VALID" or explicit (before, after) pairs (padding never wins).
+    """
+    return _pool(_max_pool, "max_pool", input, ksize, strides, padding, data_format, None, True)
+
+
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+    """Max pooling of `input` [batch, width, channels] ("NCW": [batch, channels, width])."""
+    return _pool(_max_pool, "max_pool1d", input, ksize, strides, padding, data_format, 1, True)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+    """Max pooling of `input` [batch, height, width, channels]; see `max_pool`."""
+    return _pool(_max_pool, "max_pool2d", input, ksize, strides, padding, data_format, 2, True)
+
+
+def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):  # noqa: A002
+    """Max pooling of `input` [batch, depth, height, width, channels]; see `max_pool`."""
+    return _pool(_max_pool, "max_pool3d", input, ksize, strides, padding, data_format, 3, True)
+
+
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+    """Average pooling of a 3-D, 4-D or 5-D floating-point `input` (from its rank).
+
+    `padding` is "SAME" or "VALID"; with "SAME" each output averages the input
+    elements its window covers (padding is not counted), as in TF.
+    """
+    return _pool(_avg_pool, "avg_pool", input, ksize, strides, padding, data_format, None, False)
+
+
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
+    """Average pooling of `input` [batch, width, channels]; see `avg_pool`."""
+    return _pool(_avg_pool, "avg_pool1d", input, ksize, strides, padding, data_format, 1, False)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+    """Average pooling of `input` [batch, height, width, channels]; see `avg_pool`."""
+    return _pool(_avg_pool, "avg_pool2d", input, ksize, strides, padding, data_format, 2, False)
+
+
+def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):  # noqa: A002
+    """Average pooling of `input` [batch, depth, height, width, channels]; see `avg_pool`."""
+    return _pool(_avg_pool, "avg_pool3d", input, ksize, strides, padding, data_format, 3, False)
