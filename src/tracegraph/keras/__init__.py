@@ -1,0 +1,6 @@
+"""`tg.keras`: Keras 3's API (with the TF 2.0-era names the tutorials use) on tracegraph.
+
+`from tracegraph import keras` gives layers, models, losses, metrics, optimizers and
+callbacks; models train with `compile`/`fit`, whose train step is one traced function.
+"""
+from . import activations, backend, initializers, layers, regularizers  # noqa: F401
