@@ -28,6 +28,9 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        if not nest.is_nested(y_true) and not nest.is_nested(y_pred):
+            y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+            return self.fn(y_true, y_pred, **self._fn_kwargs)
         nest.assert_same_structure(y_true, y_pred, check_types=False)
         aligned = [squeeze_or_expand_to_same_rank(t, p) for t, p in zip(nest.flatten(y_true), nest.flatten(y_pred))]
         y_true = nest.pack_sequence_as(y_true, [t for t, _ in aligned])

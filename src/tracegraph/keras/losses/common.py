@@ -1,22 +1,25 @@
 """What every loss and metric shares: Keras's epsilon, dtype conversion and rank alignment."""
-from ... import dtypes
+import numbers
+
+import numpy as np
+
+from ... import dtypes, nest
 from ...convert import convert_to_tensor
 from ...ops.array_ops import expand_dims, squeeze
 from ...ops.cast import cast
+from .. import backend
 
-__all__ = ["epsilon", "floatx", "as_tensor", "squeeze_or_expand_to_same_rank", "rank", "last_dim"]
-
-_EPSILON = 1e-7
+__all__ = ["epsilon", "floatx", "as_tensor", "as_tensors", "squeeze_or_expand_to_same_rank", "rank", "last_dim"]
 
 
 def epsilon():
     """The fuzz factor Keras adds against log(0) and division by zero (`keras.backend.epsilon()`)."""
-    return _EPSILON
+    return backend.epsilon()
 
 
 def floatx():
-    """The default float dtype of losses and metrics (`keras.backend.floatx()`)."""
-    return dtypes.float32
+    """The default float dtype of losses and metrics (`keras.backend.floatx()`), as a DType."""
+    return dtypes.as_dtype(backend.floatx())
 
 
 def as_tensor(value, dtype=None):
@@ -29,6 +32,20 @@ def as_tensor(value, dtype=None):
     dtype = dtypes.as_dtype(dtype)
     tensor = convert_to_tensor(value, dtype_hint=dtype)
     return tensor if tensor.dtype == dtype else cast(tensor, dtype)
+
+
+def _is_plain_data(value):
+    """A list or tuple of Python numbers (nested or not), which stands for one tensor, not a structure."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(v, (numbers.Number, np.generic)) for v in nest.flatten(value))
+
+
+def as_tensors(structure, dtype=None):
+    """`as_tensor` on each tensor of a structure (dicts, tuples and lists of tensors or arrays);
+    a list of plain numbers is one tensor."""
+    if _is_plain_data(structure) or not nest.is_nested(structure):
+        return as_tensor(structure, dtype)
+    return nest.map_structure(lambda v: as_tensor(v, dtype), structure)
 
 
 def rank(x):

@@ -1,11 +1,11 @@
 """The `Loss` base class and Keras 3's reductions of per-sample losses."""
-from ... import dtypes, nest
+from ... import dtypes
 from ...ops.arithmetic import divide_no_nan
 from ...ops.array_ops import size
 from ...ops.cast import cast
 from ...ops.comparison import where
 from ...ops.reduction import reduce_sum
-from .common import as_tensor, floatx, squeeze_or_expand_to_same_rank
+from .common import as_tensor, as_tensors, floatx, squeeze_or_expand_to_same_rank
 from .naming import auto_name
 
 __all__ = ["Loss", "REDUCTIONS", "standardize_reduction", "reduce_values", "reduce_weighted_values",
@@ -45,8 +45,8 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        y_pred = nest.map_structure(lambda x: as_tensor(x, self.dtype), y_pred)
-        y_true = nest.map_structure(lambda x: as_tensor(x, self.dtype), y_true)
+        y_pred = as_tensors(y_pred, self.dtype)
+        y_true = as_tensors(y_true, self.dtype)
         losses, mask = self.call_with_mask(y_true, y_pred)
         return reduce_weighted_values(losses, sample_weight=sample_weight, mask=mask,
                                       reduction=self.reduction, dtype=self.dtype)

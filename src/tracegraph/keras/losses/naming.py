@@ -1,10 +1,9 @@
-"""Keras's object names: snake case of the class name, made unique per process (`mean`, `mean_1`)."""
-import collections
+"""Keras's object names: snake case of the class name, made unique per session (`precision`, `precision_1`)."""
 import re
 
-__all__ = ["to_snake_case", "auto_name", "uniquify", "object_name"]
+from .. import backend
 
-_uids = collections.defaultdict(int)
+__all__ = ["to_snake_case", "auto_name", "object_name"]
 
 
 def to_snake_case(name):
@@ -14,16 +13,9 @@ def to_snake_case(name):
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def uniquify(name):
-    """`name` the first time, then `name_1`, `name_2`, ... (one counter per name, as Keras)."""
-    unique = f"{name}_{_uids[name]}" if name in _uids else name
-    _uids[name] += 1
-    return unique
-
-
 def auto_name(prefix):
-    """A fresh unique name from a class name."""
-    return uniquify(to_snake_case(prefix))
+    """A fresh name from a class name; the counter is the one layer names use (`keras.backend`)."""
+    return backend.unique_object_name(to_snake_case(prefix))
 
 
 def object_name(obj):

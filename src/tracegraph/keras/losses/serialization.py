@@ -9,6 +9,8 @@ import inspect
 __all__ = ["register", "serialize_object", "deserialize_object"]
 
 _FUNCTIONS = {}
+# The custom objects of the deserializations under way, so nested `from_config` calls see them.
+_custom_scopes = []
 
 
 def register(fn):
@@ -41,19 +43,27 @@ def deserialize_object(config, module_objects, custom_objects=None, kind="object
     """
     if config is None or callable(config):
         return config
+    _custom_scopes.append(custom_objects or {})
+    try:
+        return _deserialize(config, module_objects, kind)
+    finally:
+        _custom_scopes.pop()
+
+
+def _deserialize(config, module_objects, kind):
     if isinstance(config, str):
-        return _lookup(config, module_objects, custom_objects, kind)
+        return _lookup(config, module_objects, kind)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not interpret {kind} config: {config!r}")
     if config["class_name"] == "function":
-        return _lookup(config["config"], module_objects, custom_objects, kind)
-    cls = _lookup(config.get("registered_name") or config["class_name"], module_objects, custom_objects, kind)
+        return _lookup(config["config"], module_objects, kind)
+    cls = _lookup(config.get("registered_name") or config["class_name"], module_objects, kind)
     inner = config.get("config") or {}
     return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
 
 
-def _lookup(name, module_objects, custom_objects, kind):
-    for table in (custom_objects or {}, module_objects, _FUNCTIONS):
+def _lookup(name, module_objects, kind):
+    for table in (*reversed(_custom_scopes), module_objects, _FUNCTIONS):
         if name in table:
             return table[name]
     raise ValueError(f"Unknown {kind}: {name!r}. Pass custom objects with `custom_objects={{{name!r}: ...}}`")
