@@ -1,0 +1,64 @@
+"""RMSprop (with momentum and the centered variant), Keras 3's formulas."""
+from ... import math
+from .base import Optimizer
+from .gradients import add_rows, on_rows
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop: steps divided by the root of a moving average of squared gradients (`velocity`);
+    `centered` subtracts the square of the moving average of gradients, `momentum` accumulates
+    the steps. IndexedSlices gradients update only their rows of `w` (without momentum)."""
+
+    _SPARSE_UPDATES = True
+    _SLOT_ALIASES = {"rms": "velocity", "mg": "average_gradient"}
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+
+    def build(self, var_list):
+        """Create the velocity slots (and momentum, average_gradient when used)."""
+        if self.built:
+            return
+        super().build(var_list)
+        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+        self._momentums = self.add_optimizer_variables(var_list, "momentum") if self.momentum > 0 else []
+        self._average_gradients = self.add_optimizer_variables(var_list, "average_gradient") \
+            if self.centered else []
+
+    def update_step(self, gradient, variable, learning_rate):
+        """One RMSprop step for `variable`."""
+        lr = math.cast(learning_rate, variable.dtype)
+        index = self._get_variable_index(variable)
+        rho, velocity = self.rho, self._velocities[index]
+        self.assign(velocity, add_rows(rho * velocity, on_rows(lambda g: (1 - rho) * math.square(g), gradient)))
+        if self.centered:
+            average = self._average_gradients[index]
+            self.assign(average, add_rows(rho * average, on_rows(lambda g: (1 - rho) * g, gradient)))
+            increment = on_rows(lambda g, v, a: lr * g / math.sqrt(v - math.square(a) + self.epsilon),
+                                gradient, velocity, average)
+        else:
+            increment = on_rows(lambda g, v: lr * g / math.sqrt(v + self.epsilon), gradient, velocity)
+        if self.momentum > 0:
+            momentum = self._momentums[index]
+            self.assign(momentum, add_rows(self.momentum * momentum, increment))
+            self.assign_sub(variable, momentum)
+        else:
+            self.assign_sub(variable, increment)
+
+    def get_config(self):
+        """The constructor arguments, as a dict."""
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
