@@ -1,0 +1,66 @@
+"""`keras.Model`: a layer that trains. `Model(inputs, outputs)` makes a functional model; a subclass
+defines its layers in `__init__` and its computation in `call`."""
+from ..layers.base import Layer
+from ..saving import weights_file
+from ..trainers.trainer import Trainer
+from . import summary as summary_module
+
+__all__ = ["Model", "register_functional"]
+
+_functional = []
+
+
+def register_functional(cls):
+    """Record the functional model class that `Model(inputs, outputs)` makes."""
+    _functional[:] = [cls]
+
+
+class Model(Trainer, Layer):
+    """A layer with `compile`/`fit`/`evaluate`/`predict`, `summary` and weight files (Keras 3's Model)."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            cls = _functional[0]
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self._init_trainer()
+
+    def build(self, input_shape):
+        """A subclassed model builds its layers on its first call."""
+        self.built = True
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print a table of the layers, their output shapes and parameter counts."""
+        if not self.built:
+            raise ValueError(f"Model '{self.name}' has not yet been built. Build the model first by calling "
+                             "`build()` or by calling the model on a batch of data.")
+        summary_module.print_summary(self, print_fn=print_fn or print)
+
+    def get_layer(self, name=None, index=None):
+        """The layer with this `name`, or at this `index` of `layers`."""
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index. Received: "
+                             f"index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write `weights` to `filepath` in tracegraph's weights format (docs/formats/keras_weights.md)."""
+        weights_file.save_weights(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Assign the weights stored in `filepath` (written by `save_weights`)."""
+        weights_file.load_weights(self, filepath)

@@ -1,0 +1,177 @@
+"""The batches `fit`, `evaluate` and `predict` iterate: from arrays, tensors, generators or datasets.
+
+Arrays are converted once per `fit` call (floats to the model's float type, as Keras does) and,
+when shuffling, permuted once per epoch; a batch is then a slice, so a step costs no copying.
+"""
+import numpy as np
+
+from ... import nest
+from ...tensor import Tensor
+from .. import backend
+
+__all__ = ["ArrayBatches", "IterableBatches", "make_batches", "whole_batch", "unpack_x_y_sample_weight", "pack_x_y_sample_weight",
+           "train_validation_split"]
+
+
+def unpack_x_y_sample_weight(data):
+    """`(x, y, sample_weight)` from a batch: a tuple of 1 to 3 entries, or `x` alone."""
+    if isinstance(data, tuple):
+        if not 1 <= len(data) <= 3:
+            raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                             f"found: {data!r}")
+        return tuple(data) + (None,) * (3 - len(data))
+    return data, None, None
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch tuple for these parts (trailing Nones left out)."""
+    if y is None:
+        return (x,)
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def _as_array(value):
+    """A NumPy array for an input leaf; floats become the default float type."""
+    if value is None:
+        return None
+    array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if array.dtype.kind == "f" and array.dtype != np.dtype(backend.floatx()):
+        array = array.astype(backend.floatx())
+    return array
+
+
+def _is_array_data(x):
+    """True for arrays, tensors and (nested lists/tuples/dicts of) them: data with a length to slice."""
+    leaves = nest.flatten(x)
+    return bool(leaves) and all(isinstance(v, (np.ndarray, Tensor, list, float, int)) or hasattr(v, "__array__")
+                                for v in leaves)
+
+
+def train_validation_split(arrays, validation_split):
+    """Split array data into (train, validation), the validation part being the last samples."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"`validation_split` must be between 0 and 1, got {validation_split}")
+    length = len(nest.flatten(arrays)[0])
+    split_at = int(length * (1.0 - validation_split))
+    if split_at == 0 or split_at == length:
+        raise ValueError(f"Training data contains {length} samples, which is not sufficient to split it "
+                         f"into a validation and training set as specified by `validation_split={validation_split}`.")
+    train = nest.map_structure(lambda a: None if a is None else a[:split_at], arrays)
+    validation = nest.map_structure(lambda a: None if a is None else a[split_at:], arrays)
+    return train, validation
+
+
+class ArrayBatches:
+    """Batches of in-memory data, shuffled per epoch if asked."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
+                 steps=None):
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("You cannot pass both `class_weight` and `sample_weight` at the same time.")
+            sample_weight = _class_weights_to_sample_weights(class_weight, y)
+        self.data = nest.map_structure(_as_array, pack_x_y_sample_weight(x, y, sample_weight))
+        lengths = {len(a) for a in nest.flatten(self.data) if a is not None}
+        if len(lengths) != 1:
+            raise ValueError(f"Data cardinality is ambiguous: the arrays hold different numbers of samples "
+                             f"{sorted(lengths)}. Make sure all arrays contain the same number of samples.")
+        self.num_samples = lengths.pop()
+        self.batch_size = batch_size or 32
+        self.shuffle = shuffle
+        full_steps = -(-self.num_samples // self.batch_size)
+        self.steps = full_steps if steps is None else min(int(steps), full_steps)
+
+    def epoch(self):
+        """The batches of one epoch."""
+        data = self.data
+        if self.shuffle:
+            order = np.random.permutation(self.num_samples)
+            data = nest.map_structure(lambda a: None if a is None else a[order], data)
+        flat = nest.flatten(data)
+        size = self.batch_size
+        for step in range(self.steps):
+            start = step * size
+            yield nest.pack_sequence_as(data, [a[start:start + size] for a in flat])
+
+    def first_batch(self):
+        """A batch for building the model before the step is traced."""
+        return next(iter(self.epoch()))
+
+
+class IterableBatches:
+    """Batches from a generator, a `tg.data.Dataset` or any iterable of batches."""
+
+    def __init__(self, source, steps=None):
+        self.source = source
+        self.steps = None if steps is None else int(steps)
+        self._iterator = None
+        self._peeked = []
+        self.num_samples = None
+
+    def _next(self):
+        if self._peeked:
+            return self._peeked.pop()
+        if self._iterator is None:
+            self._iterator = iter(self.source)
+        return next(self._iterator)
+
+    def epoch(self):
+        """The batches of one epoch: `steps` of them, or until the source ends (then it restarts
+        next epoch if it can be iterated again)."""
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                batch = self._next()
+            except StopIteration:
+                self._iterator = None
+                if self.steps is not None and count == 0:
+                    raise ValueError("The data generator ran out of data before the first step of an epoch; "
+                                     "give it enough batches for `steps_per_epoch * epochs`.") from None
+                return
+            count += 1
+            yield _as_batch(batch)
+        if self.steps is None:
+            self._iterator = None
+
+    def first_batch(self):
+        """Peek one batch (it is still given by the next epoch)."""
+        batch = self._next()
+        self._peeked.append(batch)
+        return _as_batch(batch)
+
+
+def whole_batch(x, y=None, sample_weight=None, class_weight=None):
+    """All of the data as one batch (for `train_on_batch` and its kin)."""
+    return ArrayBatches(x, y, sample_weight, class_weight=class_weight).data
+
+
+def _as_batch(batch):
+    """A batch with its float arrays in the default float type."""
+    if not isinstance(batch, tuple):
+        batch = (batch,)
+    return nest.map_structure(lambda v: v if isinstance(v, Tensor) else _as_array(v), batch)
+
+
+def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None, steps=None):
+    """The batch source for `fit`/`evaluate`/`predict`'s data arguments."""
+    if _is_array_data(x):
+        return ArrayBatches(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
+    if y is not None:
+        raise ValueError("`y` argument is not supported when using a dataset or a generator as input: "
+                         "it must yield `(x, y)` batches itself.")
+    if not hasattr(x, "__iter__") and not hasattr(x, "__next__"):
+        raise TypeError(f"Unrecognized data type: x={x!r} (of type {type(x).__name__}); expected arrays, "
+                        "tensors, a generator or a dataset")
+    return IterableBatches(x, steps)
+
+
+def _class_weights_to_sample_weights(class_weight, y):
+    """Per-sample weights `class_weight[label]` (labels from integers or from one-hot rows)."""
+    labels = _as_array(y)
+    if labels.ndim > 1 and labels.shape[-1] > 1:
+        labels = labels.argmax(axis=-1)
+    labels = labels.reshape(len(labels), -1)[:, 0].astype(np.int64)
+    table = np.ones(int(max(max(class_weight) + 1, labels.max() + 1)), dtype=backend.floatx())
+    for label, weight in class_weight.items():
+        table[int(label)] = weight
+    return table[labels]
