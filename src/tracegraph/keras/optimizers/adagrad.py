@@ -36,7 +36,7 @@ class Adagrad(Optimizer):
         """One Adagrad step for `variable`."""
         lr = math.cast(learning_rate, variable.dtype)
         accumulator = self._accumulators[self._get_variable_index(variable)]
-        self.assign_add(accumulator, on_rows(math.square, gradient))
+        accumulator = self.assign_add(accumulator, on_rows(math.square, gradient))
         self.assign_sub(variable, on_rows(lambda g, a: lr * g / math.sqrt(a + self.epsilon), gradient, accumulator))
 
     def get_config(self):
@@ -81,7 +81,7 @@ class Adadelta(Optimizer):
         def rms(x):
             return math.sqrt(x + self.epsilon)
 
-        self.assign(grads, add_rows(rho * grads, on_rows(lambda g: (1 - rho) * math.square(g), gradient)))
+        grads = self.assign(grads, add_rows(rho * grads, on_rows(lambda g: (1 - rho) * math.square(g), gradient)))
         delta = on_rows(lambda g, d, a: -(rms(d) * g / rms(a)), gradient, deltas, grads)
         self.assign(deltas, add_rows(rho * deltas, on_rows(lambda d: (1 - rho) * math.square(d), delta)))
         self.assign_add(variable, on_rows(lambda d: lr * d, delta))

@@ -44,12 +44,11 @@ class Adam(Optimizer):
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
         alpha = lr * math.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        self.assign_add(m, (gradient - m) * (1 - self.beta_1))
-        self.assign_add(v, (math.square(gradient) - v) * (1 - self.beta_2))
+        m = self.assign_add(m, (gradient - m) * (1 - self.beta_1))
+        v = self.assign_add(v, (math.square(gradient) - v) * (1 - self.beta_2))
         if self.amsgrad:
             v_hat = self._velocity_hats[index]
-            self.assign(v_hat, math.maximum(v_hat, v))
-            v = v_hat
+            v = self.assign(v_hat, math.maximum(v_hat, v))
         self.assign_sub(variable, m * alpha / (math.sqrt(v) + self.epsilon))
 
     def get_config(self):

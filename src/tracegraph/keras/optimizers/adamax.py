@@ -39,8 +39,8 @@ class Adamax(Optimizer):
         beta_1_power = math.pow(math.cast(self.beta_1, dtype), local_step)
         index = self._get_variable_index(variable)
         m, u = self._m[index], self._u[index]
-        self.assign_add(m, (gradient - m) * (1 - self.beta_1))
-        self.assign(u, math.maximum(self.beta_2 * u, math.abs(gradient)))
+        m = self.assign_add(m, (gradient - m) * (1 - self.beta_1))
+        u = self.assign(u, math.maximum(self.beta_2 * u, math.abs(gradient)))
         self.assign_sub(variable, lr * m / ((1 - beta_1_power) * (u + self.epsilon)))
 
     def get_config(self):
@@ -98,8 +98,8 @@ class Nadam(Optimizer):
         beta_2_power = math.pow(beta_2, local_step)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
-        self.assign_add(m, (gradient - m) * (1 - beta_1))
-        self.assign_add(v, (math.square(gradient) - v) * (1 - beta_2))
+        m = self.assign_add(m, (gradient - m) * (1 - beta_1))
+        v = self.assign_add(v, (math.square(gradient) - v) * (1 - beta_2))
         m_hat = u_t_1 * m / (1 - u_product_t_1) + (1 - u_t) * gradient / (1 - u_product_t)
         v_hat = v / (1 - beta_2_power)
         self.assign_sub(variable, m_hat * lr / (math.sqrt(v_hat) + self.epsilon))

@@ -204,6 +204,11 @@ class Optimizer(Module):
             return self._learning_rate
         return self._learning_rate()
 
+    def _learning_rate_now(self):
+        """The learning rate of this step as a tensor (a Variable read once for all updates)."""
+        learning_rate = self.learning_rate
+        return learning_rate.value() if is_variable(learning_rate) else convert_to_tensor(learning_rate)
+
     @learning_rate.setter
     def learning_rate(self, learning_rate):
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate) or is_variable(learning_rate):
@@ -255,8 +260,9 @@ class Optimizer(Module):
             if self.loss_scale_factor is not None:
                 grads = [grads_lib.divide(g, self.loss_scale_factor) for g in grads]
             grads = self._clip_gradients(grads)
-            self._apply_weight_decay(variables)
-            self._update_all(grads, variables, self.learning_rate)
+            learning_rate = self._learning_rate_now()
+            self._apply_weight_decay(variables, learning_rate)
+            self._update_all(grads, variables, learning_rate)
             for variable in variables:
                 constraint = getattr(variable, "constraint", None)
                 if constraint is not None:
@@ -323,25 +329,33 @@ class Optimizer(Module):
         raise NotImplementedError(f"{type(self).__name__} must define `update_step`")
 
     def assign(self, variable, value):
-        """`variable.assign(value)`; an IndexedSlices value replaces only its rows."""
+        """`variable.assign(value)`; an IndexedSlices value replaces only its rows.
+
+        Returns the new value (a dense assignment's tensor, so later formulas use it instead of
+        reading the variable again and the step fuses into fewer kernels), or the variable.
+        """
         if grads_lib.is_sparse(value):
             variable.scatter_update(value)
-        else:
-            variable.assign(value)
+            return variable
+        value = math.cast(convert_to_tensor(value, dtype_hint=variable.dtype), variable.dtype)
+        variable.assign(value)
+        return value
 
     def assign_add(self, variable, value):
-        """`variable.assign_add(value)`; an IndexedSlices value adds to its rows only."""
+        """`variable.assign_add(value)`; an IndexedSlices value adds to its rows only. Returns the
+        new value, as `assign` does."""
         if grads_lib.is_sparse(value):
             variable.scatter_add(value)
-        else:
-            variable.assign_add(value)
+            return variable
+        return self.assign(variable, variable.value() + value)
 
     def assign_sub(self, variable, value):
-        """`variable.assign_sub(value)`; an IndexedSlices value subtracts from its rows only."""
+        """`variable.assign_sub(value)`; an IndexedSlices value subtracts from its rows only. Returns
+        the new value, as `assign` does."""
         if grads_lib.is_sparse(value):
             variable.scatter_sub(value)
-        else:
-            variable.assign_sub(value)
+            return variable
+        return self.assign(variable, variable.value() - value)
 
     # ----- weight decay ------------------------------------------------------------------------
 
@@ -357,12 +371,12 @@ class Optimizer(Module):
         ids, pattern = self._excluded_from_weight_decay
         return id(variable) not in ids and (pattern is None or pattern.search(variable.name) is None)
 
-    def _apply_weight_decay(self, variables):
+    def _apply_weight_decay(self, variables, learning_rate):
         if self.weight_decay is None:
             return
         for variable in variables:
             if self._use_weight_decay(variable):
-                lr = math.cast(self.learning_rate, variable.dtype)
+                lr = math.cast(learning_rate, variable.dtype)
                 wd = math.cast(self.weight_decay, variable.dtype)
                 variable.assign_sub(variable * wd * lr)
 

@@ -56,7 +56,7 @@ class Ftrl(Optimizer):
         l2_reg = self.l2_regularization_strength + self.beta / (2.0 * lr)
         grad_to_use = gradient + 2 * self.l2_shrinkage_regularization_strength * variable
         new_accum = accum + math.square(gradient)
-        self.assign_add(linear, grad_to_use - (math.pow(new_accum, -lr_power) - math.pow(accum, -lr_power)) / lr
+        linear = self.assign_add(linear, grad_to_use - (math.pow(new_accum, -lr_power) - math.pow(accum, -lr_power)) / lr
                         * variable)
         quadratic = math.pow(new_accum, -lr_power) / lr + 2 * l2_reg
         l1 = self.l1_regularization_strength

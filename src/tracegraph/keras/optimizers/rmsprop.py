@@ -43,18 +43,17 @@ class RMSprop(Optimizer):
         lr = math.cast(learning_rate, variable.dtype)
         index = self._get_variable_index(variable)
         rho, velocity = self.rho, self._velocities[index]
-        self.assign(velocity, add_rows(rho * velocity, on_rows(lambda g: (1 - rho) * math.square(g), gradient)))
+        velocity = self.assign(velocity, add_rows(rho * velocity, on_rows(lambda g: (1 - rho) * math.square(g), gradient)))
         if self.centered:
             average = self._average_gradients[index]
-            self.assign(average, add_rows(rho * average, on_rows(lambda g: (1 - rho) * g, gradient)))
+            average = self.assign(average, add_rows(rho * average, on_rows(lambda g: (1 - rho) * g, gradient)))
             increment = on_rows(lambda g, v, a: lr * g / math.sqrt(v - math.square(a) + self.epsilon),
                                 gradient, velocity, average)
         else:
             increment = on_rows(lambda g, v: lr * g / math.sqrt(v + self.epsilon), gradient, velocity)
         if self.momentum > 0:
             momentum = self._momentums[index]
-            self.assign(momentum, add_rows(self.momentum * momentum, increment))
-            self.assign_sub(variable, momentum)
+            self.assign_sub(variable, self.assign(momentum, add_rows(self.momentum * momentum, increment)))
         else:
             self.assign_sub(variable, increment)
 

@@ -46,7 +46,7 @@ class SGD(Optimizer):
             return
         m = self._momentums[self._get_variable_index(variable)]
         momentum = math.cast(self.momentum, variable.dtype)
-        self.assign(m, add_rows(m * momentum, step))
+        m = self.assign(m, add_rows(m * momentum, step))
         self.assign_add(variable, add_rows(m * momentum, step) if self.nesterov else m)
 
     def get_config(self):
