@@ -13,7 +13,6 @@ import numpy as np
 from ... import nest
 from ...autodiff import GradientTape
 from ...ops import arithmetic, array_ops, cast
-from ...spec import TensorSpec
 from ...tensor import Tensor
 from ...trace import function
 from .. import metrics as metrics_module
@@ -148,16 +147,18 @@ class Trainer:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
-    def _step_function(self, kind, batch):
-        """The traced `<kind>_step`, made on first use with the batch dimension unknown."""
+    def _step_function(self, kind):
+        """The traced `<kind>_step`, made on first use.
+
+        The traces are keyed by the batch's shapes: an epoch's full batches share one, its last,
+        smaller batch gets a second, and later epochs reuse both. (Static shapes let the graph
+        optimizer fold the shape arithmetic away, which makes each step cheaper than a trace with
+        an unknown batch dimension would be.)
+        """
         step = self._step_functions.get(kind)
         if step is None:
             method = getattr(self, f"{kind}_step")
-            if self.run_eagerly:
-                step = method
-            else:
-                signature = nest.map_structure(_batch_spec, batch)
-                step = function(method, input_signature=[signature])
+            step = method if self.run_eagerly else function(method)
             self._step_functions[kind] = step
         return step
 
@@ -184,7 +185,7 @@ class Trainer:
         batches = make_batches(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch)
         first = batches.first_batch()
         self._prepare(first, training=True)
-        train_function = self._step_function("train", first)
+        train_function = self._step_function("train")
         callback_list = self._callback_list(callbacks, verbose, epochs, batches.steps, add_history=True)
         self.stop_training = False
         callback_list.on_train_begin()
@@ -237,7 +238,7 @@ class Trainer:
         batches = make_batches(x, y, sample_weight, batch_size, False, None, steps)
         first = batches.first_batch()
         self._prepare(first, training=False)
-        test_function = self._step_function("test", first)
+        test_function = self._step_function("test")
         callback_list = self._callback_list(callbacks, verbose, 1, batches.steps)
         self.reset_metrics()
         callback_list.on_test_begin()
@@ -252,8 +253,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`, computed in batches, as NumPy arrays."""
         batches = make_batches(x, None, None, batch_size, False, None, steps)
-        first = batches.first_batch()
-        predict_function = self._step_function("predict", first)
+        predict_function = self._step_function("predict")
         callback_list = self._callback_list(callbacks, verbose, 1, batches.steps)
         callback_list.on_predict_begin()
         outputs = []
@@ -275,7 +275,7 @@ class Trainer:
         self._assert_compiled()
         batch = whole_batch(x, y, sample_weight, class_weight)
         self._prepare(batch, training=True)
-        logs = pythonify_logs(self._step_function("train", batch)(batch))
+        logs = pythonify_logs(self._step_function("train")(batch))
         return logs if return_dict else self._in_metric_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -284,13 +284,13 @@ class Trainer:
         batch = whole_batch(x, y, sample_weight)
         self._prepare(batch, training=False)
         self.reset_metrics()
-        logs = pythonify_logs(self._step_function("test", batch)(batch))
+        logs = pythonify_logs(self._step_function("test")(batch))
         return logs if return_dict else self._in_metric_order(logs)
 
     def predict_on_batch(self, x):
         """The model's output for one batch, as NumPy arrays."""
         batch = whole_batch(x)
-        return nest.map_structure(np.asarray, self._step_function("predict", batch)(batch))
+        return nest.map_structure(np.asarray, self._step_function("predict")(batch))
 
     def _in_metric_order(self, logs):
         values = [logs[name] for name in self.metrics_names if name in logs]
@@ -302,12 +302,3 @@ class Trainer:
             return callbacks
         return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
                             verbose=verbose, epochs=epochs, steps=steps)
-
-
-def _batch_spec(value):
-    """The TensorSpec of a batch leaf with its batch dimension left unknown."""
-    if value is None:
-        return None
-    shape = list(np.shape(value))
-    dtype = value.dtype if isinstance(value, Tensor) else np.asarray(value).dtype
-    return TensorSpec([None] + shape[1:] if shape else [], dtype)
