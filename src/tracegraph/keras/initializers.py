@@ -226,7 +226,8 @@ _CLASSES = {cls.__name__: cls for cls in (Zeros, Ones, Constant, RandomNormal, R
                                           VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal,
                                           LecunUniform, LecunNormal, Orthogonal, Identity)}
 _ALIASES = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
-            "random_normal": RandomNormal, "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
+            "random_normal": RandomNormal, "random_uniform": RandomUniform, "normal": RandomNormal,
+            "uniform": RandomUniform, "truncated_normal": TruncatedNormal,
             "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
             "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform,
             "lecun_normal": LecunNormal, "orthogonal": Orthogonal, "identity": Identity}
@@ -237,6 +238,8 @@ def get(identifier):
     callable `(shape, dtype) -> tensor`; None stays None."""
     if identifier is None or isinstance(identifier, Initializer):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
     if isinstance(identifier, str):
         cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
         if cls is None:
@@ -250,7 +253,12 @@ def get(identifier):
 
 
 def serialize(initializer):
-    """`{"class_name": ..., "config": ...}` for an initializer."""
+    """`{"class_name": ..., "config": ...}` for an initializer; None stays None."""
+    if initializer is None:
+        return None
+    if not isinstance(initializer, Initializer):
+        raise ValueError(f"Cannot serialize the initializer {initializer!r}: only `keras.initializers` "
+                         "objects have a config (subclass `Initializer` and write `get_config`)")
     return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
 
 

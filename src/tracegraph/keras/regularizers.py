@@ -67,6 +67,8 @@ def get(identifier):
     """A regularizer from a name ('l2'), a config dict, an instance or a callable; None stays None."""
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
     if isinstance(identifier, str):
         if identifier not in _CLASSES:
             raise ValueError(f"Unknown regularizer: '{identifier}'")
@@ -79,10 +81,18 @@ def get(identifier):
 
 
 def serialize(regularizer):
-    """`{"class_name": ..., "config": ...}` for a regularizer."""
+    """`{"class_name": ..., "config": ...}` for a regularizer; None stays None."""
+    if regularizer is None:
+        return None
+    if not isinstance(regularizer, Regularizer):
+        raise ValueError(f"Cannot serialize the regularizer {regularizer!r}: only `keras.regularizers` "
+                         "objects have a config (subclass `Regularizer` and write `get_config`)")
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
 
 
 def deserialize(config):
     """The regularizer `serialize` described."""
-    return _CLASSES[config["class_name"]].from_config(config.get("config", {}))
+    cls = _CLASSES.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"Unknown regularizer class: '{config['class_name']}'")
+    return cls.from_config(config.get("config", {}))

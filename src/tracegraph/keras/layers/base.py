@@ -13,7 +13,7 @@ from ... import dtypes, nest
 from ...convert import convert_to_tensor
 from ...module import Module, camel_to_snake
 from ...name_scope import name_scope
-from ...ops import cast, state_ops
+from ...ops import arithmetic, array_ops, cast, state_ops
 from ...tensor import Tensor
 from ...trace import function
 from ...variable import Variable
@@ -254,8 +254,17 @@ class Layer(Module):
             call_context.training, call_context.depth = outer_training, call_context.depth - 1
         if self.activity_regularizer is not None:
             for output in nest.flatten(outputs):
-                self.add_loss(self.activity_regularizer(output))
+                self.add_loss(self._activity_loss(output))
         return outputs
+
+    def _activity_loss(self, output):
+        """The activity regularizer's penalty on `output`, divided by the batch size as in Keras 3
+        (so the strength does not depend on the batch size)."""
+        loss = convert_to_tensor(self.activity_regularizer(output))
+        if output.shape.rank:
+            batch_size = cast.cast(array_ops.shape(output)[0], loss.dtype)
+            loss = arithmetic.divide_no_nan(loss, batch_size)
+        return loss
 
     def _convert_inputs(self, inputs):
         """Arrays and lists become tensors; floating inputs take the layer's dtype (Keras's autocast)."""
@@ -357,6 +366,8 @@ class Layer(Module):
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         config.update(self._init_arguments)
         return config
 
