@@ -1,3 +1,8 @@
 """`keras.layers`: the layers, with Keras 3's names."""
 from .base import Layer  # noqa: F401
 from .input_layer import Input, InputLayer  # noqa: F401
+from .core import *  # noqa: F401,F403
+from .merging import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .regularization import *  # noqa: F401,F403
+from .reshaping import *  # noqa: F401,F403
