@@ -10,7 +10,9 @@ Conversions between numbers and strings live in `string_numbers.py`, joining and
 formatting in `string_joins.py`, the ops that split strings into a ragged result in
 `string_tokens.py`; this module has the shared helpers and the per-string ops.
 """
+import functools
 import re
+import weakref
 
 import farmhash
 import numpy as np
@@ -93,6 +95,34 @@ def mapping_op(name, per_string, result_dtype, check=None):
     return Op(name, infer=infer, impl=impl)
 
 
+# ----- byte lengths known without visiting the strings ----------------------------------------
+
+# Ops that cut strings out of a buffer (split) know each piece's byte length already; they record
+# it here for the read-only array they return, so `length` of it needs no visit to each object.
+# Keyed by id(), checked through a weak reference (an id is reused once its array is gone).
+_known_byte_lengths = {}
+
+
+def remember_byte_lengths(strings, byte_lengths):
+    """Record the int32 byte lengths of the object array `strings`, which becomes read-only."""
+    strings.flags.writeable = False
+    key = id(strings)
+    _known_byte_lengths[key] = (weakref.ref(strings, functools.partial(_forget, key)), byte_lengths)
+
+
+def _forget(key, reference):
+    if _known_byte_lengths.get(key, (None,))[0] is reference:
+        del _known_byte_lengths[key]
+
+
+def known_byte_lengths(strings):
+    """The byte lengths recorded for exactly this array (same shape), or None."""
+    entry = _known_byte_lengths.get(id(strings))
+    if entry is None or entry[0]() is not strings or strings.flags.writeable:
+        return None
+    return entry[1].reshape(strings.shape)
+
+
 # ----- length, case, whitespace --------------------------------------------------------------
 
 #: UTF-8 continuation bytes (0b10xxxxxx): every other byte starts a character.
@@ -128,8 +158,21 @@ def _check_case_encoding(encoding):
                  ("", "utf-8", "utf8"))
 
 
-_length = mapping_op("string_length", lambda unit: len if unit == "BYTE" else _character_count, dtypes.int32,
-                     check=_check_unit)
+def _length_infer(x, unit):
+    check_string("length", x)
+    _check_unit(unit)
+    return spec_of(x.shape, dtypes.int32)
+
+
+def _length_impl(xp, x, unit):
+    x = to_host(x)
+    known = known_byte_lengths(x) if unit == "BYTE" else None
+    if known is not None:
+        return to_backend(xp, known.copy())
+    return to_backend(xp, map_strings(len if unit == "BYTE" else _character_count, x, np.int32))
+
+
+_length = Op("string_length", infer=_length_infer, impl=_length_impl)
 # Without an encoding bytes.upper/lower change ASCII letters only, as TF does.
 _upper_op = mapping_op("string_upper", lambda encoding: _unicode_upper if encoding else bytes.upper,
                        dtypes.string, check=_check_case_encoding)

@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from . import string_ops
+from .string_split_kernel import split_at_whitespace
 from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
@@ -161,6 +162,12 @@ def _split_characters_with_offsets(strings, input_encoding, **attrs):
 
 def _split_all(strings, sep, maxsplit):
     # An empty `sep` splits on runs of whitespace, as TF's StringSplitV2.
+    if not sep and maxsplit < 0:
+        split = split_at_whitespace(strings)
+        if split is not None:
+            pieces, row_splits, byte_lengths = split
+            string_ops.remember_byte_lengths(pieces, byte_lengths)
+            return pieces, row_splits
     return _pieces_of_each(strings, functools.partial(bytes.split, sep=sep.encode() or None, maxsplit=maxsplit))
 
 

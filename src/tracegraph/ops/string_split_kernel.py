@@ -1,0 +1,241 @@
+"""Whitespace splitting of many strings at once, compiled: `split_at_whitespace(strings)`.
+
+Splitting word by word in Python costs a call per string and an object per word;
+for 1e5 sentences that is four times TensorFlow's time. Here one compiled pass
+over the strings joined into one UTF-8 buffer finds every word's row, offset and
+byte length, and meanwhile interns the words in a hash table: the pieces are the
+distinct words, made into Python objects once each (from one buffer, by
+`bytes.split`), and the result is a gather of them. Text repeats its words, so
+this creates far fewer objects than there are words; when the words turn out
+mostly distinct the pass stops interning and the pieces come from one
+`bytes.split` of the whole text instead. Either way the pieces are exactly
+`bytes.split()`'s, string by string.
+
+The kernel compiles through the numba backend's kernel cache (verified on disk,
+shared between processes); without numba, and for inputs too small to repay
+the compilation, `split_at_whitespace` returns None and the caller splits in Python.
+"""
+import concurrent.futures
+import os
+import threading
+
+import numpy as np
+
+from ..backend import get_backend
+
+__all__ = ["split_at_whitespace", "MIN_KERNEL_BYTES"]
+
+#: Inputs with fewer bytes split in Python: the kernel's first compilation (about a second, once
+#: per machine thanks to the disk cache) would cost more than it saves on them.
+MIN_KERNEL_BYTES = 1 << 16
+
+# ASCII whitespace as bytes.split() and TF's StringSplitV2 see it: space and \t \n \v \f \r (9..13).
+_KERNEL_SOURCE = '''
+import numpy as np
+from numba import njit
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, nogil=True)
+def _is_space(c):
+    return c == 32 or (c >= 9 and c <= 13)
+
+
+@njit(cache=True, nogil=True)
+def split_words(buffer, string_ends, max_distinct):
+    """(row_splits, byte lengths, word ids, starts and lengths of the distinct words, interned)."""
+    n_strings = string_ends.shape[0]
+    row_splits = np.empty(n_strings + 1, np.int64)
+    row_splits[0] = 0
+    capacity = (buffer.shape[0] + n_strings) // 2 + 1
+    lengths = np.empty(capacity, np.int32)
+    ids = np.empty(capacity, np.int32)
+    table_bits = 10
+    table = np.full(1 << table_bits, -1, np.int32)
+    distinct_capacity = min(capacity, max_distinct + 1)
+    distinct_start = np.empty(distinct_capacity, np.int64)
+    distinct_length = np.empty(distinct_capacity, np.int64)
+    distinct_hash = np.empty(distinct_capacity, np.uint64)
+    distinct_first = np.empty(distinct_capacity, np.uint64)
+    n_distinct = 0
+    interning = True
+    count = 0
+    pos = 0
+    for row in range(n_strings):
+        end = string_ends[row]
+        while True:
+            while pos < end and _is_space(buffer[pos]):
+                pos += 1
+            if pos == end:
+                break
+            start = pos
+            word = np.uint64(0)
+            first_word = np.uint64(0)
+            h = np.uint64(0)
+            while pos < end and not _is_space(buffer[pos]):
+                word = (word << np.uint64(8)) | np.uint64(buffer[pos])
+                pos += 1
+                if (pos - start) & 7 == 0:
+                    if pos - start == 8:
+                        first_word = word
+                    h = (h ^ word) * _MIX
+                    word = np.uint64(0)
+            length = pos - start
+            lengths[count] = length
+            if interning:
+                if length < 8:
+                    first_word = word
+                h = (h ^ word ^ np.uint64(length)) * _MIX
+                h ^= h >> np.uint64(29)
+                mask = (1 << table_bits) - 1
+                slot = np.int64(h & np.uint64(mask))
+                while True:
+                    u = table[slot]
+                    if u < 0:
+                        if n_distinct == max_distinct:
+                            interning = False
+                            break
+                        u = n_distinct
+                        distinct_start[u] = start
+                        distinct_length[u] = length
+                        distinct_hash[u] = h
+                        distinct_first[u] = first_word
+                        n_distinct += 1
+                        table[slot] = u
+                        if 2 * n_distinct > mask:
+                            table_bits += 2
+                            table = _rehashed(distinct_hash, n_distinct, table_bits)
+                        break
+                    # The first word holds a short word's bytes whole: only longer ones compare the rest.
+                    if distinct_hash[u] == h and distinct_length[u] == length and distinct_first[u] == first_word:
+                        other = distinct_start[u]
+                        k = 8
+                        while k < length and buffer[other + k] == buffer[start + k]:
+                            k += 1
+                        if k >= length:
+                            break
+                    slot = (slot + 1) & mask
+                ids[count] = u
+            count += 1
+        pos = end
+        row_splits[row + 1] = count
+    return (row_splits, lengths[:count].copy(), ids[:count].copy(), distinct_start[:n_distinct],
+            distinct_length[:n_distinct], interning)
+
+
+@njit(cache=True, nogil=True)
+def _rehashed(hashes, n, table_bits):
+    mask = (1 << table_bits) - 1
+    table = np.full(1 << table_bits, -1, np.int32)
+    for u in range(n):
+        slot = np.int64(hashes[u] & np.uint64(mask))
+        while table[slot] >= 0:
+            slot = (slot + 1) & mask
+        table[slot] = u
+    return table
+
+
+@njit(cache=True, nogil=True)
+def joined_words(buffer, starts, lengths):
+    """The words at `starts` (of `lengths`) one after another, each followed by a space."""
+    out = np.empty(lengths.sum() + lengths.shape[0], np.uint8)
+    p = 0
+    for u in range(starts.shape[0]):
+        for k in range(starts[u], starts[u] + lengths[u]):
+            out[p] = buffer[k]
+            p += 1
+        out[p] = 32
+        p += 1
+    return out
+'''
+
+_kernels = None
+_pool = None
+_lock = threading.Lock()
+
+
+def _kernel_module():
+    """The compiled kernels, or False where the numba backend is missing."""
+    global _kernels
+    if _kernels is None:
+        with _lock:
+            if _kernels is None:
+                try:
+                    _kernels = get_backend("numba").kernel_cache().load_kernel_module(_KERNEL_SOURCE)
+                except (RuntimeError, ValueError):
+                    _kernels = False
+    return _kernels
+
+
+def _usable_cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _thread_pool():
+    """The pool of this process: a forked child has none of its parent's threads, so it makes its own."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        with _lock:
+            if _pool is None or _pool[0] != os.getpid():
+                _pool = os.getpid(), concurrent.futures.ThreadPoolExecutor(
+                    max_workers=max(_usable_cores() - 1, 1), thread_name_prefix="tracegraph-split")
+    return _pool[1]
+
+
+def split_at_whitespace(strings):
+    """(pieces, row_splits int64, byte lengths int32 of the pieces) of a flat object array of byte
+    strings split at runs of ASCII whitespace, or None if the kernel cannot or need not run.
+
+    Large inputs are cut into one chunk of strings per core; the kernel releases the GIL, so
+    the chunks split in parallel.
+    """
+    if not len(strings) or _estimated_bytes(strings) < MIN_KERNEL_BYTES:
+        return None
+    kernels = _kernel_module()
+    if not kernels:
+        return None
+    n_chunks = min(_usable_cores(), len(strings))
+    bounds = np.linspace(0, len(strings), n_chunks + 1).astype(np.int64)
+    chunks = [strings[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    futures = [_thread_pool().submit(_split_chunk, kernels, chunk) for chunk in chunks[1:]]
+    splits = [_split_chunk(kernels, chunks[0])] + [f.result() for f in futures]
+    return _combined(splits)
+
+
+def _estimated_bytes(strings):
+    """The total length of `strings`, estimated from at most 64 of them."""
+    step = max(len(strings) // 64, 1)
+    return sum(map(len, strings[::step])) * step
+
+
+def _split_chunk(kernels, strings):
+    """(row_splits, byte lengths, and the pieces: (words, ids) if interned, else an object array)."""
+    string_ends = np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)))
+    buffer = np.frombuffer(b"".join(strings), dtype=np.uint8)
+    row_splits, piece_lengths, ids, starts, distinct_lengths, interned = kernels.split_words(
+        buffer, string_ends, max(4096, len(buffer) // 16))
+    if interned:
+        pieces = kernels.joined_words(buffer, starts, distinct_lengths).tobytes().split(), ids
+    else:
+        # Whitespace between the strings splits nothing that was whole: the same words, in order.
+        pieces = np.array(b" ".join(strings).split(), dtype=object)
+    return row_splits, piece_lengths, pieces
+
+
+def _combined(splits):
+    """The chunks' results as one (pieces, row_splits, byte lengths)."""
+    row_splits = [splits[0][0]]
+    for chunk_splits, _, _ in splits[1:]:
+        row_splits.append(chunk_splits[1:] + row_splits[-1][-1])
+    byte_lengths = np.concatenate([lengths for _, lengths, _ in splits])
+    if all(isinstance(pieces, tuple) for _, _, pieces in splits):
+        words, ids = [], []
+        for _, _, (chunk_words, chunk_ids) in splits:
+            ids.append(chunk_ids + len(words))
+            words.extend(chunk_words)
+        pieces = np.array(words, dtype=object)[np.concatenate(ids)]
+    else:
+        pieces = np.concatenate([p if not isinstance(p, tuple) else np.array(p[0], dtype=object)[p[1]]
+                                 for _, _, p in splits])
+    return pieces, np.concatenate(row_splits), byte_lengths
