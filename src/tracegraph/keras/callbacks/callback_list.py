@@ -131,12 +131,12 @@ class CallbackList(Callback):
         self._call("on_epoch_end", logs, epoch)
 
     def on_batch_begin(self, batch, logs=None):
-        """Old name of `on_train_batch_begin`."""
-        self._call("on_train_batch_begin", logs, batch)
+        """Old name of `on_train_batch_begin`: calls the callbacks' `on_batch_begin`."""
+        self._call("on_batch_begin", logs, batch)
 
     def on_batch_end(self, batch, logs=None):
-        """Old name of `on_train_batch_end`."""
-        self._call("on_train_batch_end", logs, batch)
+        """Old name of `on_train_batch_end`: calls the callbacks' `on_batch_end`."""
+        self._call("on_batch_end", logs, batch)
 
     def on_train_batch_begin(self, batch, logs=None):
         """Before a training batch."""

@@ -110,7 +110,7 @@ def _write_archive(f, header, arrays):
         archive.writestr(HEADER_MEMBER, json.dumps(header, indent=1))
         for entry, array in zip(header["weights"], arrays):
             with archive.open(entry["member"], "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+                np.lib.format.write_array(member, np.asarray(array, order="C"), allow_pickle=False)
 
 
 def _read_header(filepath, archive):

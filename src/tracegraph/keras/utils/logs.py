@@ -14,7 +14,7 @@ def pythonify_logs(logs):
         if isinstance(value, dict):
             result.update(pythonify_logs(value))
             continue
-        if not isinstance(value, float):
+        if type(value) is not float:
             try:
                 value = float(value)
             except (TypeError, ValueError):
