@@ -1,0 +1,256 @@
+"""`keras.layers.Conv1D`, `Conv2D`, `Conv3D`: Keras 3's convolution layers on `tg.nn.convolution`.
+
+The kernel is [*kernel_size, in_channels // groups, filters] and the bias [filters], as in Keras.
+`padding` is "valid", "same" (TF's split: the odd padding after) or, for Conv1D, "causal" (all
+padding before, so no output sees a later step). Grouped convolutions split the channels, convolve
+each group with its slice of the kernel, and join the results.
+
+The helpers for argument forms and output lengths are shared with the pooling layers.
+"""
+from ... import nn
+from ...ops import join_split
+from .. import activations, initializers, regularizers
+from .base import Layer
+
+__all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"]
+
+
+# ----- arguments shared with the pooling layers -------------------------------------------------
+
+def standardize_tuple(value, n, name, allow_zero=False):
+    """`value` (an int or n ints) as a tuple of n ints (Keras's `standardize_tuple`)."""
+    if isinstance(value, int):
+        values = (value,) * n
+    else:
+        try:
+            values = tuple(int(v) for v in value)
+        except TypeError:
+            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}") \
+                from None
+        if len(values) != n:
+            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}")
+    if any(v < 0 or (v == 0 and not allow_zero) for v in values):
+        raise ValueError(f"The `{name}` argument must be a tuple of {n} positive integers. "
+                         f"Received {name}={value}")
+    return values
+
+
+def standardize_padding(padding, allow_causal=False):
+    """"valid", "same" (or "causal" where allowed), whatever the case."""
+    value = str(padding).lower()
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    if value not in allowed:
+        raise ValueError(f"The `padding` argument must be one of {allowed}. Received: {padding}")
+    return value
+
+
+def standardize_data_format(data_format):
+    """"channels_last" (the default) or "channels_first"."""
+    value = "channels_last" if data_format is None else str(data_format).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+                         f"Received: data_format={data_format}")
+    return value
+
+
+def tf_data_format(data_format, rank):
+    """The `tg.nn` name of a Keras data format for `rank` spatial dimensions ("NHWC", "NCHW", ...)."""
+    spatial = ("W", "HW", "DHW")[rank - 1]
+    return f"N{spatial}C" if data_format == "channels_last" else f"NC{spatial}"
+
+
+def output_length(length, window, stride, padding, dilation=1):
+    """The output length of one spatial dimension (None stays None), as Keras computes it."""
+    if length is None:
+        return None
+    if padding in ("same", "causal"):
+        return (length + stride - 1) // stride
+    return (length - (window - 1) * dilation - 1) // stride + 1
+
+
+def spatial_axes(data_format, rank):
+    """The spatial axes of an input with `rank` spatial dimensions."""
+    return list(range(1, rank + 1)) if data_format == "channels_last" else list(range(2, rank + 2))
+
+
+def serialize(module, value):
+    """`module.serialize(value)`, with None for None (Keras's configs hold None there)."""
+    if value is None:
+        return None
+    return module.serialize(value)
+
+
+def serialize_constraint(constraint):
+    """A constraint's config if it has one, else None (no keras.constraints module yet)."""
+    if constraint is None or not hasattr(constraint, "get_config"):
+        return None
+    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+
+
+# ----- the layers -----------------------------------------------------------------------------
+
+class BaseConv(Layer):
+    """An N-D convolution layer (N = `rank`); see the module docstring."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.rank = rank
+        self.filters = filters
+        self.groups = groups
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.padding = standardize_padding(padding, allow_causal=rank == 1)
+        self.data_format = standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        self._check_arguments()
+
+    def _check_arguments(self):
+        if self.filters is None or self.filters <= 0:
+            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
+                             f"Received filters={self.filters}.")
+        if self.groups <= 0:
+            raise ValueError(f"The number of groups must be a positive integer. Received: groups={self.groups}.")
+        if self.filters % self.groups:
+            raise ValueError(f"The number of filters must be evenly divisible by the number of groups. "
+                             f"Received: groups={self.groups}, filters={self.filters}.")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                             f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
+
+    def _input_channels(self, input_shape):
+        channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
+        if channels is None:
+            raise ValueError(f"The channel dimension of the inputs of {type(self).__name__} should be defined. "
+                             f"Received input shape {tuple(input_shape)}.")
+        return channels
+
+    def build(self, input_shape):
+        """Create `kernel` [*kernel_size, in_channels // groups, filters] and `bias` [filters]."""
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected "
+                             f"ndim={self.rank + 2}, found ndim={len(input_shape)}. Full shape received: "
+                             f"{tuple(input_shape)}")
+        channels = self._input_channels(input_shape)
+        if channels % self.groups:
+            raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
+                             f"Received groups={self.groups}, but the input has {channels} channels (full input "
+                             f"shape is {tuple(input_shape)}).")
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels // self.groups, self.filters),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def convolution_op(self, inputs, kernel):
+        """The convolution of `inputs` with `kernel`, groups included, without bias or activation."""
+        data_format = tf_data_format(self.data_format, self.rank)
+        padding = self.padding.upper()
+        if self.padding == "causal":
+            before = [(0, 0), (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)]
+            padding = before + [(0, 0)] if self.data_format == "channels_last" else [(0, 0)] + before
+        if self.groups == 1:
+            return nn.convolution(inputs, kernel, self.strides, padding, data_format, self.dilation_rate)
+        channel_axis = -1 if self.data_format == "channels_last" else 1
+        parts = zip(join_split.split(inputs, self.groups, axis=channel_axis),
+                    join_split.split(kernel, self.groups, axis=-1))
+        return join_split.concat([nn.convolution(x, k, self.strides, padding, data_format, self.dilation_rate)
+                                  for x, k in parts], axis=channel_axis)
+
+    def call(self, inputs):
+        """activation(conv(inputs, kernel) + bias)."""
+        outputs = self.convolution_op(inputs, self.kernel)
+        if self.use_bias:
+            outputs = nn.bias_add(outputs, self.bias, data_format=tf_data_format(self.data_format, self.rank))
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""
+        input_shape = tuple(input_shape)
+        axes = spatial_axes(self.data_format, self.rank)
+        lengths = [output_length(input_shape[a], k, s, self.padding, d)
+                   for a, k, s, d in zip(axes, self.kernel_size, self.strides, self.dilation_rate)]
+        if any(n is not None and n <= 0 for n in lengths):
+            raise ValueError(f"Computed output size would be negative. Received `inputs shape={input_shape}`, "
+                             f"`kernel shape={self.kernel_size}`, `dilation_rate={self.dilation_rate}`.")
+        if self.data_format == "channels_last":
+            return (input_shape[0], *lengths, self.filters)
+        return (input_shape[0], self.filters, *lengths)
+
+    def get_config(self):
+        """Keras 3's config keys for convolution layers."""
+        config = super().get_config()
+        config.update({
+            "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+            "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
+            "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+            "kernel_initializer": serialize(initializers, self.kernel_initializer),
+            "bias_initializer": serialize(initializers, self.bias_initializer),
+            "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
+            "bias_regularizer": serialize(regularizers, self.bias_regularizer),
+            "activity_regularizer": serialize(regularizers, self.activity_regularizer),
+            "kernel_constraint": serialize_constraint(self.kernel_constraint),
+            "bias_constraint": serialize_constraint(self.bias_constraint),
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """The layer `get_config` described (constraints are not restored)."""
+        config = dict(config)
+        config.pop("kernel_constraint", None)
+        config.pop("bias_constraint", None)
+        return cls(**config)
+
+
+class Conv1D(BaseConv):
+    """1-D convolution over [batch, steps, channels]; `padding` may also be "causal"."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2D(BaseConv):
+    """2-D convolution over [batch, height, width, channels]."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3D(BaseConv):
+    """3-D convolution over [batch, depth, height, width, channels]."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
