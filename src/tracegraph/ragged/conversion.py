@@ -83,6 +83,8 @@ def _requested_dims(shape, rank):
     tensor (negative: keep the longest row, as in TF's shape tensors)."""
     if shape is None:
         return [None] * rank
+    if isinstance(shape, (list, tuple)) and len(shape) == rank and any(isinstance(d, Tensor) for d in shape):
+        return list(shape)  # per-axis entries already (as to_dense passes them to the inner values)
     if isinstance(shape, Tensor):
         if shape.shape.rank != 1 or shape.shape[0] not in (None, rank):
             raise ValueError(f"RaggedTensor.to_tensor: `shape` must be a vector of {rank} sizes, got {shape!r}")
@@ -144,9 +146,9 @@ def _trailing_padding_lengths(tensor, padding):
     return reduction.reduce_max(join_split.concat([ends, creation.zeros_like(ends[:, :1])], axis=1), axis=1)
 
 
-def _uniform_splits(nrows, length, dtype):
-    """The row splits of `nrows` rows of `length` values each."""
-    return arithmetic.multiply(creation.range(arithmetic.add(nrows, 1), dtype=dtype), length)
+def _is_nested_lengths(lengths):
+    """Whether `lengths` is a list of row-length vectors, one per ragged dimension (TF's test)."""
+    return isinstance(lengths, (list, tuple)) and len(lengths) > 0 and not isinstance(lengths[0], (int, float))
 
 
 def from_dense(tensor, lengths, padding, ragged_rank, row_splits_dtype):
@@ -155,33 +157,69 @@ def from_dense(tensor, lengths, padding, ragged_rank, row_splits_dtype):
     rank = tensor.shape.rank
     if rank is None or rank < 2:
         raise ValueError(f"RaggedTensor.from_tensor: `tensor` must have a known rank >= 2, got shape {tensor.shape}")
-    if not 1 <= ragged_rank < rank:
-        raise ValueError(f"RaggedTensor.from_tensor: `ragged_rank` must be in [1, {rank}), got {ragged_rank}")
     if lengths is not None and padding is not None:
         raise ValueError("RaggedTensor.from_tensor: give `lengths` or `padding`, not both")
-    if ragged_rank > 1:
-        if lengths is not None or padding is not None:
-            raise ValueError("RaggedTensor.from_tensor: `lengths` and `padding` need ragged_rank=1")
-        return _uniform_ragged(tensor, ragged_rank, row_splits_dtype)
+    if _is_nested_lengths(lengths):
+        if ragged_rank not in (1, len(lengths)):
+            raise ValueError(f"RaggedTensor.from_tensor: nested `lengths` give ragged_rank={len(lengths)}, "
+                             f"got ragged_rank={ragged_rank}")
+        return _from_nested_lengths(tensor, lengths, row_splits_dtype)
+    if not 1 <= ragged_rank < rank:
+        raise ValueError(f"RaggedTensor.from_tensor: `ragged_rank` must be in [1, {rank}), got {ragged_rank}")
     dims = array_ops.shape(tensor, out_type=row_splits_dtype)
+    static = tensor.shape.as_list()
+    # Dimensions 0..ragged_rank-1 become one of rows; `lengths`/`padding` cut those rows, and the
+    # outer dimensions come back as partitions of uniform length (as TF's from_tensor does).
+    if ragged_rank > 1:
+        tensor = array_ops.reshape(tensor, _merged_shape(dims, ragged_rank))
+    result = _cut_rows(tensor, lengths, padding, row_splits_dtype)
+    for axis in reversed(range(1, ragged_rank)):
+        result = ragged_tensor.RaggedTensor.from_uniform_row_length(
+            result, _dim(static, dims, axis), nrows=reduction.reduce_prod(dims[:axis]), validate=False)
+    return result
+
+
+def _merged_shape(dims, count):
+    """The shape `dims` with its first `count` dimensions merged (a product, not -1: sizes may be 0)."""
+    return join_split.concat([reduction.reduce_prod(dims[:count])[None], dims[count:]], axis=0)
+
+
+def _dim(static, dims, axis):
+    """Dimension `axis`: a constant when the static shape knows it (so the result's shape does)."""
+    return dims[axis] if static[axis] is None else convert_to_tensor(static[axis], dtype=dims.dtype)
+
+
+def _cut_rows(tensor, lengths, padding, row_splits_dtype):
+    """The rows of the (rank >= 2) `tensor` cut to `lengths`, or before trailing `padding`, or whole
+    (then a partition of uniform length)."""
+    dims = array_ops.shape(tensor, out_type=row_splits_dtype)
+    if lengths is None and padding is None:
+        flat_shape = _merged_shape(dims, 2)
+        length = convert_to_tensor(tensor.shape[1], dtype=row_splits_dtype) if tensor.shape[1] is not None \
+            else dims[1]
+        return ragged_tensor.RaggedTensor.from_uniform_row_length(array_ops.reshape(tensor, flat_shape), length,
+                                                                  nrows=dims[0], validate=False)
     if padding is not None:
         lengths = cast.cast(_trailing_padding_lengths(tensor, padding), row_splits_dtype)
-    elif lengths is None:
-        lengths = tiling.broadcast_to(dims[1], dims[:1])
     else:
+        # TF clips lengths into [0, number of columns].
         lengths = cast.cast(convert_to_tensor(lengths, dtype_hint=row_splits_dtype), row_splits_dtype)
+        lengths = arithmetic.maximum(arithmetic.minimum(lengths, dims[1]), 0)
     columns = creation.range(dims[1], dtype=row_splits_dtype)
     kept = comparison.less(array_ops.expand_dims(columns, 0), array_ops.expand_dims(lengths, 1))
-    values = masking.boolean_mask(tensor, kept)
-    return ragged_tensor.RaggedTensor.from_row_lengths(values, lengths)
+    return ragged_tensor.RaggedTensor.from_row_lengths(masking.boolean_mask(tensor, kept), lengths, validate=False)
 
 
-def _uniform_ragged(tensor, ragged_rank, row_splits_dtype):
-    """`tensor` with dimensions 1..ragged_rank made ragged (every row whole)."""
-    dims = array_ops.shape(tensor, out_type=row_splits_dtype)
-    flat_shape = join_split.concat([convert_to_tensor([-1], dtype=row_splits_dtype), dims[ragged_rank + 1:]], axis=0)
-    result = array_ops.reshape(tensor, flat_shape)
-    for axis in reversed(range(1, ragged_rank + 1)):
-        nrows = reduction.reduce_prod(dims[:axis])
-        result = ragged_tensor.RaggedTensor.from_row_splits(result, _uniform_splits(nrows, dims[axis], row_splits_dtype))
-    return result
+def _from_nested_lengths(tensor, nested_lengths, row_splits_dtype):
+    """The RaggedTensor of ragged rank len(nested_lengths) whose rows are the leading parts of the
+    rows of `tensor` that the nested row lengths describe."""
+    lengths = [cast.cast(convert_to_tensor(l, dtype_hint=row_splits_dtype), row_splits_dtype) for l in nested_lengths]
+    if tensor.shape.rank < len(lengths) + 1:
+        raise ValueError(f"RaggedTensor.from_tensor: {len(lengths)} levels of `lengths` need a tensor of rank > "
+                         f"{len(lengths)}, got shape {tensor.shape}")
+    ones = tiling.broadcast_to(convert_to_tensor(True), reduction.reduce_sum(lengths[-1])[None])
+    mask_rt = ragged_tensor.RaggedTensor.from_nested_row_lengths(ones, lengths, validate=False)
+    leading = array_ops.shape(tensor, out_type=row_splits_dtype)[:len(lengths) + 1]
+    mask = mask_rt.to_tensor(default_value=False, shape=leading)
+    return ragged_tensor.RaggedTensor.from_nested_row_lengths(masking.boolean_mask(tensor, mask), lengths,
+                                                              validate=False)

@@ -19,7 +19,7 @@ from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.rules import normalize_axis
 from ..errors import InvalidArgumentError
-from ..ops import arithmetic, array_ops, cast, creation, join_split, reduction, row_partition
+from ..ops import arithmetic, array_ops, cast, creation, join_split, reduction, row_partition, shape_args
 from ..shape import TensorShape, as_shape
 from ..spec import TensorSpec
 from ..tensor import EagerTensor
@@ -45,6 +45,16 @@ def _partition_tensor(method, name, value, dtype):
     if dtype is not None and tensor.dtype != dtype:
         tensor = cast.cast(tensor, dtype)
     return tensor
+
+
+def _partition_scalar(method, name, value, dtype):
+    """`value` as a scalar int32/int64 tensor (of `dtype` if given, else int64 for Python ints)."""
+    has_dtype = hasattr(value, "dtype")
+    tensor = convert_to_tensor(value, dtype_hint=None if has_dtype else (dtype or dtypes.int64))
+    if tensor.dtype not in _SPLITS_DTYPES or tensor.shape.rank not in (0, None):
+        raise TypeError(f"RaggedTensor.{method}: `{name}` must be a scalar int32 or int64, got {tensor.dtype.name} "
+                        f"of shape {tensor.shape}")
+    return tensor if dtype is None or tensor.dtype == dtype else cast.cast(tensor, dtype)
 
 
 def _check_splits(splits, nvalues):
@@ -99,14 +109,18 @@ class RaggedTensor(CompositeTensor):
     Its `shape` has `None` for the ragged dimensions: `[[1, 2], [3]]` has shape `[2, None]`.
     """
 
-    __slots__ = ("_values", "_row_splits")
+    __slots__ = ("_values", "_row_splits", "_uniform_row_length", "_static_row_length")
 
-    def __init__(self, values, row_splits, internal=False):
+    def __init__(self, values, row_splits, internal=False, uniform_row_length=None, static_row_length=None):
         if not internal:
             raise ValueError("RaggedTensor: build one with tg.ragged.constant or a factory such as "
                              "tg.RaggedTensor.from_row_splits(values, row_splits), not with the constructor")
         self._values = values
         self._row_splits = row_splits
+        # A partition into rows of one length (TF's uniform_row_length): the length as a scalar tensor of
+        # the splits' dtype, and as an int when known while tracing (then `shape` shows it).
+        self._uniform_row_length = uniform_row_length
+        self._static_row_length = static_row_length
 
     # ----- factories ------------------------------------------------------------------------------
 
@@ -147,6 +161,26 @@ class RaggedTensor(CompositeTensor):
         return cls.from_row_splits(values, splits, validate=validate)
 
     @classmethod
+    def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True, name=None):
+        """The RaggedTensor whose rows all hold `uniform_row_length` values (`nrows` rows; by default
+        as many as fit, 0 when the length is 0). Its `shape` shows the length when it is known."""
+        values = _as_values("from_uniform_row_length", values)
+        dtype = values.row_splits.dtype if isinstance(values, RaggedTensor) else None
+        length = _partition_scalar("from_uniform_row_length", "uniform_row_length", uniform_row_length, dtype)
+        nvalues = values.nrows() if isinstance(values, RaggedTensor) else \
+            array_ops.shape(values, out_type=length.dtype)[0]
+        nvalues = cast.cast(nvalues, length.dtype)
+        if nrows is None:
+            nrows = arithmetic.floordiv(nvalues, arithmetic.maximum(length, 1))
+        nrows = _partition_scalar("from_uniform_row_length", "nrows", nrows, length.dtype)
+        splits = arithmetic.multiply(creation.range(arithmetic.add(nrows, 1), dtype=length.dtype), length)
+        if validate:
+            _check_splits(_concrete(splits), _static_nrows(values))
+        static = shape_args.static_value(uniform_row_length)
+        return cls(values, splits, internal=True, uniform_row_length=length,
+                   static_row_length=static if isinstance(static, int) else None)
+
+    @classmethod
     def from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
         """The RaggedTensor of ragged rank `len(nested_row_splits)` (outermost splits first)."""
         result = flat_values
@@ -173,6 +207,12 @@ class RaggedTensor(CompositeTensor):
     def row_splits(self):
         """Row `i` is `values[row_splits[i]:row_splits[i + 1]]`."""
         return self._row_splits
+
+    @property
+    def uniform_row_length(self):
+        """The length of every row, a scalar tensor, when this partition has rows of one length by
+        construction (`from_uniform_row_length`, `from_tensor`); None otherwise."""
+        return self._uniform_row_length
 
     @property
     def flat_values(self):
@@ -205,7 +245,11 @@ class RaggedTensor(CompositeTensor):
     def shape(self):
         """The static shape: the number of rows (if known), `None` per ragged dimension, the inner dims."""
         nrows = self._row_splits.shape[0]
-        outer = [None if nrows is None else nrows - 1] + [None] * self.ragged_rank
+        outer = [None if nrows is None else nrows - 1]
+        partition = self
+        while isinstance(partition, RaggedTensor):
+            outer.append(partition._static_row_length)
+            partition = partition._values
         inner = self.flat_values.shape
         return TensorShape(None) if inner.rank is None else TensorShape(outer + inner.as_list()[1:])
 
@@ -244,7 +288,8 @@ class RaggedTensor(CompositeTensor):
 
     def with_values(self, new_values):
         """This partition over `new_values` (as many rows as `values` has)."""
-        return RaggedTensor(_as_values("with_values", new_values), self._row_splits, internal=True)
+        return RaggedTensor(_as_values("with_values", new_values), self._row_splits, internal=True,
+                            uniform_row_length=self._uniform_row_length, static_row_length=self._static_row_length)
 
     def with_flat_values(self, new_values):
         """This tensor's row partitions over `new_values` (as many rows as `flat_values` has)."""
@@ -259,7 +304,9 @@ class RaggedTensor(CompositeTensor):
             raise ValueError(f"RaggedTensor.with_row_splits_dtype: `dtype` must be int32 or int64, got {dtype.name}")
         values = self._values.with_row_splits_dtype(dtype) if isinstance(self._values, RaggedTensor) \
             else self._values
-        return RaggedTensor(values, cast.cast(self._row_splits, dtype), internal=True)
+        length = None if self._uniform_row_length is None else cast.cast(self._uniform_row_length, dtype)
+        return RaggedTensor(values, cast.cast(self._row_splits, dtype), internal=True, uniform_row_length=length,
+                            static_row_length=self._static_row_length)
 
     def merge_dims(self, outer_axis, inner_axis):
         """This tensor with dimensions `outer_axis` to `inner_axis` (inclusive) merged into one:
@@ -398,8 +445,12 @@ class RaggedTensorSpec(TypeSpec):
     def _from_components(self, components):
         flat_values, *nested_splits = components
         result = flat_values
-        for splits in reversed(nested_splits):
-            result = RaggedTensor(result, splits, internal=True)
+        # A known size at a ragged dimension is a uniform row length (as in TF's spec).
+        lengths = [None] * len(nested_splits) if self.shape.rank is None else \
+            self.shape.as_list()[1:len(nested_splits) + 1]
+        for splits, length in zip(reversed(nested_splits), reversed(lengths)):
+            uniform = None if length is None else convert_to_tensor(length, dtype=splits.dtype)
+            result = RaggedTensor(result, splits, internal=True, uniform_row_length=uniform, static_row_length=length)
         return result
 
     def _serialize(self):
