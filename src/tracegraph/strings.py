@@ -19,15 +19,16 @@ from .ops import array_ops, creation, gather_scatter, reduction, string_ngrams, 
 from .ops.api_dispatch import add_dispatch_support, dispatch_for_api
 from .ops.string_joins import format, join, reduce_join, unsorted_segment_join  # noqa: F401
 from .ops.string_numbers import as_string, string_to_number, to_number  # noqa: F401
-from .ops.string_ops import (length, lower, regex_full_match, regex_replace, strip, substr,  # noqa: F401
-                             to_hash_bucket_fast, upper)
+from .ops.string_hashing import to_hash_bucket, to_hash_bucket_fast, to_hash_bucket_strong  # noqa: F401
+from .ops.string_ops import length, lower, regex_full_match, regex_replace, strip, substr, upper  # noqa: F401
 from .ops.string_tokens import unicode_transcode  # noqa: F401
 from .ragged import RaggedTensor
 
 __all__ = ["length", "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
            "unicode_split_with_offsets", "unicode_transcode", "bytes_split", "split", "ngrams", "join", "reduce_join", "unsorted_segment_join",
            "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match", "to_number",
-           "string_to_number", "as_string", "format", "to_hash_bucket_fast"]
+           "string_to_number", "as_string", "format", "to_hash_bucket_fast", "to_hash_bucket",
+           "to_hash_bucket_strong"]
 
 
 def _nest_rows(values, row_splits, shape):
@@ -241,6 +242,6 @@ def _on_flat_values(op):
 
 
 for _op in (length, upper, lower, strip, regex_replace, regex_full_match, to_number, as_string, substr,
-            to_hash_bucket_fast, unicode_decode, unicode_decode_with_offsets, unicode_split, unicode_split_with_offsets,
+            to_hash_bucket_fast, to_hash_bucket, to_hash_bucket_strong, unicode_decode, unicode_decode_with_offsets, unicode_split, unicode_split_with_offsets,
             unicode_transcode, bytes_split, split):
     dispatch_for_api(_op, RaggedTensor)(_on_flat_values(_op))

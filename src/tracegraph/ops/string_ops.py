@@ -8,13 +8,13 @@ They have no scalar template, so fusing backends never put them in a kernel.
 
 Conversions between numbers and strings live in `string_numbers.py`, joining and
 formatting in `string_joins.py`, the ops that split strings into a ragged result in
-`string_tokens.py`; this module has the shared helpers and the per-string ops.
+`string_tokens.py` (its compiled whitespace split in `string_split_kernel.py`), hashing in
+`string_hashing.py`; this module has the shared helpers and the per-string ops.
 """
 import functools
 import re
 import weakref
 
-import farmhash
 import numpy as np
 
 from .api_dispatch import add_dispatch_support
@@ -25,8 +25,7 @@ from ..core.op import Op
 from ..core.rules import broadcast_shapes, spec_of
 from ..errors import InvalidArgumentError
 
-__all__ = ["length", "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match",
-           "to_hash_bucket_fast"]
+__all__ = ["length", "substr", "upper", "lower", "strip", "regex_replace", "regex_full_match"]
 
 UNITS = ("BYTE", "UTF8_CHAR")
 
@@ -310,33 +309,3 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002 - TF's argume
     tensor = as_string_tensor(input, "substr")
     pos, size = convert_to_tensor(pos), convert_to_tensor(len)
     return bind(_substr, [tensor, pos, size], {"unit": unit})
-
-
-# ----- hashing --------------------------------------------------------------------------------
-
-def _hash_bucket(num_buckets):
-    return lambda s: farmhash.fingerprint64(s) % num_buckets
-
-
-def _check_buckets(num_buckets):
-    if not isinstance(num_buckets, int) or num_buckets < 1:
-        raise ValueError(f"to_hash_bucket_fast: `num_buckets` must be a positive integer, got {num_buckets!r}")
-
-
-_hash_bucket_fast = mapping_op("string_to_hash_bucket_fast", _hash_bucket, dtypes.int64, check=_check_buckets)
-
-
-@add_dispatch_support
-def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
-    """Each string hashed to a bucket in `[0, num_buckets)` (int64).
-
-    The hash is TF's: FarmHash's Fingerprint64 of the string's bytes, modulo
-    `num_buckets` (from the `pyfarmhash` package). It is stable across processes,
-    machines and versions, so bucket ids agree with TensorFlow's.
-    """
-    if isinstance(num_buckets, (bool, np.bool_)) or not isinstance(num_buckets, (int, np.integer)):
-        raise TypeError(f"to_hash_bucket_fast: `num_buckets` must be an integer, got {num_buckets!r}")
-    _check_buckets(int(num_buckets))
-    return bind(_hash_bucket_fast, [as_string_tensor(input, "to_hash_bucket_fast")],
-                {"num_buckets": int(num_buckets)})
-
