@@ -15,11 +15,23 @@ from tracegraph.keras.saving import weights_file
 class Model:
     """What save/load use: `weights` (tg.Variables) and `name`."""
 
-    def __init__(self, shapes=((2, 3), (3,)), dtypes=(np.float32, np.float32), seed=0):
+    def __init__(self, shapes=((2, 3), (3,)), dtypes=(np.float32, np.float32), seed=0, optimizer=None):
         rng = np.random.default_rng(seed)
         self.name = "model"
         self.weights = [tg.Variable(rng.standard_normal(s).astype(d), name=f"w{i}")
                         for i, (s, d) in enumerate(zip(shapes, dtypes))]
+        self.optimizer = optimizer
+
+
+class Optimizer:
+    """Keras 3's optimizer state interface: `variables` (iterations, learning rate, one slot per weight)."""
+
+    def __init__(self, model_shapes=None, step=0):
+        self.name = "adam"
+        self.variables = []
+        if model_shapes is not None:
+            self.variables = [tg.Variable(np.int64(step)), tg.Variable(np.float32(0.001))]
+            self.variables += [tg.Variable(np.full(s, step, np.float32)) for s in model_shapes]
 
 
 def values(model):
@@ -50,6 +62,7 @@ def test_the_file_is_an_npz_with_the_documented_header(tmp_path):
     assert header["weights"] == [
         {"name": model.weights[0].name, "shape": [2, 3], "dtype": "float32", "member": "weight_00000.npy"},
         {"name": model.weights[1].name, "shape": [3], "dtype": "float32", "member": "weight_00001.npy"}]
+    assert header["optimizer"] is None
     with np.load(path) as npz:
         np.testing.assert_array_equal(npz["weight_00001"], model.weights[1].numpy())
     assert read_weights(path)[0] == header
@@ -88,7 +101,7 @@ def test_a_crash_while_writing_the_archive_leaves_the_previous_file(tmp_path, mo
     save_weights(Model(), path)
     before = path.read_bytes()
 
-    def fail_midway(f, header, arrays):
+    def fail_midway(f, header, entries, arrays):
         f.write(b"PK\x03\x04 half an archive")
         raise OSError("disk full")
 
@@ -176,3 +189,26 @@ def test_loading_casts_to_the_variables_dtype(tmp_path):
     load_weights(target, path)
     assert target.weights[0].dtype == tg.float32
     np.testing.assert_allclose(target.weights[0].numpy(), source.weights[0].numpy(), rtol=1e-6)
+
+
+def test_optimizer_state_is_saved_and_restored_like_keras(tmp_path):
+    path = tmp_path / "m.weights.tgw"
+    save_weights(Model(optimizer=Optimizer([(2, 3), (3,)], step=7)), path)
+    assert [m for m in zipfile.ZipFile(path).namelist() if m.startswith("optimizer")] == [
+        "optimizer_00000.npy", "optimizer_00001.npy", "optimizer_00002.npy", "optimizer_00003.npy"]
+    target = Model(seed=2, optimizer=Optimizer([(2, 3), (3,)], step=0))
+    load_weights(target, path)
+    assert int(target.optimizer.variables[0].numpy()) == 7
+    np.testing.assert_array_equal(target.optimizer.variables[3].numpy(), np.full(3, 7.0))
+
+
+def test_an_unbuilt_optimizer_is_skipped_with_keras_warning(tmp_path):
+    path = tmp_path / "m.weights.tgw"
+    source = Model(optimizer=Optimizer([(2, 3), (3,)], step=7))
+    save_weights(source, path)
+    target = Model(seed=2, optimizer=Optimizer())
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'adam', because it has 0 "
+                                         "variables whereas the saved optimizer has 4 variables"):
+        load_weights(target, path)
+    np.testing.assert_array_equal(target.weights[0].numpy(), source.weights[0].numpy())
+    load_weights(Model(), path)  # a model without an optimizer takes the weights only

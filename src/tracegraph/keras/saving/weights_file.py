@@ -1,22 +1,23 @@
 """tracegraph's Keras weights file (`*.weights.tgw`): `model.save_weights` / `model.load_weights`.
 
 The file is a ZIP archive that is also a valid NumPy `.npz` (`np.load` opens it): a JSON header as
-the first member, then one `.npy` member per weight, in `model.weights` order. The layout, the header's
-fields and the version rule are in docs/formats/keras_weights.md.
+the first member, then one `.npy` member per model weight, in `model.weights` order, then (as Keras 3's
+`.weights.h5` does) one per optimizer variable. The layout, the header's fields and the version rule
+are in docs/formats/keras_weights.md.
 
-Writing goes to a temporary file in the target's directory, synced, then renamed over the target:
-at every moment the path holds either the previous complete file or the new complete one. Loading
-checks everything (format, version, integrity, count and shapes) before changing any weight, so a
-failed load leaves the model as it was.
+Writing is atomic (`atomic.write_atomically`). Loading checks everything (format, version, integrity,
+count and shapes) before changing any weight, so a failed load leaves the model as it was.
 """
 import importlib.metadata
 import io
 import json
 import os
-import tempfile
+import warnings
 import zipfile
 
 import numpy as np
+
+from .atomic import write_atomically
 
 __all__ = ["save_weights", "load_weights", "read_weights", "FORMAT_NAME", "FORMAT_VERSION", "WEIGHTS_SUFFIX",
            "HEADER_MEMBER"]
@@ -30,28 +31,36 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 
 def save_weights(model, filepath):
-    """Write `model.weights` to `filepath` (which must end in `.weights.tgw`), atomically."""
+    """Write `model.weights` (and its optimizer's variables, if any) to `filepath`, atomically.
+
+    `filepath` must end in `.weights.tgw`.
+    """
     filepath = os.fspath(filepath)
     if not filepath.endswith(WEIGHTS_SUFFIX):
         hint = " tracegraph does not write HDF5." if filepath.endswith(".h5") else ""
         raise ValueError(f"The filename must end in `{WEIGHTS_SUFFIX}`.{hint} Received: filepath={filepath}")
-    weights = list(model.weights)
-    arrays = [np.asarray(w.numpy()) for w in weights]
-    entries = [{"name": w.name, "shape": list(a.shape), "dtype": _dtype_name(w, a), "member": _member(i)}
-               for i, (w, a) in enumerate(zip(weights, arrays))]
+    entries, arrays = _describe(model.weights, "weight")
     header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tracegraph_version": _version(),
-              "model_name": getattr(model, "name", None), "weights": entries}
-    write_atomically(filepath, lambda f: _write_archive(f, header, arrays))
+              "model_name": getattr(model, "name", None), "weights": entries, "optimizer": None}
+    optimizer = getattr(model, "optimizer", None)
+    optimizer_variables = _optimizer_variables(optimizer)
+    if optimizer_variables:
+        optimizer_entries, optimizer_arrays = _describe(optimizer_variables, "optimizer")
+        header["optimizer"] = {"name": getattr(optimizer, "name", None), "variables": optimizer_entries}
+        entries, arrays = entries + optimizer_entries, arrays + optimizer_arrays
+    write_atomically(filepath, lambda f: _write_archive(f, header, entries, arrays))
 
 
 def load_weights(model, filepath):
     """Set `model.weights` from a file `save_weights` wrote; every mismatch is a ValueError naming the file.
 
     Weights are matched by position in `model.weights` (names may differ between processes); the
-    count and every shape must agree. Values are cast to each variable's dtype.
+    count and every shape must agree. Values are cast to each variable's dtype. The optimizer's
+    variables are restored when the model's optimizer has the same ones (same count and shapes);
+    otherwise (for instance an optimizer not built yet) they are skipped with a warning, as Keras does.
     """
     filepath = os.fspath(filepath)
-    header, arrays = read_weights(filepath)
+    header, arrays, optimizer_arrays = read_weights(filepath)
     weights = list(model.weights)
     if len(weights) != len(arrays):
         raise ValueError(f"{filepath}: the file holds {len(arrays)} weights but the model has {len(weights)} "
@@ -60,12 +69,14 @@ def load_weights(model, filepath):
         if tuple(variable.shape) != array.shape:
             raise ValueError(f"{filepath}: weight {index} has shape {array.shape} in the file ('{entry['name']}') "
                              f"but {tuple(variable.shape)} in the model ('{variable.name}').")
-    for variable, array in zip(weights, arrays):
+    pairs = list(zip(weights, arrays)) + _optimizer_pairs(model, optimizer_arrays)
+    for variable, array in pairs:
         variable.assign(array)
 
 
 def read_weights(filepath):
-    """`(header, arrays)` of a weights file, checked for format, version and integrity (ValueError if not)."""
+    """`(header, weight arrays, optimizer arrays)` of a weights file, checked for format, version and
+    integrity (ValueError if not)."""
     filepath = os.fspath(filepath)
     try:
         with open(filepath, "rb") as f:
@@ -79,36 +90,40 @@ def read_weights(filepath):
                          "by `save_weights`).") from None
     with archive:
         header = _read_header(filepath, archive)
-        return header, [_read_array(filepath, archive, index, entry) for index, entry in enumerate(header["weights"])]
+        optimizer_entries = (header.get("optimizer") or {}).get("variables", [])
+        return (header, [_read_array(filepath, archive, i, e) for i, e in enumerate(header["weights"])],
+                [_read_array(filepath, archive, i, e) for i, e in enumerate(optimizer_entries)])
 
 
-def write_atomically(filepath, write):
-    """Call `write(binary_file)` on a temporary file beside `filepath`, then rename it to `filepath`.
-
-    If `write` (or anything before the rename) fails, the temporary file is removed and whatever
-    was at `filepath` before is left untouched.
-    """
-    directory = os.path.dirname(os.path.abspath(filepath))
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(filepath)}.", suffix=".tmp")
-    try:
-        # mkstemp's file is private (0600); the saved file gets the mode a plain open() would give it.
-        os.chmod(temporary, _mode_for(filepath))
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, filepath)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    _sync_directory(directory)
+def _describe(variables, prefix):
+    arrays = [np.asarray(v.numpy()) for v in variables]
+    entries = [{"name": v.name, "shape": list(a.shape), "dtype": _dtype_name(v, a), "member": f"{prefix}_{i:05d}.npy"}
+               for i, (v, a) in enumerate(zip(variables, arrays))]
+    return entries, arrays
 
 
-def _write_archive(f, header, arrays):
+def _optimizer_variables(optimizer):
+    variables = getattr(optimizer, "variables", None) if optimizer is not None else None
+    return list(variables() if callable(variables) else variables or ())
+
+
+def _optimizer_pairs(model, arrays):
+    """The optimizer variables to assign, or none (with Keras's warning) when they do not match the file's."""
+    if not arrays or getattr(model, "optimizer", None) is None:
+        return []
+    variables = _optimizer_variables(model.optimizer)
+    if len(variables) != len(arrays) or any(tuple(v.shape) != a.shape for v, a in zip(variables, arrays)):
+        warnings.warn(f"Skipping variable loading for optimizer '{getattr(model.optimizer, 'name', None)}', because "
+                      f"it has {len(variables)} variables whereas the saved optimizer has {len(arrays)} variables.",
+                      stacklevel=3)
+        return []
+    return list(zip(variables, arrays))
+
+
+def _write_archive(f, header, entries, arrays):
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         archive.writestr(HEADER_MEMBER, json.dumps(header, indent=1))
-        for entry, array in zip(header["weights"], arrays):
+        for entry, array in zip(entries, arrays):
             with archive.open(entry["member"], "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.asarray(array, order="C"), allow_pickle=False)
 
@@ -123,8 +138,9 @@ def _read_header(filepath, archive):
     except ValueError as e:
         raise ValueError(f"{filepath}: the weights file's header is not valid JSON ({e}).") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-        raise ValueError(f"{filepath}: not a tracegraph weights file (its header's format is "
-                         f"{header.get('format') if isinstance(header, dict) else None!r}, expected {FORMAT_NAME!r}).")
+        found = header.get("format") if isinstance(header, dict) else None
+        raise ValueError(f"{filepath}: not a tracegraph weights file (its header's format is {found!r}, "
+                         f"expected {FORMAT_NAME!r}).")
     version = header.get("format_version")
     if not isinstance(version, int) or version < 1:
         raise ValueError(f"{filepath}: the weights file's format_version {version!r} is not valid.")
@@ -132,14 +148,19 @@ def _read_header(filepath, archive):
         raise ValueError(f"{filepath}: the weights file has format version {version}, written by tracegraph "
                          f"{header.get('tracegraph_version')}; this tracegraph ({_version()}) reads versions up to "
                          f"{FORMAT_VERSION}. Upgrade tracegraph to load it.")
-    entries = header.get("weights")
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and "member" in e for e in entries):
+    optimizer = header.get("optimizer")
+    lists = [header.get("weights")] + ([optimizer.get("variables")] if isinstance(optimizer, dict) else [])
+    if (optimizer is not None and not isinstance(optimizer, dict)) or not all(_valid_entries(e) for e in lists):
         raise ValueError(f"{filepath}: the weights file's header has no valid list of weights.")
-    missing = [e["member"] for e in entries if e["member"] not in names]
+    missing = [e["member"] for entries in lists for e in entries if e["member"] not in names]
     if missing:
         raise ValueError(f"{filepath}: the weights file is truncated or damaged: member '{missing[0]}' "
                          "is missing.")
     return header
+
+
+def _valid_entries(entries):
+    return isinstance(entries, list) and all(isinstance(e, dict) and "member" in e for e in entries)
 
 
 def _read_array(filepath, archive, index, entry):
@@ -161,10 +182,6 @@ def _read_member(filepath, archive, name):
         raise ValueError(f"{filepath}: the weights file is truncated or damaged ({name}: {e}).") from None
 
 
-def _member(index):
-    return f"weight_{index:05d}.npy"
-
-
 def _dtype_name(variable, array):
     dtype = getattr(variable, "dtype", None)
     return getattr(dtype, "name", None) or array.dtype.name
@@ -175,26 +192,3 @@ def _version():
         return importlib.metadata.version("tracegraph")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _mode_for(filepath):
-    try:
-        return os.stat(filepath).st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _sync_directory(directory):
-    """Make the rename itself durable; some file systems cannot open a directory, which is fine."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
