@@ -317,3 +317,13 @@ def test_a_subclass_implements_call():
     loss = Scaled()
     assert loss.name == "scaled" or loss.name.startswith("scaled_")
     np.testing.assert_allclose(loss([[1., 2.]], [[2., 2.]]).numpy(), 1.5)
+
+
+def test_tf2_reduction_names():
+    y_true, y_pred = _inputs("reg")
+    assert losses.MeanSquaredError(reduction=losses.Reduction.AUTO).reduction == "sum_over_batch_size"
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction=losses.Reduction.NONE)(y_true, y_pred).numpy(),
+                               [0.5, 2.75])
+    np.testing.assert_allclose(float(losses.MeanSquaredError(reduction=losses.Reduction.SUM)(y_true, y_pred)), 3.25)
+    with pytest.raises(ValueError, match="Reduction"):
+        losses.Reduction.validate("average")

@@ -4,7 +4,7 @@ from .classes import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHi
                       MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
                       SparseCategoricalCrossentropy, SquaredHinge)
 from .hinge_losses import categorical_hinge, hinge, squared_hinge  # noqa: F401
-from .loss import Loss, reduce_weighted_values  # noqa: F401
+from .loss import Loss, Reduction, reduce_weighted_values  # noqa: F401
 from .probabilistic_losses import (binary_crossentropy, categorical_crossentropy, kl_divergence, poisson,  # noqa: F401
                             sparse_categorical_crossentropy)
 from .regression_losses import (cosine_similarity, huber, log_cosh, mean_absolute_error,  # noqa: F401

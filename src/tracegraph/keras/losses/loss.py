@@ -8,15 +8,37 @@ from ...ops.reduction import reduce_sum
 from .common import as_tensor, as_tensors, floatx, squeeze_or_expand_to_same_rank
 from .naming import auto_name
 
-__all__ = ["Loss", "REDUCTIONS", "standardize_reduction", "reduce_values", "reduce_weighted_values",
+__all__ = ["Loss", "Reduction", "REDUCTIONS", "standardize_reduction", "reduce_values", "reduce_weighted_values",
            "apply_mask"]
 
 #: Keras 3's reductions; `None` and "none" keep the per-sample losses.
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
 
+class Reduction:
+    """TF 2's names of the reductions (`tf.keras.losses.Reduction`); AUTO is "sum_over_batch_size"."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        """Every reduction TF 2 names."""
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key):
+        """ValueError unless `key` is one of `all()`."""
+        if key not in cls.all():
+            raise ValueError(f"Invalid Reduction Key: {key}. Expected keys are {cls.all()}")
+
+
 def standardize_reduction(reduction):
-    """`reduction` if it is one of `REDUCTIONS`, else ValueError."""
+    """`reduction` if it is one of `REDUCTIONS` (TF 2's "auto" meaning "sum_over_batch_size"), else ValueError."""
+    if reduction == Reduction.AUTO:
+        return "sum_over_batch_size"
     if reduction not in REDUCTIONS:
         raise ValueError(f"Invalid value for argument `reduction`. Expected one of {set(REDUCTIONS)}. "
                          f"Received: reduction={reduction}")
