@@ -6,6 +6,7 @@ layer's dtype, builds, passes `training` down to the layers called inside, colle
 values, and, on symbolic `keras.Input` values, records the call for the functional API instead
 of computing.
 """
+import functools
 import inspect
 import threading
 
@@ -20,6 +21,7 @@ from ...variable import Variable
 from ...variable_base import is_variable
 from .. import backend, initializers, regularizers
 from ..keras_tensor import KerasTensor, Node, any_keras_tensor
+from ..saving.object_registry import register_class
 
 __all__ = ["Layer", "call_context"]
 
@@ -28,8 +30,8 @@ _INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_s
 
 
 # A layer's bookkeeping attributes, which hold no sub-layers or weights of their own.
-_UNTRACKED_ATTRIBUTES = frozenset(("_inbound_nodes", "_init_arguments", "_call_losses",
-                                   "_weight_regularizers", "_own_weights"))
+_UNTRACKED_ATTRIBUTES = frozenset(("_inbound_nodes", "_init_arguments", "_call_losses", "_weight_regularizers",
+                                   "_own_weights", "_build_input_shape"))
 
 
 class _CallContext(threading.local):
@@ -67,6 +69,12 @@ class Layer(Module):
     Subclasses override `build(input_shape)` to create weights with `add_weight`, and
     `call(inputs, training=None)` to compute; `get_config` returns what rebuilds the layer.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_class(cls)
+        if "build" in cls.__dict__:
+            cls.build = _marking_built(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         layer = super().__new__(cls)
@@ -285,6 +293,7 @@ class Layer(Module):
         if self.built:
             return
         shapes = nest.map_structure(_shape_of, inputs) if nest.is_nested(inputs) else _shape_of(inputs)
+        self._build_input_shape = shapes
         with name_scope(self._scope_name):
             self.build(shapes)
         self.built = True
@@ -323,14 +332,15 @@ class Layer(Module):
     # ----- structure -------------------------------------------------------------------------
 
     def _own_variables(self):
-        """This layer's own weights: those from `add_weight`, then Variables set as attributes."""
+        """This layer's own weights: those from `add_weight`, then Variables set as attributes; the
+        trainable ones first, as Keras 3 orders them (so `get_weights` lists match Keras's)."""
         own = list(self._own_weights)
         known = {id(w) for w in own}
         for value in self._attribute_values():
             if is_variable(value) and id(value) not in known:
                 known.add(id(value))
                 own.append(value)
-        return own
+        return [w for w in own if w.trainable] + [w for w in own if not w.trainable]
 
     def _attribute_values(self):
         """The leaves of this layer's attributes in assignment order (lists, tuples, dicts opened)."""
@@ -378,6 +388,17 @@ class Layer(Module):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _marking_built(build):
+    """`build` that also sets `built`, so a layer built by hand is not built again by its first
+    call (Keras 3 wraps every `build` the same way)."""
+    @functools.wraps(build)
+    def build_and_mark(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+    return build_and_mark
 
 
 def _batch_input_shape(input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
