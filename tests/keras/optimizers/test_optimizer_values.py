@@ -51,6 +51,10 @@ DENSE_OPTIMIZERS = {
     "sgd_exponential": lambda: O.SGD(S.ExponentialDecay(0.1, 2, 0.5)),
     "adam_piecewise": lambda: O.Adam(S.PiecewiseConstantDecay([1, 2], [0.1, 0.05, 0.01])),
     "sgd_cosine_warmup": lambda: O.SGD(S.CosineDecay(0.0, 3, warmup_target=0.2, warmup_steps=2)),
+    "sgd_accumulate": lambda: O.SGD(0.1, momentum=0.5, gradient_accumulation_steps=2),
+    "adam_accumulate": lambda: O.Adam(0.1, gradient_accumulation_steps=2, clipnorm=0.3),
+    "sgd_accumulate_schedule_ema": lambda: O.SGD(S.ExponentialDecay(0.1, 1, 0.5), gradient_accumulation_steps=2,
+                                                 use_ema=True, ema_momentum=0.5, ema_overwrite_frequency=1),
 }
 
 SPARSE_INDICES = [[2, 0], [1, 2], [0, 3]]

@@ -21,7 +21,7 @@ from ... import dtypes, math, nest
 from ...autodiff import GradientTape
 from ...convert import convert_to_tensor
 from ...module import Module, camel_to_snake
-from ...ops import creation
+from ...ops import control_flow, creation
 from ...ops.state_ops import init_scope
 from ...tensor import EagerTensor
 from ...variable import Variable
@@ -75,9 +75,9 @@ class Optimizer(Module):
             warnings.warn("Argument `decay` is no longer supported and will be ignored.")
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if gradient_accumulation_steps:
-            raise ValueError("`gradient_accumulation_steps` is not supported by tracegraph's optimizers; "
-                             "accumulate the gradients in the train step instead")
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
@@ -111,7 +111,10 @@ class Optimizer(Module):
 
     @property
     def iterations(self):
-        """The number of steps applied (an int64 Variable)."""
+        """The number of steps applied (an int64 Variable); with `gradient_accumulation_steps`,
+        the number of updates made (a tensor)."""
+        if self.gradient_accumulation_steps:
+            return self._iterations // self.gradient_accumulation_steps
         return self._iterations
 
     def _new_variable(self, initial_value, name, dtype):
@@ -163,6 +166,8 @@ class Optimizer(Module):
         self._var_index = {id(v): i for i, v in enumerate(var_list)}
         if self.use_ema:
             self._averages = self.add_optimizer_variables(var_list, "average")
+        if self.gradient_accumulation_steps:
+            self._accumulated_gradients = self.add_optimizer_variables(var_list, "gradient_accumulator")
         self.built = True
 
     def _get_variable_index(self, variable):
@@ -259,17 +264,42 @@ class Optimizer(Module):
             grads = [self._prepare(g, v) for g, v in zip(grads, variables)]
             if self.loss_scale_factor is not None:
                 grads = [grads_lib.divide(g, self.loss_scale_factor) for g in grads]
-            grads = self._clip_gradients(grads)
-            learning_rate = self._learning_rate_now()
-            self._apply_weight_decay(variables, learning_rate)
-            self._update_all(grads, variables, learning_rate)
-            for variable in variables:
-                constraint = getattr(variable, "constraint", None)
-                if constraint is not None:
-                    variable.assign(constraint(variable))
+            if self.gradient_accumulation_steps:
+                self._accumulate_or_update(grads, variables)
+            else:
+                self._update(grads, variables)
             if self.use_ema:
                 self._update_moving_averages()
         self._iterations.assign_add(1)
+
+    def _update(self, grads, variables):
+        """Clip, decay the weights, update the variables, apply their constraints."""
+        grads = self._clip_gradients(grads)
+        learning_rate = self._learning_rate_now()
+        self._apply_weight_decay(variables, learning_rate)
+        self._update_all(grads, variables, learning_rate)
+        for variable in variables:
+            constraint = getattr(variable, "constraint", None)
+            if constraint is not None:
+                variable.assign(constraint(variable))
+
+    def _accumulate_or_update(self, grads, variables):
+        """Add the gradients to their accumulators; every `gradient_accumulation_steps`-th call,
+        update with the mean gradient instead and reset the accumulators (Keras 3's rule)."""
+        steps = self.gradient_accumulation_steps
+        accumulators = [self._accumulated_gradients[self._get_variable_index(v)] for v in variables]
+        grads = [grads_lib.dense(g) for g in grads]
+
+        def update():
+            self._update([(g + a.value()) / steps for g, a in zip(grads, accumulators)], variables)
+            for a in accumulators:
+                a.assign(creation.zeros_like(a.value()))
+
+        def accumulate():
+            for g, a in zip(grads, accumulators):
+                a.assign_add(g)
+
+        control_flow.cond(math.equal((self._iterations + 1) % steps, 0), update, accumulate)
 
     def _variables_for(self, grads, trainable_variables):
         if trainable_variables is None:
@@ -385,11 +415,11 @@ class Optimizer(Module):
     def _update_moving_averages(self):
         variables = self._trainable_variables
         for variable, average in zip(variables, self._averages):
-            not_first = math.cast(math.not_equal(self._iterations, 0), variable.dtype)
+            not_first = math.cast(math.not_equal(self.iterations, 0), variable.dtype)
             momentum = not_first * self.ema_momentum
             average.assign(momentum * average + (1 - momentum) * variable)
         if self.ema_overwrite_frequency:
-            overwrite = math.equal((self._iterations + 1) % self.ema_overwrite_frequency, 0)
+            overwrite = math.equal((self.iterations + 1) % self.ema_overwrite_frequency, 0)
             for variable, average in zip(variables, self._averages):
                 variable.assign(math.where(overwrite, average.value(), variable.value()))
 

@@ -56,8 +56,8 @@ class Ftrl(Optimizer):
         l2_reg = self.l2_regularization_strength + self.beta / (2.0 * lr)
         grad_to_use = gradient + 2 * self.l2_shrinkage_regularization_strength * variable
         new_accum = accum + math.square(gradient)
-        linear = self.assign_add(linear, grad_to_use - (math.pow(new_accum, -lr_power) - math.pow(accum, -lr_power)) / lr
-                        * variable)
+        rate_change = (math.pow(new_accum, -lr_power) - math.pow(accum, -lr_power)) / lr
+        linear = self.assign_add(linear, grad_to_use - rate_change * variable)
         quadratic = math.pow(new_accum, -lr_power) / lr + 2 * l2_reg
         l1 = self.l1_regularization_strength
         self.assign(variable, (math.clip_by_value(linear, -l1, l1) - linear) / quadratic)

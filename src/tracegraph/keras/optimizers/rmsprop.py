@@ -43,7 +43,8 @@ class RMSprop(Optimizer):
         lr = math.cast(learning_rate, variable.dtype)
         index = self._get_variable_index(variable)
         rho, velocity = self.rho, self._velocities[index]
-        velocity = self.assign(velocity, add_rows(rho * velocity, on_rows(lambda g: (1 - rho) * math.square(g), gradient)))
+        squares = on_rows(lambda g: (1 - rho) * math.square(g), gradient)
+        velocity = self.assign(velocity, add_rows(rho * velocity, squares))
         if self.centered:
             average = self._average_gradients[index]
             average = self.assign(average, add_rows(rho * average, on_rows(lambda g: (1 - rho) * g, gradient)))
