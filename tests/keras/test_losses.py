@@ -327,3 +327,13 @@ def test_tf2_reduction_names():
     np.testing.assert_allclose(float(losses.MeanSquaredError(reduction=losses.Reduction.SUM)(y_true, y_pred)), 3.25)
     with pytest.raises(ValueError, match="Reduction"):
         losses.Reduction.validate("average")
+
+
+@pytest.mark.parametrize("true_shape, pred_shape, expected", [
+    ((None, 1), (None, 1), "binary_crossentropy"),
+    ((None,), (None, 5), "sparse_categorical_crossentropy"),
+    ((None, 1), (None, 5), "sparse_categorical_crossentropy"),
+    ((None, 5), (None, 5), "categorical_crossentropy"),
+])
+def test_crossentropy_for_follows_keras_3s_rule(true_shape, pred_shape, expected):
+    assert losses.crossentropy_for(true_shape, pred_shape) is getattr(losses, expected)

@@ -9,7 +9,7 @@ from .probabilistic_losses import (binary_crossentropy, categorical_crossentropy
                             sparse_categorical_crossentropy)
 from .regression_losses import (cosine_similarity, huber, log_cosh, mean_absolute_error,  # noqa: F401
                          mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error)
-from .registry import deserialize, get, serialize  # noqa: F401
+from .registry import crossentropy_for, deserialize, get, serialize  # noqa: F401
 
 # Keras's short names (the TF 2.0 tutorials use `keras.losses.mse` and friends).
 mse = MSE = mean_squared_error

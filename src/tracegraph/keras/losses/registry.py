@@ -5,7 +5,7 @@ from . import classes, hinge_losses as hinge, probabilistic_losses as probabilis
 from .loss import Loss
 from .serialization import deserialize_object, serialize_object
 
-__all__ = ["ALL_OBJECTS", "get", "serialize", "deserialize"]
+__all__ = ["ALL_OBJECTS", "get", "serialize", "deserialize", "is_binary_or_sparse_categorical", "crossentropy_for"]
 
 _FUNCTIONS = [regression.mean_squared_error, regression.mean_absolute_error,
               regression.mean_absolute_percentage_error, regression.mean_squared_logarithmic_error,
@@ -54,3 +54,26 @@ def get(identifier):
     if not callable(obj):
         raise ValueError(f"Could not interpret loss identifier: {identifier}")
     return obj() if inspect.isclass(obj) else obj
+
+
+def is_binary_or_sparse_categorical(y_true_shape, y_pred_shape):
+    """`(is_binary, is_sparse_categorical)` for labels and predictions of these shapes (Keras 3's rule):
+    binary when predictions have one column; sparse when labels have a lower rank, or one column
+    against several."""
+    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    true_last = y_true_shape[-1] if y_true_shape else None
+    pred_last = y_pred_shape[-1] if y_pred_shape else None
+    is_binary = pred_last == 1
+    is_sparse = len(y_true_shape) < len(y_pred_shape) or (true_last == 1 and pred_last is not None and pred_last > 1)
+    return is_binary, is_sparse
+
+
+def crossentropy_for(y_true_shape, y_pred_shape):
+    """The loss `compile(loss="crossentropy")` (or "ce") means for data of these shapes (Keras 3's rule):
+    binary, sparse categorical or categorical crossentropy."""
+    is_binary, is_sparse = is_binary_or_sparse_categorical(y_true_shape, y_pred_shape)
+    if is_binary:
+        return probabilistic.binary_crossentropy
+    if is_sparse:
+        return probabilistic.sparse_categorical_crossentropy
+    return probabilistic.categorical_crossentropy

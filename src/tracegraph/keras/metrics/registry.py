@@ -2,6 +2,7 @@
 import inspect
 
 from ..losses import registry as losses_registry
+from ..losses.registry import is_binary_or_sparse_categorical
 from ..losses.naming import to_snake_case
 from ..losses.serialization import deserialize_object, serialize_object
 from . import accuracy_metrics, confusion_metrics, probabilistic_metrics, regression_metrics
@@ -59,18 +60,6 @@ def get(identifier):
     if not callable(obj):
         raise ValueError(f"Could not interpret metric identifier: {identifier}")
     return obj() if inspect.isclass(obj) else obj
-
-
-def is_binary_or_sparse_categorical(y_true_shape, y_pred_shape):
-    """`(is_binary, is_sparse_categorical)` for labels and predictions of these shapes (Keras 3's rule):
-    binary when predictions have one column; sparse when labels have a lower rank, or one column
-    against several."""
-    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
-    true_last = y_true_shape[-1] if y_true_shape else None
-    pred_last = y_pred_shape[-1] if y_pred_shape else None
-    is_binary = pred_last == 1
-    is_sparse = len(y_true_shape) < len(y_pred_shape) or (true_last == 1 and pred_last is not None and pred_last > 1)
-    return is_binary, is_sparse
 
 
 def accuracy_for(y_true_shape, y_pred_shape, name="accuracy"):
