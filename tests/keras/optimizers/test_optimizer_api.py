@@ -193,3 +193,27 @@ def test_get_and_set_weights_copy_the_state():
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     with pytest.raises(ValueError, match="not yet been built"):
         O.Adam().set_weights(source.get_weights())
+
+
+def test_a_custom_optimizer_written_as_keras_documents_it():
+    class MomentumSGD(O.Optimizer):
+        def __init__(self, learning_rate=0.1, **kwargs):
+            super().__init__(learning_rate=learning_rate, **kwargs)
+            self.momentum = 0.5
+
+        def build(self, variables):
+            super().build(variables)
+            self.momentums = [self.add_variable_from_reference(reference_variable=v, name="momentum")
+                              for v in variables]
+
+        def update_step(self, gradient, variable, learning_rate):
+            m = self.momentums[self._get_variable_index(variable)]
+            self.assign(m, m * self.momentum - gradient * tg.cast(learning_rate, variable.dtype))
+            self.assign_add(variable, m)
+
+    x = tg.Variable(0.0)
+    optimizer = MomentumSGD()
+    for _ in range(2):
+        optimizer.apply_gradients([(tg.constant(-1.0), x)])
+    assert float(x) == pytest.approx(0.1 + (0.05 + 0.1))
+    assert optimizer.name == "momentum_sgd" and len(optimizer.variables) == 3
