@@ -1,4 +1,5 @@
-"""`keras.models`: Model, Sequential and the functional API."""
-from .model import Model  # noqa: F401
+"""`keras.models`: Model, Sequential, the functional API, and loading saved models."""
+from ..saving import load_model, save_model  # noqa: F401
 from .functional import Functional  # noqa: F401
+from .model import Model  # noqa: F401
 from .sequential import Sequential  # noqa: F401

@@ -2,6 +2,7 @@
 from ... import nest
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
+from ..saving.model_file import deserialize_layer, serialize_layer
 from .model import Model, register_functional
 
 __all__ = ["Functional"]
@@ -100,22 +101,74 @@ class Functional(Model):
         return shapes
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "layers": [], "input_layers": [],
-                  "output_layers": []}
-        tensor_ids = {}
-        for node in self._nodes:
-            for position, tensor in enumerate(node.output_tensors):
-                tensor_ids[id(tensor)] = [node.layer.name, position]
-        for layer in self._layers:
-            nodes = [n for n in self._nodes if n.layer is layer]
-            config["layers"].append({
-                "class_name": type(layer).__name__, "name": layer.name, "config": layer.get_config(),
-                "inbound_nodes": [nest.map_structure(
-                    lambda x: {"__keras_tensor__": tensor_ids[id(x)]} if isinstance(x, KerasTensor) else x,
-                    [list(n.args), n.kwargs]) for n in nodes if not isinstance(layer, InputLayer)]})
-        config["input_layers"] = [tensor_ids[id(x)] for x in self.inputs]
-        config["output_layers"] = [tensor_ids[id(x)] for x in self.outputs]
-        return config
+        """The layers' configs and the calls between them, in call order (tracegraph's own layout:
+        a tensor is referred to as `[node index, output index]`)."""
+        positions = {}
+        for node_index, node in enumerate(self._nodes):
+            for output_index, tensor in enumerate(node.output_tensors):
+                positions[id(tensor)] = [node_index, output_index]
+
+        def reference(value):
+            return {"__keras_tensor__": positions[id(value)]} if isinstance(value, KerasTensor) else value
+        nodes = [{"layer": self._layers.index(node.layer),
+                  "args": nest.map_structure(reference, list(node.args)),
+                  "kwargs": nest.map_structure(reference, node.kwargs)} for node in self._nodes]
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [serialize_layer(layer) for layer in self._layers], "nodes": nodes,
+                "inputs": nest.map_structure(lambda t: positions[id(t)], _as_lists(self._input_structure)),
+                "outputs": nest.map_structure(lambda t: positions[id(t)], _as_lists(self._output_structure))}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The functional model `get_config` described: the layers made again and called again."""
+        layers = [deserialize_layer(entry, custom_objects) for entry in config["layers"]]
+        outputs_of_nodes = []
+
+        def resolve(value):
+            if isinstance(value, dict) and "__keras_tensor__" in value:
+                node_index, output_index = value["__keras_tensor__"]
+                return outputs_of_nodes[node_index][output_index]
+            return value
+        for node in config["nodes"]:
+            layer = layers[node["layer"]]
+            if isinstance(layer, InputLayer):
+                outputs_of_nodes.append([layer.output])
+                continue
+            args = _map_references(resolve, node["args"])
+            kwargs = _map_references(resolve, node["kwargs"])
+            outputs_of_nodes.append(nest.flatten(layer(*args, **kwargs)))
+
+        def tensor_at(position):
+            return outputs_of_nodes[position[0]][position[1]]
+        return cls(_map_positions(tensor_at, config["inputs"]), _map_positions(tensor_at, config["outputs"]),
+                   name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def _as_lists(structure):
+    """Tuples as lists, so a structure survives JSON."""
+    if isinstance(structure, (list, tuple)):
+        return [_as_lists(x) for x in structure]
+    if isinstance(structure, dict):
+        return {k: _as_lists(v) for k, v in structure.items()}
+    return structure
+
+
+def _map_references(resolve, structure):
+    """`structure` with each `{"__keras_tensor__": ...}` entry replaced by its tensor."""
+    if isinstance(structure, dict) and "__keras_tensor__" not in structure:
+        return {k: _map_references(resolve, v) for k, v in structure.items()}
+    if isinstance(structure, list):
+        return [_map_references(resolve, x) for x in structure]
+    return resolve(structure)
+
+
+def _map_positions(tensor_at, structure):
+    """A saved inputs/outputs structure with each `[node, output]` pair replaced by its tensor."""
+    if isinstance(structure, list) and len(structure) == 2 and all(isinstance(x, int) for x in structure):
+        return tensor_at(structure)
+    if isinstance(structure, dict):
+        return {k: _map_positions(tensor_at, v) for k, v in structure.items()}
+    return [_map_positions(tensor_at, x) for x in structure]
 
 
 register_functional(Functional)

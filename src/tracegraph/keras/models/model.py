@@ -1,7 +1,8 @@
 """`keras.Model`: a layer that trains. `Model(inputs, outputs)` makes a functional model; a subclass
 defines its layers in `__init__` and its computation in `call`."""
 from ..layers.base import Layer
-from ..saving import weights_file
+from ...ops import creation
+from ..saving import model_file, weights_file
 from ..trainers.trainer import Trainer
 from . import summary as summary_module
 
@@ -60,6 +61,17 @@ class Model(Trainer, Layer):
     def save_weights(self, filepath, overwrite=True):
         """Write `weights` to `filepath` in tracegraph's weights format (docs/formats/keras_weights.md)."""
         weights_file.save_weights(self, filepath)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write the whole model (config, weights, compile settings, optimizer state) to a `.keras`
+        file in tracegraph's model format (docs/formats/keras_model.md)."""
+        model_file.save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def build_from_shape(self, input_shape):
+        """Create the weights by calling the model once on zeros of `input_shape` (batch None -> 1)."""
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        inputs = [creation.zeros([1 if d is None else d for d in shape]) for shape in shapes]
+        self(inputs if isinstance(input_shape, list) else inputs[0])
 
     def load_weights(self, filepath, skip_mismatch=False):
         """Assign the weights stored in `filepath` (written by `save_weights`)."""

@@ -2,6 +2,7 @@
 from ..keras_tensor import KerasTensor
 from ..layers.base import Layer
 from ..layers.input_layer import Input, InputLayer
+from ..saving.model_file import deserialize_layer, serialize_layer
 from .model import Model
 
 __all__ = ["Sequential"]
@@ -64,7 +65,7 @@ class Sequential(Model):
     def build(self, input_shape=None):
         """Build every layer by calling the stack on a symbolic input of `input_shape`."""
         input_shape = tuple(input_shape if input_shape is not None else self._input_batch_shape)
-        self._input_batch_shape = input_shape
+        self._input_batch_shape = self._build_input_shape = input_shape
         x = Input(batch_shape=input_shape)
         self.inputs = [x]
         for layer in self._layers:
@@ -107,6 +108,14 @@ class Sequential(Model):
         config = {"name": self.name, "trainable": self.trainable, "layers": []}
         if self._input_batch_shape is not None:
             config["batch_input_shape"] = self._input_batch_shape
-        for layer in self._layers:
-            config["layers"].append({"class_name": type(layer).__name__, "config": layer.get_config()})
+        config["layers"] = [serialize_layer(layer) for layer in self._layers]
         return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A Sequential model rebuilt from `get_config()` (built if the input shape was known)."""
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True),
+                    layers=[deserialize_layer(entry, custom_objects) for entry in config["layers"]])
+        if config.get("batch_input_shape") is not None and not model.built:
+            model.build(tuple(config["batch_input_shape"]))
+        return model

@@ -47,6 +47,8 @@ class Trainer:
         """Configure training: the optimizer, the loss (per output), and the metrics to report."""
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
+        self._compile_metrics_argument = metrics
+        self._compile_loss_weights = loss_weights
         output_names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) \
