@@ -9,25 +9,22 @@ __all__ = ["Functional"]
 
 
 def _nodes_between(inputs, outputs):
-    """The layer calls from `inputs` to `outputs`, each after the calls that feed it."""
-    ordered, visited = [], set()
-    input_ids = {id(x) for x in inputs}
+    """The layer calls from `inputs` to `outputs`: the inputs' own nodes first (in input order, as
+    Keras lists InputLayers first), then each call after the calls that feed it."""
+    ordered = [tensor.node for tensor in inputs]
+    visited = {id(node) for node in ordered}
 
     def visit(tensor):
         node = tensor.node
         if node is None or id(node) in visited:
             return
         visited.add(id(node))
-        if id(tensor) not in input_ids:
-            for parent in node.input_tensors:
-                visit(parent)
+        for parent in node.input_tensors:
+            visit(parent)
         ordered.append(node)
 
     for output in outputs:
         visit(output)
-    for tensor in inputs:
-        if id(tensor.node) not in visited:
-            ordered.insert(0, tensor.node)
     return ordered
 
 
