@@ -1,7 +1,7 @@
 """`tg.ragged`: tensors whose rows have different lengths (TF's `tf.ragged`).
 
 `tg.RaggedTensor` and `tg.RaggedTensorSpec` live in `ragged_tensor.py`, conversions in
-`conversion.py`, `range`/`boolean_mask`/`stack` and segment ids in `array_ops.py`, elementwise ops and operators in `elementwise.py`, indexing in `indexing.py`,
+`conversion.py`, `RowPartition` (tg.experimental's) in `partition.py`, `range`/`boolean_mask`/`stack` and segment ids in `array_ops.py`, elementwise ops and operators in `elementwise.py`, indexing in `indexing.py`,
 and the ragged handlers of the public ops (`tg.concat`, `tg.stack`, `tg.gather`, `tg.where`,
 the reductions; see `ops/api_dispatch.py`) in `operations.py`. Importing this package
 installs them all.
@@ -11,6 +11,7 @@ from .array_ops import (boolean_mask, range, row_splits_to_segment_ids, segment_
                         stack)
 from .conversion import constant  # noqa: F401
 from .elementwise import map_flat_values  # noqa: F401
+from .partition import RowPartition, RowPartitionSpec  # noqa: F401 - public as tg.experimental.RowPartition
 from .ragged_tensor import RaggedTensor, RaggedTensorSpec  # noqa: F401
 
 __all__ = ["boolean_mask", "constant", "map_flat_values", "range", "row_splits_to_segment_ids",

@@ -15,6 +15,7 @@ lengths, so calls with other row lengths reuse a traced function.
 import numpy as np
 
 from . import conversion
+from .partition import RowPartition, SPLITS_DTYPES, check_splits, eager_value, partition_scalar, partition_tensor
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.rules import normalize_axis
@@ -22,52 +23,9 @@ from ..errors import InvalidArgumentError
 from ..ops import arithmetic, array_ops, cast, creation, join_split, reduction, row_partition, shape_args
 from ..shape import TensorShape, as_shape
 from ..spec import TensorSpec
-from ..tensor import EagerTensor
 from ..type_spec import CompositeTensor, TypeSpec, register
 
 __all__ = ["RaggedTensor", "RaggedTensorSpec"]
-
-_SPLITS_DTYPES = (dtypes.int32, dtypes.int64)
-
-
-def _concrete(tensor):
-    """The NumPy value of an eager tensor; None for a symbolic one."""
-    return tensor.numpy() if isinstance(tensor, EagerTensor) else None
-
-
-def _partition_tensor(method, name, value, dtype):
-    """`value` as a 1-D int32/int64 tensor: of `dtype` if given, else of its own dtype (int64 for lists)."""
-    has_dtype = hasattr(value, "dtype")  # tensors and NumPy arrays keep theirs; Python lists become int64
-    tensor = convert_to_tensor(value, dtype_hint=None if has_dtype else (dtype or dtypes.int64))
-    if tensor.dtype not in _SPLITS_DTYPES or tensor.shape.rank not in (1, None):
-        raise TypeError(f"RaggedTensor.{method}: `{name}` must be a 1-D int32 or int64 tensor, got "
-                        f"{tensor.dtype.name} of shape {tensor.shape}")
-    if dtype is not None and tensor.dtype != dtype:
-        tensor = cast.cast(tensor, dtype)
-    return tensor
-
-
-def _partition_scalar(method, name, value, dtype):
-    """`value` as a scalar int32/int64 tensor (of `dtype` if given, else int64 for Python ints)."""
-    has_dtype = hasattr(value, "dtype")
-    tensor = convert_to_tensor(value, dtype_hint=None if has_dtype else (dtype or dtypes.int64))
-    if tensor.dtype not in _SPLITS_DTYPES or tensor.shape.rank not in (0, None):
-        raise TypeError(f"RaggedTensor.{method}: `{name}` must be a scalar int32 or int64, got {tensor.dtype.name} "
-                        f"of shape {tensor.shape}")
-    return tensor if dtype is None or tensor.dtype == dtype else cast.cast(tensor, dtype)
-
-
-def _check_splits(splits, nvalues):
-    """InvalidArgumentError unless the concrete `splits` partition `nvalues` values (eager check, as TF's)."""
-    if splits is None:
-        return
-    if splits.size == 0 or splits[0] != 0:
-        raise InvalidArgumentError(f"RaggedTensor: `row_splits` must start with 0, got {splits.tolist()}")
-    if (np.diff(splits) < 0).any():
-        raise InvalidArgumentError(f"RaggedTensor: `row_splits` must be non-decreasing, got {splits.tolist()}")
-    if nvalues is not None and splits[-1] != nvalues:
-        raise InvalidArgumentError(f"RaggedTensor: the last row split {int(splits[-1])} must equal the number "
-                                   f"of values {nvalues}")
 
 
 def _as_values(method, values):
@@ -128,20 +86,20 @@ class RaggedTensor(CompositeTensor):
     def from_row_splits(cls, values, row_splits, name=None, validate=True):
         """The RaggedTensor whose row `i` is `values[row_splits[i]:row_splits[i + 1]]`."""
         values = _as_values("from_row_splits", values)
-        splits = _partition_tensor("from_row_splits", "row_splits", row_splits,
+        splits = partition_tensor("from_row_splits", "row_splits", row_splits,
                                    values.row_splits.dtype if isinstance(values, RaggedTensor) else None)
         if validate:
-            _check_splits(_concrete(splits), _static_nrows(values))
+            check_splits(eager_value(splits), _static_nrows(values))
         return cls(values, splits, internal=True)
 
     @classmethod
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
         """The RaggedTensor whose row `i` holds the next `row_lengths[i]` values."""
-        lengths = _partition_tensor("from_row_lengths", "row_lengths", row_lengths, None)
-        concrete = _concrete(lengths)
-        if validate and concrete is not None and (concrete < 0).any():
+        lengths = partition_tensor("from_row_lengths", "row_lengths", row_lengths, None)
+        known = eager_value(lengths)
+        if validate and known is not None and (known < 0).any():
             raise InvalidArgumentError(f"RaggedTensor.from_row_lengths: `row_lengths` must be non-negative, "
-                                       f"got {concrete.tolist()}")
+                                       f"got {known.tolist()}")
         zero = creation.zeros([1], lengths.dtype)
         splits = join_split.concat([zero, reduction.cumsum(lengths)], axis=0)
         return cls.from_row_splits(values, splits, validate=validate)
@@ -150,11 +108,11 @@ class RaggedTensor(CompositeTensor):
     def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
         """The RaggedTensor whose value `k` lies in row `value_rowids[k]` (sorted ids; `nrows` rows,
         by default one more than the largest id)."""
-        rowids = _partition_tensor("from_value_rowids", "value_rowids", value_rowids, None)
-        concrete = _concrete(rowids)
-        if validate and concrete is not None and concrete.size and (np.diff(concrete) < 0).any():
+        rowids = partition_tensor("from_value_rowids", "value_rowids", value_rowids, None)
+        known = eager_value(rowids)
+        if validate and known is not None and known.size and (np.diff(known) < 0).any():
             raise InvalidArgumentError(f"RaggedTensor.from_value_rowids: `value_rowids` must be sorted, "
-                                       f"got {concrete.tolist()}")
+                                       f"got {known.tolist()}")
         if nrows is None:
             nrows = arithmetic.add(_largest(rowids, -1), 1)
         splits = row_partition.row_splits_from_value_rowids(rowids, nrows)
@@ -166,19 +124,32 @@ class RaggedTensor(CompositeTensor):
         as many as fit, 0 when the length is 0). Its `shape` shows the length when it is known."""
         values = _as_values("from_uniform_row_length", values)
         dtype = values.row_splits.dtype if isinstance(values, RaggedTensor) else None
-        length = _partition_scalar("from_uniform_row_length", "uniform_row_length", uniform_row_length, dtype)
+        length = partition_scalar("from_uniform_row_length", "uniform_row_length", uniform_row_length, dtype)
         nvalues = values.nrows() if isinstance(values, RaggedTensor) else \
             array_ops.shape(values, out_type=length.dtype)[0]
         nvalues = cast.cast(nvalues, length.dtype)
         if nrows is None:
             nrows = arithmetic.floordiv(nvalues, arithmetic.maximum(length, 1))
-        nrows = _partition_scalar("from_uniform_row_length", "nrows", nrows, length.dtype)
+        nrows = partition_scalar("from_uniform_row_length", "nrows", nrows, length.dtype)
         splits = arithmetic.multiply(creation.range(arithmetic.add(nrows, 1), dtype=length.dtype), length)
         if validate:
-            _check_splits(_concrete(splits), _static_nrows(values))
+            check_splits(eager_value(splits), _static_nrows(values))
         static = shape_args.static_value(uniform_row_length)
         return cls(values, splits, internal=True, uniform_row_length=length,
                    static_row_length=static if isinstance(static, int) else None)
+
+    @classmethod
+    def _from_row_partition(cls, values, row_partition, validate=True):
+        """`values` cut into rows by the RowPartition `row_partition` (TF's private factory of the same name)."""
+        if not isinstance(row_partition, RowPartition):
+            raise TypeError(f"RaggedTensor._from_row_partition: `row_partition` must be a RowPartition, got "
+                            f"{type(row_partition).__name__}")
+        values = _as_values("_from_row_partition", values)
+        if validate:
+            check_splits(eager_value(row_partition.row_splits()), _static_nrows(values))
+        return cls(values, row_partition.row_splits(), internal=True,
+                   uniform_row_length=row_partition.uniform_row_length(),
+                   static_row_length=row_partition.static_uniform_row_length)
 
     @classmethod
     def from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
@@ -207,6 +178,22 @@ class RaggedTensor(CompositeTensor):
     def row_splits(self):
         """Row `i` is `values[row_splits[i]:row_splits[i + 1]]`."""
         return self._row_splits
+
+    @property
+    def _row_partition(self):
+        """The RowPartition of the outermost ragged dimension."""
+        static_nvals = _static_nrows(self._values) if not isinstance(self._values, RaggedTensor) else None
+        return RowPartition(self._row_splits, self._uniform_row_length, self._static_row_length,
+                            static_nvals if self._uniform_row_length is not None else None, internal=True)
+
+    @property
+    def _nested_row_partitions(self):
+        """The RowPartition of every ragged dimension, outermost first."""
+        partitions, current = [], self
+        while isinstance(current, RaggedTensor):
+            partitions.append(current._row_partition)
+            current = current._values
+        return tuple(partitions)
 
     @property
     def uniform_row_length(self):
@@ -300,7 +287,7 @@ class RaggedTensor(CompositeTensor):
     def with_row_splits_dtype(self, dtype):
         """This tensor with every row split cast to `dtype` (int32 or int64)."""
         dtype = dtypes.as_dtype(dtype)
-        if dtype not in _SPLITS_DTYPES:
+        if dtype not in SPLITS_DTYPES:
             raise ValueError(f"RaggedTensor.with_row_splits_dtype: `dtype` must be int32 or int64, got {dtype.name}")
         values = self._values.with_row_splits_dtype(dtype) if isinstance(self._values, RaggedTensor) \
             else self._values
@@ -338,8 +325,8 @@ class RaggedTensor(CompositeTensor):
 
     def to_list(self):
         """The nested Python list of the values (eager tensors only)."""
-        flat = _concrete(self.flat_values)
-        splits = [_concrete(s) for s in self.nested_row_splits]
+        flat = eager_value(self.flat_values)
+        splits = [eager_value(s) for s in self.nested_row_splits]
         if flat is None or any(s is None for s in splits):
             raise ValueError("RaggedTensor.to_list: needs an eager RaggedTensor; inside tg.function, "
                              "return the RaggedTensor and call to_list on the result")
@@ -350,8 +337,8 @@ class RaggedTensor(CompositeTensor):
 
     def numpy(self):
         """The rows as a NumPy object array of arrays (TF's `RaggedTensor.numpy`)."""
-        rows = self._values.numpy() if isinstance(self._values, RaggedTensor) else _concrete(self._values)
-        splits = _concrete(self._row_splits)
+        rows = self._values.numpy() if isinstance(self._values, RaggedTensor) else eager_value(self._values)
+        splits = eager_value(self._row_splits)
         if rows is None or splits is None:
             raise ValueError("RaggedTensor.numpy: needs an eager RaggedTensor")
         result = np.empty(len(splits) - 1, dtype=object)
@@ -377,7 +364,7 @@ class RaggedTensor(CompositeTensor):
         return RaggedTensorSpec(self.shape, self.dtype, self.ragged_rank, self._row_splits.dtype)
 
     def __repr__(self):
-        if _concrete(self.flat_values) is not None and all(_concrete(s) is not None
+        if eager_value(self.flat_values) is not None and all(eager_value(s) is not None
                                                             for s in self.nested_row_splits):
             return f"<tg.RaggedTensor {self.to_list()}>"
         return f"tg.RaggedTensor(values={self._values!r}, row_splits={self._row_splits!r})"
@@ -423,7 +410,7 @@ class RaggedTensorSpec(TypeSpec):
                              f"got {ragged_rank}")
         self.ragged_rank = int(ragged_rank)
         self.row_splits_dtype = dtypes.as_dtype(row_splits_dtype)
-        if self.row_splits_dtype not in _SPLITS_DTYPES:
+        if self.row_splits_dtype not in SPLITS_DTYPES:
             raise ValueError(f"RaggedTensorSpec: `row_splits_dtype` must be int32 or int64, got "
                              f"{self.row_splits_dtype.name}")
 
