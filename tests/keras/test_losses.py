@@ -4,6 +4,7 @@ import pytest
 
 import tracegraph as tg
 from tracegraph.keras import losses
+from tracegraph.keras.losses.common import remember_logits
 
 INPUTS = {
     "reg": ([[0.0, 1.0, 2.0], [3.0, -1.0, 0.5]], [[0.5, 1.5, 1.0], [2.0, 0.0, 3.0]]),
@@ -337,3 +338,26 @@ def test_tf2_reduction_names():
 ])
 def test_crossentropy_for_follows_keras_3s_rule(true_shape, pred_shape, expected):
     assert losses.crossentropy_for(true_shape, pred_shape) is getattr(losses, expected)
+
+
+def test_outputs_of_keras_activations_are_scored_from_their_logits():
+    # Keras 3.15 (TF 2.21): crossentropies of keras.activations.softmax/sigmoid outputs use the logits.
+    logits = tg.constant([[30., 0., -5.]])
+    probabilities = remember_logits(tg.nn.softmax(logits), logits)
+    np.testing.assert_allclose(losses.categorical_crossentropy([[0., 1., 0.]], probabilities).numpy(), [30.])
+    np.testing.assert_allclose(float(losses.SparseCategoricalCrossentropy()(np.array([1]), probabilities)), 30.)
+    np.testing.assert_allclose(losses.categorical_crossentropy([[0., 1., 0.]], tg.nn.softmax(logits)).numpy(),
+                               [16.118095], rtol=1e-6)
+    sigmoid_logits = tg.constant([[20., -3.]])
+    probabilities = remember_logits(tg.sigmoid(sigmoid_logits), sigmoid_logits)
+    np.testing.assert_allclose(losses.binary_crossentropy([[0., 1.]], probabilities).numpy(), [11.524294], rtol=1e-6)
+    with pytest.warns(UserWarning, match="from_logits=True"):
+        losses.binary_crossentropy([[0., 1.]], probabilities, from_logits=True)
+
+
+def test_logits_are_found_while_tracing_too():
+    @tg.function
+    def loss(labels, logits):
+        return losses.sparse_categorical_crossentropy(labels, remember_logits(tg.nn.softmax(logits), logits))
+
+    np.testing.assert_allclose(loss(tg.constant([1]), tg.constant([[30., 0., -5.]])).numpy(), [30.])

@@ -1,5 +1,6 @@
 """What every loss and metric shares: Keras's epsilon, dtype conversion and rank alignment."""
 import numbers
+import weakref
 
 import numpy as np
 
@@ -9,7 +10,7 @@ from ...ops.array_ops import expand_dims, squeeze
 from ...ops.cast import cast
 from .. import backend
 
-__all__ = ["epsilon", "floatx", "as_tensor", "as_tensors", "squeeze_or_expand_to_same_rank", "rank", "last_dim"]
+__all__ = ["epsilon", "floatx", "as_tensor", "as_tensors", "remember_logits", "logits_of", "squeeze_or_expand_to_same_rank", "rank", "last_dim"]
 
 
 def epsilon():
@@ -76,3 +77,22 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
         else:
             x2 = squeeze(x2, axis=-1)
     return x1, x2
+
+
+# Outputs of Keras's softmax and sigmoid activations, by id, with the logits they came from (Keras 3
+# sets `output._keras_logits`; tensors here have no attribute dict). An entry leaves with its output.
+_LOGITS = {}
+
+
+def remember_logits(output, logits):
+    """Record that `output` is softmax(logits) or sigmoid(logits), so that crossentropies of `output`
+    are computed from `logits` (stable, and not clipped), as Keras 3 does. Returns `output`."""
+    key = id(output)
+    _LOGITS[key] = (weakref.ref(output, lambda _: _LOGITS.pop(key, None)), logits)
+    return output
+
+
+def logits_of(output):
+    """The logits `output` was computed from by a Keras activation, or None."""
+    entry = _LOGITS.get(id(output))
+    return entry[1] if entry is not None and entry[0]() is output else None

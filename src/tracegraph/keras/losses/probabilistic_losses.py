@@ -5,7 +5,7 @@ from ... import dtypes, math, nn
 from ...ops.array_ops import expand_dims, reshape, shape, squeeze
 from ...ops.cast import cast
 from ...ops.comparison import clip_by_value, not_equal, where
-from .common import as_tensor, epsilon, last_dim, rank
+from .common import as_tensor, epsilon, last_dim, logits_of, rank
 from .serialization import register
 
 __all__ = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -22,6 +22,18 @@ def _check_same_shape(target, output):
                              f"Received: target.shape={target.shape}, output.shape={output.shape}")
 
 
+def _logits_if_known(output, from_logits, activation, fn_name):
+    """`(output, from_logits)`, with the logits a Keras `activation` output came from when known."""
+    logits = logits_of(output)
+    if logits is None:
+        return output, from_logits
+    if from_logits:
+        warnings.warn(f'"`{fn_name}` received `from_logits=True`, but the `output` argument was produced by a '
+                      f"{activation} activation and thus does not represent logits. Was this intended?",
+                      stacklevel=3)
+    return logits, True
+
+
 def _clip_probabilities(p):
     return clip_by_value(p, epsilon(), 1.0 - epsilon())
 
@@ -29,6 +41,7 @@ def _clip_probabilities(p):
 def elementwise_binary_crossentropy(target, output, from_logits=False):
     """Binary crossentropy per element; probabilities are clipped to `[eps, 1 - eps]` first."""
     _check_same_shape(target, output)
+    output, from_logits = _logits_if_known(output, from_logits, "Sigmoid", "binary_crossentropy")
     if from_logits:
         return nn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     output = _clip_probabilities(output)
@@ -72,6 +85,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         raise ValueError("Arguments `target` and `output` must be at least rank 1. "
                          f"Received: target.shape={y_true.shape}, output.shape={y_pred.shape}")
     _check_same_shape(y_true, y_pred)
+    y_pred, from_logits = _logits_if_known(y_pred, from_logits, "Softmax", "categorical_crossentropy")
     if from_logits:
         return nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred, axis=axis)
     output = y_pred / math.reduce_sum(y_pred, axis=axis, keepdims=True)
@@ -82,6 +96,7 @@ def _sparse_crossentropy(target, output, from_logits, axis):
     """Keras's backend rule: probabilities become clipped log-probabilities, then a softmax crossentropy."""
     if axis not in (-1, rank(output) - 1):
         raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
+    output, from_logits = _logits_if_known(output, from_logits, "Softmax", "sparse_categorical_crossentropy")
     target = cast(target, dtypes.int64)
     if rank(target) == rank(output) and last_dim(target) == 1:
         target = squeeze(target, axis=-1)
