@@ -30,6 +30,7 @@ class _ConfusionCount(Metric):
                                              sample_weight=sample_weight)
 
     def result(self):
+        """The count at each threshold (a scalar for a single threshold)."""
         value = as_tensor(self.accumulator)
         return value[0] if len(self.thresholds) == 1 else value
 
@@ -87,6 +88,7 @@ class _PrecisionRecall(Metric):
             thresholds_distributed_evenly=self._thresholds_distributed_evenly)
 
     def result(self):
+        """The ratio at each threshold (a scalar for a single threshold); 0 where it is 0 / 0."""
         tp = as_tensor(self.true_positives)
         value = math.divide_no_nan(tp, tp + as_tensor(self._other_counts))
         return value[0] if len(self.thresholds) == 1 else value
@@ -228,6 +230,7 @@ class AUC(Metric):
         return self._combine_labels(increment)
 
     def result(self):
+        """The area under the chosen curve (averaged over labels with `multi_label`)."""
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self.interpolate_pr_auc()
         tp, fp, tn, fn = self._counts()

@@ -46,6 +46,7 @@ class Sum(Metric):
         self.total.assign_add(math.reduce_sum(values))
 
     def result(self):
+        """The sum so far."""
         return as_tensor(self.total)
 
 
@@ -70,6 +71,7 @@ class Mean(Metric):
         self.count.assign_add(cast(num_samples, self.dtype))
 
     def result(self):
+        """`total / count`, 0 before any sample is counted."""
         return math.divide_no_nan(as_tensor(self.total), as_tensor(self.count))
 
 

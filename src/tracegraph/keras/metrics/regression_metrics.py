@@ -72,6 +72,7 @@ class RootMeanSquaredError(Mean):
         return super().update_state(math.square(y_pred - y_true), sample_weight=sample_weight)
 
     def result(self):
+        """The square root of the mean squared error so far."""
         return math.sqrt(super().result())
 
 
