@@ -3,7 +3,7 @@ import numpy as np
 
 import tracegraph as tg
 from tracegraph.keras.callbacks import CallbackList
-from tracegraph.keras.saving import save_weights
+from tracegraph.keras.saving import load_weights, save_weights
 
 
 class FakeOptimizer:
@@ -43,6 +43,13 @@ class FakeModel:
         save_weights(self, filepath)
         self.saved.append(filepath)
 
+    def load_weights(self, filepath):
+        load_weights(self, filepath)
+
+    @property
+    def trainable_variables(self):
+        return list(self.weights)
+
     def save(self, filepath):
         with open(filepath, "w") as f:
             f.write(self.name)
@@ -59,7 +66,9 @@ def fit(callbacks, epoch_logs, steps=2, model=None, verbose=0, batch_loss=None):
                                  verbose=verbose, epochs=len(epoch_logs), steps=steps)
     callback_list.on_train_begin()
     logs = None
-    for epoch, logs in enumerate(epoch_logs):
+    initial_epoch = getattr(model, "_initial_epoch", None) or 0  # Keras 3's BackupAndRestore protocol
+    for epoch in range(initial_epoch, len(epoch_logs)):
+        logs = epoch_logs[epoch]
         callback_list.on_epoch_begin(epoch)
         model.set_weights([np.full(w.shape, epoch, np.float32) for w in model.weights])
         for step in range(steps):

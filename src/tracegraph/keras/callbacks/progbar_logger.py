@@ -95,4 +95,5 @@ class ProgbarLogger(Callback):
         if self.target is None:
             self.target = self.seen
             self.progbar.target = self.target
-        self.progbar.update(self.target, logs or None, finalize=True)
+        # In the logs' own order, as Keras: keys a callback added (`learning_rate`) come last.
+        self.progbar.update(self.target, list(logs.items()) if logs else None, finalize=True)
