@@ -74,3 +74,11 @@ def test_gradients_against_differences():
                lambda d: segment_ops.unsorted_segment_sqrt_n(d, ids, 4),
                lambda d: segment_ops.unsorted_segment_mean(d, ids, 4)):
         tg.test.check_gradients(fn, [x])
+
+
+def test_gradients_are_dense_tensors_as_tensorflow():
+    data = tg.constant([[1., 2.], [3., 4.], [5., 6.]])
+    with tg.GradientTape() as tape:
+        tape.watch(data)
+        y = tg.reduce_sum(segment_ops.unsorted_segment_max(data, [0, 2, 1], 3))
+    assert isinstance(tape.gradient(y, data), tg.Tensor)  # TF 2.21: an EagerTensor

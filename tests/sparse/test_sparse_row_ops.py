@@ -142,3 +142,14 @@ def test_sparse_segment_reductions_as_tensorflow_with_gradients():
     ids = [0, 0, 1, 3]
     tg.test.check_gradients(lambda d: tg.sparse.segment_sqrt_n(d, [2, 0, 2, 1], ids) +
                             tg.sparse.segment_mean(d, [1, 1, 0, 2], ids), [tg.constant(np.arange(6.0).reshape(3, 2))])
+
+
+def test_the_gradient_is_sparse_only_when_asked_as_in_tensorflow():
+    data = tg.constant([[1., 2.], [3., 4.], [5., 6.]])
+    for sparse_gradient, kind in ((False, tg.Tensor), (True, tg.IndexedSlices)):
+        with tg.GradientTape() as tape:
+            tape.watch(data)
+            y = tg.reduce_sum(tg.sparse.segment_sum(data, [0, 2], [0, 1], sparse_gradient=sparse_gradient))
+        gradient = tape.gradient(y, data)
+        assert isinstance(gradient, kind)  # TF 2.21: EagerTensor, then IndexedSlices
+        np.testing.assert_array_equal(tg.convert_to_tensor(gradient).numpy(), [[1, 1], [0, 0], [1, 1]])

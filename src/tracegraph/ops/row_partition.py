@@ -17,7 +17,7 @@ when the graph runs.
 """
 import numpy as np
 
-from . import cast as cast_ops, comparison, creation, gather_scatter, sorting
+from . import array_ops, cast as cast_ops, comparison, creation, gather_scatter, sorting
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -161,5 +161,11 @@ def unsorted_segment_reduce(values, segment_ids, num_segments, reducer):
     order = sorting.argsort(ids, stable=True)
     sorted_ids = gather_scatter.gather(ids, order)
     splits = row_splits_from_value_rowids(sorted_ids, num_segments)
-    return segment_reduce(gather_scatter.gather(values, order), splits, reducer)
+    return segment_reduce(dense_gather(values, order), splits, reducer)
+
+
+def dense_gather(values, indices):
+    """`gather(values, indices)` whose gradient is a dense tensor, not an IndexedSlices (as TF's
+    segment reductions give): for gathers that touch (nearly) every row, such as permutations."""
+    return gather_scatter.gather_nd(values, array_ops.expand_dims(convert_to_tensor(indices), -1))
 

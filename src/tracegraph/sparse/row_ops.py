@@ -106,10 +106,12 @@ def fill_empty_rows(sp_input, default_value, name=None):
 
 # ----- sparse segment reductions ---------------------------------------------------------------------
 
-def _segment_sums(function, data, indices, segment_ids, num_segments):
-    """The sums of the rows `data[indices]` per sorted segment id, and the splits of the segments."""
+def _segment_sums(function, data, indices, segment_ids, num_segments, sparse_gradient):
+    """The sums of the rows `data[indices]` per sorted segment id, and the splits of the segments.
+    The gradient for `data` is an IndexedSlices with `sparse_gradient`, else dense (as TF's)."""
     data = convert_to_tensor(data)
-    rows = gather_scatter.gather(data, convert_to_tensor(indices))
+    gather = gather_scatter.gather if sparse_gradient else row_partition.dense_gather
+    rows = gather(data, convert_to_tensor(indices))
     ids = convert_to_tensor(segment_ids)
     if ids.dtype not in (dtypes.int32, dtypes.int64):
         raise TypeError(f"tg.sparse.{function}: `segment_ids` must be int32 or int64, got {ids.dtype.name}")
@@ -129,17 +131,18 @@ def _scaled(total, splits, scale):
 
 def segment_sum(data, indices, segment_ids, num_segments=None, name=None, sparse_gradient=False):
     """`output[i]` is the sum of the rows `data[indices[j]]` with `segment_ids[j] == i` (sorted
-    ids; `num_segments` rows, by default max(id) + 1; an empty segment gives 0)."""
-    return _segment_sums("segment_sum", data, indices, segment_ids, num_segments)[0]
+    ids; `num_segments` rows, by default max(id) + 1; an empty segment gives 0). With
+    `sparse_gradient`, the gradient for `data` is an IndexedSlices of the picked rows."""
+    return _segment_sums("segment_sum", data, indices, segment_ids, num_segments, sparse_gradient)[0]
 
 
 def segment_mean(data, indices, segment_ids, num_segments=None, name=None, sparse_gradient=False):
     """As `segment_sum`, divided by the number of rows in each segment (0 for an empty segment)."""
-    total, splits = _segment_sums("segment_mean", data, indices, segment_ids, num_segments)
+    total, splits = _segment_sums("segment_mean", data, indices, segment_ids, num_segments, sparse_gradient)
     return _scaled(total, splits, lambda counts: counts)
 
 
 def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None, sparse_gradient=False):
     """As `segment_sum`, divided by the square root of the number of rows in each segment."""
-    total, splits = _segment_sums("segment_sqrt_n", data, indices, segment_ids, num_segments)
+    total, splits = _segment_sums("segment_sqrt_n", data, indices, segment_ids, num_segments, sparse_gradient)
     return _scaled(total, splits, unary_math.sqrt)
