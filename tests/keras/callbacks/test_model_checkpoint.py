@@ -62,5 +62,7 @@ def test_bad_arguments_are_clear(tmp_path):
         ModelCheckpoint("x.keras", save_freq="batch")
     with pytest.raises(ValueError, match=r"must end in `\.weights\.tgw`"):
         ModelCheckpoint("x.weights.h5", save_weights_only=True)
+    with pytest.raises(ValueError, match=r"must end in `\.keras` \(Keras model format\)"):
+        ModelCheckpoint("x.h5")
     with pytest.raises(KeyError, match="Failed to format this callback filepath"):
         fit([ModelCheckpoint(str(tmp_path / "{nope}.keras"))], [{"val_loss": 1.0}])

@@ -97,3 +97,9 @@ def test_silent_and_argument_checks(capsys):
     assert capsys.readouterr().out == ""
     with pytest.raises(ValueError, match="Only one of `stateful_metrics` or `stateless_metrics`"):
         Progbar(2, stateful_metrics=["a"], stateless_metrics=["b"])
+
+
+def test_values_that_are_not_numbers_are_shown_as_given(clock, capsys):
+    bar = Progbar(1, stateless_metrics=set())
+    bar.update(1, [("loss", 0.5), ("note", "warmup"), ("pair", [1.0, 3.0])])
+    assert capsys.readouterr().out == "1/1 ━━━━━━━━━━━━━━━━━━━━ 0s 0s/step - loss: 0.5000 - note: warmup - pair: 2.0000\n"

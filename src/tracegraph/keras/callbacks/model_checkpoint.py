@@ -2,6 +2,7 @@
 import os
 import warnings
 
+from ..saving.model_file import MODEL_SUFFIX
 from ..saving.weights_file import WEIGHTS_SUFFIX
 from ..utils.io_utils import print_msg
 from .monitor import MonitorCallback
@@ -16,7 +17,7 @@ class ModelCheckpoint(MonitorCallback):
         filepath: where to save; may hold `str.format` fields filled from the epoch (1-based), the
             batch (with an integer `save_freq`) and the logs: `"ckpt-{epoch:02d}-{val_loss:.2f}.keras"`.
             Weights-only paths must end in `.weights.tgw` (tracegraph's weights file,
-            docs/formats/keras_weights.md).
+            docs/formats/keras_weights.md), whole-model paths in `.keras`.
         monitor: the logged quantity that decides "best" (default `"val_loss"`).
         verbose: 1 prints a line for each save (or skipped save).
         save_best_only: save only when `monitor` improved on the best so far.
@@ -47,6 +48,9 @@ class ModelCheckpoint(MonitorCallback):
                 f"When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end in "
                 f"`{WEIGHTS_SUFFIX}` (tracegraph's weights format; HDF5 `.weights.h5` is not written). "
                 f"Received: filepath={self.filepath}")
+        if not save_weights_only and not self.filepath.endswith(MODEL_SUFFIX):
+            raise ValueError(f"The filepath provided must end in `{MODEL_SUFFIX}` (Keras model format). "
+                             f"Received: filepath={self.filepath}")
 
     def on_epoch_begin(self, epoch, logs=None):
         """Remember the epoch, for saves made by batch."""

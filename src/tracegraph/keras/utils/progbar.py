@@ -166,9 +166,11 @@ class Progbar:
         text = ""
         for name in self._values_order:
             total, count = self._values[name]
-            if not isinstance(total, (int, float)):
-                total = np.mean(total)
-            average = float(total) / max(1, count)
+            try:
+                average = float(total if isinstance(total, (int, float)) else np.mean(total)) / max(1, count)
+            except (TypeError, ValueError):  # a value that is not a number is shown as it is
+                text += f" - {name}: {total}"
+                continue
             shown = abs(average) if abs_threshold else average
             text += f" - {name}: {average:.4f}" if shown > 1e-3 else f" - {name}: {average:.4e}"
         return text
