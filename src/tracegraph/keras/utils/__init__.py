@@ -1,7 +1,6 @@
 """`keras.utils`: the progress bar, label helpers and seeding."""
-from .logs import pythonify_logs
 from .numerical import normalize, to_categorical
 from .progbar import Progbar
 from .rng import set_random_seed
 
-__all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed", "pythonify_logs"]
+__all__ = ["Progbar", "to_categorical", "normalize", "set_random_seed"]
