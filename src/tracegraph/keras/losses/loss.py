@@ -103,10 +103,12 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     if reduction == "sum":
         return loss
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        divisor = cast(reduce_sum(sample_weight), loss.dtype)
-    else:
-        divisor = cast(size(values), loss.dtype)
-    return divide_no_nan(loss, divisor)
+        return divide_no_nan(loss, cast(reduce_sum(sample_weight), loss.dtype))
+    count = values.shape.num_elements()
+    if count is None:
+        return divide_no_nan(loss, cast(size(values), loss.dtype))
+    # A known size divides without ops for the count (the sum of no values is already 0, as 0 / 0 gives).
+    return loss / float(count) if count else loss
 
 
 def apply_mask(sample_weight, mask, dtype, reduction):

@@ -65,7 +65,7 @@ class Mean(Metric):
         if sample_weight is not None:
             num_samples = math.reduce_sum(sample_weight)
         elif rank(values) >= 1:
-            num_samples = shape(values)[0]
+            num_samples = values.shape[0] if values.shape[0] is not None else shape(values)[0]
         else:
             num_samples = 1
         self.count.assign_add(cast(num_samples, self.dtype))
