@@ -211,3 +211,13 @@ def test_pools_run_on_numba():
                     backend="numba")
     want = 2 * reference_pool(x, (2, 2), (2, 2), "SAME", np.max) + reference_pool(x, (2, 2), (2, 2), "SAME", np.mean)
     np.testing.assert_allclose(f(x).numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_max_pool_gradient_of_non_finite_values_reaches_only_the_maxima():
+    x = tg.constant(np.array([[1., 5.], [2., 3.]]).reshape(1, 2, 2, 1))
+    for upstream in (np.inf, np.nan):
+        with tg.GradientTape() as tape:
+            tape.watch(x)
+            y = tg.nn.max_pool2d(x, 2, 1, "VALID") * upstream
+        got = tape.gradient(y, x).numpy().ravel()
+        assert got[0] == got[2] == got[3] == 0 and (np.isinf(got[1]) if upstream == np.inf else np.isnan(got[1]))

@@ -183,6 +183,16 @@ def windows(xp, x, kernel, strides, dilations, out):
     return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=view_strides)
 
 
+def offset_slices(kernel, strides, dilations, out):
+    """(kernel offset, index) pairs, the offsets in row-major order: indexing the padded input with
+    the index gives [batch, *out, channels], the input element at that offset of every window."""
+    n = len(kernel)
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        yield offset, (slice(None),) + tuple(
+            slice(offset[i] * dilations[i], offset[i] * dilations[i] + strides[i] * (out[i] - 1) + 1, strides[i])
+            for i in range(n)) + (slice(None),)
+
+
 def scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, dtype):
     """The adjoint of `windows`: sum every window of `columns` ([batch, *out, *kernel, channels],
     or a callable giving [batch, *out, channels] for one kernel offset) back into a zero array of
@@ -191,12 +201,8 @@ def scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, 
     result = xp.zeros(padded_shape, dtype=dtype)
     if 0 in out:
         return result
-    for offset in itertools.product(*(range(k) for k in kernel)):
-        target = (slice(None),) + tuple(
-            slice(offset[i] * dilations[i], offset[i] * dilations[i] + strides[i] * (out[i] - 1) + 1, strides[i])
-            for i in range(n)) + (slice(None),)
-        part = columns(offset) if callable(columns) else columns[(slice(None),) * (n + 1) + offset]
-        result[target] += part
+    for offset, index in offset_slices(kernel, strides, dilations, out):
+        result[index] += columns(offset) if callable(columns) else columns[(slice(None),) * (n + 1) + offset]
     return result
 
 

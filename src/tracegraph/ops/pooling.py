@@ -1,11 +1,12 @@
 """Pooling (`tg.nn`): max_pool and avg_pool in 1, 2 and 3 spatial dimensions.
 
 Inputs are channels-last, [batch, *spatial, channels] (channels-first formats
-are transposed around the primitives). A pool is a reduction over a strided
-view of every window of the padded input (the window helpers of `conv`):
-max pools pad with the lowest value, so padding never wins; average pools
-pad with zeros and divide by the number of input elements in each window, as
-TF does (padding is not counted).
+are transposed around the primitives). A pool combines, one array operation
+per window offset, the strided slices of the padded input that hold the
+element at that offset of every window (the window helpers of `conv`): max
+pools pad with the lowest value, so padding never wins; average pools pad
+with zeros and divide by the number of input elements in each window, as TF
+does (padding is not counted).
 
 Gradients are ops of their own, as in TF: `max_pool_grad` sends each output's
 gradient to the first maximum of its window (row-major order, TF's choice
@@ -15,12 +16,11 @@ window. Each of them is linear in the gradient it carries, so their own
 gradients are again these ops.
 """
 import itertools
-import math
 
 import numpy as np
 
-from .conv import (all_pads, channels_first, cropped, out_size, out_spatial, padded, padding_attr, scatter_windows,
-                   spatial_tuple, to_channels_first, to_channels_last, windows)
+from .conv import (all_pads, channels_first, cropped, offset_slices, out_size, out_spatial, padded, padding_attr,
+                   scatter_windows, spatial_tuple, to_channels_first, to_channels_last)
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -59,28 +59,44 @@ def _lowest(xp, dtype):
     return -xp.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
 
 
-def _window_columns(xp, x, ksize, strides, padding, fill):
-    """[batch, *out, K, channels]: every window of `x` (padded with `fill`), flattened."""
+def _offsets(xp, x, ksize, strides, padding, fill):
+    """(pads, out, [the input element at each window offset, [batch, *out, channels]]).
+
+    A pool works on these slices, one array operation per window offset: reducing a strided
+    view of all windows at once is several times slower in NumPy.
+    """
     pads, out = _geometry(x.shape, ksize, strides, padding)
-    view = windows(xp, padded(xp, x, pads, fill), ksize, strides, (1,) * len(ksize), out)
-    return view.reshape(x.shape[0], *out, math.prod(ksize), x.shape[-1]), pads, out
+    if 0 in out:
+        return pads, out, [xp.zeros((x.shape[0], *out, x.shape[-1]), dtype=x.dtype)]
+    source = padded(xp, x, pads, fill)
+    return pads, out, [source[index] for _, index in offset_slices(ksize, strides, (1,) * len(ksize), out)]
+
+
+def _empty_pool(xp, x, out, dtype):
+    return xp.zeros((x.shape[0], *out, x.shape[-1]), dtype=dtype)
 
 
 # ----- max pool -------------------------------------------------------------------------------
 
 def _max_pool_impl(xp, x, ksize, strides, padding):
-    pads, out = _geometry(x.shape, ksize, strides, padding)
-    n = len(ksize)
-    view = windows(xp, padded(xp, x, pads, _lowest(xp, x.dtype)), ksize, strides, (1,) * n, out)
-    if 0 in view.shape:
-        return xp.zeros(view.shape[:n + 1] + view.shape[-1:], dtype=x.dtype)
-    return view.max(axis=tuple(range(n + 1, 2 * n + 1)))
+    pads, out, parts = _offsets(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
+    if 0 in out or x.shape[0] == 0 or x.shape[-1] == 0:
+        return _empty_pool(xp, x, out, x.dtype)
+    result = parts[0].copy()
+    for part in parts[1:]:
+        xp.maximum(result, part, out=result)
+    return result
 
 
 def _first_max(xp, x, ksize, strides, padding):
-    """(index of the first maximum in each window [batch, *out, channels], pads, out)."""
-    columns, pads, out = _window_columns(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
-    return columns.argmax(axis=len(ksize) + 1), pads, out
+    """(the offset number of the first maximum of each window [batch, *out, channels], pads, out)."""
+    pads, out, parts = _offsets(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
+    best, first = parts[0].copy(), xp.zeros(parts[0].shape, dtype=np.int32)
+    for k, part in enumerate(parts[1:], start=1):
+        greater = part > best  # strictly: among equal values the first one stays, as in TF
+        xp.maximum(best, part, out=best)
+        first += greater * (k - first)  # arithmetic, not a masked select: no branch per element
+    return first, pads, out
 
 
 def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
@@ -91,19 +107,26 @@ def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
     first, pads, out = _first_max(xp, x, ksize, strides, padding)
     padded_shape = (x.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), x.shape[-1])
     offsets = {offset: k for k, offset in enumerate(itertools.product(*(range(s) for s in ksize)))}
-    zero = xp.zeros((), dtype=g.dtype)
-    result = scatter_windows(xp, lambda offset: xp.where(first == offsets[offset], g, zero), padded_shape,
-                             ksize, strides, (1,) * n, out, g.dtype)
+    if bool(xp.isfinite(g).all()):
+        # a mask times g: several times faster than a select, and equal to it for finite g
+        def chosen(offset):
+            return (first == offsets[offset]) * g
+    else:
+        def chosen(offset):
+            return xp.where(first == offsets[offset], g, xp.zeros((), dtype=g.dtype))
+    result = scatter_windows(xp, chosen, padded_shape, ksize, strides, (1,) * n, out, g.dtype)
     return cropped(result, pads, in_sizes)
 
 
 def _max_pool_grad_grad_impl(xp, x, h, ksize, strides, padding):
-    n = len(ksize)
     first, pads, out = _first_max(xp, x, ksize, strides, padding)
     if 0 in first.shape:
         return xp.zeros(first.shape, dtype=h.dtype)
-    columns, _, _ = _window_columns(xp, h, ksize, strides, padding, 0)
-    return xp.take_along_axis(columns, xp.expand_dims(first, n + 1), axis=n + 1).squeeze(n + 1)
+    _, _, parts = _offsets(xp, h, ksize, strides, padding, 0)
+    result = parts[0].copy()
+    for k, part in enumerate(parts[1:], start=1):
+        result = xp.where(first == k, part, result)
+    return result
 
 
 def _max_pool_grad(ctx, g):
@@ -138,10 +161,12 @@ def _window_counts(xp, in_sizes, ksize, strides, pads, out, dtype):
 
 
 def _avg_pool_impl(xp, x, ksize, strides, padding):
-    n = len(ksize)
-    pads, out = _geometry(x.shape, ksize, strides, padding)
-    view = windows(xp, padded(xp, x, pads), ksize, strides, (1,) * n, out)
-    total = view.sum(axis=tuple(range(n + 1, 2 * n + 1)))
+    pads, out, parts = _offsets(xp, x, ksize, strides, padding, 0)
+    if 0 in out or x.shape[0] == 0 or x.shape[-1] == 0:
+        return _empty_pool(xp, x, out, x.dtype)
+    total = parts[0].copy()
+    for part in parts[1:]:
+        xp.add(total, part, out=total)
     return total / _window_counts(xp, x.shape[1:-1], ksize, strides, pads, out, x.dtype)
 
 
