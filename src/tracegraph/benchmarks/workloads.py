@@ -1,5 +1,6 @@
 """The benchmark workloads, in the order the table shows them, and their look-up by name."""
 from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
+from .fit import FIT_EPOCH
 from .loops import ACCUMULATE, COLLATZ_STEPS
 from .mlp import MLP_STEP
 from .ragged import RAGGED_PLUS_ONE, RAGGED_ROW_SUMS
@@ -9,7 +10,7 @@ from .text import WORD_LENGTHS
 __all__ = ["WORKLOADS", "get_workload"]
 
 #: Every workload, in the order the table shows them.
-WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS,
+WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, FIT_EPOCH, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS,
              SPARSE_DENSE_MATMUL, RAGGED_ROW_SUMS, RAGGED_PLUS_ONE)
 
 

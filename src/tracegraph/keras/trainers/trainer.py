@@ -13,7 +13,7 @@ import numpy as np
 from ... import nest
 from ...autodiff import GradientTape
 from ...ops import arithmetic, array_ops, cast
-from ...tensor import Tensor
+from ...tensor import EagerTensor, Tensor
 from ...trace import function
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
@@ -150,9 +150,9 @@ class Trainer:
         return self(x, training=False)
 
     def _step_function(self, kind):
-        """The traced `<kind>_step`, made on first use.
+        """The traced `<kind>_step`, made on first use (the method itself with `run_eagerly`).
 
-        The traces are keyed by the batch's shapes: an epoch's full batches share one, its last,
+        Its traces are keyed by the batch's shapes: an epoch's full batches share one, its last,
         smaller batch gets a second, and later epochs reuse both. (Static shapes let the graph
         optimizer fold the shape arithmetic away, which makes each step cheaper than a trace with
         an unknown batch dimension would be.)
@@ -163,6 +163,24 @@ class Trainer:
             step = method if self.run_eagerly else function(method)
             self._step_functions[kind] = step
         return step
+
+    def _step_runner(self, kind):
+        """A callable running `<kind>_step` on a batch: the traced step's concrete function for the
+        batch's layout, called on the batch's arrays directly (the loop has already made every batch
+        of one layout, so matching the arguments against the signature again each step is waste)."""
+        step = self._step_function(kind)
+        if self.run_eagerly:
+            return step
+        concretes = {}
+
+        def run(batch):
+            leaves = nest.flatten(batch)
+            layout = tuple([(leaf.shape, leaf.dtype) for leaf in leaves])
+            concrete = concretes.get(layout)
+            if concrete is None:
+                concrete = concretes[layout] = step.get_concrete_function(batch)
+            return concrete.call_flat([EagerTensor(leaf) if type(leaf) is np.ndarray else leaf for leaf in leaves])
+        return run
 
     def _prepare(self, batch, training):
         """Build the model, the compiled metrics and the optimizer's slots eagerly from one batch, so the
@@ -187,7 +205,7 @@ class Trainer:
         batches = make_batches(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch)
         first = batches.first_batch()
         self._prepare(first, training=True)
-        train_function = self._step_function("train")
+        train_function = self._step_runner("train")
         callback_list = self._callback_list(callbacks, verbose, epochs, batches.steps, add_history=True)
         self.stop_training = False
         callback_list.on_train_begin()
@@ -240,7 +258,7 @@ class Trainer:
         batches = make_batches(x, y, sample_weight, batch_size, False, None, steps)
         first = batches.first_batch()
         self._prepare(first, training=False)
-        test_function = self._step_function("test")
+        test_function = self._step_runner("test")
         callback_list = self._callback_list(callbacks, verbose, 1, batches.steps)
         self.reset_metrics()
         callback_list.on_test_begin()
@@ -255,7 +273,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`, computed in batches, as NumPy arrays."""
         batches = make_batches(x, None, None, batch_size, False, None, steps)
-        predict_function = self._step_function("predict")
+        predict_function = self._step_runner("predict")
         callback_list = self._callback_list(callbacks, verbose, 1, batches.steps)
         callback_list.on_predict_begin()
         outputs = []
