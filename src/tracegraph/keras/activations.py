@@ -1,11 +1,12 @@
 """`keras.activations`: activation functions by name, as Keras 3 names them."""
 from .. import nn
 from ..convert import convert_to_tensor
-from ..ops import arithmetic, comparison, unary_math
+from ..ops import arithmetic, comparison, creation, join_split, unary_math
 
 __all__ = ["get", "serialize", "deserialize", "linear", "relu", "relu6", "sigmoid", "hard_sigmoid",
            "softmax", "log_softmax", "tanh", "softplus", "softsign", "elu", "selu", "gelu", "silu",
-           "swish", "exponential", "leaky_relu", "mish"]
+           "swish", "exponential", "leaky_relu", "mish", "celu", "glu", "hard_silu", "hard_swish", "hard_tanh",
+           "log_sigmoid", "hard_shrink", "soft_shrink", "tanh_shrink", "squareplus", "sparse_plus", "threshold"]
 
 
 def linear(x):
@@ -14,13 +15,23 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """`max(x, 0)`; with `negative_slope`, `max_value` and `threshold` as Keras's relu."""
+    """`max(x, 0)`; with Keras's options: values up to `threshold` become 0, positive values are
+    clipped at `max_value`, and `negative_slope * (threshold - x)` is subtracted below the threshold."""
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return nn.relu(x)
     x = convert_to_tensor(x)
-    below = arithmetic.multiply(negative_slope, arithmetic.subtract(x, threshold))
-    result = comparison.where(comparison.greater_equal(x, threshold), x, below)
-    return result if max_value is None else comparison.minimum(result, max_value)
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return nn.leaky_relu(x, alpha=negative_slope)
+    negative_part = nn.relu(arithmetic.subtract(threshold, x)) if negative_slope != 0.0 else None
+    if threshold != 0.0:
+        result = comparison.where(comparison.greater(x, threshold), x, creation.zeros_like(x))
+    else:
+        result = nn.relu(x)
+    if max_value is not None:
+        result = comparison.clip_by_value(result, 0.0, float(max_value))
+    if negative_part is not None:
+        result = arithmetic.subtract(result, arithmetic.multiply(negative_slope, negative_part))
+    return result
 
 
 def relu6(x):
@@ -103,10 +114,82 @@ def mish(x):
     return arithmetic.multiply(x, unary_math.tanh(nn.softplus(x)))
 
 
+def celu(x, alpha=1.0):
+    """`x` where non-negative, `alpha * (exp(x / alpha) - 1)` elsewhere."""
+    x = convert_to_tensor(x)
+    return comparison.where(comparison.greater_equal(x, 0.0), x,
+                            arithmetic.multiply(alpha, unary_math.expm1(arithmetic.divide(x, alpha))))
+
+
+def glu(x, axis=-1):
+    """The gated linear unit: `a * sigmoid(b)` for the two halves `a, b` of `x` along `axis`."""
+    a, b = join_split.split(convert_to_tensor(x), 2, axis=axis)
+    return arithmetic.multiply(a, nn.sigmoid(b))
+
+
+def hard_silu(x):
+    """`x * hard_sigmoid(x)`."""
+    return arithmetic.multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """`x` clipped to [-1, 1]."""
+    return comparison.clip_by_value(convert_to_tensor(x), -1.0, 1.0)
+
+
+def log_sigmoid(x):
+    """`log(sigmoid(x))`, computed as `-softplus(-x)`."""
+    return nn.log_sigmoid(x)
+
+
+def hard_shrink(x, threshold=0.5):
+    """`x` where `|x| > threshold`, 0 elsewhere."""
+    x = convert_to_tensor(x)
+    return comparison.where(comparison.greater(arithmetic.abs(x), threshold), x, creation.zeros_like(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """`x` moved toward 0 by `threshold`, and 0 within `threshold` of it."""
+    x = convert_to_tensor(x)
+    shrunk = arithmetic.subtract(x, arithmetic.multiply(arithmetic.sign(x), threshold))
+    return comparison.where(comparison.greater(arithmetic.abs(x), threshold), shrunk, creation.zeros_like(x))
+
+
+def tanh_shrink(x):
+    """`x - tanh(x)`."""
+    return arithmetic.subtract(x, unary_math.tanh(x))
+
+
+def squareplus(x, b=4):
+    """`(x + sqrt(x**2 + b)) / 2`, a smooth relu."""
+    x = convert_to_tensor(x)
+    return arithmetic.multiply(arithmetic.add(x, unary_math.sqrt(arithmetic.add(unary_math.square(x), b))), 0.5)
+
+
+def sparse_plus(x):
+    """0 below -1, `x` above 1, `(x + 1)**2 / 4` between."""
+    x = convert_to_tensor(x)
+    middle = arithmetic.multiply(unary_math.square(arithmetic.add(x, 1.0)), 0.25)
+    upper = comparison.where(comparison.greater_equal(x, 1.0), x, middle)
+    return comparison.where(comparison.less_equal(x, -1.0), creation.zeros_like(x), upper)
+
+
+def threshold(x, threshold, default_value):
+    """`x` where `x > threshold`, `default_value` elsewhere."""
+    x = convert_to_tensor(x)
+    return comparison.where(comparison.greater(x, threshold), x, arithmetic.add(creation.zeros_like(x), default_value))
+
+
 _BY_NAME = {fn.__name__: fn for fn in (linear, relu, relu6, sigmoid, hard_sigmoid, softmax, log_softmax,
                                        tanh, softplus, softsign, elu, selu, gelu, silu, exponential,
-                                       leaky_relu, mish)}
+                                       leaky_relu, mish, celu, glu, hard_silu, hard_tanh, log_sigmoid,
+                                       hard_shrink, soft_shrink, tanh_shrink, squareplus, sparse_plus,
+                                       threshold)}
 _BY_NAME["swish"] = silu
+_BY_NAME["hard_swish"] = hard_silu
 
 
 def get(identifier):
