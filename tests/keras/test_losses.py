@@ -23,6 +23,9 @@ INPUTS = {
     "sparse_col": ([[1], [0]], [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]),
     "sparse_logits": ([1, 2, 0], [[1.0, 3.0, -1.0], [0.5, 0.2, 2.0], [0.0, 0.0, 0.0]]),
     "sparse_ignore": ([1, -1, 0], [[1.0, 3.0, -1.0], [0.5, 0.2, 2.0], [0.0, 1.0, 0.0]]),
+    "vec": ([0.0, 1.0, 1.0], [0.2, 0.9, 0.4]),
+    "cat3": ([[[0.0, 1.0], [1.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]], [[[0.3, 0.7], [0.6, 0.4]], [[0.1, 0.9], [0.8, 0.2]]]),
+    "sparse3": ([[1, 0], [0, 1]], [[[0.3, 0.7], [0.6, 0.4]], [[0.1, 0.9], [0.8, 0.2]]]),
     "rank3": ([[[0.0, 1.0], [2.0, 3.0]], [[1.0, 1.0], [0.0, -2.0]]],
               [[[0.5, 1.0], [1.0, 3.5]], [[0.0, 2.0], [0.5, -1.0]]]),
 }
@@ -69,6 +72,15 @@ FUNCTION_CASES = [
     ('losses.sparse_categorical_crossentropy(yt, yp)', 'sparse_col', [0.05129344, 2.30258512]),
     ('losses.sparse_categorical_crossentropy(yt, yp, from_logits=True)', 'sparse_logits', [0.1429317, 0.32817292, 1.09861231]),
     ('losses.sparse_categorical_crossentropy(yt, yp, from_logits=True, ignore_class=-1)', 'sparse_ignore', [0.1429317, 0.0, 1.55144465]),
+    ('losses.binary_crossentropy(yt, yp)', 'vec', 0.41493163),
+    ('losses.mean_squared_error(yt, yp)', 'vec', 0.13666667),
+    ('losses.huber(yt, yp)', 'vec', 0.06833334),
+    ('losses.hinge(yt, yp)', 'vec', 0.63333338),
+    ('losses.categorical_crossentropy(yt, yp)', 'cat3', [[0.35667497, 0.51082557], [2.30258512, 1.60943794]]),
+    ('losses.categorical_crossentropy(yt, yp, label_smoothing=0.2)', 'cat3', [[0.44140476, 0.55137211], [2.08286262, 1.47080851]]),
+    ('losses.sparse_categorical_crossentropy(yt, yp)', 'sparse3', [[0.35667497, 0.51082557], [2.30258512, 1.60943794]]),
+    ('losses.kl_divergence(yt, yp)', 'cat3', [[0.35667351, 0.51082408], [2.30258346, 1.60943639]]),
+    ('losses.categorical_hinge(yt, yp)', 'cat3', [[0.60000002, 0.79999995], [1.79999995, 1.60000002]]),
 ]
 CLASS_CASES = [
     ('losses.MeanSquaredError()', 'reg', None, 1.625),
@@ -109,6 +121,14 @@ CLASS_CASES = [
     ('losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)', 'sparse_ignore', None, 0.84718817),
     ("losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, reduction='sum')", 'sparse_ignore', None, 1.69437635),
     ("losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, reduction='none')", 'sparse_ignore', 'sw3', [0.04287951, 0.0, 2.32716703]),
+    ('losses.BinaryCrossentropy()', 'vec', None, 0.41493163),
+    ('losses.BinaryCrossentropy()', 'vec', 'sw3', 0.34577635),
+    ('losses.MeanSquaredError()', 'vec', 'sw3', 0.1138889),
+    ('losses.CategoricalCrossentropy()', 'cat3', 'sw', 0.5704906),
+    ('losses.CategoricalCrossentropy()', 'cat3', 'sw_col', 2.06444907),
+    ('losses.SparseCategoricalCrossentropy()', 'sparse3', 'sw', 0.5704906),
+    ("losses.SparseCategoricalCrossentropy(reduction='mean_with_sample_weight')", 'sparse3', 'sw', 2.28196239),
+    ("losses.Huber(reduction='sum')", 'cat3', 'scalar', 1.70000005),
 ]
 
 
