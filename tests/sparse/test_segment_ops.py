@@ -82,3 +82,11 @@ def test_gradients_are_dense_tensors_as_tensorflow():
         tape.watch(data)
         y = tg.reduce_sum(segment_ops.unsorted_segment_max(data, [0, 2, 1], 3))
     assert isinstance(tape.gradient(y, data), tg.Tensor)  # TF 2.21: an EagerTensor
+
+
+def test_unsorted_or_out_of_range_ids_are_a_clear_error():
+    import pytest
+    with pytest.raises(tg.errors.InvalidArgumentError, match="sorted"):
+        segment_ops.segment_max(tg.constant([1., 2., 3.]), [1, 0, 1])
+    with pytest.raises(tg.errors.InvalidArgumentError, match=r"\[0, 2\)"):
+        segment_ops.unsorted_segment_min(tg.constant([1., 2.]), [0, 2], 2)

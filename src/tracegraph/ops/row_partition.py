@@ -59,7 +59,10 @@ def _splits_infer(rowids, nrows):
 
 def _splits_impl(xp, rowids, nrows):
     if rowids.size and (int(rowids[0]) < 0 or int(rowids[-1]) >= int(nrows)):
-        raise InvalidArgumentError(f"RaggedTensor.from_value_rowids: row ids must lie in [0, nrows = {int(nrows)})")
+        raise InvalidArgumentError(f"row ids (segment ids) must lie in [0, {int(nrows)}), got {int(rowids[0])} to "
+                                   f"{int(rowids[-1])}")
+    if rowids.size > 1 and bool((rowids[1:] < rowids[:-1]).any()):
+        raise InvalidArgumentError("row ids (segment ids) must be sorted in increasing order")
     return xp.searchsorted(rowids, xp.arange(int(nrows) + 1, dtype=rowids.dtype), side="left").astype(rowids.dtype)
 
 
