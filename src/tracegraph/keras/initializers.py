@@ -135,7 +135,9 @@ class VarianceScaling(_Seeded):
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"VarianceScaling: `mode` must be fan_in, fan_out or fan_avg, got {mode!r}")
         distribution = distribution.lower()
-        if distribution not in ("truncated_normal", "untruncated_normal", "normal", "uniform"):
+        if distribution == "normal":  # tf.keras 2's name for the truncated normal
+            distribution = "truncated_normal"
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError("VarianceScaling: `distribution` must be truncated_normal, untruncated_normal "
                              f"or uniform, got {distribution!r}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
