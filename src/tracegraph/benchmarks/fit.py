@@ -8,6 +8,7 @@ baseline is that loop by hand. The time is one whole epoch: batch slicing, the s
 callbacks. A row's first call (tracing and compiling included) is reported apart.
 """
 import contextlib
+import time
 
 import numpy as np
 
@@ -87,8 +88,11 @@ class FitEpoch(Workload):
             with _backend(backend):
                 model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
             return model.weights
-        label = "tracegraph eager" if backend is None else f"tracegraph {backend}"
-        return Implementation(label, "tracegraph", epoch, _weights_reader)
+        if backend is None:
+            return Implementation("tracegraph eager", "tracegraph", epoch, _weights_reader)
+        with _backend(backend):
+            stages = _trace_and_compile_step(model, (x[:BATCH], y[:BATCH]))
+        return Implementation(f"tracegraph {backend}", "tracegraph", epoch, _weights_reader, stages=stages)
 
     def peer(self, library, module, inputs):
         x, y, *initial = inputs
@@ -102,6 +106,18 @@ class FitEpoch(Workload):
         if library == "torch":
             return [_torch_loop(module, x, y, initial)]
         raise NotApplicable(f"no {library} formulation (Keras on JAX runs in its own process: bench/fit_epoch.py)")
+
+
+def _trace_and_compile_step(model, batch):
+    """Trace and compile the model's train step for full batches (what `fit`'s first step would do),
+    timing each stage; fit then finds the step ready."""
+    model._prepare(batch, training=True)
+    step = model._step_function("train")
+    start = time.perf_counter()
+    concrete = step.get_concrete_function(batch)
+    traced = time.perf_counter()
+    concrete.compile()
+    return {"trace_s": traced - start, "compile_s": time.perf_counter() - traced}
 
 
 def _weights_reader(weights):

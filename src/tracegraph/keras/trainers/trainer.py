@@ -209,6 +209,7 @@ class Trainer:
         callback_list = self._callback_list(callbacks, verbose, epochs, batches.steps, add_history=True)
         self.stop_training = False
         callback_list.on_train_begin()
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch  # set by BackupAndRestore
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
