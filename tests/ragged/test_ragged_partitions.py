@@ -2,6 +2,7 @@
 uniform row lengths (`from_uniform_row_length`, `uniform_row_length`, the shape and spec that show
 them), against Python references and values recorded from TF 2.21."""
 import numpy as np
+import pytest
 from hypothesis import given, strategies as st
 
 import tracegraph as tg
@@ -96,6 +97,5 @@ def test_a_uniform_row_length_is_part_of_the_spec_and_survives_a_function():
 
 
 def test_uniform_row_length_is_checked_eagerly():
-    import pytest
     with pytest.raises(tg.errors.InvalidArgumentError):
         tg.RaggedTensor.from_uniform_row_length([1, 2, 3], 2, nrows=2)

@@ -4,6 +4,7 @@ against Python references and values recorded from TF 2.21, eagerly and traced, 
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 import tracegraph as tg
@@ -85,7 +86,6 @@ def test_gradients_are_dense_tensors_as_tensorflow():
 
 
 def test_unsorted_or_out_of_range_ids_are_a_clear_error():
-    import pytest
     with pytest.raises(tg.errors.InvalidArgumentError, match="sorted"):
         segment_ops.segment_max(tg.constant([1., 2., 3.]), [1, 0, 1])
     with pytest.raises(tg.errors.InvalidArgumentError, match=r"\[0, 2\)"):

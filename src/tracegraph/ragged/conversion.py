@@ -194,11 +194,9 @@ def _cut_rows(tensor, lengths, padding, row_splits_dtype):
     (then a partition of uniform length)."""
     dims = array_ops.shape(tensor, out_type=row_splits_dtype)
     if lengths is None and padding is None:
-        flat_shape = _merged_shape(dims, 2)
-        length = convert_to_tensor(tensor.shape[1], dtype=row_splits_dtype) if tensor.shape[1] is not None \
-            else dims[1]
-        return ragged_tensor.RaggedTensor.from_uniform_row_length(array_ops.reshape(tensor, flat_shape), length,
-                                                                  nrows=dims[0], validate=False)
+        return ragged_tensor.RaggedTensor.from_uniform_row_length(
+            array_ops.reshape(tensor, _merged_shape(dims, 2)), _dim(tensor.shape.as_list(), dims, 1), nrows=dims[0],
+            validate=False)
     if padding is not None:
         lengths = cast.cast(_trailing_padding_lengths(tensor, padding), row_splits_dtype)
     else:
@@ -213,7 +211,8 @@ def _cut_rows(tensor, lengths, padding, row_splits_dtype):
 def _from_nested_lengths(tensor, nested_lengths, row_splits_dtype):
     """The RaggedTensor of ragged rank len(nested_lengths) whose rows are the leading parts of the
     rows of `tensor` that the nested row lengths describe."""
-    lengths = [cast.cast(convert_to_tensor(l, dtype_hint=row_splits_dtype), row_splits_dtype) for l in nested_lengths]
+    lengths = [cast.cast(convert_to_tensor(level, dtype_hint=row_splits_dtype), row_splits_dtype)
+               for level in nested_lengths]
     if tensor.shape.rank < len(lengths) + 1:
         raise ValueError(f"RaggedTensor.from_tensor: {len(lengths)} levels of `lengths` need a tensor of rank > "
                          f"{len(lengths)}, got shape {tensor.shape}")

@@ -353,8 +353,12 @@ class RaggedTensor(CompositeTensor):
 
     @classmethod
     def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None, row_splits_dtype=dtypes.int64):
-        """The RaggedTensor of the rows of `tensor`: each of length `lengths[i]`, or cut before its
-        trailing `padding` values, or whole."""
+        """The RaggedTensor of the rows of `tensor` (TF's `RaggedTensor.from_tensor`).
+
+        Dimensions 1..ragged_rank become ragged: the innermost rows are cut to `lengths` (one per
+        row, clipped to the row), or before their trailing `padding` values, or kept whole; the
+        outer ones are partitions of uniform length. `lengths` may instead be a list of row-length
+        vectors, one per ragged dimension (nested lengths; the ragged rank is their number)."""
         return conversion.from_dense(tensor, lengths, padding, ragged_rank, dtypes.as_dtype(row_splits_dtype))
 
     # ----- the composite protocol ------------------------------------------------------------------
