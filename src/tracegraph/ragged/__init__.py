@@ -1,8 +1,9 @@
 """`tg.ragged`: tensors whose rows have different lengths (TF's `tf.ragged`).
 
 `tg.RaggedTensor` and `tg.RaggedTensorSpec` live in `ragged_tensor.py`, conversions in
-`conversion.py`, `RowPartition` (tg.experimental's) in `partition.py`, `range`/`boolean_mask`/`stack` and segment ids in `array_ops.py`, elementwise ops and operators in `elementwise.py`, indexing in `indexing.py`,
-and the ragged handlers of the public ops (`tg.concat`, `tg.stack`, `tg.gather`, `tg.where`,
+`conversion.py`, `RowPartition` (TF's `tf.experimental.RowPartition`) in `partition.py`,
+`range`/`boolean_mask`/`stack` and segment ids in `array_ops.py`, elementwise ops and operators
+in `elementwise.py`, indexing in `indexing.py`, and the ragged handlers of the public ops (`tg.concat`, `tg.stack`, `tg.gather`, `tg.where`,
 the reductions; see `ops/api_dispatch.py`) in `operations.py`. Importing this package
 installs them all.
 """

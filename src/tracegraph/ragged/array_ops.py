@@ -33,8 +33,8 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     rowids = row_partition.value_rowids(splits)
     offsets = arithmetic.subtract(creation.range(splits[-1], dtype=row_splits_dtype),
                                   gather_scatter.gather(splits, rowids))
-    values = arithmetic.add(gather_scatter.gather(starts, rowids),
-                            arithmetic.multiply(cast.cast(offsets, starts.dtype), gather_scatter.gather(deltas, rowids)))
+    steps = arithmetic.multiply(cast.cast(offsets, starts.dtype), gather_scatter.gather(deltas, rowids))
+    values = arithmetic.add(gather_scatter.gather(starts, rowids), steps)
     return RaggedTensor.from_row_splits(values, splits, validate=False)
 
 
