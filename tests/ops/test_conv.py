@@ -221,7 +221,8 @@ GRADIENT_CASES = [((1, 1), (1, 1), "VALID"), ((2, 1), (1, 1), "SAME"), ((1, 2), 
                   ((2, 2), (1, 1), ((1, 0), (0, 2)))]
 
 
-@pytest.mark.parametrize("strides, dilations, padding", GRADIENT_CASES, ids=["valid", "same-s2", "same-dil", "explicit"])
+@pytest.mark.parametrize("strides, dilations, padding", GRADIENT_CASES,
+                         ids=["valid", "same-s2", "same-dil", "explicit"])
 def test_conv2d_gradients_match_finite_differences(strides, dilations, padding):
     x, w = rand(20, (2, 5, 4, 2)), rand(21, (2, 3, 2, 2))
     pad = padding if isinstance(padding, str) else [(0, 0), *padding, (0, 0)]

@@ -170,7 +170,8 @@ def _weight_gradients_match(layer, x, rtol=1e-6):
         plus, minus = base.copy(), base.copy()
         plus[i] += step
         minus[i] -= step
-        numeric[i] = (float(tg.reduce_sum(tg.sin(layer(plus)))) - float(tg.reduce_sum(tg.sin(layer(minus))))) / (2 * step)
+        difference = float(tg.reduce_sum(tg.sin(layer(plus)))) - float(tg.reduce_sum(tg.sin(layer(minus))))
+        numeric[i] = difference / (2 * step)
     np.testing.assert_allclose(grads[0].numpy(), numeric, rtol=rtol, atol=1e-8)
     for weight, grad in zip(layer.trainable_weights, grads[1:]):
         original = weight.numpy()
@@ -210,5 +211,11 @@ def test_traced_training_step_equals_eager(numpy_backend):
         np.testing.assert_allclose(t.numpy(), e.numpy(), rtol=1e-12)
 
 # Recorded from Keras 3.15 on TF 2.21 (see test_keras_recorded_values).
-CONV2D_SAME_RELU = [[[[0.0, 0.0, 0.605], [0.43, 0.0, 0.0]], [[0.0, 0.0, 0.55], [0.0, 0.13, 0.1675]], [[0.0, 0.265, 0.0], [0.225, 0.0, 0.0]]], [[[0.0, 0.785, 0.0], [0.0, 0.0, 0.865]], [[0.0, 0.0, 0.4], [0.065, 0.0175, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.4575]]]]
-CONV1D_CAUSAL_GROUPS = [[[-0.87, -0.055, 0.06, -0.385], [0.02, -0.61, 0.16, -0.155], [-0.82, 0.05, 0.1, 0.1], [-0.03, -0.475, 0.66, -0.655], [-0.03, 0.155, -0.22, -0.165], [-1.38, -0.38, 0.46, -0.67]], [[0.02, -0.61, 0.16, -0.155], [-0.39, 0.035, 0.26, 0.075], [-0.03, -0.475, 0.66, -0.655], [-0.54, 0.2, -0.08, -0.21], [-1.38, -0.38, 0.46, -0.67], [-0.48, -0.24, -0.16, 0.025]]]
+CONV2D_SAME_RELU = [[[[0.0, 0.0, 0.605], [0.43, 0.0, 0.0]], [[0.0, 0.0, 0.55], [0.0, 0.13, 0.1675]],
+                     [[0.0, 0.265, 0.0], [0.225, 0.0, 0.0]]],
+                    [[[0.0, 0.785, 0.0], [0.0, 0.0, 0.865]], [[0.0, 0.0, 0.4], [0.065, 0.0175, 0.0]],
+                     [[0.0, 0.0, 0.0], [0.0, 0.0, 0.4575]]]]
+CONV1D_CAUSAL_GROUPS = [[[-0.87, -0.055, 0.06, -0.385], [0.02, -0.61, 0.16, -0.155], [-0.82, 0.05, 0.1, 0.1],
+                         [-0.03, -0.475, 0.66, -0.655], [-0.03, 0.155, -0.22, -0.165], [-1.38, -0.38, 0.46, -0.67]],
+                        [[0.02, -0.61, 0.16, -0.155], [-0.39, 0.035, 0.26, 0.075], [-0.03, -0.475, 0.66, -0.655],
+                         [-0.54, 0.2, -0.08, -0.21], [-1.38, -0.38, 0.46, -0.67], [-0.48, -0.24, -0.16, 0.025]]]
