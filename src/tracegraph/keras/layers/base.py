@@ -22,6 +22,7 @@ from ...variable_base import is_variable
 from .. import backend, initializers, regularizers
 from ..keras_tensor import KerasTensor, Node, any_keras_tensor
 from ..saving.object_registry import register_class
+from ..variables import KerasVariable
 
 __all__ = ["Layer", "call_context"]
 
@@ -186,10 +187,11 @@ class Layer(Module):
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         initializer = initializers.get(initializer)
-        with state_ops.init_scope(), name_scope(self._scope_name):
+        name = name or "variable"
+        with state_ops.init_scope(), name_scope("/"):
             initial = initializer(shape, dtype=dtype)
-            variable = Variable(cast.cast(initial, dtype), trainable=trainable, name=name or "Variable",
-                                constraint=constraint, dtype=dtype)
+            variable = KerasVariable(cast.cast(initial, dtype), name=name, path=f"{self.name}/{name}",
+                                     trainable=trainable, constraint=constraint, dtype=dtype)
         self._own_weights.append(variable)
         if regularizer is not None:
             self._weight_regularizers.append((variable, regularizers.get(regularizer)))

@@ -139,7 +139,9 @@ class Optimizer(Module):
 
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
         """A new optimizer Variable shaped and typed like `reference_variable`, named after it."""
-        reference = str(reference_variable.name).replace("/", "_").replace(":", "_")
+        # Keras 3 names slots after the variable's path (`dense/kernel` -> `dense_kernel_momentum`).
+        reference = str(getattr(reference_variable, "path", reference_variable.name))
+        reference = reference.replace("/", "_").replace(":", "_")
         return self.add_variable(reference_variable.shape, initializer, reference_variable.dtype,
                                  name=f"{reference}_{name or 'var'}")
 
