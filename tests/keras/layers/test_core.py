@@ -28,7 +28,8 @@ def test_dense_computes_activation_of_affine_map_on_rank_2_and_3():
     x2, x3 = rand(3, 5), rand(2, 3, 5)
     y2 = layer(x2)
     kernel, bias = layer.get_weights()
-    assert [w.name.split("/")[-1] for w in layer.weights] == ["kernel:0", "bias:0"]
+    assert [w.name for w in layer.weights] == ["kernel", "bias"]   # Keras 3: short names, full path in .path
+    assert [w.path for w in layer.weights] == [f"{layer.name}/kernel", f"{layer.name}/bias"]
     assert kernel.shape == (5, 4) and bias.shape == (4,)
     np.testing.assert_allclose(y2.numpy(), np.tanh(x2 @ kernel + bias), rtol=1e-12)
     y3 = layer(x3)
@@ -180,7 +181,7 @@ def test_embedding_looks_up_rows():
     y = layer(ids)
     table = layer.get_weights()[0]
     assert y.shape == (2, 3, 4) and y.dtype == tg.float32
-    assert layer.weights[0].name.split("/")[-1] == "embeddings:0"
+    assert layer.weights[0].name == "embeddings"
     np.testing.assert_array_equal(y.numpy(), table[ids])
     np.testing.assert_array_equal(layer(ids.astype(np.float32)).numpy(), table[ids])  # float ids are cast
     assert layer(KerasTensor((None, 7), "int32")).shape == (None, 7, 4)
@@ -245,9 +246,9 @@ def test_layer_weights_order_trainable_flag_and_count_params():
     with pytest.raises(ValueError, match="isn't built"):
         block.count_params()
     block(np.ones((1, 4), np.float32))
-    names = [w.name.split("/")[-1] for w in block.weights]
+    names = [w.name for w in block.weights]
     # Keras 3's order: own trainable, own non-trainable, then each sub-layer's.
-    assert names == ["offset:0", "counter:0", "kernel:0", "bias:0", "kernel:0", "bias:0"]
+    assert names == ["offset", "counter", "kernel", "bias", "kernel", "bias"]
     assert len(block.trainable_weights) == 5 and block.non_trainable_weights == [block.counter]
     assert block.count_params() == 2 + 1 + (4 * 3 + 3) + (3 * 2 + 2)
     block.first.trainable = False
