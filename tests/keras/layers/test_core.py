@@ -42,6 +42,9 @@ def test_dense_without_bias_is_linear_by_default():
     y = layer(np.array([[1.0, -3.0, 0.5]], np.float32))
     assert len(layer.weights) == 1 and layer.bias is None
     np.testing.assert_allclose(y.numpy(), [[-1.5, -1.5]])
+    integer = layer(np.array([[1, 2, 3]], np.int32))  # promoted to the kernel's dtype, as Keras does
+    assert integer.dtype == tg.float32
+    np.testing.assert_allclose(integer.numpy(), [[6.0, 6.0]])
 
 
 def test_dense_default_initializers_are_glorot_uniform_and_zeros():

@@ -57,6 +57,8 @@ class Dense(Layer):
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def call(self, inputs):
+        if not inputs.dtype.is_floating:  # Keras promotes integer inputs to the kernel's dtype
+            inputs = math.cast(inputs, self.compute_dtype)
         if inputs.shape.rank == 2:
             outputs = linalg.matmul(inputs, self.kernel)
         else:
