@@ -162,6 +162,21 @@ def test_conv2d_transpose_is_the_adjoint_of_conv2d():
         tg.nn.conv2d_transpose(y, w, [2, 9, 9, 2], 2, "SAME")
 
 
+def test_grouped_convolution_when_the_input_has_k_times_the_filter_channels():
+    x, w = rand(32, (2, 5, 4, 6)), rand(33, (2, 2, 3, 4))
+    want = np.concatenate([reference_conv(x[..., 3 * g:3 * g + 3], w[..., 2 * g:2 * g + 2], (1, 2), (1, 1), "SAME")
+                           for g in range(2)], axis=-1)
+    np.testing.assert_allclose(tg.nn.conv2d(x, w, [1, 2], "SAME").numpy(), want, rtol=1e-12)
+    check_gradients(lambda x, w: tg.nn.conv2d(x, w, [1, 2], "SAME"), [x[:1], w], rtol=1e-6)
+    # recorded from TF 2.21: two groups of two channels, first output row
+    xt = ((np.arange(64) % 7 - 3) / 2).reshape(1, 4, 4, 4).astype(np.float32)
+    wt = ((np.arange(32) % 5 - 2) / 4).reshape(2, 2, 2, 4).astype(np.float32)
+    assert tg.nn.conv2d(xt, wt, 1, "VALID").numpy()[0, 0].tolist() == [
+        [0.875, -0.125, -0.875, 0.875], [0.5, -0.625, -0.625, -0.875], [-0.75, 1.5, 0.5, 1.75]]
+    with pytest.raises(ValueError, match="3 output channels do not divide into 2 groups"):
+        tg.nn.conv2d(x, w[..., :3], 1, "SAME")
+
+
 def test_float32_and_empty_batches():
     x, w = rand(16, (3, 5, 5, 2), np.float32), rand(17, (2, 2, 2, 3), np.float32)
     got = tg.nn.conv2d(x, w, 1, "VALID")

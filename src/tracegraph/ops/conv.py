@@ -20,7 +20,7 @@ The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
 import itertools
 import math
 
-from . import array_ops, creation
+from . import array_ops, creation, join_split
 from ..convert import operands_to_tensors
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -397,8 +397,30 @@ def _apply(op, op_name, x, w, n, strides, padding, data_format, dilations, expli
              "dilations": spatial_tuple(op_name, "dilations", dilations, n, first=first),
              "padding": padding_attr(op_name, padding, n, explicit, first=first)}
     if first:
-        return to_channels_first(bind(op, [to_channels_last(x, n), w], attrs), n)
-    return bind(op, [x, w], attrs)
+        x = to_channels_last(x, n)
+    groups = _groups(op_name, x, w) if op is _conv else 1
+    if groups == 1:
+        result = bind(op, [x, w], attrs)
+    else:
+        parts = zip(join_split.split(x, groups, axis=-1), join_split.split(w, groups, axis=-1))
+        result = join_split.concat([bind(op, [xg, wg], attrs) for xg, wg in parts], axis=-1)
+    return to_channels_first(result, n) if first else result
+
+
+def _groups(op_name, x, w):
+    """TF's grouped convolution: input channels a multiple k of the filter's in_channels make k
+    groups, each convolved with its slice of the filter's out_channels (1 when they are equal)."""
+    if x.shape.rank is None or w.shape.rank is None:
+        return 1
+    have, want, out = x.shape[-1], w.shape[-2], w.shape[-1]
+    if have is None or want is None or have == want or want == 0 or have % want:
+        return 1  # equal, unknown, or an error the shape rule reports
+    groups = have // want
+    if out is None or out % groups:
+        raise ValueError(f"{op_name}: the input's {have} channels make {groups} groups of the filter's {want} "
+                         f"input channels, but its {out} output channels do not divide into {groups} groups "
+                         f"(input shape {x.shape}, filter shape {w.shape})")
+    return groups
 
 
 def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):  # noqa: A002 - TF's name
@@ -417,7 +439,9 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     `strides` and `dilations` are an int or a list of 1, 2 or 4 ints; `padding`
     is "SAME" (output size ceil(in / stride), the odd padding after, as TF),
     "VALID", or explicit pairs [[0, 0], [top, bottom], [left, right], [0, 0]];
-    `data_format` "NHWC" or "NCHW".
+    `data_format` "NHWC" or "NCHW". An input with k times the filter's
+    in_channels is a grouped convolution, as in TF: k groups of channels, each
+    with its slice of out_channels.
     """
     return _apply(_conv, "conv2d", input, filters, 2, strides, padding, data_format, dilations)
 

@@ -2,13 +2,12 @@
 
 The kernel is [*kernel_size, in_channels // groups, filters] and the bias [filters], as in Keras.
 `padding` is "valid", "same" (TF's split: the odd padding after) or, for Conv1D, "causal" (all
-padding before, so no output sees a later step). Grouped convolutions split the channels, convolve
-each group with its slice of the kernel, and join the results.
+padding before, so no output sees a later step). With `groups`, the kernel's in_channels are a
+fraction of the input's, which `tg.nn.convolution` takes as a grouped convolution (as TF's does).
 
 The helpers for argument forms and output lengths are shared with the pooling layers.
 """
 from ... import nn
-from ...ops import join_split
 from .. import activations, initializers, regularizers
 from .base import Layer
 
@@ -162,13 +161,8 @@ class BaseConv(Layer):
         if self.padding == "causal":
             before = [(0, 0), (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)]
             padding = before + [(0, 0)] if self.data_format == "channels_last" else [(0, 0)] + before
-        if self.groups == 1:
-            return nn.convolution(inputs, kernel, self.strides, padding, data_format, self.dilation_rate)
-        channel_axis = -1 if self.data_format == "channels_last" else 1
-        parts = zip(join_split.split(inputs, self.groups, axis=channel_axis),
-                    join_split.split(kernel, self.groups, axis=-1))
-        return join_split.concat([nn.convolution(x, k, self.strides, padding, data_format, self.dilation_rate)
-                                  for x, k in parts], axis=channel_axis)
+        # with groups the kernel has in_channels // groups inputs: tg.nn's grouped convolution
+        return nn.convolution(inputs, kernel, self.strides, padding, data_format, self.dilation_rate)
 
     def call(self, inputs):
         """activation(conv(inputs, kernel) + bias)."""
