@@ -25,6 +25,7 @@ def synthetic_images(n, seed=0):
 
 
 def main():
+    keras.utils.set_random_seed(42)
     x_train, y_train = synthetic_images(SAMPLES, seed=0)
     x_test, y_test = synthetic_images(SAMPLES // 8, seed=1)
     model = keras.Sequential([

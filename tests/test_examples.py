@@ -35,6 +35,6 @@ def test_custom_layer_model_trains(monkeypatch):
 
 
 def test_small_cnn_learns_the_synthetic_classes(monkeypatch):
-    history, accuracy = run_example("small_cnn", monkeypatch, EXAMPLE_EPOCHS=3, EXAMPLE_SAMPLES=768)
+    history, accuracy = run_example("small_cnn", monkeypatch, EXAMPLE_EPOCHS=3, EXAMPLE_SAMPLES=1536)
     assert history.history["loss"][-1] < history.history["loss"][0]
-    assert accuracy > 0.2   # ten classes: chance is 0.1
+    assert accuracy > 0.3   # ten classes: chance is 0.1 (seeded: 0.46 here)

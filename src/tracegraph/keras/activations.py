@@ -1,6 +1,7 @@
 """`keras.activations`: activation functions by name, as Keras 3 names them."""
 from .. import nn
 from ..convert import convert_to_tensor
+from .losses.common import remember_logits
 from ..ops import arithmetic, comparison, creation, join_split, unary_math
 
 __all__ = ["get", "serialize", "deserialize", "linear", "relu", "relu6", "sigmoid", "hard_sigmoid",
@@ -40,8 +41,8 @@ def relu6(x):
 
 
 def sigmoid(x):
-    """`1 / (1 + exp(-x))`."""
-    return nn.sigmoid(x)
+    """`1 / (1 + exp(-x))` (a crossentropy of the result is computed from `x`, as in Keras 3)."""
+    return remember_logits(nn.sigmoid(x), x)
 
 
 def hard_sigmoid(x):
@@ -50,8 +51,8 @@ def hard_sigmoid(x):
 
 
 def softmax(x, axis=-1):
-    """`exp(x) / sum(exp(x))` along `axis`."""
-    return nn.softmax(x, axis=axis)
+    """`exp(x) / sum(exp(x))` along `axis` (a crossentropy of the result is computed from `x`, as in Keras 3)."""
+    return remember_logits(nn.softmax(x, axis=axis), x)
 
 
 def log_softmax(x, axis=-1):

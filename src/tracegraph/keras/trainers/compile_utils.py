@@ -9,30 +9,27 @@ from ...ops import arithmetic
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 
-__all__ = ["CompileLoss", "CompileMetrics", "is_binary_or_sparse_categorical"]
-
-
-def is_binary_or_sparse_categorical(y_true, y_pred):
-    """`(is_binary, is_sparse_categorical)` for targets and predictions of these shapes."""
-    true_shape, pred_shape = list(y_true.shape), list(y_pred.shape)
-    is_binary = pred_shape[-1] == 1
-    is_sparse = len(true_shape) < len(pred_shape) or (true_shape[-1] == 1 and pred_shape[-1] != 1)
-    return is_binary, is_sparse
+__all__ = ["CompileLoss", "CompileMetrics"]
 
 
 def _metric_for(identifier, y_true, y_pred):
     """A Metric for a compile entry, named as Keras names it in the logs."""
     if str(identifier).lower() in ("accuracy", "acc"):
-        is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
-        cls = (metrics_module.BinaryAccuracy if is_binary else
-               metrics_module.SparseCategoricalAccuracy if is_sparse else metrics_module.CategoricalAccuracy)
-        return cls(name=str(identifier))
+        return metrics_module.accuracy_for(y_true.shape, y_pred.shape, name=str(identifier))
     metric = metrics_module.get(identifier)
     name = identifier if isinstance(identifier, str) else getattr(metric, "name", None) or metric.__name__
     if not isinstance(metric, metrics_module.Metric):
         metric = metrics_module.MeanMetricWrapper(metric, name=name)
     metric.name = name
     return metric
+
+
+def _loss_for(identifier, y_true, y_pred):
+    """A Loss object for a compile entry ('crossentropy' resolved by the shapes, as Keras 3 does)."""
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        identifier = losses_module.crossentropy_for(y_true.shape, y_pred.shape)
+    loss = losses_module.get(identifier)
+    return loss if isinstance(loss, losses_module.Loss) else losses_module.LossFunctionWrapper(loss)
 
 
 def _per_output(value, output_names, what):
@@ -62,18 +59,19 @@ class CompileLoss:
         self._output_names = output_names
         self._losses = None
 
-    def _build(self, y_pred):
-        outputs = nest.flatten(y_pred)
+    def _build(self, y_true, y_pred):
+        targets, outputs = nest.flatten(y_true), nest.flatten(y_pred)
         names = self._output_names or [f"output_{i}" for i in range(len(outputs))]
         entries = _per_output(self._loss, names, "loss")
         weights = _per_output(self._loss_weights, names, "loss_weights") if self._loss_weights is not None \
             else [1.0] * len(outputs)
-        self._losses = [(losses_module.get(entry), 1.0 if weight is None else float(weight))
-                        if entry is not None else None for entry, weight in zip(entries, weights)]
+        self._losses = [(_loss_for(entry, target, output), 1.0 if weight is None else float(weight))
+                        if entry is not None else None
+                        for entry, weight, target, output in zip(entries, weights, targets, outputs)]
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         if self._losses is None:
-            self._build(y_pred)
+            self._build(y_true, y_pred)
         targets, predictions = nest.flatten(y_true), nest.flatten(y_pred)
         weights = nest.flatten(sample_weight) if sample_weight is not None else [None] * len(predictions)
         if len(weights) == 1 and len(predictions) > 1:
@@ -83,17 +81,10 @@ class CompileLoss:
             if entry is None:
                 continue
             loss_fn, loss_weight = entry
-            value = _call_loss(loss_fn, target, prediction, weight)
+            value = loss_fn(target, prediction, sample_weight=weight)
             value = value if loss_weight == 1.0 else arithmetic.multiply(value, loss_weight)
             total = value if total is None else arithmetic.add(total, value)
         return total
-
-
-def _call_loss(loss_fn, y_true, y_pred, sample_weight):
-    """A loss object or function applied with Keras's default reduction (the batch mean)."""
-    if isinstance(loss_fn, losses_module.Loss):
-        return loss_fn(y_true, y_pred, sample_weight=sample_weight)
-    return losses_module.LossFunctionWrapper(loss_fn)(y_true, y_pred, sample_weight=sample_weight)
 
 
 class CompileMetrics:
