@@ -113,10 +113,11 @@ def get(identifier):
 
 
 def serialize(constraint):
-    """`{"class_name": ..., "config": ...}` for a constraint; None stays None."""
+    """Keras 3's `{"module", "class_name", "config", "registered_name"}` for a constraint; None stays None."""
     if constraint is None:
         return None
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
+            "config": constraint.get_config(), "registered_name": None}
 
 
 def deserialize(config):

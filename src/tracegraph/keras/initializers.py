@@ -255,13 +255,14 @@ def get(identifier):
 
 
 def serialize(initializer):
-    """`{"class_name": ..., "config": ...}` for an initializer; None stays None."""
+    """Keras 3's `{"module", "class_name", "config", "registered_name"}` for an initializer; None stays None."""
     if initializer is None:
         return None
     if not isinstance(initializer, Initializer):
         raise ValueError(f"Cannot serialize the initializer {initializer!r}: only `keras.initializers` "
                          "objects have a config (subclass `Initializer` and write `get_config`)")
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
+            "config": initializer.get_config(), "registered_name": None}
 
 
 def deserialize(config):

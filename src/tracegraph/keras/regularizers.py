@@ -125,13 +125,14 @@ def get(identifier):
 
 
 def serialize(regularizer):
-    """`{"class_name": ..., "config": ...}` for a regularizer; None stays None."""
+    """Keras 3's `{"module", "class_name", "config", "registered_name"}` for a regularizer; None stays None."""
     if regularizer is None:
         return None
     if not isinstance(regularizer, Regularizer):
         raise ValueError(f"Cannot serialize the regularizer {regularizer!r}: only `keras.regularizers` "
                          "objects have a config (subclass `Regularizer` and write `get_config`)")
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
+            "config": regularizer.get_config(), "registered_name": None}
 
 
 def deserialize(config):

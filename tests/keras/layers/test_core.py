@@ -70,11 +70,13 @@ def test_dense_traced_matches_eager_and_symbolic_shapes():
 
 
 def test_dense_config_round_trip_keeps_initializers_regularizers_constraints():
-    layer = Dense(5, activation="relu", use_bias=False, kernel_initializer=initializers.RandomNormal(stddev=0.2, seed=3),
+    layer = Dense(5, activation="relu", use_bias=False,
+                  kernel_initializer=initializers.RandomNormal(stddev=0.2, seed=3),
                   kernel_regularizer=regularizers.L2(0.3), activity_regularizer="l1",
                   kernel_constraint=constraints.MaxNorm(2.0, axis=0), name="my_dense")
     rebuilt = assert_config_round_trip(layer)
-    assert isinstance(rebuilt.kernel_regularizer, regularizers.L2) and rebuilt.kernel_regularizer.l2 == pytest.approx(0.3)
+    assert isinstance(rebuilt.kernel_regularizer, regularizers.L2)
+    assert rebuilt.kernel_regularizer.l2 == pytest.approx(0.3)
     assert isinstance(rebuilt.kernel_constraint, constraints.MaxNorm) and rebuilt.kernel_constraint.max_value == 2.0
     assert isinstance(rebuilt.activity_regularizer, regularizers.L1)
     # Keras 3.15's keys (it also writes quantization_config, which tracegraph has no use for).

@@ -140,7 +140,8 @@ def test_layer_norm_matches_numpy(axis):
     layer.build(x.shape)
     axes = tuple(sorted(a % 3 for a in (axis if isinstance(axis, list) else [axis])))
     shape = tuple(x.shape[a] for a in axes)
-    gamma, beta = np.linspace(0.5, 2.0, np.prod(shape)).reshape(shape), np.linspace(-1, 1, np.prod(shape)).reshape(shape)
+    gamma = np.linspace(0.5, 2.0, np.prod(shape)).reshape(shape)
+    beta = np.linspace(-1, 1, np.prod(shape)).reshape(shape)
     layer.set_weights([gamma, beta])
     broadcast = [x.shape[a] if a in axes else 1 for a in range(3)]
     expected = _layer_norm_reference(x, axes, gamma.reshape(broadcast), beta.reshape(broadcast))

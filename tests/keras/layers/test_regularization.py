@@ -87,7 +87,7 @@ def test_spatial_dropout_drops_whole_channels():
     assert SpatialDropout3D(0.5)(np.ones((1, 2, 2, 2, 3)), training=True).shape == (1, 2, 2, 2, 3)
     with pytest.raises(ValueError, match="rank 3"):
         SpatialDropout1D(0.5)(ONES, training=True)
-    assert sorted(SpatialDropout1D(0.2).get_config()) == ["dtype", "name", "rate", "seed", "trainable"]
+    assert sorted(SpatialDropout1D(0.2).get_config()) == ["dtype", "name", "rate", "seed"]
     assert_config_round_trip(SpatialDropout2D(0.3, data_format="channels_first", seed=2))
 
 

@@ -109,6 +109,7 @@ class _SpatialDropout(Dropout):
     def get_config(self):
         config = {**super().get_config(), "data_format": self.data_format}
         config.pop("noise_shape")
+        config.pop("trainable")  # Keras 3 writes only rate, seed, name, dtype (and data_format)
         return config
 
 
