@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import tracegraph as tg
+from tracegraph.ops import segment_ops  # tg.math.unsorted_segment_max/min/prod/mean/sqrt_n
 from ragged_samples import FAST, deep_rows, nested_rows, reduce_nested
 
 _INT32 = np.iinfo(np.int32)
@@ -119,3 +120,30 @@ def test_values_recorded_from_tensorflow():
     # TF's unsorted segment max gives the lowest finite float for an empty row, not -inf.
     empty_row = tg.reduce_max(tg.ragged.constant([[1.], []]), axis=1).numpy()
     assert empty_row.tolist() == [1.0, float(np.finfo(np.float32).min)]
+
+
+# ----- unsorted segment reductions of ragged rows -------------------------------------------------------
+
+@FAST
+@given(nested_rows(), st.data())
+def test_unsorted_segment_reductions_combine_rows_position_by_position(python_rows, data):
+    ids = data.draw(st.lists(st.integers(-1, 2), min_size=len(python_rows), max_size=len(python_rows)))
+    r = tg.ragged.constant(python_rows, dtype=tg.int32, ragged_rank=2)
+    groups = [[row for row, i in zip(python_rows, ids) if i == s] for s in range(3)]  # negative ids drop rows
+    for name, (reference, identity) in (("max", (max, int(_INT32.min))), ("min", (min, int(_INT32.max))),
+                                        ("prod", (math.prod, 1))):
+        result = getattr(segment_ops, f"unsorted_segment_{name}")(r, tg.constant(ids), 3)
+        assert result.to_list() == [reduce_nested(group, 0, reference, identity, 3) for group in groups], name
+
+
+def test_unsorted_segment_reductions_of_ragged_rows_as_tensorflow():
+    r = tg.ragged.constant([[1., 2.], [3.], [], [4., 5., 6.]])
+    # From TF 2.21.
+    assert segment_ops.unsorted_segment_max(r, [1, 0, 1, 1], 3).to_list() == [[3.0], [4.0, 5.0, 6.0], []]
+    assert segment_ops.unsorted_segment_mean(r, [1, 0, 1, 1], 3).to_list() == [[3.0], [2.5, 3.5, 6.0], []]
+    np.testing.assert_allclose(segment_ops.unsorted_segment_sqrt_n(r, [0, 0, 2, 0], 3).flat_values.numpy(),
+                               [4.618802, 4.9497476, 6.0], rtol=1e-6)
+    ids = tg.ragged.constant([[0, 1], [1], [], [2, 2, 0]])
+    assert segment_ops.unsorted_segment_prod(r, ids, 3).numpy().tolist() == [6.0, 6.0, 20.0]
+    deeper = tg.ragged.constant([[[1.], [2., 3.]], [[4., 5.]], []])
+    assert segment_ops.unsorted_segment_min(deeper, [0, 0, 1], 2).to_list() == [[[1.0, 5.0], [2.0, 3.0]], []]

@@ -4,10 +4,12 @@
 `segment_prod`); `unsorted_segment_*` take ids in any order (a prefix of `data`'s shape; a
 negative id drops its slice) and `num_segments`, an empty segment giving the reducer's identity
 (the lowest value for max, 0 for mean and sqrt_n). All run on the row-partition kernels of
-`row_partition.py`, so they share one gradient per reducer.
+`row_partition.py`, so they share one gradient per reducer. The `unsorted_segment_*` ops take
+ragged `data` too (their handlers are in `ragged/operations.py`).
 """
 from . import arithmetic, array_ops, cast, comparison, creation, join_split, masking, reduction, row_partition, \
     unary_math
+from .api_dispatch import add_dispatch_support
 from .. import dtypes
 from ..convert import convert_to_tensor
 
@@ -100,18 +102,21 @@ def _unsorted(op_name, reducer, data, segment_ids, num_segments):
     return total, data, ids, num_segments
 
 
+@add_dispatch_support
 def unsorted_segment_max(data, segment_ids, num_segments, name=None):
     """The maximum of the slices of `data` per segment id in [0, num_segments) (the lowest value of
     the dtype for an empty segment)."""
     return _unsorted("unsorted_segment_max", "max", data, segment_ids, num_segments)[0]
 
 
+@add_dispatch_support
 def unsorted_segment_min(data, segment_ids, num_segments, name=None):
     """The minimum of the slices of `data` per segment id in [0, num_segments) (the highest value of
     the dtype for an empty segment)."""
     return _unsorted("unsorted_segment_min", "min", data, segment_ids, num_segments)[0]
 
 
+@add_dispatch_support
 def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
     """The product of the slices of `data` per segment id in [0, num_segments) (1 for an empty one)."""
     return _unsorted("unsorted_segment_prod", "prod", data, segment_ids, num_segments)[0]
@@ -121,12 +126,14 @@ def _unsorted_counts(ids, num_segments):
     return row_partition.unsorted_segment_reduce(creation.ones_like(ids), ids, num_segments, "sum")
 
 
+@add_dispatch_support
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """The mean of the slices of `data` per segment id in [0, num_segments) (0 for an empty one)."""
     total, _, ids, num_segments = _unsorted("unsorted_segment_mean", "sum", data, segment_ids, num_segments)
     return _mean(total, _unsorted_counts(ids, num_segments))
 
 
+@add_dispatch_support
 def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
     """The sum of the slices of `data` per segment id divided by the square root of their number
     (0 for an empty segment)."""

@@ -1,5 +1,6 @@
-"""The public ops on ragged tensors: `tg.concat`, `tg.stack`, `tg.gather`, `tg.where` and the
-reductions, registered as handlers of those ops (see `ops/api_dispatch.py`).
+"""The public ops on ragged tensors: `tg.concat`, `tg.stack`, `tg.gather`, `tg.where`, the
+reductions and the unsorted segment reductions, registered as handlers of those ops (see
+`ops/api_dispatch.py`).
 
 Everything is written with tracegraph ops on the row splits and the values, so it runs
 eagerly and traced alike, and gradients reach the flat values through gathers and
@@ -11,7 +12,7 @@ from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.rules import normalize_axis
 from ..ops import (arithmetic, array_ops, cast, comparison, creation, gather_scatter, join_split, masking,
-                   reduction, row_partition, sorting)
+                   reduction, row_partition, segment_ops, sorting, unary_math)
 from ..ops.api_dispatch import dispatch_for_api
 
 __all__ = []  # handlers only: the public names are the ops they extend
@@ -257,6 +258,61 @@ reduce_min = _register_reduction(reduction.reduce_min, "min")
 reduce_any = _register_reduction(reduction.reduce_any, "any")
 reduce_all = _register_reduction(reduction.reduce_all, "all")
 reduce_prod = _register_reduction(reduction.reduce_prod, "prod")
+
+
+# ----- unsorted segment reductions of ragged rows ------------------------------------------------------
+
+def _segment_rows(op_name, data, segment_ids, num_segments, reducer):
+    """`reducer` over the rows of ragged `data` that share a segment id (TF's ragged unsorted_segment_*):
+    the rows combine position by position, so a result row is as long as its longest row."""
+    if isinstance(segment_ids, RaggedTensor):  # one id per value of the rows: the rows' values are the data
+        elementwise.check_same_splits(op_name, data.row_splits, segment_ids.row_splits)
+        return _segment_rows(op_name, data.values, segment_ids.values, num_segments, reducer)
+    ids = convert_to_tensor(segment_ids)
+    if ids.shape.rank != 1:
+        raise ValueError(f"{op_name}: with ragged data, `segment_ids` must be a vector or ragged, got shape "
+                         f"{ids.shape}")
+    if not isinstance(data, RaggedTensor):
+        return getattr(segment_ops, op_name)(data, ids, num_segments)
+    kept = masking.nonzero_coordinates(comparison.greater_equal(ids, 0))[:, 0]  # negative ids drop their rows
+    data, ids = gather_rows(data, kept), cast.cast(gather_scatter.gather(ids, kept), data.row_splits.dtype)
+    return _segment_aggregate(data, ids, cast.cast(convert_to_tensor(num_segments), ids.dtype), reducer)
+
+
+def _register_segment_reduction(api, reducer):
+    @dispatch_for_api(api, RaggedTensor)
+    def segment_reduce(data, segment_ids, num_segments, name=None):
+        return _segment_rows(api.__name__, data, segment_ids, num_segments, reducer)
+    segment_reduce.__name__ = api.__name__
+    segment_reduce.__doc__ = (f"`tg.math.{api.__name__}` of the rows of a RaggedTensor (rows combine position by "
+                              f"position; a negative id drops its row).")
+    return segment_reduce
+
+
+unsorted_segment_max = _register_segment_reduction(segment_ops.unsorted_segment_max, "max")
+unsorted_segment_min = _register_segment_reduction(segment_ops.unsorted_segment_min, "min")
+unsorted_segment_prod = _register_segment_reduction(segment_ops.unsorted_segment_prod, "prod")
+
+
+def _scaled_segment_sum(op_name, data, segment_ids, num_segments, scale):
+    total = _segment_rows(op_name, data, segment_ids, num_segments, "sum")
+    ones = data.with_flat_values(creation.ones_like(data.flat_values))
+    count = _segment_rows(op_name, ones, segment_ids, num_segments, "sum")
+    if isinstance(total, RaggedTensor):
+        return total.with_flat_values(total.flat_values / scale(count.flat_values))
+    return total / scale(count)
+
+
+@dispatch_for_api(segment_ops.unsorted_segment_mean, RaggedTensor)
+def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
+    """`tg.math.unsorted_segment_mean` of the rows of a RaggedTensor: sums over counts, position by position."""
+    return _scaled_segment_sum("unsorted_segment_mean", data, segment_ids, num_segments, lambda count: count)
+
+
+@dispatch_for_api(segment_ops.unsorted_segment_sqrt_n, RaggedTensor)
+def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
+    """`tg.math.unsorted_segment_sqrt_n` of the rows of a RaggedTensor: sums over the counts' square roots."""
+    return _scaled_segment_sum("unsorted_segment_sqrt_n", data, segment_ids, num_segments, unary_math.sqrt)
 
 
 @dispatch_for_api(reduction.reduce_mean, RaggedTensor)
