@@ -124,10 +124,13 @@ def test_output_shapes():
                         (LSTM(4, return_state=True), [(2, 4), (2, 4), (2, 4)]),
                         (GRU(4, return_sequences=True, return_state=True), [(2, 5, 4), (2, 4)])]:
         result = layer(x)
-        result = result if isinstance(result, list) else [result]
+        result = result if isinstance(result, tuple) else (result,)  # Keras 3: a tuple with return_state
         assert [tuple(r.shape) for r in result] == want
         shape = layer.compute_output_shape((None, 5, 3))
-        assert (shape if isinstance(shape, list) else [shape]) == [(None,) + w[1:] for w in want]
+        assert (shape if layer.return_state else (shape,)) == tuple((None,) + w[1:] for w in want)
+    mask = np.ones((2, 5), bool)
+    assert LSTM(2, return_sequences=True).compute_mask(x, mask) is mask
+    assert GRU(2, return_state=True).compute_mask(x, mask) == [None, None]
 
 
 def test_config_round_trip():

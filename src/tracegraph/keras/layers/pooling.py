@@ -158,6 +158,10 @@ class GlobalAveragePooling1D(_GlobalAverage):
         super().__init__(1, data_format, keepdims, **kwargs)
         self.supports_masking = True
 
+    def compute_mask(self, inputs, mask=None):
+        """None: the steps are gone."""
+        return None
+
     def call(self, inputs, mask=None):
         """The (masked) mean over the steps."""
         if mask is None:

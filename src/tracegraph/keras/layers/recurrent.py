@@ -129,7 +129,7 @@ class BaseRNN(Layer):
         last_output, outputs, states = self._loop(steps, masks, states, recurrent_mask)
         output = array_ops.transpose(outputs, [1, 0, 2]) if self.return_sequences else last_output
         if self.return_state:
-            return [output, *states]
+            return (output, *states)
         return output
 
     def _initial_states(self, initial_state, batch, dtype):
@@ -180,8 +180,15 @@ class BaseRNN(Layer):
         batch, steps = sequences_shape[0], sequences_shape[1]
         output = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
         if self.return_state:
-            return [output] + [(batch, self.units)] * self.state_count
+            return (output, *[(batch, self.units)] * self.state_count)
         return output
+
+    def compute_mask(self, inputs, mask=None):
+        """The input's mask for returned sequences (None for a last output and for the states)."""
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * self.state_count
+        return output_mask
 
     def get_config(self):
         """Keras 3's config keys for recurrent layers."""
