@@ -165,6 +165,8 @@ def test_lambda_saves_a_named_function_by_name():
     rebuilt = assert_config_round_trip(layer)
     assert rebuilt.function is scale_input
     np.testing.assert_allclose(rebuilt(np.ones(3, np.float32)).numpy(), [4.0, 4.0, 4.0])
+    replaced = Lambda.from_config(layer.get_config(), custom_objects={"scale_input": lambda x, factor: -x * factor})
+    np.testing.assert_allclose(replaced(np.ones(2, np.float32)).numpy(), [-4.0, -4.0])
 
 
 def test_lambda_that_cannot_be_saved_says_so():

@@ -169,13 +169,13 @@ class Lambda(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config, safe_mode=True):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
         """A Lambda from `get_config()`; a saved Python lambda is code, so it loads only with
-        `safe_mode=False` (Keras's rule)."""
+        `safe_mode=False` (Keras's rule). A named function is looked up in `custom_objects` first."""
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
             if isinstance(config.get(key), dict):
-                config[key] = _function_from_config(config[key], safe_mode)
+                config[key] = _function_from_config(config[key], custom_objects or {}, safe_mode)
         if isinstance(config.get("output_shape"), list):
             config["output_shape"] = tuple(config["output_shape"])
         return cls(**config)
@@ -202,7 +202,7 @@ def _function_to_config(fn, argument):
     raise ValueError(f"Lambda: cannot serialize `{argument}`={fn!r}: expected a function")
 
 
-def _function_from_config(config, safe_mode):
+def _function_from_config(config, custom_objects, safe_mode):
     """The function `_function_to_config` described."""
     if config.get("class_name") == "__lambda__":
         if safe_mode:
@@ -215,6 +215,8 @@ def _function_from_config(config, safe_mode):
         defaults = tuple(inner["defaults"]) if inner.get("defaults") is not None else None
         return types.FunctionType(code, {"__builtins__": builtins}, code.co_name, defaults, closure or None)
     if config.get("class_name") == "function":
+        if config["config"] in custom_objects:
+            return custom_objects[config["config"]]
         found = importlib.import_module(config["module"])
         for part in config["config"].split("."):
             found = getattr(found, part)
