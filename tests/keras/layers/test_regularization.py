@@ -6,8 +6,9 @@ from layer_checks import assert_config_round_trip, assert_layer_gradients
 import tracegraph as tg
 from tracegraph.keras.keras_tensor import KerasTensor
 from tracegraph.keras.layers.core import Dense
-from tracegraph.keras.layers.regularization import (ActivityRegularization, Dropout, GaussianDropout, GaussianNoise,
-                                                    SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from tracegraph.keras.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
+                                                    GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+                                                    SpatialDropout3D)
 
 ONES = np.ones((50, 40), np.float32)
 
@@ -101,6 +102,16 @@ def test_gaussian_noise_and_dropout_statistics():
     np.testing.assert_array_equal(GaussianDropout(0.2)(x).numpy(), x)
     with pytest.raises(ValueError, match="stddev"):
         GaussianNoise(2.0)
+
+
+def test_alpha_dropout_levels_match_keras():
+    # Keras 3.15 on TF 2.21: AlphaDropout(0.3) on 0.5 in training gives exactly these two values.
+    y = AlphaDropout(0.3, seed=1)(np.full((200, 50), 0.5, np.float32), training=True).numpy()
+    levels = np.unique(y.round(6))
+    np.testing.assert_allclose(levels, [-1.059548, 0.884568], atol=1e-6)
+    assert abs((y < 0).mean() - 0.3) < 0.03
+    np.testing.assert_array_equal(AlphaDropout(0.3)(ONES).numpy(), ONES)
+    assert_config_round_trip(AlphaDropout(0.2, seed=3))
 
 
 def test_activity_regularization_adds_the_penalty_per_example():

@@ -6,7 +6,7 @@ from layer_checks import assert_config_round_trip, assert_layer_gradients, asser
 import tracegraph as tg
 from tracegraph.keras.keras_tensor import KerasTensor
 from tracegraph.keras.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape,
-                                               ZeroPadding1D, ZeroPadding2D)
+                                               UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 
 X = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
 IMAGES = np.arange(2 * 4 * 5 * 3, dtype=np.float32).reshape(2, 4, 5, 3)
@@ -27,6 +27,10 @@ CASES = [
     (Cropping1D((1, 0)), X, X[:, 1:], (None, 2, 4)),
     (Cropping2D(((1, 1), (0, 2))), IMAGES, IMAGES[:, 1:-1, :-2], (None, 2, 3, 3)),
     (Cropping2D(1), IMAGES, IMAGES[:, 1:-1, 1:-1], (None, 2, 3, 3)),
+    (UpSampling1D(3), X, np.repeat(X, 3, axis=1), (None, 9, 4)),
+    (UpSampling2D((2, 3)), IMAGES, np.repeat(np.repeat(IMAGES, 2, axis=1), 3, axis=2), (None, 8, 15, 3)),
+    (UpSampling2D(2, data_format="channels_first"), IMAGES, np.repeat(np.repeat(IMAGES, 2, axis=2), 2, axis=3),
+     (None, 4, 10, 6)),
 ]
 IDS = [f"{type(layer).__name__}-{i}" for i, (layer, *_) in enumerate(CASES)]
 
@@ -61,6 +65,7 @@ def test_reshaping_gradients_match_finite_differences():
                   ZeroPadding1D(dtype="float64"), Cropping1D((1, 1), dtype="float64")):
         assert_layer_gradients(layer, x)
     assert_layer_gradients(RepeatVector(2, dtype="float64"), x[:, 0])
+    assert_layer_gradients(UpSampling1D(2, dtype="float64"), x)
 
 
 def test_reshaping_argument_errors():
@@ -76,3 +81,7 @@ def test_reshaping_argument_errors():
         Flatten(data_format="nhwc")
     with pytest.raises(ValueError, match="padding"):
         ZeroPadding2D((1, 2, 3))
+    with pytest.raises(ValueError, match="size"):
+        UpSampling1D(0)
+    with pytest.raises(NotImplementedError, match="nearest"):
+        UpSampling2D(interpolation="bilinear")

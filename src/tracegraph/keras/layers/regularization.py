@@ -1,5 +1,5 @@
-"""Keras 3's regularization layers: Dropout, SpatialDropout1D/2D/3D, GaussianDropout, GaussianNoise,
-ActivityRegularization.
+"""Keras 3's regularization layers: Dropout, SpatialDropout1D/2D/3D, AlphaDropout, GaussianDropout,
+GaussianNoise, ActivityRegularization.
 
 The noise layers act only when called with a true `training` (which `fit` passes down); otherwise
 they return their input. Without a `seed` they draw from tracegraph's global random stream
@@ -13,8 +13,12 @@ from ...ops import array_ops, creation, join_split
 from .. import regularizers
 from .base import Layer
 
-__all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",
+__all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout", "GaussianDropout",
            "GaussianNoise", "ActivityRegularization"]
+
+# SELU's constants: AlphaDropout sets dropped units to SELU's negative saturation value.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class _RandomLayer(Layer):
@@ -137,6 +141,20 @@ class SpatialDropout3D(_SpatialDropout):
     """Dropout of whole feature volumes of `(batch, d1, d2, d3, channels)`."""
 
     spatial_rank = 3
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks: dropped units take SELU's saturation value, then an affine map
+    restores the input's mean and variance (Keras's formula)."""
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        kept = math.cast(self._uniform(self._noise_shape(inputs), inputs.dtype) >= self.rate, inputs.dtype)
+        saturation = -_SELU_ALPHA * _SELU_SCALE
+        scale = ((1 - self.rate) * (1 + self.rate * saturation ** 2)) ** -0.5
+        shift = -scale * saturation * self.rate
+        return (inputs * kept + saturation * (1.0 - kept)) * scale + shift
 
 
 class GaussianDropout(_RandomLayer):

@@ -1,4 +1,5 @@
-"""Keras 3's reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D.
+"""Keras 3's reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D, Cropping1D/2D,
+UpSampling1D/2D.
 
 Shapes exclude the batch axis in every argument (`Reshape((3, 4))` turns `(batch, 12)` into
 `(batch, 3, 4)`); the batch size may be unknown, as it is for a `keras.Input`.
@@ -10,7 +11,7 @@ from ...ops import array_ops, join_split, tiling
 from .base import Layer
 
 __all__ = ["Flatten", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D",
-           "Cropping2D"]
+           "Cropping2D", "UpSampling1D", "UpSampling2D"]
 
 
 def _data_format(value):
@@ -231,3 +232,53 @@ class Cropping2D(Layer):
 
     def get_config(self):
         return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}
+
+
+class UpSampling1D(Layer):
+    """Repeat each step of `(batch, steps, features)` `size` times."""
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise ValueError(f"Argument `size` should be a positive integer. Received: size={size!r}")
+        self.size = size
+
+    def call(self, inputs):
+        return tiling.repeat(inputs, self.size, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[1]
+        return (input_shape[0], None if steps is None else steps * self.size, input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+class UpSampling2D(Layer):
+    """Repeat the rows and columns of images `size = (rows, cols)` times (nearest-neighbour upsampling)."""
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.size = (size, size) if isinstance(size, int) else tuple(int(s) for s in size)
+        if len(self.size) != 2 or min(self.size) <= 0:
+            raise ValueError(f"UpSampling2D: `size` must be a positive int or 2 positive ints, got {size}")
+        self.data_format = _data_format(data_format)
+        self.interpolation = interpolation.lower()
+        if self.interpolation != "nearest":
+            raise NotImplementedError(f"UpSampling2D(interpolation={interpolation!r}): tracegraph implements "
+                                      "'nearest' only")
+
+    def call(self, inputs):
+        for axis, factor in zip(_spatial_axes(self.data_format, 2), self.size):
+            inputs = tiling.repeat(inputs, factor, axis=axis)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, factor in zip(_spatial_axes(self.data_format, 2), self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * factor
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
+                "interpolation": self.interpolation}
