@@ -15,6 +15,7 @@ deterministic function of the outputs and inputs): sorted values, ranges.
 """
 import dataclasses
 import functools
+import itertools
 import math
 import warnings
 from typing import Callable, Optional
@@ -1199,5 +1200,116 @@ RAGGED = [
           shapes=one_shape(min_dims=2, max_dims=2)),
 ]
 
+
+# ===== convolutions and pooling ==============================================================
+
+def conv_operands(depthwise=False):
+    """(input [b, h, w, c], filter [kh, kw, c, out or multiplier]) with small sides."""
+    def strategy(dtype):
+        def with_sizes(d):
+            b, h, w, c, kh, kw, o = d
+            return st.tuples(_array(dtype, (b, h, w, c), values(-2, 2)), _array(dtype, (kh, kw, c, o), values(-2, 2)))
+        return st.tuples(dims(1, 2), dims(1, 4), dims(1, 4), dims(1, 2), dims(1, 2), dims(1, 2), dims(1, 2)).flatmap(
+            with_sizes)
+    return strategy
+
+
+def _same_pads(in_sizes, kernel, strides, dilations):
+    pads = []
+    for size, k, s, d in zip(in_sizes, kernel, strides, dilations):
+        total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
+        pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def _conv_reference(strides, dilations, depthwise=False):
+    """A direct 2-D SAME convolution: one product per output position and kernel offset."""
+    def reference(x, w):
+        kernel = w.shape[:2]
+        pads = _same_pads(x.shape[1:3], kernel, strides, dilations)
+        padded = np.pad(x, [(0, 0)] + pads + [(0, 0)])
+        out = [-(-x.shape[1 + i] // strides[i]) for i in range(2)]
+        y = np.zeros((x.shape[0], *out, x.shape[-1] * w.shape[-1] if depthwise else w.shape[-1]), x.dtype)
+        for o in itertools.product(range(out[0]), range(out[1])):
+            for k in itertools.product(range(kernel[0]), range(kernel[1])):
+                patch = padded[:, o[0] * strides[0] + k[0] * dilations[0], o[1] * strides[1] + k[1] * dilations[1]]
+                y[:, o[0], o[1]] += ((patch[:, :, None] * w[k]).reshape(len(x), -1) if depthwise else patch @ w[k])
+        return y
+    return reference
+
+
+def _pool_reference(ksize, strides, reduce):
+    """A direct 2-D SAME pool over the input elements of each window."""
+    def reference(x):
+        pads = _same_pads(x.shape[1:3], ksize, strides, (1, 1))
+        out = [-(-x.shape[1 + i] // strides[i]) for i in range(2)]
+        y = np.zeros((x.shape[0], *out, x.shape[-1]), x.dtype)
+        for o in itertools.product(range(out[0]), range(out[1])):
+            lo = [max(o[i] * strides[i] - pads[i][0], 0) for i in range(2)]
+            hi = [min(o[i] * strides[i] - pads[i][0] + ksize[i], x.shape[1 + i]) for i in range(2)]
+            y[:, o[0], o[1]] = reduce(x[:, lo[0]:hi[0], lo[1]:hi[1]], axis=(1, 2))
+        return y
+    return reference
+
+
+def _linear_gradients(linear, *given):
+    """The gradients of sum(linear(*given) ** 2) for a function linear in each argument: the
+    transposed Jacobian (built column by column from unit inputs, in float64) applied to 2 * output."""
+    arrays = [a.astype(np.float64) for a in given]
+    y = linear(*arrays)
+    gradients = []
+    for k, a in enumerate(arrays):
+        columns = []
+        for i in range(a.size):
+            unit = np.zeros(a.size, a.dtype)
+            unit[i] = 1
+            args = list(arrays)
+            args[k] = unit.reshape(a.shape)
+            columns.append(linear(*args).ravel())
+        jacobian = np.stack(columns, axis=1) if columns else np.zeros((y.size, 0), a.dtype)
+        gradients.append((jacobian.T @ (2 * y.ravel())).reshape(a.shape).astype(given[k].dtype))
+    return tuple(gradients)
+
+
+def _max_pool_second_derivative_reference(x):
+    """d/dx sum(d/dx sum(max_pool(x) ** 3)): 6 * max at the first maximum of each window, summed."""
+    pads = _same_pads(x.shape[1:3], (2, 2), (1, 2), (1, 1))
+    padded = np.pad(x.astype(np.float64), [(0, 0)] + pads + [(0, 0)], constant_values=-np.inf)
+    result = np.zeros(padded.shape)
+    for b, c in itertools.product(range(x.shape[0]), range(x.shape[-1])):
+        for o in itertools.product(range(-(-x.shape[1] // 1)), range(-(-x.shape[2] // 2))):
+            window = padded[b, o[0]:o[0] + 2, o[1] * 2:o[1] * 2 + 2, c]
+            i, j = np.unravel_index(np.argmax(window), window.shape)
+            result[b, o[0] + i, o[1] * 2 + j, c] += 6 * window[i, j]
+    return result[:, pads[0][0]:pads[0][0] + x.shape[1], pads[1][0]:pads[1][0] + x.shape[2]].astype(x.dtype)
+
+
+_CONV = dict(strides=(2, 1), dilations=(1, 2))
+_conv_2d = lambda x, w: tg.nn.conv2d(x, w, [2, 1], "SAME", dilations=[1, 2])  # noqa: E731
+_depthwise_2d = lambda x, w: tg.nn.depthwise_conv2d(x, w, [1, 2, 1, 1], "SAME", dilations=[1, 2])  # noqa: E731
+
+CONVOLUTIONS = [
+    Case("conv2d", _conv_2d, in_float64(_conv_reference(**_CONV)), arrays=conv_operands(), tolerance=_LINALG_TOLERANCE),
+    Case("depthwise_conv2d", _depthwise_2d, in_float64(_conv_reference(**_CONV, depthwise=True)), arrays=conv_operands(),
+         tolerance=_LINALG_TOLERANCE),
+    Case("grad_conv2d", gradient_of(lambda x, w: _sum_squares(_conv_2d(x, w)), wrt=(0, 1)),
+         lambda x, w: _linear_gradients(_conv_reference(**_CONV), x, w), arrays=conv_operands(),
+         tolerance=_LINALG_TOLERANCE),
+    Case("grad_depthwise_conv2d", gradient_of(lambda x, w: _sum_squares(_depthwise_2d(x, w)), wrt=(0, 1)),
+         lambda x, w: _linear_gradients(_conv_reference(**_CONV, depthwise=True), x, w),
+         arrays=conv_operands(), tolerance=_LINALG_TOLERANCE),
+    unary("max_pool2d", lambda x: tg.nn.max_pool2d(x, 2, [1, 2], "SAME"), _pool_reference((2, 2), (1, 2), np.max),
+          dtypes=REALS, shapes=one_shape(min_dims=4, max_dims=4, min_side=1)),
+    unary("avg_pool2d", lambda x: tg.nn.avg_pool2d(x, [2, 3], 2, "SAME"),
+          in_float64(_pool_reference((2, 3), (2, 2), np.mean)), shapes=one_shape(min_dims=4, max_dims=4, min_side=1)),
+    unary("grad_avg_pool2d", gradient_of(lambda x: _sum_squares(tg.nn.avg_pool2d(x, [2, 3], 2, "SAME"))),
+          lambda x: _linear_gradients(_pool_reference((2, 3), (2, 2), np.mean), x)[0],
+          shapes=one_shape(min_dims=4, max_dims=4, min_side=1)),
+    # max_pool_grad, then max_pool_grad_grad (the gradient of the gradient)
+    unary("grad_max_pool2d_second_order", second_derivative_of(lambda x: tg.reduce_sum(
+        tg.nn.max_pool2d(x, 2, [1, 2], "SAME") ** 3)), _max_pool_second_derivative_reference, TIES,
+          shapes=one_shape(min_dims=4, max_dims=4, min_side=1)),
+]
+
 CASES = (ELEMENTWISE_MATH + BITWISE + COMPARISONS + CASTS + NN + REDUCTIONS + SHAPES_AND_INDEXING + SORTING
-         + LINALG + CONTROL_FLOW + GRADIENTS + SPARSE + RAGGED + STATE_AND_EFFECTS)
+         + LINALG + CONTROL_FLOW + GRADIENTS + SPARSE + RAGGED + STATE_AND_EFFECTS + CONVOLUTIONS)

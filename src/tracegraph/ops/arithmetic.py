@@ -10,6 +10,8 @@ first (int8/int16/uint8/uint16 to float32, wider ints to float64); `floordiv`
 floors and `truncatediv` truncates toward zero; integer division by zero is an
 InvalidArgumentError instead of NumPy's silent 0.
 """
+import numpy as np
+
 from . import api_dispatch, cast as cast_ops, comparison, creation, elementwise as ew, unary_math
 from .broadcast import unbroadcast
 from .. import dtypes
@@ -155,6 +157,10 @@ def _truncatemod_impl(xp, x, y):
 
 
 def _divide_no_nan_impl(xp, x, y):
+    if xp is np and x.ndim == 0 and y.ndim == 0:
+        # One division (a metric's total / count): NumPy scalars, not six array calls.
+        result = x / y if y != 0 else x.dtype.type(0)
+        return np.asarray(result, dtype=np.result_type(x, y))
     zero = y == 0
     return xp.where(zero, xp.zeros((), dtype=x.dtype), x / xp.where(zero, xp.ones((), dtype=y.dtype), y))
 

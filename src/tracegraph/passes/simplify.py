@@ -11,6 +11,8 @@
     matmul(a, b) over an inner dimension of 1 -> a * b  (an outer product: one product per element,
                                     for real dtypes exactly what the matrix product computes;
                                     elementwise, it can fuse with its neighbours)
+    reduce_sum/max/min/prod/any/all(x) over axes of static size 1 -> reshape(x)  (each output
+                                    element is the one input element: nothing is combined)
 
 A rule applies only when the value that replaces a node's output has exactly
 that output's spec, so broadcasting against a constant (`x * ones([3])` with
@@ -62,7 +64,26 @@ def _simplify(node, rw):
         return _merge_reshapes(node, inputs, rw)
     if name == "matmul":
         return _outer_product(node, inputs)
+    if name in _SIZE_ONE_REDUCTIONS:
+        return _reduction_of_single_elements(node, inputs)
     return None
+
+
+_SIZE_ONE_REDUCTIONS = ("reduce_sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all")
+
+
+def _reduction_of_single_elements(node, inputs):
+    """`reshape(x)` for a reduction whose reduced axes all have static size 1 (same dtype out)."""
+    x, out = inputs[0], node.outputs[0]
+    shape, axis = x.spec.shape, node.attrs["axis"]
+    if shape.rank is None or not out.spec.shape.is_fully_defined() or x.spec.dtype != out.spec.dtype:
+        return None
+    axes = range(shape.rank) if axis is None else [a % shape.rank for a in axis]
+    if any(shape[a] != 1 for a in axes):
+        return None
+    if out.spec.shape == shape:
+        return x
+    return Node(get_op("reshape"), [x], {"shape": list(out.spec.shape.as_list())}, node.outputs, node.defined_at)
 
 
 def _outer_product(node, inputs):

@@ -8,11 +8,12 @@ of computing.
 """
 import functools
 import inspect
+import re
 import threading
 
 from ... import dtypes, nest
 from ...convert import convert_to_tensor
-from ...module import Module, camel_to_snake
+from ...module import Module
 from ...name_scope import name_scope
 from ...ops import arithmetic, array_ops, cast, state_ops
 from ...tensor import Tensor
@@ -87,7 +88,7 @@ class Layer(Module):
         kwargs.pop("autocast", None)
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
-        name = name or backend.unique_object_name(camel_to_snake(type(self).__name__))
+        name = name or backend.unique_object_name(keras_snake_case(type(self).__name__))
         super().__init__(name=None)
         self._name = name
         self._scope_name = name + "/"
@@ -401,6 +402,13 @@ def _marking_built(build):
         self.built = True
         return result
     return build_and_mark
+
+
+def keras_snake_case(class_name):
+    """Keras's default layer name for a class: `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`
+    (a digit does not start a new word, unlike `tg.Module`'s rule, which gives `conv2_d` as TF's does)."""
+    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
 
 
 def _batch_input_shape(input_shape=None, input_dim=None, batch_input_shape=None, batch_size=None,
