@@ -9,15 +9,15 @@ int vector starting at 0 whose last entry is the number of values, and row `i` h
   "max", "min", "any", "all"), the reducer's identity for an empty row, as TF's ragged
   reductions give (the lowest finite value for `max`, the highest for `min`).
 
-`unsorted_segment_reduce` sorts values by segment id and reduces the runs with
-`segment_reduce`, so every reducer has one kernel and one gradient.
+`unsorted_segment_reduce` does the same for segment ids in any order (ufunc.at, no sort); both
+share one gradient rule per reducer.
 
 Both take the splits as a tensor, so they work while tracing with row counts known only
 when the graph runs.
 """
 import numpy as np
 
-from . import array_ops, cast as cast_ops, comparison, creation, gather_scatter, sorting
+from . import array_ops, cast as cast_ops, comparison, creation, gather_scatter
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -104,37 +104,69 @@ def _reduce_impl(xp, values, splits, reducer):
 
 def _reduce_grad(ctx, g):
     values, splits = ctx.inputs
-    reducer = ctx.attrs["reducer"]
     rowids = value_rowids(splits)
-    spread = gather_scatter.gather(g, rowids)
+    return _values_gradient(ctx.attrs["reducer"], values, ctx.outputs[0], g, rowids,
+                            lambda x, reducer: segment_reduce(x, splits, reducer)), None
+
+
+def _values_gradient(reducer, values, result, g, segment_of, reduce):
+    """The gradient for the values of a segment reduction: `segment_of` holds each value's segment,
+    `reduce(x, reducer)` reduces per segment as the forward op did."""
+    spread = gather_scatter.gather(g, segment_of)
     if reducer == "sum":
-        return spread, None
+        return spread
     if reducer in ("max", "min"):
-        # The gradient goes to the elements equal to their row's result, split evenly among ties (as TF).
-        chosen = cast_ops.cast(comparison.equal(values, gather_scatter.gather(ctx.outputs[0], rowids)), g.dtype)
-        ties = segment_reduce(chosen, splits, "sum")
-        return chosen / gather_scatter.gather(ties, rowids) * spread, None
+        # The gradient goes to the elements equal to their segment's result, split evenly among ties (as TF).
+        chosen = cast_ops.cast(comparison.equal(values, gather_scatter.gather(result, segment_of)), g.dtype)
+        return chosen / gather_scatter.gather(reduce(chosen, "sum"), segment_of) * spread
     if reducer == "prod":
-        return _prod_grad(values, splits, rowids, spread), None
-    return None, None  # any/all: bool values carry no gradient
+        return _prod_partials(values, segment_of, reduce) * spread
+    return None  # any/all: bool values carry no gradient
 
 
-def _prod_grad(values, splits, rowids, spread):
-    """The product of the other values of each value's row, times the row's gradient: with no zero in
-    the row that is the product over the value; a lone zero gets the product of the rest (as TF)."""
+def _prod_partials(values, segment_of, reduce):
+    """The product of the other values of each value's segment: with no zero in the segment that is
+    the product over the value; a lone zero gets the product of the rest; else 0 (as TF)."""
     zero = comparison.equal(values, creation.zeros([], values.dtype))
-    nonzero_product = segment_reduce(comparison.where(zero, creation.ones_like(values), values), splits, "prod")
-    zeros = gather_scatter.gather(segment_reduce(cast_ops.cast(zero, dtypes.int32), splits, "sum"), rowids)
-    others = gather_scatter.gather(nonzero_product, rowids)
-    no_zeros = comparison.equal(zeros, 0)
     safe = comparison.where(zero, creation.ones_like(values), values)
-    partial = comparison.where(no_zeros, others / safe,
-                               comparison.where(comparison.logical_and(zero, comparison.equal(zeros, 1)),
-                                                others, creation.zeros_like(values)))
-    return partial * spread
+    others = gather_scatter.gather(reduce(safe, "prod"), segment_of)
+    zeros = gather_scatter.gather(reduce(cast_ops.cast(zero, dtypes.int32), "sum"), segment_of)
+    lone_zero = comparison.logical_and(zero, comparison.equal(zeros, 1))
+    return comparison.where(comparison.equal(zeros, 0), others / safe,
+                            comparison.where(lone_zero, others, creation.zeros_like(values)))
 
 
 _segment_reduce = Op("segment_reduce", infer=_reduce_infer, impl=_reduce_impl, grad=_reduce_grad)
+
+
+def _unsorted_infer(values, ids, num_segments, reducer):
+    _check_splits("unsorted_segment_reduce", ids)
+    if values.shape.rank == 0:
+        raise ValueError("unsorted_segment_reduce: `values` must have a leading axis of values, got a scalar")
+    inner = None if values.shape.rank is None else values.shape.as_list()[1:]
+    return spec_of(None if inner is None else [None, *inner], values.dtype)
+
+
+def _unsorted_impl(xp, values, ids, num_segments, reducer):
+    count = int(num_segments)
+    if ids.shape[0] != values.shape[0]:
+        raise InvalidArgumentError(f"unsorted_segment_reduce: {ids.shape[0]} segment ids for {values.shape[0]} values")
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= count):
+        raise InvalidArgumentError(f"segment ids must lie in [0, {count}), got {int(ids.min())} to {int(ids.max())}")
+    out = xp.full((count, *values.shape[1:]), _identity(reducer, values.dtype), dtype=values.dtype)
+    _UFUNCS[reducer].at(out, ids, values)  # one unbuffered pass, no sort: NumPy 2's ufunc.at is fast
+    return out
+
+
+def _unsorted_grad(ctx, g):
+    values, ids, num_segments = ctx.inputs
+    gradient = _values_gradient(ctx.attrs["reducer"], values, ctx.outputs[0], g, ids,
+                                lambda x, reducer: unsorted_segment_reduce(x, ids, num_segments, reducer))
+    return gradient, None, None
+
+
+_unsorted_segment_reduce = Op("unsorted_segment_reduce", infer=_unsorted_infer, impl=_unsorted_impl,
+                              grad=_unsorted_grad)
 
 
 def value_rowids(row_splits):
@@ -160,11 +192,11 @@ def segment_reduce(values, row_splits, reducer):
 def unsorted_segment_reduce(values, segment_ids, num_segments, reducer):
     """Reduce the slices of `values` that share a segment id (a vector, ids in
     [0, num_segments)), one result per segment; an empty segment gives the reducer's identity."""
+    if reducer not in _UFUNCS:
+        raise ValueError(f"unsorted_segment_reduce: `reducer` must be one of {sorted(_UFUNCS)}, got {reducer!r}")
     ids = convert_to_tensor(segment_ids)
-    order = sorting.argsort(ids, stable=True)
-    sorted_ids = gather_scatter.gather(ids, order)
-    splits = row_splits_from_value_rowids(sorted_ids, num_segments)
-    return segment_reduce(dense_gather(values, order), splits, reducer)
+    num_segments = cast_ops.cast(convert_to_tensor(num_segments), ids.dtype)
+    return bind(_unsorted_segment_reduce, [convert_to_tensor(values), ids, num_segments], {"reducer": reducer})
 
 
 def dense_gather(values, indices):
