@@ -5,7 +5,8 @@ from layer_checks import assert_config_round_trip, assert_layer_gradients, asser
 
 import tracegraph as tg
 from tracegraph.keras.keras_tensor import KerasTensor
-from tracegraph.keras.layers.normalization import BatchNormalization, LayerNormalization
+from tracegraph.keras.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                                   RMSNormalization, UnitNormalization)
 
 X = (((np.arange(24) * 7) % 11 - 5) / 3.0).reshape(4, 2, 3).astype(np.float32)
 
@@ -164,6 +165,61 @@ def test_layer_norm_rms_scaling_as_keras():
     layer = LayerNormalization(rms_scaling=True, dtype="float64")
     assert [w.name for w in _built(layer).weights] == ["gamma"]
     np.testing.assert_allclose(layer(x).numpy(), x / np.sqrt(x.var(-1, keepdims=True) + 1e-3), rtol=1e-10)
+
+
+def _group_norm_reference(x, groups, axis, gamma, beta, epsilon=1e-3):
+    moved = np.moveaxis(x, axis, -1)
+    grouped = moved.reshape(moved.shape[:-1] + (groups, -1))
+    reduce = tuple(range(1, grouped.ndim - 2)) + (grouped.ndim - 1,)
+    mean, var = grouped.mean(reduce, keepdims=True), grouped.var(reduce, keepdims=True)
+    normalized = ((grouped - mean) / np.sqrt(var + epsilon)).reshape(moved.shape) * gamma + beta
+    return np.moveaxis(normalized, -1, axis)
+
+
+@pytest.mark.parametrize("groups, axis", [(3, -1), (-1, -1), (2, 1)])
+def test_group_norm_matches_numpy(groups, axis):
+    x = np.random.default_rng(7).standard_normal((2, 4, 3, 6))
+    layer = GroupNormalization(groups, axis=axis, dtype="float64")
+    layer.build(x.shape)
+    channels = x.shape[axis]
+    gamma, beta = np.linspace(0.5, 1.5, channels), np.linspace(-0.5, 0.5, channels)
+    layer.set_weights([gamma, beta])
+    expected = _group_norm_reference(x, channels if groups == -1 else groups, axis % 4, gamma, beta)
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_group_norm_gradients_unknown_sizes_and_config():
+    layer = GroupNormalization(2, dtype="float64", gamma_initializer="random_normal", beta_initializer="random_normal")
+    assert_layer_gradients(layer, np.random.default_rng(8).standard_normal((2, 3, 4)))
+    images = GroupNormalization(2)
+    concrete = tg.function(images).get_concrete_function(tg.TensorSpec([None, None, None, 4]))
+    x = np.random.default_rng(9).standard_normal((2, 3, 5, 4)).astype(np.float32)
+    np.testing.assert_allclose(concrete(tg.constant(x)).numpy(), images(x).numpy(), rtol=1e-5, atol=1e-6)
+    assert concrete.structured_outputs.shape.rank == 4
+    assert_config_round_trip(GroupNormalization(4, axis=1, epsilon=1e-5, center=False))
+    with pytest.raises(ValueError, match="multiple"):
+        GroupNormalization(3)(np.ones((1, 4), np.float32))
+    with pytest.raises(ValueError, match="groups"):
+        GroupNormalization(0)
+
+
+def test_rms_and_unit_normalization_match_numpy():
+    x = np.random.default_rng(10).standard_normal((2, 3, 4))
+    rms = RMSNormalization(dtype="float64")
+    rms.build(x.shape)
+    scale = np.linspace(0.5, 2.0, 4)
+    rms.set_weights([scale])
+    np.testing.assert_allclose(rms(x).numpy(), x / np.sqrt((x ** 2).mean(-1, keepdims=True) + 1e-6) * scale,
+                               rtol=1e-10)
+    assert [w.name for w in rms.weights] == ["scale"]
+    np.testing.assert_allclose(UnitNormalization(axis=[1, 2], dtype="float64")(x).numpy(),
+                               x / np.sqrt((x ** 2).sum((1, 2), keepdims=True)), rtol=1e-10)
+    np.testing.assert_array_equal(UnitNormalization()(np.zeros((1, 3), np.float32)).numpy(), np.zeros((1, 3)))
+    assert_layer_gradients(RMSNormalization(axis=[1, 2], dtype="float64"), x)
+    assert_layer_gradients(UnitNormalization(dtype="float64"), x)
+    assert_config_round_trip(RMSNormalization(axis=[1, 2], epsilon=1e-5))
+    assert_config_round_trip(UnitNormalization(axis=1))
+    assert UnitNormalization()(KerasTensor((None, 3))).shape == (None, 3)
 
 
 def _built(layer, shape=(None, 5)):

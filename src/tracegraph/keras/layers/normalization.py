@@ -1,10 +1,38 @@
-"""Keras 3's BatchNormalization and LayerNormalization."""
+"""Keras 3's normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
+RMSNormalization and UnitNormalization."""
 from ... import math, nn
-from ...ops import array_ops, creation
+from ...ops import array_ops, creation, join_split
 from .. import backend, constraints, initializers, regularizers
 from .base import Layer
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization"]
+
+
+def _normalized_axes(layer_name, axis, rank):
+    """`axis` (an int or a list) as sorted non-negative axes of a rank-`rank` input."""
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ValueError(f"{layer_name}: axis {a} is out of bounds for an input of rank {rank}")
+    return sorted(a % rank for a in axes)
+
+
+def _checked_axis(layer_name, axis):
+    """An int or a list of ints, or Keras's TypeError."""
+    if isinstance(axis, (list, tuple)):
+        return [int(a) for a in axis]
+    if isinstance(axis, int):
+        return axis
+    raise TypeError(f"{layer_name}: expected an int or a list/tuple of ints for the argument 'axis', but "
+                    f"received: {axis!r}")
+
+
+def _shape_with_dynamic_sizes(inputs, sizes):
+    """`sizes` (ints, -1 for the batch, or ("dim", i) for input axis i's size) as a reshape target."""
+    if all(isinstance(size, int) for size in sizes):
+        return sizes
+    dynamic = array_ops.shape(inputs)
+    return join_split.stack([dynamic[size[1]] if isinstance(size, tuple) else size for size in sizes])
 
 
 def _broadcastable(value, rank, axes, input_shape):
@@ -186,3 +214,122 @@ class LayerNormalization(Layer):
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
                 "beta_constraint": constraints.serialize(self.beta_constraint),
                 "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+
+
+class GroupNormalization(Layer):
+    """Normalize each example over groups of channels: the `axis` channels are split into `groups`
+    groups, each normalized over its channels and all non-batch axes (`groups=-1`: one channel per
+    group, instance normalization), then scaled by `gamma` and shifted by `beta` per channel."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        if isinstance(groups, bool) or not isinstance(groups, int) or (groups <= 0 and groups != -1):
+            raise ValueError("Received an invalid value for argument `groups`, expected a positive integer (or `-1` "
+                             f"for instance normalization). Received: groups={groups}")
+        super().__init__(**kwargs)
+        self.groups, self.axis, self.epsilon = groups, int(axis), epsilon
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        self._axis = _normalized_axes("GroupNormalization", self.axis, len(input_shape))[0]
+        channels = input_shape[self._axis]
+        if channels is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                             f"received an input with shape {input_shape}.")
+        if self.groups == -1:
+            self.groups = channels
+        if channels < self.groups or channels % self.groups:
+            raise ValueError(f"GroupNormalization: the number of channels ({channels}) must be a multiple of the "
+                             f"number of groups ({self.groups})")
+        if self.scale:
+            self.gamma = self.add_weight(name="gamma", shape=(channels,), initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(name="beta", shape=(channels,), initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+
+    def call(self, inputs):
+        shape, axis = inputs.shape.as_list(), self._axis
+        per_group = shape[axis] // self.groups
+        sizes = [-1] + [size if size is not None else ("dim", i) for i, size in enumerate(shape)][1:]
+        grouped_sizes = sizes[:axis] + [self.groups, per_group] + sizes[axis + 1:]
+        grouped = array_ops.reshape(inputs, _shape_with_dynamic_sizes(inputs, grouped_sizes))
+        reduce_axes = [a for a in range(1, len(shape) + 1) if a != axis]
+        mean, variance = nn.moments(grouped, axes=reduce_axes, keepdims=True)
+        inverse = math.rsqrt(variance + self.epsilon)
+        broadcast = [1] * (len(shape) + 1)
+        broadcast[axis], broadcast[axis + 1] = self.groups, per_group
+        if self.gamma is not None:
+            inverse = inverse * array_ops.reshape(self.gamma, broadcast)
+        offset = -mean * inverse
+        if self.beta is not None:
+            offset = offset + array_ops.reshape(self.beta, broadcast)
+        return array_ops.reshape(grouped * inverse + offset, _shape_with_dynamic_sizes(inputs, sizes))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+
+
+class RMSNormalization(Layer):
+    """`x * rsqrt(mean(x**2 over axis) + epsilon) * scale`: normalization by the root mean square, without
+    centering (weight: `scale`, of the normalized axes' shape)."""
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _checked_axis("RMSNormalization", axis)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        self._axes = _normalized_axes("RMSNormalization", self.axis, len(input_shape))
+        self.scale = self.add_weight(name="scale", shape=tuple(input_shape[a] for a in self._axes),
+                                     initializer="ones")
+
+    def call(self, inputs):
+        scale = _broadcastable(self.scale, inputs.shape.rank, self._axes, inputs.shape.as_list())
+        mean_square = math.reduce_mean(math.square(inputs), axis=self._axes, keepdims=True)
+        return inputs * math.rsqrt(mean_square + self.epsilon) * scale
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
+
+
+class UnitNormalization(Layer):
+    """Scale each example to unit L2 norm over `axis` (an int or a list): `x / max(norm(x), 1e-12)`."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _checked_axis("UnitNormalization", axis)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        axes = _normalized_axes("UnitNormalization", self.axis, inputs.shape.rank)
+        norm = math.sqrt(math.reduce_sum(math.square(inputs), axis=axes, keepdims=True))
+        return inputs / math.maximum(norm, 1e-12)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
