@@ -43,6 +43,8 @@ class ConcreteFunction:
         self._single_output = not nest.is_nested(result) and not isinstance(result, CompositeTensor) \
             and output_leaves == [0]
         self._positional_inputs = _positional_input_specs(python_signature, arguments, graph.inputs)
+        # A dict of tensors (a train step's metrics) is rebuilt by zipping keys: no structure walk per call.
+        self._flat_dict_keys = _flat_dict_keys(result, output_leaves)
         self._backend_name = backend
         self._optimized = _no_graph  # a weak reference: the plan, once compiled, is what runs
         self._plan = None
@@ -206,6 +208,8 @@ class ConcreteFunction:
         return self._pack([EagerTensor(a if type(a) is np.ndarray else _as_array(a)) for a in arrays])
 
     def _pack(self, outputs):
+        if self._flat_dict_keys is not None:
+            return dict(zip(self._flat_dict_keys, outputs))
         flat = [None if leaf is None else outputs[leaf] for leaf in self._output_leaves]
         return nest.pack_sequence_as(self._result, flat, expand_composites=True)
 
@@ -236,6 +240,16 @@ class ConcreteFunction:
 def _no_graph():
     """A dead weak reference's answer: no optimized graph is held yet."""
     return None
+
+
+def _flat_dict_keys(result, output_leaves):
+    """The keys, in output order, of a result that is a dict of plain tensors (one graph output each,
+    in order); None for any other structure."""
+    if type(result) is not dict or output_leaves != list(range(len(result))):
+        return None
+    if any(nest.is_nested(v) or isinstance(v, CompositeTensor) or v is None for v in result.values()):
+        return None
+    return nest.flatten({key: key for key in result})  # the keys in nest's order (sorted)
 
 
 def _positional_input_specs(python_signature, arguments, inputs):

@@ -89,9 +89,11 @@ class ArrayBatches:
             data = nest.map_structure(lambda a: None if a is None else a[order], data)
         flat = nest.flatten(data)
         size = self.batch_size
+        plain = type(data) is tuple and len(flat) == len(data)   # (x, y[, w]) of arrays: no structure to rebuild
         for step in range(self.steps):
             start = step * size
-            yield nest.pack_sequence_as(data, [a[start:start + size] for a in flat])
+            batch = [a[start:start + size] for a in flat]
+            yield tuple(batch) if plain else nest.pack_sequence_as(data, batch)
 
     def first_batch(self):
         """A batch for building the model before the step is traced."""

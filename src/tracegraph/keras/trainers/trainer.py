@@ -174,7 +174,8 @@ class Trainer:
         concretes = {}
 
         def run(batch):
-            leaves = nest.flatten(batch)
+            leaves = batch if type(batch) is tuple and all(type(leaf) is np.ndarray for leaf in batch) \
+                else nest.flatten(batch)
             layout = tuple([(leaf.shape, leaf.dtype) for leaf in leaves])
             concrete = concretes.get(layout)
             if concrete is None:
