@@ -132,7 +132,10 @@ class Lambda(Layer):
         self.mask = mask
         self.supports_masking = mask is not None
         self._output_shape = output_shape
-        parameters = inspect.signature(function).parameters
+        try:
+            parameters = inspect.signature(function).parameters
+        except (TypeError, ValueError):  # some builtins have no signature: they take neither
+            parameters = {}
         self._fn_expects_training = "training" in parameters
         self._fn_expects_mask = "mask" in parameters
 
