@@ -2,9 +2,10 @@
 
 A row partition splits a flat run of values into rows: `row_splits` is a non-decreasing
 int vector starting at 0 whose last entry is the number of values, and row `i` holds
-`values[row_splits[i]:row_splits[i + 1]]`. Two primitives work on it:
+`values[row_splits[i]:row_splits[i + 1]]`. The primitives that work on it:
 
 - `value_rowids(row_splits)`: the row of every value (TF's `value_rowids`);
+- `offsets_in_rows(row_splits)`: the position of every value within its row;
 - `segment_reduce(values, row_splits, reducer)`: one reduction per row ("sum", "prod",
   "max", "min", "any", "all"), the reducer's identity for an empty row, as TF's ragged
   reductions give (the lowest finite value for `max`, the highest for `min`).
@@ -48,6 +49,20 @@ def _rowids_impl(xp, splits):
 
 
 _value_rowids = Op("value_rowids", infer=_rowids_infer, impl=_rowids_impl, grad=lambda ctx, g: (None,))
+
+
+def _offsets_infer(splits):
+    _check_splits("offsets_in_rows", splits)
+    return spec_of([None], splits.dtype)
+
+
+def _offsets_impl(xp, splits):
+    lengths = xp.diff(splits)
+    total = int(splits[-1]) if splits.shape[0] else 0
+    return xp.arange(total, dtype=splits.dtype) - xp.repeat(splits[:-1], lengths)
+
+
+_offsets_in_rows = Op("offsets_in_rows", infer=_offsets_infer, impl=_offsets_impl, grad=lambda ctx, g: (None,))
 
 
 def _splits_infer(rowids, nrows):
@@ -172,6 +187,11 @@ _unsorted_segment_reduce = Op("unsorted_segment_reduce", infer=_unsorted_infer, 
 def value_rowids(row_splits):
     """The row index of every value of the partition `row_splits` (same int dtype)."""
     return bind(_value_rowids, [convert_to_tensor(row_splits)])
+
+
+def offsets_in_rows(row_splits):
+    """The position of every value within its row of the partition `row_splits` (same int dtype)."""
+    return bind(_offsets_in_rows, [convert_to_tensor(row_splits)])
 
 
 def row_splits_from_value_rowids(value_rowids, nrows):

@@ -31,8 +31,7 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     lengths = cast.cast(arithmetic.maximum(counts, creation.zeros_like(counts)), row_splits_dtype)
     splits = operations.splits_from_lengths(lengths)
     rowids = row_partition.value_rowids(splits)
-    offsets = arithmetic.subtract(creation.range(splits[-1], dtype=row_splits_dtype),
-                                  gather_scatter.gather(splits, rowids))
+    offsets = row_partition.offsets_in_rows(splits)
     steps = arithmetic.multiply(cast.cast(offsets, starts.dtype), gather_scatter.gather(deltas, rowids))
     values = arithmetic.add(gather_scatter.gather(starts, rowids), steps)
     return RaggedTensor.from_row_splits(values, splits, validate=False)

@@ -11,7 +11,7 @@ from . import ragged_tensor
 from .. import dtypes
 from ..convert import constant as dense_constant, convert_to_tensor
 from ..ops import (arithmetic, array_ops, cast, comparison, creation, gather_scatter, join_split, masking,
-                   reduction, tiling)
+                   reduction, row_partition, tiling)
 from ..shape import as_shape
 from ..tensor import Tensor
 
@@ -116,8 +116,7 @@ def to_dense(rt, default_value=None, shape=None):
         values = to_dense(values, default_value, None if shape is None else [None] + dims[2:])
     splits = rt.row_splits
     rowids = rt.value_rowids()
-    nvalues = array_ops.shape(rowids, out_type=splits.dtype)[0]
-    columns = arithmetic.subtract(creation.range(nvalues, dtype=splits.dtype), gather_scatter.gather(splits, rowids))
+    columns = row_partition.offsets_in_rows(splits)
     nrows = _target_dim(dims[0], rt.nrows())
     ncols = _target_dim(dims[1], reduction.reduce_max(join_split.concat(
         [rt.row_lengths(), creation.zeros([1], splits.dtype)], axis=0)))

@@ -29,9 +29,7 @@ def selected_rows(rt, starts, lengths):
     """The RaggedTensor of the rows `values[starts[i]:starts[i] + lengths[i]]` of `rt.values`."""
     splits = splits_from_lengths(lengths)
     rowids = row_partition.value_rowids(splits)
-    total = splits[-1]
-    offsets = arithmetic.subtract(creation.range(total, dtype=splits.dtype), gather_scatter.gather(splits, rowids))
-    positions = arithmetic.add(gather_scatter.gather(starts, rowids), offsets)
+    positions = arithmetic.add(gather_scatter.gather(starts, rowids), row_partition.offsets_in_rows(splits))
     return RaggedTensor.from_row_splits(gather_scatter.gather(rt.values, positions), splits, validate=False)
 
 
@@ -195,11 +193,9 @@ def _segment_aggregate(data, segment_ids, num_segments, reducer):
     lengths = data.row_lengths()
     widths = arithmetic.maximum(row_partition.unsorted_segment_reduce(lengths, segment_ids, num_segments, "max"), 0)
     splits = splits_from_lengths(widths)
-    value_rows = data.value_rowids()
     # Value `k` of row `i` goes to position k - start(i) of output row `segment_ids[i]`.
-    offsets = arithmetic.subtract(creation.range(data.row_splits[-1], dtype=splits.dtype),
-                                  gather_scatter.gather(data.row_splits, value_rows))
-    targets = arithmetic.add(gather_scatter.gather(gather_scatter.gather(splits, segment_ids), value_rows), offsets)
+    starts = gather_scatter.gather(gather_scatter.gather(splits, segment_ids), data.value_rowids())
+    targets = arithmetic.add(starts, row_partition.offsets_in_rows(data.row_splits))
     values = _segment_aggregate(data.values, targets, splits[-1], reducer)
     return RaggedTensor.from_row_splits(values, splits, validate=False)
 
@@ -214,9 +210,7 @@ def _reduce_one_axis(rt, dense_reduce, reducer, axis, keepdims):
     if axis == 0:
         lengths = rt.row_lengths()
         width = reduction.reduce_max(join_split.concat([lengths, creation.zeros([1], lengths.dtype)], axis=0))
-        columns = arithmetic.subtract(creation.range(rt.row_splits[-1], dtype=lengths.dtype),
-                                      gather_scatter.gather(rt.row_splits, rt.value_rowids()))
-        result = _segment_aggregate(rt.values, columns, width, reducer)
+        result = _segment_aggregate(rt.values, row_partition.offsets_in_rows(rt.row_splits), width, reducer)
     elif axis == 1 and not isinstance(rt.values, RaggedTensor):
         result = row_partition.segment_reduce(rt.values, rt.row_splits, reducer)  # sorted rows: no sort needed
     elif axis == 1:

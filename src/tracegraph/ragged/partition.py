@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes
 from ..convert import convert_to_tensor
 from ..errors import InvalidArgumentError
-from ..ops import (arithmetic, array_ops, cast, creation, gather_scatter, join_split, reduction, row_partition,
+from ..ops import (arithmetic, array_ops, cast, creation, join_split, reduction, row_partition,
                    shape_args)
 from ..shape import TensorShape
 from ..spec import TensorSpec
@@ -182,9 +182,7 @@ class RowPartition(CompositeTensor):
 
     def offsets_in_rows(self):
         """The position of every value within its row."""
-        rowids = self.value_rowids()
-        positions = creation.range(self.nvals(), dtype=self.dtype)
-        return arithmetic.subtract(positions, gather_scatter.gather(self._row_splits, rowids))
+        return row_partition.offsets_in_rows(self._row_splits)
 
     def nrows(self):
         """The number of rows, a scalar tensor."""
