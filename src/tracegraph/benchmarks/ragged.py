@@ -1,10 +1,11 @@
-"""Ragged tensors: a sum over the ragged axis, and an elementwise op on the flat values.
+"""Ragged tensors: a sum over the ragged axis, a sum over the rows (axis 0), and an elementwise op
+on the flat values.
 
-Both are written against TensorFlow 2's API (`row_sums(tf, values, row_splits)`), so the same
+All are written against TensorFlow 2's API (`row_sums(tf, values, row_splits)`), so the same
 source runs on tracegraph and, for `--peers`, on TensorFlow. The ragged tensor is 1e6 float32
 values in 1e4 rows of random lengths (row splits int64, as a RaggedTensor holds them). The NumPy
 baselines are what a NumPy user writes for the same data: `np.add.reduceat` over the row starts
-(empty rows fixed up), and `values + 1`. The size of a case is the number of values.
+(empty rows fixed up), `np.bincount` over each value's position in its row, and `values + 1`. The size of a case is the number of values.
 """
 import functools
 
@@ -14,7 +15,8 @@ import tracegraph as tg
 
 from .base import Implementation, NotApplicable, Workload, format_size, tracegraph_implementation, to_tensors
 
-__all__ = ["RaggedRowSums", "RaggedPlusOne", "RAGGED_ROW_SUMS", "RAGGED_PLUS_ONE", "row_sums", "plus_one"]
+__all__ = ["RaggedRowSums", "RaggedColumnSums", "RaggedPlusOne", "RAGGED_ROW_SUMS", "RAGGED_COLUMN_SUMS",
+           "RAGGED_PLUS_ONE", "row_sums", "column_sums", "plus_one"]
 
 _ROWS = 10_000
 
@@ -22,6 +24,11 @@ _ROWS = 10_000
 def row_sums(tf, values, row_splits):
     """The sum of each row of the ragged tensor (`values`, `row_splits`)."""
     return tf.reduce_sum(tf.RaggedTensor.from_row_splits(values, row_splits), axis=1)
+
+
+def column_sums(tf, values, row_splits):
+    """The sums over the rows of the ragged tensor, position by position (axis 0: rows combine)."""
+    return tf.reduce_sum(tf.RaggedTensor.from_row_splits(values, row_splits), axis=0)
 
 
 def plus_one(tf, values, row_splits):
@@ -84,6 +91,23 @@ class RaggedRowSums(_RaggedWorkload):
         return Implementation("numpy add.reduceat", "numpy", sums)
 
 
+class RaggedColumnSums(_RaggedWorkload):
+    """`reduce_sum` over axis 0: the rows combine position by position (segment ids unsorted)."""
+
+    name = "ragged_column_sums"
+    description = "reduce_sum over axis 0 (rows combined): 1e6 float32 values in 1e4 rows"
+    function = staticmethod(column_sums)
+    atol = 1e-2  # sums of up to 1e4 float32 values, in another order than the float64 baseline
+
+    def numpy(self, inputs):
+        values, row_splits = inputs
+
+        def sums():
+            columns = np.arange(len(values)) - np.repeat(row_splits[:-1], np.diff(row_splits))
+            return np.bincount(columns, weights=values).astype(np.float32)
+        return Implementation("numpy bincount of the columns", "numpy", sums)
+
+
 class RaggedPlusOne(_RaggedWorkload):
     """An elementwise op on a ragged tensor (it maps the flat values)."""
 
@@ -97,4 +121,5 @@ class RaggedPlusOne(_RaggedWorkload):
 
 
 RAGGED_ROW_SUMS = RaggedRowSums()
+RAGGED_COLUMN_SUMS = RaggedColumnSums()
 RAGGED_PLUS_ONE = RaggedPlusOne()
