@@ -7,7 +7,7 @@ import tracegraph as tg
 from tracegraph.keras import constraints, initializers, regularizers
 from tracegraph.keras.keras_tensor import KerasTensor
 from tracegraph.keras.layers.base import Layer
-from tracegraph.keras.layers.core import Activation, Dense, Embedding, Identity, Lambda
+from tracegraph.keras.layers.core import Activation, Dense, Embedding, Identity, Lambda, Masking
 
 RNG = np.random.default_rng(7)
 
@@ -234,6 +234,17 @@ def test_embedding_mask_input_length_weights_and_config():
     assert_config_round_trip(Embedding(9, 3, embeddings_regularizer="l2", embeddings_constraint="non_neg"))
     with pytest.raises(ValueError, match="input_dim"):
         Embedding(0, 2)
+
+
+def test_masking_zeroes_padded_timesteps():
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [0.0, 3.0]], [[-1.0, -1.0], [5.0, -1.0], [0.0, 0.0]]], np.float32)
+    np.testing.assert_array_equal(Masking()(x).numpy(), x)
+    layer = Masking(mask_value=-1.0)
+    np.testing.assert_array_equal(layer(x).numpy(), x * np.array([[1, 1, 1], [0, 1, 1]])[..., None])
+    np.testing.assert_array_equal(layer.compute_mask(tg.constant(x)).numpy(), [[True, True, True], [False, True, True]])
+    assert layer(KerasTensor((None, 3, 2))).shape == (None, 3, 2)
+    assert_traced_matches_eager(layer, x)
+    assert_config_round_trip(layer)
 
 
 # ----- the Layer base --------------------------------------------------------------------------

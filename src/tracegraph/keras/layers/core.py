@@ -1,4 +1,4 @@
-"""Keras 3's core layers: Dense, Activation, Lambda, Identity and Embedding."""
+"""Keras 3's core layers: Dense, Activation, Lambda, Identity, Embedding and Masking."""
 import base64
 import builtins
 import importlib
@@ -11,7 +11,7 @@ from ... import linalg, math, nn
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer, _is_plain_data
 
-__all__ = ["Dense", "Activation", "Lambda", "Identity", "Embedding"]
+__all__ = ["Dense", "Activation", "Lambda", "Identity", "Embedding", "Masking"]
 
 
 def _positive_int(layer_name, argument, value):
@@ -283,3 +283,29 @@ class Embedding(Layer):
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "mask_zero": self.mask_zero, "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
+
+
+class Masking(Layer):
+    """Marks timesteps whose features all equal `mask_value` as padding: their outputs become 0,
+    and `compute_mask` gives the timesteps to keep (for layers that skip padding)."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs * math.cast(self._keep(inputs, keepdims=True), inputs.dtype)
+
+    def _keep(self, inputs, keepdims=False):
+        return math.reduce_any(math.not_equal(inputs, self.mask_value), axis=-1, keepdims=keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        """True for the timesteps with some feature other than `mask_value`."""
+        return self._keep(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
