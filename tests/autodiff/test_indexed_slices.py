@@ -166,7 +166,7 @@ def test_nn_embedding_lookup_values_and_sparse_gradient():
 def test_nn_embedding_lookup_sharded_and_max_norm():
     table = np.random.default_rng(3).normal(size=(6, 3)) * 3
     ids = [4, 1, 4]
-    sharded = tg.nn.embedding_lookup([tg.constant(table[:4]), tg.constant(table[4:])], ids)
+    sharded = tg.nn.embedding_lookup([tg.constant(table[:3]), tg.constant(table[3:])], ids)  # TF's div shards
     np.testing.assert_allclose(sharded.numpy(), table[ids])
     clipped = tg.nn.embedding_lookup(tg.constant(table), ids, max_norm=1.0).numpy()
     norms = np.linalg.norm(table[ids], axis=1, keepdims=True)

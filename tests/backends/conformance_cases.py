@@ -354,6 +354,14 @@ def _segment_sum(data, ids, n):
     return out
 
 
+def _segment_max(data, ids, n):
+    """TF's unsorted_segment_max: an empty segment gives the dtype's lowest value."""
+    lowest = np.finfo(data.dtype).min if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    out = np.full((n,) + data.shape[1:], lowest, dtype=data.dtype)
+    np.maximum.at(out, ids, data)
+    return out
+
+
 def _scatter(tensor, indices, updates, add):
     out = tensor.copy()
     if add:
@@ -756,6 +764,8 @@ SHAPES_AND_INDEXING = [
           shapes=one_shape(min_dims=1)),
     Case("unsorted_segment_sum", lambda d, s: tg.math.unsorted_segment_sum(d, s, 4),
          lambda d, s: _segment_sum(d, s, 4), arrays=data_and_segments(False), dtypes=REALS),
+    Case("unsorted_segment_max", lambda d, s: tg.math.unsorted_segment_max(d, s, 4),
+         lambda d, s: _segment_max(d, s, 4), arrays=data_and_segments(False), dtypes=REALS),
     Case("segment_sum", lambda d, s: tg.math.segment_sum(d, s),
          lambda d, s: _segment_sum(d, s, int(s.max()) + 1 if s.size else 0),
          arrays=data_and_segments(True), dtypes=REALS),
@@ -1192,7 +1202,8 @@ RAGGED = [
     unary("ragged_reduce_sum_rows", lambda x: tg.reduce_sum(_ragged_lower_triangle(x) * 2 + 1, axis=1),
           lambda x: _ragged_rows_reference(2 * x + 1, np.sum, 0), shapes=one_shape(min_dims=2, max_dims=2)),
     unary("ragged_reduce_max_rows", lambda x: tg.reduce_max(tg.exp(_ragged_lower_triangle(x)), axis=1),
-          lambda x: _ragged_rows_reference(np.exp(x), np.max, -np.inf), shapes=one_shape(min_dims=2, max_dims=2)),
+          lambda x: _ragged_rows_reference(np.exp(x), np.max, np.finfo(x.dtype).min),  # empty row: TF's lowest
+          shapes=one_shape(min_dims=2, max_dims=2)),
     unary("grad_ragged_reduce_sum_rows",
           gradient_of(lambda x: _sum_squares(tg.reduce_sum(_ragged_lower_triangle(x), axis=1))),
           lambda x: 2 * np.where(_lower_triangle_mask(x), np.sum(np.where(_lower_triangle_mask(x), x, 0), axis=1,

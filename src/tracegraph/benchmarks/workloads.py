@@ -3,7 +3,7 @@ from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
 from .fit import FIT_EPOCH
 from .loops import ACCUMULATE, COLLATZ_STEPS
 from .mlp import MLP_STEP
-from .ragged import RAGGED_PLUS_ONE, RAGGED_ROW_SUMS
+from .ragged import RAGGED_COLUMN_SUMS, RAGGED_PLUS_ONE, RAGGED_ROW_SUMS
 from .sparse import SPARSE_DENSE_MATMUL
 from .text import WORD_LENGTHS
 
@@ -11,7 +11,8 @@ __all__ = ["WORKLOADS", "get_workload"]
 
 #: Every workload, in the order the table shows them.
 WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, FIT_EPOCH, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS,
-             SPARSE_DENSE_MATMUL, RAGGED_ROW_SUMS, RAGGED_PLUS_ONE)
+             SPARSE_DENSE_MATMUL, RAGGED_ROW_SUMS, RAGGED_PLUS_ONE,
+             RAGGED_COLUMN_SUMS)
 
 
 def get_workload(name):

@@ -116,9 +116,9 @@ class Functional(Model):
                 "outputs": nest.map_structure(lambda t: positions[id(t)], _as_lists(self._output_structure))}
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
         """The functional model `get_config` described: the layers made again and called again."""
-        layers = [deserialize_layer(entry, custom_objects) for entry in config["layers"]]
+        layers = [deserialize_layer(entry, custom_objects, safe_mode) for entry in config["layers"]]
         outputs_of_nodes = []
 
         def resolve(value):

@@ -112,10 +112,10 @@ class Sequential(Model):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
         """A Sequential model rebuilt from `get_config()` (built if the input shape was known)."""
         model = cls(name=config.get("name"), trainable=config.get("trainable", True),
-                    layers=[deserialize_layer(entry, custom_objects) for entry in config["layers"]])
+                    layers=[deserialize_layer(entry, custom_objects, safe_mode) for entry in config["layers"]])
         if config.get("batch_input_shape") is not None and not model.built:
             model.build(tuple(config["batch_input_shape"]))
         return model

@@ -5,6 +5,7 @@ and compiled) and the weights as in the weights file (`weight_NNNNN.npy`, `model
 then the optimizer's variables (`optimizer_NNNNN.npy`). Written atomically like the weights file.
 The layout is in docs/formats/keras_model.md.
 """
+import inspect
 import io
 import json
 import os
@@ -33,16 +34,14 @@ def serialize_layer(layer):
     return {"class_name": get_registered_name(layer), "config": layer.get_config()}
 
 
-def deserialize_layer(entry, custom_objects=None):
-    """The layer a `serialize_layer` entry describes (without weights)."""
+def deserialize_layer(entry, custom_objects=None, safe_mode=True):
+    """The layer a `serialize_layer` entry describes (without weights); `custom_objects` and
+    `safe_mode` reach the `from_config` of every class that takes them (models pass them on)."""
     cls = get_registered_class(entry["class_name"], custom_objects)
-    from_config = cls.from_config
-    try:
-        return from_config(entry["config"], custom_objects=custom_objects)
-    except TypeError as error:
-        if "custom_objects" not in str(error):
-            raise
-        return from_config(entry["config"])
+    accepted = inspect.signature(cls.from_config).parameters
+    options = {name: value for name, value in (("custom_objects", custom_objects), ("safe_mode", safe_mode))
+               if name in accepted}
+    return cls.from_config(entry["config"], **options)
 
 
 def save_model(model, filepath, include_optimizer=True):
@@ -76,7 +75,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     archive = _open(filepath)
     with archive:
         header = _header(filepath, archive)
-        model = deserialize_layer(header["model"], custom_objects)
+        model = deserialize_layer(header["model"], custom_objects, safe_mode)
         if not model.built and header.get("build_input_shape") is not None:
             model.build_from_shape(_as_shapes(header["build_input_shape"]))
         weights = [_array(filepath, archive, f"weight_{i:05d}.npy") for i in range(header["weights"])]
