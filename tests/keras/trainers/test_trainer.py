@@ -4,12 +4,19 @@ import pytest
 
 import tracegraph as tg
 from tracegraph import keras
-from tracegraph.backend import available_backends
-
-CPU_BACKENDS = [name for name in available_backends() if name != "cupy"]
+from tracegraph.backend import backend_names, get_backend
 
 
-@pytest.fixture(params=CPU_BACKENDS)
+def _backend_param(name):
+    """A backend as a test parameter: GPU ones marked `gpu`, and skipped with the reason where they cannot run."""
+    try:
+        device_type = get_backend(name).device_type
+    except (RuntimeError, ValueError) as error:
+        return pytest.param(name, marks=[pytest.mark.gpu, pytest.mark.skip(reason=f"backend {name!r}: {error}")])
+    return pytest.param(name, marks=[pytest.mark.gpu] if device_type == "GPU" else [])
+
+
+@pytest.fixture(params=[_backend_param(name) for name in backend_names()])
 def backend(request):
     previous = tg.config.get_backend()
     tg.config.set_backend(request.param)
@@ -41,6 +48,16 @@ def test_fit_learns_a_linear_map_and_reports_history(backend):
     kernel, bias = model.get_weights()
     np.testing.assert_allclose(kernel[:, 0], [1.0, -2.0, 0.5], atol=0.02)
     np.testing.assert_allclose(bias, [0.3], atol=0.02)
+
+
+def test_fit_under_a_device_scope_trains_there():
+    x, y = regression_data(64)
+    model = linear_model()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    with tg.device("/cpu:0"):
+        history = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert all(w.device.endswith("CPU:0") for w in model.weights)
 
 
 def test_one_train_step_is_the_sgd_update_of_the_batch_mean_squared_error(backend):
