@@ -59,6 +59,10 @@ class Optimizer(Module):
     tg ops updating one variable through `self.assign*`) and `get_config`. A subclass whose
     `update_step` handles IndexedSlices gradients (through `gradients.on_rows`/`add_rows`) sets
     `_SPARSE_UPDATES = True`; the others receive dense gradients.
+
+    Every optimizer takes these keyword arguments (subclasses pass them on through `**kwargs`):
+    `weight_decay`, `clipnorm`, `clipvalue`, `global_clipnorm`, `use_ema`, `ema_momentum`,
+    `ema_overwrite_frequency`, `loss_scale_factor`, `gradient_accumulation_steps`, and TF 2.0's `lr`.
     """
 
     _SPARSE_UPDATES = False
