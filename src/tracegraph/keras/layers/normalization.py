@@ -45,6 +45,14 @@ def _broadcastable(value, rank, axes, input_shape):
     return array_ops.reshape(value, shape)
 
 
+
+def _scale_and_offset_config(layer):
+    """The config entries of a normalization layer's `gamma` (scale) and `beta` (offset) weights."""
+    return {f"{weight}_{kind}": module.serialize(getattr(layer, f"{weight}_{kind}"))
+            for weight in ("beta", "gamma")
+            for kind, module in (("initializer", initializers), ("regularizer", regularizers),
+                                 ("constraint", constraints))}
+
 class BatchNormalization(Layer):
     """Normalize each feature (along `axis`) by the batch's mean and variance in training, by moving
     averages of them in inference, then scale by `gamma` and shift by `beta`.
@@ -129,15 +137,9 @@ class BatchNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
-                "center": self.center, "scale": self.scale,
-                "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "center": self.center, "scale": self.scale, **_scale_and_offset_config(self),
                 "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": constraints.serialize(self.beta_constraint),
-                "gamma_constraint": constraints.serialize(self.gamma_constraint),
                 "synchronized": self.synchronized, "renorm": self.renorm, "renorm_clipping": self.renorm_clipping,
                 "renorm_momentum": self.renorm_momentum}
 
@@ -208,12 +210,7 @@ class LayerNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
                 "scale": self.scale, "rms_scaling": self.rms_scaling,
-                "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": constraints.serialize(self.beta_constraint),
-                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+                **_scale_and_offset_config(self)}
 
 
 class GroupNormalization(Layer):
@@ -281,12 +278,7 @@ class GroupNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale,
-                "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": constraints.serialize(self.beta_constraint),
-                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+                **_scale_and_offset_config(self)}
 
 
 class RMSNormalization(Layer):
