@@ -44,18 +44,17 @@ def _start(initial_learning_rate, step):
     return initial, math.cast(step, initial.dtype)
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)` (the exponent floored if
-    `staircase`)."""
+class _RateDecay(LearningRateSchedule):
+    """A decay of the initial rate by `decay_rate` as a function of `p = step / decay_steps` (`p`
+    floored if `staircase`); subclasses give the function (`_decayed`) and their default name."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
         _check_decay_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self.staircase = staircase
-        self.name = name
+        self.name = name or type(self).__name__
 
     def __call__(self, step):
         with name_scope(self.name):
@@ -63,12 +62,21 @@ class ExponentialDecay(LearningRateSchedule):
             p = step / math.cast(self.decay_steps, initial.dtype)
             if self.staircase:
                 p = math.floor(p)
-            return initial * math.pow(math.cast(self.decay_rate, initial.dtype), p)
+            return self._decayed(initial, math.cast(self.decay_rate, initial.dtype), p)
 
     def get_config(self):
         """The constructor arguments, as a dict."""
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)` (the exponent floored if
+    `staircase`)."""
+
+    @staticmethod
+    def _decayed(initial, decay_rate, p):
+        return initial * math.pow(decay_rate, p)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -137,31 +145,13 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)` (the ratio floored if
     `staircase`)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name="InverseTimeDecay"):
-        _check_decay_steps(decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
-    def __call__(self, step):
-        with name_scope(self.name):
-            initial, step = _start(self.initial_learning_rate, step)
-            p = step / math.cast(self.decay_steps, initial.dtype)
-            if self.staircase:
-                p = math.floor(p)
-            return initial / (math.cast(1, initial.dtype) + math.cast(self.decay_rate, initial.dtype) * p)
-
-    def get_config(self):
-        """The constructor arguments, as a dict."""
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+    @staticmethod
+    def _decayed(initial, decay_rate, p):
+        return initial / (math.cast(1, initial.dtype) + decay_rate * p)
 
 
 class CosineDecay(LearningRateSchedule):
