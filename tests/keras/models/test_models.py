@@ -122,3 +122,25 @@ def test_a_model_called_inside_a_function_traces_once_per_shape():
     np.testing.assert_allclose(call(X).numpy(), model(X).numpy(), rtol=1e-6)
     call(X + 1)
     assert call.experimental_get_tracing_count() == 1
+
+
+def test_layer_input_and_output_of_a_functional_model():
+    inputs = keras.Input(shape=(8,))
+    dense = keras.layers.Dense(3)
+    outputs = dense(inputs)
+    model = keras.Model(inputs, outputs)
+    assert dense.input is inputs and dense.output is outputs
+    assert model.layers[0].output.shape == (None, 8)
+    with pytest.raises(AttributeError, match="never called on a symbolic input"):
+        keras.layers.Dense(2).output
+
+
+def test_clone_model_and_json_give_the_architecture_with_fresh_weights():
+    model = mlp(input_shape=(8,))
+    for clone in (keras.models.clone_model(model), keras.models.model_from_json(model.to_json())):
+        assert [w.shape.as_list() for w in clone.weights] == [w.shape.as_list() for w in model.weights]
+        assert all(a is not b for a, b in zip(clone.weights, model.weights))
+        assert clone(X).shape == (5, 1)
+    renamed = keras.models.clone_model(model, clone_function=lambda layer: layer.__class__.from_config(
+        {**layer.get_config(), "name": layer.name + "_copy"}))
+    assert [layer.name for layer in renamed.layers] == [layer.name + "_copy" for layer in model.layers]

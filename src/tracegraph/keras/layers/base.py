@@ -132,6 +132,23 @@ class Layer(Module):
             layer._trainable = bool(value)
 
     @property
+    def input(self):
+        """The symbolic input of this layer's first call on `keras.Input` values (functional API)."""
+        node = self._first_node("input")
+        return node.args[0] if node.args else node.outputs
+
+    @property
+    def output(self):
+        """The symbolic output of this layer's first call on `keras.Input` values (functional API)."""
+        return self._first_node("output").outputs
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} has no defined {what}: it was never called on a "
+                                 "symbolic input (keras.Input).")
+        return self._inbound_nodes[0]
+
+    @property
     def layers(self):
         """The layers directly held in this layer's attributes, in assignment order."""
         return list(self._flatten_layers(include_self=False, recursive=False))

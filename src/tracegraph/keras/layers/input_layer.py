@@ -18,10 +18,9 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(batch_shape)
         self.built = True
-        self.output = KerasTensor(self.batch_shape, dtype or backend.floatx(), name=self.name)
-        node = Node(self, (), {}, self.output)
-        self.output.node = node
-        self._inbound_nodes.append(node)
+        tensor = KerasTensor(self.batch_shape, dtype or backend.floatx(), name=self.name)
+        tensor.node = Node(self, (), {}, tensor)
+        self._inbound_nodes.append(tensor.node)
 
     def get_config(self):
         return {"batch_shape": self.batch_shape, "dtype": self.dtype, "name": self.name}

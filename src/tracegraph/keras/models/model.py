@@ -1,6 +1,8 @@
 """`keras.Model`: a layer that trains. `Model(inputs, outputs)` makes a functional model; a subclass
 defines its layers in `__init__` and its computation in `call`."""
 from ..layers.base import Layer
+import json
+
 from ...ops import creation
 from ..saving import model_file, weights_file
 from ..trainers.trainer import Trainer
@@ -61,6 +63,10 @@ class Model(Trainer, Layer):
     def save_weights(self, filepath, overwrite=True):
         """Write `weights` to `filepath` in tracegraph's weights format (docs/formats/keras_weights.md)."""
         weights_file.save_weights(self, filepath)
+
+    def to_json(self, **kwargs):
+        """The model's architecture (no weights) as a JSON string; `keras.models.model_from_json` reads it."""
+        return json.dumps(model_file.serialize_layer(self), **kwargs)
 
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Write the whole model (config, weights, compile settings, optimizer state) to a `.keras`
