@@ -41,6 +41,10 @@ class WordLengths(Workload):
     def size_label(self, size):
         return f"{format_size(size)} sentences"
 
+    def notes(self):
+        return [f"{self.name}: the sentences draw on {len(_WORDS)} words; tracegraph's whitespace split makes one "
+                "Python object per distinct word (ops/string_split_kernel.py), so a small vocabulary favours it"]
+
     def inputs(self, size, rng):
         counts = rng.integers(3, 10, size=size)
         sentences = np.empty(size, dtype=object)
