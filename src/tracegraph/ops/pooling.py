@@ -15,7 +15,6 @@ same places, and `avg_pool_grad` spreads each gradient evenly over its
 window. Each of them is linear in the gradient it carries, so their own
 gradients are again these ops.
 """
-import itertools
 
 import numpy as np
 
@@ -88,15 +87,26 @@ def _max_pool_impl(xp, x, ksize, strides, padding):
     return result
 
 
-def _first_max(xp, x, ksize, strides, padding):
-    """(the offset number of the first maximum of each window [batch, *out, channels], pads, out)."""
-    pads, out, parts = _offsets(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
-    best, first = parts[0].copy(), xp.zeros(parts[0].shape, dtype=np.int32)
-    for k, part in enumerate(parts[1:], start=1):
-        greater = part > best  # strictly: among equal values the first one stays, as in TF
+def _first_max_masks(xp, parts):
+    """For each window offset in row-major order, where the element at that offset is the first
+    maximum of its window (TF's choice among ties), as [batch, *out, channels] booleans.
+
+    A window holding a NaN has a NaN maximum (as the forward pass gives); its first element
+    counts as the maximum then, so the gradient still goes to exactly one place.
+    """
+    best = parts[0].copy()
+    for part in parts[1:]:
         xp.maximum(best, part, out=best)
-        first += greater * (k - first)  # arithmetic, not a masked select: no branch per element
-    return first, pads, out
+    taken = None
+    for part in parts:
+        chosen = part < best
+        xp.logical_not(chosen, out=chosen)  # not `>=`: a NaN maximum chooses the first element
+        if taken is None:
+            taken = chosen.copy()
+        else:
+            chosen &= ~taken
+            taken |= chosen
+        yield chosen
 
 
 def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
@@ -104,28 +114,28 @@ def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
     in_sizes = x.shape[1:-1]
     if 0 in g.shape:
         return xp.zeros(x.shape, dtype=g.dtype)
-    first, pads, out = _first_max(xp, x, ksize, strides, padding)
-    padded_shape = (x.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), x.shape[-1])
-    offsets = {offset: k for k, offset in enumerate(itertools.product(*(range(s) for s in ksize)))}
-    if bool(xp.isfinite(g).all()):
-        # a mask times g: several times faster than a select, and equal to it for finite g
-        def chosen(offset):
-            return (first == offsets[offset]) * g
-    else:
-        def chosen(offset):
-            return xp.where(first == offsets[offset], g, xp.zeros((), dtype=g.dtype))
-    result = scatter_windows(xp, chosen, padded_shape, ksize, strides, (1,) * n, out, g.dtype)
+    pads, out, parts = _offsets(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
+    result = xp.zeros((x.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), x.shape[-1]), dtype=g.dtype)
+    # a mask times g is several times faster than a select, and equal to it for finite g
+    finite = bool(xp.isfinite(g).all())
+    overlapping = any(s < k for s, k in zip(strides, ksize))
+    indices = (index for _, index in offset_slices(ksize, strides, (1,) * n, out))
+    for chosen, index in zip(_first_max_masks(xp, parts), indices):
+        if finite and not overlapping:
+            xp.multiply(chosen, g, out=result[index])  # each input element is in one window at most
+        else:
+            result[index] += chosen * g if finite else xp.where(chosen, g, xp.zeros((), dtype=g.dtype))
     return cropped(result, pads, in_sizes)
 
 
 def _max_pool_grad_grad_impl(xp, x, h, ksize, strides, padding):
-    first, pads, out = _first_max(xp, x, ksize, strides, padding)
-    if 0 in first.shape:
-        return xp.zeros(first.shape, dtype=h.dtype)
-    _, _, parts = _offsets(xp, h, ksize, strides, padding, 0)
-    result = parts[0].copy()
-    for k, part in enumerate(parts[1:], start=1):
-        result = xp.where(first == k, part, result)
+    _, out, parts = _offsets(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
+    if 0 in out or x.shape[0] == 0 or x.shape[-1] == 0:
+        return _empty_pool(xp, x, out, h.dtype)
+    _, _, h_parts = _offsets(xp, h, ksize, strides, padding, 0)
+    result = xp.zeros(parts[0].shape, dtype=h.dtype)
+    for chosen, h_part in zip(_first_max_masks(xp, parts), h_parts):
+        result = xp.where(chosen, h_part, result)
     return result
 
 
