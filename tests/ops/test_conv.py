@@ -57,6 +57,23 @@ def reference_conv(x, w, strides, dilations, padding, depthwise=False):
     return y
 
 
+def reference_conv_gradients(x, w, g, strides, dilations, padding):
+    """(d/dx, d/dw) of sum(g * conv(x, w)): the adjoint of `reference_conv`, position by position."""
+    n = x.ndim - 2
+    kernel = w.shape[:n]
+    pads = reference_pads(x.shape[1:-1], kernel, strides, dilations, padding)
+    xp = np.pad(x, [(0, 0)] + pads + [(0, 0)])
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    for o in itertools.product(*(range(s) for s in g.shape[1:-1])):
+        for k in itertools.product(*(range(s) for s in kernel)):
+            pos = (slice(None),) + tuple(o[i] * strides[i] + k[i] * dilations[i] for i in range(n))
+            go = g[(slice(None),) + o]  # [batch, out_channels]
+            dxp[pos] += go @ w[k].T
+            dw[k] += xp[pos].T @ go
+    dx = dxp[(slice(None),) + tuple(slice(lo, lo + size) for (lo, _), size in zip(pads, x.shape[1:-1]))]
+    return dx, dw
+
+
 # ----- values ---------------------------------------------------------------------------------
 
 PADDINGS_2D = ["VALID", "SAME", ((1, 0), (2, 1))]
@@ -232,14 +249,56 @@ def test_errors_are_clear(call, error, message):
         call()
 
 
+# (in_channels, out_channels) and geometries chosen so that both formulations of the input gradient
+# run (strided adds per kernel offset, and the convolution of the spread gradient, which padding
+# larger than the dilated kernel cuts), and one input channel takes im2col by slices.
+CHANNELS = [(1, 3), (2, 5), (4, 2)]
+GEOMETRIES = [((1, 1), (1, 1), "VALID"), ((2, 3), (1, 1), "SAME"), ((1, 2), (2, 1), "SAME"),
+              ((3, 2), (1, 2), ((4, 1), (0, 3))), ((1, 1), (1, 1), ((3, 0), (1, 4)))]
+
+
+@pytest.mark.parametrize("channels", CHANNELS, ids=["1-to-3", "2-to-5", "4-to-2"])
+@pytest.mark.parametrize("strides, dilations, padding", GEOMETRIES,
+                         ids=["valid", "same-strided", "same-dilated", "explicit-strided", "explicit-large"])
+def test_conv2d_and_its_gradients_match_the_direct_reference(channels, strides, dilations, padding):
+    x, w = rand(40, (2, 7, 6, channels[0])), rand(41, (3, 2, *channels))
+    pad = padding if isinstance(padding, str) else [(0, 0), *padding, (0, 0)]
+    want = reference_conv(x, w, strides, dilations, padding)
+    g = rand(42, want.shape)
+    x_t, w_t = tg.constant(x), tg.constant(w)
+    with tg.GradientTape() as tape:
+        tape.watch([x_t, w_t])
+        y = tg.nn.conv2d(x_t, w_t, strides, pad, dilations=dilations)
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-12, atol=1e-12)
+    dx, dw = tape.gradient(y, [x_t, w_t], output_gradients=tg.constant(g))
+    want_dx, want_dw = reference_conv_gradients(x, w, g, strides, dilations, padding)
+    np.testing.assert_allclose(dx.numpy(), want_dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dw.numpy(), want_dw, rtol=1e-12, atol=1e-12)
+
+
+def test_conv3d_gradients_on_both_input_gradient_paths_match_the_direct_reference():
+    for channels in ((1, 3), (3, 1)):
+        x, w = rand(43, (1, 4, 5, 3, channels[0])), rand(44, (2, 3, 2, *channels))
+        want = reference_conv(x, w, (1, 2, 1), (1, 1, 2), "SAME")
+        g = rand(45, want.shape)
+        x_t, w_t = tg.constant(x), tg.constant(w)
+        with tg.GradientTape() as tape:
+            tape.watch([x_t, w_t])
+            y = tg.nn.conv3d(x_t, w_t, [1, 1, 2, 1, 1], "SAME", dilations=[1, 1, 2])
+        dx, dw = tape.gradient(y, [x_t, w_t], output_gradients=tg.constant(g))
+        want_dx, want_dw = reference_conv_gradients(x, w, g, (1, 2, 1), (1, 1, 2), "SAME")
+        np.testing.assert_allclose(dx.numpy(), want_dx, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(dw.numpy(), want_dw, rtol=1e-12, atol=1e-12)
+
+
 # ----- gradients ------------------------------------------------------------------------------
 
 GRADIENT_CASES = [((1, 1), (1, 1), "VALID"), ((2, 1), (1, 1), "SAME"), ((1, 2), (2, 1), "SAME"),
-                  ((2, 2), (1, 1), ((1, 0), (0, 2)))]
+                  ((2, 2), (1, 1), ((1, 0), (0, 2))), ((1, 2), (1, 1), ((3, 1), (0, 4)))]
 
 
 @pytest.mark.parametrize("strides, dilations, padding", GRADIENT_CASES,
-                         ids=["valid", "same-s2", "same-dil", "explicit"])
+                         ids=["valid", "same-s2", "same-dil", "explicit", "explicit-large"])
 def test_conv2d_gradients_match_finite_differences(strides, dilations, padding):
     x, w = rand(20, (2, 5, 4, 2)), rand(21, (2, 3, 2, 2))
     pad = padding if isinstance(padding, str) else [(0, 0), *padding, (0, 0)]

@@ -213,11 +213,59 @@ def test_pools_run_on_numba():
     np.testing.assert_allclose(f(x).numpy(), want, rtol=1e-5, atol=1e-6)
 
 
-def test_max_pool_gradient_of_non_finite_values_reaches_only_the_maxima():
+def reference_max_pool_gradient(x, g, ksize, strides, padding):
+    """Each output's gradient added at the first maximum (row-major) of its window's input elements."""
+    pads = [(0, 0)] * 2 if padding == "VALID" else [
+        ((total := max((-(-size // s) - 1) * s + k - size, 0)) // 2, total - total // 2)
+        for size, k, s in zip(x.shape[1:3], ksize, strides)]
+    result = np.zeros(x.shape)
+    for b, c in itertools.product(range(x.shape[0]), range(x.shape[-1])):
+        for o in itertools.product(*(range(s) for s in g.shape[1:3])):
+            lo = [max(o[i] * strides[i] - pads[i][0], 0) for i in range(2)]
+            hi = [min(o[i] * strides[i] - pads[i][0] + ksize[i], x.shape[1 + i]) for i in range(2)]
+            window = x[b, lo[0]:hi[0], lo[1]:hi[1], c]
+            i, j = np.unravel_index(np.argmax(window), window.shape)
+            result[b, lo[0] + i, lo[1] + j, c] += g[(b, *o, c)]
+    return result
+
+
+@pytest.mark.parametrize("ksize, strides, padding", [((2, 2), (2, 2), "VALID"), ((2, 2), (2, 2), "SAME"),
+                                                     ((2, 1), (3, 2), "SAME"), ((3, 2), (2, 1), "VALID"),
+                                                     ((3, 3), (2, 2), "SAME")],
+                         ids=["tiles", "tiles-same", "gaps", "overlapping", "overlapping-same"])
+def test_max_pool_gradient_with_many_ties_matches_the_first_maximum_reference(ksize, strides, padding):
+    # relu of small integers: most windows hold ties, many of them all zeros
+    x = np.maximum(np.random.default_rng(11).integers(-2, 3, (2, 7, 5, 3)), 0).astype(np.float64)
+    x_t = tg.constant(x)
+    with tg.GradientTape() as tape:
+        tape.watch(x_t)
+        y = tg.nn.max_pool2d(x_t, ksize, strides, padding)
+    g = np.random.default_rng(12).standard_normal(y.shape)
+    got = tape.gradient(y, x_t, output_gradients=tg.constant(g)).numpy()
+    # overlapping windows add their gradients in another order: equal up to rounding
+    np.testing.assert_allclose(got, reference_max_pool_gradient(x, g, ksize, strides, padding), rtol=1e-14)
+
+
+@pytest.mark.parametrize("strides", [1, 2], ids=["overlapping", "tiles"])
+def test_a_window_holding_a_nan_sends_its_gradient_to_its_first_element(strides):
+    x = tg.constant(np.array([[1., 2., 0.], [np.nan, 3., 0.], [0., 0., 0.]]).reshape(1, 3, 3, 1))
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = tg.nn.max_pool2d(x, 2, strides, "VALID")
+    got = tape.gradient(y, x).numpy().reshape(3, 3)
+    if strides == 1:  # windows at (0, 0) and (1, 0) hold the NaN; (0, 1) and (1, 1) have their max at 3
+        assert np.isnan(y.numpy().ravel()[[0, 2]]).all()
+        assert got.tolist() == [[1.0, 0.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 0.0]]
+    else:
+        assert np.isnan(y.numpy().ravel()).all() and got.tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 0]]
+
+
+@pytest.mark.parametrize("strides", [1, 2], ids=["overlapping", "tiles"])
+def test_max_pool_gradient_of_non_finite_values_reaches_only_the_maxima(strides):
     x = tg.constant(np.array([[1., 5.], [2., 3.]]).reshape(1, 2, 2, 1))
     for upstream in (np.inf, np.nan):
         with tg.GradientTape() as tape:
             tape.watch(x)
-            y = tg.nn.max_pool2d(x, 2, 1, "VALID") * upstream
+            y = tg.nn.max_pool2d(x, 2, strides, "VALID") * upstream
         got = tape.gradient(y, x).numpy().ravel()
         assert got[0] == got[2] == got[3] == 0 and (np.isinf(got[1]) if upstream == np.inf else np.isnan(got[1]))

@@ -15,9 +15,11 @@ and gradients of any order stay convolutions. A backprop op takes the forward
 operand whose shape it produces as a last, reference-only input: the shape is
 then known when tracing, and with strides it cannot be recovered from the
 other shapes. The filter gradient is the im2col matrix (transposed) times the
-output gradient; the input gradient is itself a stride-1 convolution: of the
+output gradient. The input gradient is itself a stride-1 convolution: of the
 output gradient, dilated by the strides and padded to full size, with the
-spatially flipped filter whose channel axes are swapped.
+spatially flipped filter whose channel axes are swapped; when the input has
+few channels (or the strides are large) the per-window products are smaller,
+and are added back with one strided add per kernel offset instead.
 
 The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
 `scatter_windows`, ...) are shared with `pooling`.
@@ -310,6 +312,15 @@ def _backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
     pads = all_pads(in_sizes, kernel, strides, dilations, padding)
     if 0 in g.shape or 0 in w.shape[-2:]:
         return xp.zeros((g.shape[0], *in_sizes, w.shape[-2]), dtype=g.dtype)
+    in_channels, out_channels = w.shape[-2:]
+    if 2 * math.prod(g.shape[1:-1]) * in_channels < math.prod(in_sizes) * out_channels:
+        # Few input channels (a first layer) or large strides: the per-window products for each
+        # kernel offset, added back slice by slice, are smaller than the im2col of the spread gradient.
+        columns = g.reshape(-1, out_channels) @ w.reshape(-1, out_channels).T
+        padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), in_channels)
+        columns = columns.reshape(*g.shape[:-1], *kernel, in_channels)
+        result = scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, g.shape[1:-1], g.dtype)
+        return cropped(result, pads, in_sizes)
     spread = _spread_gradient(xp, g, kernel, strides, dilations, pads, in_sizes)
     columns = im2col(xp, spread, kernel, (1,) * n, dilations, in_sizes)
     flipped = w[(slice(None, None, -1),) * n].swapaxes(-1, -2)  # [*kernel, out_channels, in_channels]
