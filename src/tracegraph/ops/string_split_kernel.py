@@ -3,7 +3,8 @@
 Splitting word by word in Python costs a call per string and an object per word;
 for 1e5 sentences that is four times TensorFlow's time. Here one compiled pass
 over the strings joined into one UTF-8 buffer finds every word's row, offset and
-byte length, and meanwhile interns the words in a hash table: the pieces are the
+byte length, and a second interns the words in a hash table (a separate pass, so
+the mispredicted branch at each word's end does not stall the hashing): the pieces are the
 distinct words, made into Python objects once each (from one buffer, by
 `bytes.split`), and the result is a gather of them. Text repeats its words, so
 this creates far fewer objects than there are words; when the words turn out
@@ -13,10 +14,12 @@ mostly distinct the pass stops interning and the pieces come from one
 
 The kernel compiles through the numba backend's kernel cache (verified on disk,
 shared between processes); without numba, and for inputs too small to repay
-the compilation, `split_at_whitespace` returns None and the caller splits in Python.
+the compilation (and on big-endian machines: the kernel reads words little-endian),
+`split_at_whitespace` returns None and the caller splits in Python.
 """
 import concurrent.futures
 import os
+import sys
 import threading
 
 import numpy as np
@@ -35,6 +38,16 @@ import numpy as np
 from numba import njit
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+#: Masks keeping the first k bytes of a little-endian word, k = 0..8.
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _load(words8, p):
+    """The little-endian word of the 8 bytes from byte offset p (the buffer is padded by a word)."""
+    j = p >> 3
+    shift = np.uint64((p & 7) * 8)
+    return (words8[j] >> shift) | ((words8[j + 1] << np.uint64(1)) << (np.uint64(63) - shift))
 
 
 @njit(cache=True, nogil=True)
@@ -43,23 +56,15 @@ def _is_space(c):
 
 
 @njit(cache=True, nogil=True)
-def split_words(buffer, string_ends, max_distinct):
+def split_words(words8, string_ends, max_distinct):
     """(row_splits, byte lengths, word ids, starts and lengths of the distinct words, interned)."""
+    buffer = words8.view(np.uint8)
     n_strings = string_ends.shape[0]
     row_splits = np.empty(n_strings + 1, np.int64)
     row_splits[0] = 0
     capacity = (buffer.shape[0] + n_strings) // 2 + 1
+    starts = np.empty(capacity, np.int64)
     lengths = np.empty(capacity, np.int32)
-    ids = np.empty(capacity, np.int32)
-    table_bits = 10
-    table = np.full(1 << table_bits, -1, np.int32)
-    distinct_capacity = min(capacity, max_distinct + 1)
-    distinct_start = np.empty(distinct_capacity, np.int64)
-    distinct_length = np.empty(distinct_capacity, np.int64)
-    distinct_hash = np.empty(distinct_capacity, np.uint64)
-    distinct_first = np.empty(distinct_capacity, np.uint64)
-    n_distinct = 0
-    interning = True
     count = 0
     pos = 0
     for row in range(n_strings):
@@ -70,58 +75,67 @@ def split_words(buffer, string_ends, max_distinct):
             if pos == end:
                 break
             start = pos
-            word = np.uint64(0)
-            first_word = np.uint64(0)
-            h = np.uint64(0)
             while pos < end and not _is_space(buffer[pos]):
-                word = (word << np.uint64(8)) | np.uint64(buffer[pos])
                 pos += 1
-                if (pos - start) & 7 == 0:
-                    if pos - start == 8:
-                        first_word = word
-                    h = (h ^ word) * _MIX
-                    word = np.uint64(0)
-            length = pos - start
-            lengths[count] = length
-            if interning:
-                if length < 8:
-                    first_word = word
-                h = (h ^ word ^ np.uint64(length)) * _MIX
-                h ^= h >> np.uint64(29)
-                mask = (1 << table_bits) - 1
-                slot = np.int64(h & np.uint64(mask))
-                while True:
-                    u = table[slot]
-                    if u < 0:
-                        if n_distinct == max_distinct:
-                            interning = False
-                            break
-                        u = n_distinct
-                        distinct_start[u] = start
-                        distinct_length[u] = length
-                        distinct_hash[u] = h
-                        distinct_first[u] = first_word
-                        n_distinct += 1
-                        table[slot] = u
-                        if 2 * n_distinct > mask:
-                            table_bits += 2
-                            table = _rehashed(distinct_hash, n_distinct, table_bits)
-                        break
-                    # The first word holds a short word's bytes whole: only longer ones compare the rest.
-                    if distinct_hash[u] == h and distinct_length[u] == length and distinct_first[u] == first_word:
-                        other = distinct_start[u]
-                        k = 8
-                        while k < length and buffer[other + k] == buffer[start + k]:
-                            k += 1
-                        if k >= length:
-                            break
-                    slot = (slot + 1) & mask
-                ids[count] = u
+            starts[count] = start
+            lengths[count] = pos - start
             count += 1
-        pos = end
         row_splits[row + 1] = count
-    return (row_splits, lengths[:count].copy(), ids[:count].copy(), distinct_start[:n_distinct],
-            distinct_length[:n_distinct], interning)
+    ids, distinct, interned = _interned(words8, starts[:count], lengths[:count], max_distinct)
+    return row_splits, lengths[:count], ids, starts[distinct], lengths[distinct], interned
+
+
+@njit(cache=True, nogil=True)
+def _interned(words8, starts, lengths, max_distinct):
+    """(the id of each word, the index of the first of each distinct word, True), or False as the
+    last item once there are more than `max_distinct` distinct words."""
+    count = starts.shape[0]
+    ids = np.empty(count, np.int64)
+    table_bits = 10
+    table = np.full(1 << table_bits, -1, np.int32)
+    n_slots = min(count, max_distinct) + 1
+    first_of = np.empty(n_slots, np.int64)
+    distinct_hash = np.empty(n_slots, np.uint64)
+    distinct_first = np.empty(n_slots, np.uint64)
+    n_distinct = 0
+    for t in range(count):
+        start = starts[t]
+        length = lengths[t]
+        first_word = _load(words8, start) & _LOW_BYTES[min(length, 8)]
+        h = first_word
+        for k in range(8, length, 8):
+            h = (h * _MIX) ^ (_load(words8, start + k) & _LOW_BYTES[min(length - k, 8)])
+        h = (h ^ np.uint64(length)) * _MIX
+        h ^= h >> np.uint64(29)
+        mask = (1 << table_bits) - 1
+        slot = np.int64(h & np.uint64(mask))
+        while True:
+            u = table[slot]
+            if u < 0:
+                if n_distinct == max_distinct:
+                    return ids[:0], first_of[:0], False
+                u = n_distinct
+                first_of[u] = t
+                distinct_hash[u] = h
+                distinct_first[u] = first_word
+                n_distinct += 1
+                table[slot] = u
+                if 2 * n_distinct > mask:
+                    table_bits += 2
+                    table = _rehashed(distinct_hash, n_distinct, table_bits)
+                break
+            # The first word holds a short word whole: only longer words compare the rest.
+            if distinct_hash[u] == h and distinct_first[u] == first_word and lengths[first_of[u]] == length:
+                other = starts[first_of[u]]
+                k = 8
+                while k < length and (_load(words8, other + k) ^ _load(words8, start + k)) \\
+                        & _LOW_BYTES[min(length - k, 8)] == 0:
+                    k += 8
+                if k >= length:
+                    break
+            slot = (slot + 1) & mask
+        ids[t] = u
+    return ids, first_of[:n_distinct], True
 
 
 @njit(cache=True, nogil=True)
@@ -190,7 +204,7 @@ def split_at_whitespace(strings):
     Large inputs are cut into one chunk of strings per core; the kernel releases the GIL, so
     the chunks split in parallel.
     """
-    if not len(strings) or _estimated_bytes(strings) < MIN_KERNEL_BYTES:
+    if not len(strings) or _estimated_bytes(strings) < MIN_KERNEL_BYTES or sys.byteorder != "little":
         return None
     kernels = _kernel_module()
     if not kernels:
@@ -211,16 +225,24 @@ def _estimated_bytes(strings):
 
 def _split_chunk(kernels, strings):
     """(row_splits, byte lengths, and the pieces: (words, ids) if interned, else an object array)."""
+    strings = strings.tolist()  # a list iterates faster than an object array, for both passes below
     string_ends = np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)))
-    buffer = np.frombuffer(b"".join(strings), dtype=np.uint8)
+    words8 = _as_words(b"".join(strings))
     row_splits, piece_lengths, ids, starts, distinct_lengths, interned = kernels.split_words(
-        buffer, string_ends, max(4096, len(buffer) // 16))
+        words8, string_ends, max(4096, int(string_ends[-1]) // 16))
     if interned:
-        pieces = kernels.joined_words(buffer, starts, distinct_lengths).tobytes().split(), ids
+        pieces = kernels.joined_words(words8.view(np.uint8), starts, distinct_lengths).tobytes().split(), ids
     else:
         # Whitespace between the strings splits nothing that was whole: the same words, in order.
         pieces = np.array(b" ".join(strings).split(), dtype=object)
     return row_splits, piece_lengths, pieces
+
+
+def _as_words(data):
+    """`data` in aligned 64-bit words, padded with zero bytes to one whole word more."""
+    words = np.zeros(len(data) // 8 + 2, dtype=np.uint64)
+    words.view(np.uint8)[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+    return words
 
 
 def _combined(splits):
@@ -232,10 +254,11 @@ def _combined(splits):
     if all(isinstance(pieces, tuple) for _, _, pieces in splits):
         words, ids = [], []
         for _, _, (chunk_words, chunk_ids) in splits:
-            ids.append(chunk_ids + len(words))
+            chunk_ids += len(words)
+            ids.append(chunk_ids)
             words.extend(chunk_words)
-        pieces = np.array(words, dtype=object)[np.concatenate(ids)]
+        pieces = np.array(words, dtype=object).take(np.concatenate(ids))
     else:
-        pieces = np.concatenate([p if not isinstance(p, tuple) else np.array(p[0], dtype=object)[p[1]]
+        pieces = np.concatenate([p if not isinstance(p, tuple) else np.array(p[0], dtype=object).take(p[1])
                                  for _, _, p in splits])
     return pieces, np.concatenate(row_splits), byte_lengths
