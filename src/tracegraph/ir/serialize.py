@@ -4,7 +4,8 @@ Attrs are plain data; NumPy arrays (constants) are stored as base64 bytes with
 dtype and shape; specs and dtypes by name; tuples and dicts tagged so they come
 back as tuples and dicts; sub-graphs recursively; where the user defined each
 node as an optional `defined_at` list. Variables are stored by name and current
-value.
+value, or, when the caller names them (`variable_key`), by that key alone: a saved
+model keeps the values in its own file and binds the keys on loading.
 
 Loading checks the document as it reads it and then runs the verifier, so a
 damaged or hand-edited file is a ValueError saying what is wrong and where, never
@@ -28,30 +29,50 @@ from ..spec import TensorSpec
 from ..type_spec import TypeSpec, registered_class
 from ..variable_base import is_variable
 
-__all__ = ["graph_to_json", "graph_from_json", "FORMAT_VERSION"]
+__all__ = ["graph_to_json", "graph_from_json", "encode_value", "decode_value", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 
 
-def graph_to_json(graph):
-    """JSON text for `graph`."""
-    return json.dumps({"format": "tracegraph.graph", "version": FORMAT_VERSION, "graph": _graph(graph)})
+def graph_to_json(graph, variable_key=None):
+    """JSON text for `graph`.
+
+    `variable_key(variable)`, if given, names each variable in the document instead of its
+    own name, and its value is left out (the caller stores it and binds the key on loading).
+    """
+    return json.dumps({"format": "tracegraph.graph", "version": FORMAT_VERSION,
+                       "graph": _graph(graph, variable_key)})
 
 
-def _graph(graph):
+def encode_value(value):
+    """The JSON-able form of an attribute-like value (specs, type specs, arrays, nests of them)."""
+    return _encode(value)
+
+
+def decode_value(data, where="value"):
+    """A value back from `encode_value`'s form; ValueError naming `where` if it is malformed."""
+    return _Reader({}, None)._attr(data, where)
+
+
+def _graph(graph, variable_key=None):
     return {
         "name": graph.name,
         "inputs": [_value(v) for v in graph.inputs],
-        "variables": [{"name": v.name, "value": _encode(np.asarray(v.numpy())),
-                       "trainable": v.trainable} for v in graph.variables],
-        "nodes": [_node(n) for n in graph.nodes],
+        "variables": [_variable(v, variable_key) for v in graph.variables],
+        "nodes": [_node(n, variable_key) for n in graph.nodes],
         "outputs": [v.name for v in graph.outputs],
     }
 
 
-def _node(node):
+def _variable(variable, variable_key):
+    if variable_key is not None:
+        return {"name": variable_key(variable), "trainable": variable.trainable}
+    return {"name": variable.name, "value": _encode(np.asarray(variable.numpy())), "trainable": variable.trainable}
+
+
+def _node(node, variable_key=None):
     data = {"op": node.op.name, "inputs": [v.name for v in node.inputs],
-            "attrs": {k: _encode(a) for k, a in node.attrs.items()},
+            "attrs": {k: _encode(a, variable_key) for k, a in node.attrs.items()},
             "outputs": [_value(v) for v in node.outputs]}
     if node.defined_at:
         data["defined_at"] = [None if place is None else list(place) for place in node.defined_at]
@@ -62,16 +83,16 @@ def _value(v):
     return {"name": v.name, "spec": _encode(v.spec)}
 
 
-def _encode(a):
+def _encode(a, variable_key=None):
     if isinstance(a, Graph):
-        return {"__graph__": _graph(a)}
+        return {"__graph__": _graph(a, variable_key)}
     if isinstance(a, np.ndarray):
         if a.dtype == object:
             return {"__strings__": [base64.b64encode(x).decode() for x in a.ravel()], "shape": list(a.shape)}
         return {"__array__": base64.b64encode(np.ascontiguousarray(a).tobytes()).decode(),
                 "dtype": a.dtype.str, "shape": list(a.shape)}
     if isinstance(a, TensorSpec):
-        return {"__spec__": [a.shape.dims, a.dtype.name]}
+        return {"__spec__": [a.shape.dims, a.dtype.name] + ([] if a.name is None else [a.name])}
     if isinstance(a, TypeSpec):
         name = getattr(type(a), "_registered_name", None)
         if name is None:
@@ -82,11 +103,11 @@ def _encode(a):
     if isinstance(a, dtypes.DType):
         return {"__dtype__": a.name}
     if isinstance(a, tuple):
-        return {"__tuple__": [_encode(x) for x in a]}
+        return {"__tuple__": [_encode(x, variable_key) for x in a]}
     if isinstance(a, list):
-        return [_encode(x) for x in a]
+        return [_encode(x, variable_key) for x in a]
     if isinstance(a, dict):
-        return {"__dict__": [[_encode(k), _encode(v)] for k, v in a.items()]}
+        return {"__dict__": [[_encode(k), _encode(v, variable_key)] for k, v in a.items()]}
     if isinstance(a, (np.integer, np.floating, np.bool_)):
         return a.item()
     if a is None or isinstance(a, (bool, int, float, str)):
@@ -160,10 +181,13 @@ class _VariableBinder:
         name = _field(stored, "name", str, where)
         if name in self.bound:
             return self.bound[name]
+        given = self._find(name)
+        if "value" not in stored and given is not None:  # stored by key: the caller holds the value
+            self.bound[name] = given
+            return given
         value = _decode(_field(stored, "value", dict, where), f"{where}, value")
         if not isinstance(value, np.ndarray):
             raise ValueError(f"Graph.from_json: {where}: 'value' must be a tagged array, got {stored['value']!r}")
-        given = self._find(name)
         if given is None and self.new_variable is None:
             known = sorted(set(self.by_key) | set(self.by_own_name)) or "none"
             raise ValueError(f"Graph.from_json: the graph uses the variable {name!r}, but no Variable is bound "
@@ -310,8 +334,10 @@ def _decode_tagged(a, where):
         items = [base64.b64decode(x, validate=True) for x in a["__strings__"]]
         return np.array(items, dtype=object).reshape(a["shape"])
     if "__spec__" in a:
-        dims, name = a["__spec__"]
-        return TensorSpec(TensorShape(dims), dtypes.as_dtype(name))
+        dims, dtype, *name = a["__spec__"]
+        if len(name) > 1:
+            raise ValueError("'__spec__' must be [dims, dtype] or [dims, dtype, name]")
+        return TensorSpec(TensorShape(dims), dtypes.as_dtype(dtype), *name)
     if "__dtype__" in a:
         return dtypes.as_dtype(a["__dtype__"])
     if "__shape__" in a:

@@ -1,0 +1,229 @@
+"""`tg.saved_model.save`: an object's concrete functions, variables and signatures written to a directory.
+
+What is saved, as TF does: for every `tg.function` attribute of the object, each concrete
+function it has traced, and the one of its `input_signature` (traced now if needed); for a
+Keras model, its `call` for the model's input spec (as `__call__` and the default signature).
+Everything is written to a temporary directory beside `export_dir`, then renamed into place.
+"""
+import json
+import os
+import shutil
+import tempfile
+
+from .describe import describe_concrete, output_structure, signature_input_names, signature_output_names
+from .format import (FORMAT_NAME, FORMAT_VERSION, FUNCTIONS_DIR, METADATA_FILE, VARIABLES_FILE,
+                     write_variables)
+from ..ir.graph import all_variables
+from ..ir.serialize import encode_value, graph_to_json
+from ..module import Module
+from ..spec import TensorSpec
+from ..trace import ConcreteFunction, Function, function
+
+__all__ = ["save"]
+
+DEFAULT_SIGNATURE = "serving_default"
+
+
+def save(obj, export_dir, signatures=None, options=None):
+    """Write `obj`'s concrete functions (IR JSON), variables and signatures to `export_dir` (TF's
+    `tf.saved_model.save`).
+
+    `signatures`: a `tg.function` with an `input_signature`, a ConcreteFunction, or a dict of
+    signature names to either; by default a Keras model's `call` or the object's only
+    `tg.function` with an `input_signature` becomes `serving_default`. `options` is accepted for TF
+    compatibility. An existing saved model at `export_dir` is replaced.
+    """
+    attributes = _attribute_functions(obj)
+    signatures = _signature_functions(obj, attributes, signatures)
+    concretes = _unique([c for cs in attributes.values() for c in cs] + list(signatures.values()))
+    keys = _variable_keys(obj, concretes)
+    index = {id(c): k for k, c in enumerate(concretes)}
+    metadata = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION,
+        "object": {"class": f"{type(obj).__module__}.{type(obj).__qualname__}", "kind": _kind(obj)},
+        "functions": [describe_concrete(c, f"{FUNCTIONS_DIR}/{k}.json") for k, c in enumerate(concretes)],
+        "attributes": {name: [index[id(c)] for c in cs] for name, cs in attributes.items()},
+        "signatures": {name: _describe_signature(c, index[id(c)]) for name, c in signatures.items()},
+    }
+    graphs = [graph_to_json(c.graph, variable_key=lambda v: keys[id(v)][0]) for c in concretes]
+    _write_directory(export_dir, metadata, graphs, [keys[k] for k in keys])
+
+
+# ----- what to save -------------------------------------------------------------------------------
+
+def _is_keras_model(obj):
+    """A Keras layer or model (duck-typed: saving does not import keras)."""
+    return isinstance(obj, Module) and callable(getattr(obj, "call", None)) and hasattr(obj, "built")
+
+
+def _kind(obj):
+    return "keras_model" if _is_keras_model(obj) else "module" if isinstance(obj, Module) else "object"
+
+
+def _attribute_functions(obj):
+    """{attribute name: [ConcreteFunction]} for the object's `tg.function` attributes (and a Keras model's call)."""
+    names = {name for cls in type(obj).__mro__ for name, value in vars(cls).items() if isinstance(value, Function)}
+    names |= {name for name, value in vars(obj).items() if isinstance(value, Function) and not name.startswith("_")}
+    found = {}
+    for name in sorted(names):
+        bound = getattr(obj, name)
+        concretes = [concrete for _, concrete, _ in bound._traces]
+        if bound.input_signature is not None:
+            concretes.append(bound.get_concrete_function())
+        if concretes:
+            found[name] = _unique(concretes)
+    if _is_keras_model(obj) and "__call__" not in found:
+        found["__call__"] = [_keras_call(obj)]
+    return found
+
+
+def _keras_call(model):
+    """The model's call, traced for its input spec (batch dimension unknown), in inference mode."""
+    specs = _keras_input_specs(model)
+
+    def call(inputs):
+        return model(inputs, training=False)
+
+    return function(call).get_concrete_function(specs if len(specs) > 1 else specs[0])
+
+
+def _keras_input_specs(model):
+    inputs = getattr(model, "inputs", None)
+    if inputs:
+        return [TensorSpec((None,) + tuple(x.shape)[1:], x.dtype, getattr(x, "name", None)) for x in inputs]
+    shape = getattr(model, "_build_input_shape", None)
+    if shape is None:
+        raise ValueError(f"tg.saved_model.save: the Keras model {model.name!r} is not built, so its input spec "
+                         f"is unknown; call it on data or build it before saving")
+    shapes = shape if isinstance(shape, list) else [shape]
+    return [TensorSpec((None,) + tuple(s)[1:], model.dtype, f"input_{k}" if len(shapes) > 1 else "inputs")
+            for k, s in enumerate(shapes)]
+
+
+def _signature_functions(obj, attributes, signatures):
+    """{signature name: ConcreteFunction}, from the `signatures` argument or TF's default."""
+    if signatures is None:
+        if _is_keras_model(obj):
+            return {DEFAULT_SIGNATURE: attributes["__call__"][0]}
+        with_signature = sorted(name for name in attributes
+                                if getattr(obj, name).input_signature is not None)
+        if len(with_signature) == 1:
+            return {DEFAULT_SIGNATURE: getattr(obj, with_signature[0]).get_concrete_function()}
+        return {}
+    if not isinstance(signatures, dict):
+        signatures = {DEFAULT_SIGNATURE: signatures}
+    return {name: _signature_concrete(name, value) for name, value in signatures.items()}
+
+
+def _signature_concrete(name, value):
+    if isinstance(value, ConcreteFunction):
+        return value
+    if isinstance(value, Function):
+        if value.input_signature is None:
+            raise ValueError(f"tg.saved_model.save: signature {name!r} is a tg.function without an "
+                             f"input_signature; give it one, or pass f.get_concrete_function(specs)")
+        return value.get_concrete_function()
+    raise TypeError(f"tg.saved_model.save: signature {name!r} must be a tg.function or a ConcreteFunction, "
+                    f"got {type(value).__name__}")
+
+
+def _describe_signature(concrete, function_index):
+    inputs = signature_input_names(concrete._arguments)
+    outputs = signature_output_names(output_structure(concrete.structured_outputs))
+    return {"function": function_index,
+            "inputs": [[name, encode_value(spec)] for name, spec in inputs],
+            "outputs": [[name, encode_value(spec)] for name, spec in outputs]}
+
+
+def _unique(items):
+    seen, result = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            result.append(item)
+    return result
+
+
+def _variable_keys(obj, concretes):
+    """{id(variable): (key, variable)}: the object's tracked variables first, then any other a graph uses."""
+    tracked = list(obj.variables) if isinstance(obj, Module) else []
+    used = [v for c in concretes for v in all_variables(c.graph)]
+    keys = {}
+    for variable in tracked + used:
+        if id(variable) not in keys:
+            keys[id(variable)] = (f"v{len(keys)}", variable)
+    return keys
+
+
+# ----- writing ------------------------------------------------------------------------------------
+
+def _write_directory(export_dir, metadata, graphs, variables):
+    """Write all files to a temporary directory beside `export_dir`, then rename it into place."""
+    export_dir = os.path.abspath(os.fspath(export_dir))
+    parent = os.path.dirname(export_dir)
+    os.makedirs(parent, exist_ok=True)
+    _check_replaceable(export_dir)
+    temporary = tempfile.mkdtemp(dir=parent, prefix=f".{os.path.basename(export_dir)}.tmp-")
+    try:
+        os.mkdir(os.path.join(temporary, FUNCTIONS_DIR))
+        with open(os.path.join(temporary, VARIABLES_FILE), "wb") as f:
+            metadata["variables"] = write_variables(f, variables)
+            _sync(f)
+        for entry, text in zip(metadata["functions"], graphs):
+            _write_text(os.path.join(temporary, entry["file"]), text)
+        _write_text(os.path.join(temporary, METADATA_FILE), json.dumps(metadata, indent=1))
+        os.chmod(temporary, 0o777 & ~_umask())
+        _replace(temporary, export_dir)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    _sync_directory(parent)
+
+
+def _check_replaceable(export_dir):
+    if os.path.exists(export_dir) and (not os.path.isdir(export_dir) or (
+            os.listdir(export_dir) and not os.path.exists(os.path.join(export_dir, METADATA_FILE)))):
+        raise FileExistsError(f"tg.saved_model.save: {export_dir} exists and is not a saved model; "
+                              f"choose another path or remove it")
+
+
+def _replace(temporary, export_dir):
+    """Move the new directory into place; an old saved model is moved aside first and then deleted."""
+    if not os.path.exists(export_dir):
+        os.rename(temporary, export_dir)
+        return
+    old = tempfile.mkdtemp(dir=os.path.dirname(export_dir), prefix=f".{os.path.basename(export_dir)}.old-")
+    os.rmdir(old)
+    os.rename(export_dir, old)
+    os.rename(temporary, export_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_text(path, text):
+    with open(path, "w", encoding="utf8") as f:
+        f.write(text)
+        _sync(f)
+
+
+def _sync(f):
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _sync_directory(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
