@@ -21,7 +21,7 @@ from tracegraph.cli import main
 TINY = 64
 CPU_BACKENDS = [b for b in ("numpy", "numba") if b in available_backends()]
 #: The baseline rows not named "numpy eager": the MLP step by hand, the loops in plain Python.
-BASELINES = {"mlp_step": "numpy by hand", "fit_epoch": "numpy by hand",
+BASELINES = {"mlp_step": "numpy by hand", "cnn_step": "numpy by hand", "fit_epoch": "numpy by hand",
              "ragged_column_sums": "numpy bincount of the columns", "collatz_steps": "python + numpy scalars",
              "accumulate": "python + numpy scalars", "word_lengths": "python str.split",
              "sparse_dense_matmul": "scipy.sparse coo -> csr @ dense",

@@ -1,4 +1,5 @@
 """The benchmark workloads, in the order the table shows them, and their look-up by name."""
+from .cnn import CNN_STEP
 from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
 from .fit import FIT_EPOCH
 from .loops import ACCUMULATE, COLLATZ_STEPS
@@ -10,8 +11,8 @@ from .text import WORD_LENGTHS
 __all__ = ["WORKLOADS", "get_workload"]
 
 #: Every workload, in the order the table shows them.
-WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, FIT_EPOCH, COLLATZ_STEPS, ACCUMULATE, WORD_LENGTHS,
-             SPARSE_DENSE_MATMUL, RAGGED_ROW_SUMS, RAGGED_PLUS_ONE,
+WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, CNN_STEP, FIT_EPOCH, COLLATZ_STEPS, ACCUMULATE,
+             WORD_LENGTHS, SPARSE_DENSE_MATMUL, RAGGED_ROW_SUMS, RAGGED_PLUS_ONE,
              RAGGED_COLUMN_SUMS)
 
 
