@@ -3,6 +3,7 @@
     tracegraph bench [--quick] [--json] [--peers] [--workload NAME ...] [--backend NAME ...]
                      [--size N] [--repeats N] [--no-compile-times]
     tracegraph cache info|clear
+    tracegraph saved-model show|run PATH ...   (see saved_model/cli.py)
 
 `bench` runs the backend benchmarks and prints a table of median times and
 ratios against NumPy eager measured in the same run, then compile times cold
@@ -16,6 +17,7 @@ import sys
 
 from . import benchmarks
 from .backend import get_backend
+from .saved_model import cli as saved_model_cli
 
 __all__ = ["main"]
 
@@ -59,6 +61,7 @@ def _parser():
     cache.add_argument("action", choices=("info", "clear"), help="info: location, kernels, size, bound; "
                                                                  "clear: delete every cached kernel")
     cache.set_defaults(handler=_cache)
+    saved_model_cli.add_subcommand(commands)
     return parser
 
 

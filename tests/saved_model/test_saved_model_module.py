@@ -1,0 +1,180 @@
+"""A tg.Module with several tg.functions (dense, ragged and sparse inputs, dict outputs, Python arguments)
+saved and loaded: the same attributes and results, signatures taking keyword tensors, the Variables
+restored with their values and trainability, gradients through a loaded function and fine-tuning."""
+import numpy as np
+import pytest
+
+import tracegraph as tg
+import tracegraph.saved_model as saved_model
+
+W = np.array([[1.0, -2.0], [0.5, 3.0], [-1.5, 0.25]])
+B = np.array([0.5, -0.5])
+X = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+
+
+class Model(tg.Module):
+    def __init__(self, dtype=tg.float32):
+        super().__init__()
+        self.w = tg.Variable(W.astype(dtype.numpy_dtype), name="w")
+        self.b = tg.Variable(B.astype(dtype.numpy_dtype), name="b")
+        self.scale = tg.Variable(np.asarray(2.0, dtype.numpy_dtype), trainable=False, name="scale")
+
+    @tg.function(input_signature=[tg.TensorSpec([None, 3], tg.float32, name="x")])
+    def __call__(self, x):
+        return tg.matmul(x, self.w) + self.b
+
+    @tg.function(input_signature=[tg.RaggedTensorSpec([None, None], tg.float32)])
+    def row_sums(self, rows):
+        return tg.reduce_sum(rows, axis=1) * self.scale
+
+    @tg.function(input_signature=[tg.SparseTensorSpec([None, 3], tg.float32)])
+    def sparse_project(self, sparse):
+        return {"projected": tg.matmul(tg.sparse.to_dense(sparse), self.w), "total": tg.sparse.reduce_sum(sparse)}
+
+    @tg.function
+    def power(self, a, n=2):
+        return a ** n
+
+
+def _saved(tmp_path, model, **kwargs):
+    path = tmp_path / "model"
+    saved_model.save(model, str(path), **kwargs)
+    return saved_model.load(str(path))
+
+
+@pytest.fixture
+def model_and_loaded(tmp_path):
+    model = Model()
+    model.power(tg.constant([1.0, 2.0, 3.0]))
+    model.power(tg.constant([[1, 2]]), n=3)
+    signatures = {"serving_default": model.__call__, "row_sums": model.row_sums,
+                  "sparse_project": model.sparse_project}
+    return model, _saved(tmp_path, model, signatures=signatures)
+
+
+def test_every_function_attribute_computes_what_the_original_does(model_and_loaded):
+    model, loaded = model_and_loaded
+    x = X.astype(np.float32)
+    np.testing.assert_allclose(loaded(x).numpy(), x @ W + B, rtol=1e-6)
+    rows = tg.ragged.constant([[1.0, 2.0], [3.0], [], [4.0, 5.0, 6.0]])
+    np.testing.assert_allclose(loaded.row_sums(rows).numpy(), [6.0, 6.0, 0.0, 30.0])
+    sparse = tg.sparse.SparseTensor([[0, 1], [1, 2]], [2.0, -1.0], [2, 3])
+    result = loaded.sparse_project(sparse)
+    dense = np.array([[0.0, 2.0, 0.0], [0.0, 0.0, -1.0]])
+    np.testing.assert_allclose(result["projected"].numpy(), dense @ W, rtol=1e-6)
+    assert float(result["total"]) == 1.0
+
+
+def test_each_traced_concrete_function_is_saved_and_chosen_by_the_arguments(model_and_loaded):
+    _, loaded = model_and_loaded
+    assert len(loaded.power.concrete_functions) == 2
+    np.testing.assert_allclose(loaded.power(tg.constant([1.0, 2.0, 3.0])).numpy(), [1.0, 4.0, 9.0])
+    np.testing.assert_array_equal(loaded.power(tg.constant([[1, 2]]), n=3).numpy(), [[1, 8]])
+    with pytest.raises(TypeError, match="fit none of its saved concrete functions"):
+        loaded.power(tg.constant([1.0]), n=5)
+
+
+def test_signatures_take_keyword_tensors_and_return_dicts(model_and_loaded):
+    _, loaded = model_and_loaded
+    assert sorted(loaded.signatures) == ["row_sums", "serving_default", "sparse_project"]
+    serving = loaded.signatures["serving_default"]
+    assert serving.structured_input_signature == ((), {"x": tg.TensorSpec([None, 3], tg.float32, name="x")})
+    assert serving.structured_outputs == {"output_0": tg.TensorSpec([None, 2], tg.float32)}
+    out = serving(x=X.astype(np.float32))
+    np.testing.assert_allclose(out["output_0"].numpy(), X @ W + B, rtol=1e-6)
+    ragged = loaded.signatures["row_sums"]
+    (name, spec), = ragged.structured_input_signature[1].items()
+    assert name == "rows" and spec == tg.RaggedTensorSpec([None, None], tg.float32)
+    np.testing.assert_allclose(ragged(rows=tg.ragged.constant([[1.0], [2.0, 3.0]]))["output_0"].numpy(), [2.0, 10.0])
+    sparse = loaded.signatures["sparse_project"](sparse=tg.sparse.SparseTensor([[0, 0]], [1.0], [1, 3]))
+    assert sorted(sparse) == ["projected", "total"]
+    with pytest.raises(TypeError, match="missing \\['x'\\]"):
+        serving(y=X)
+    with pytest.raises(ValueError, match="input 'x'"):
+        serving(x=np.ones((2, 4), np.float32))
+
+
+def test_the_only_function_with_an_input_signature_becomes_serving_default(tmp_path):
+    class One(tg.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = tg.Variable(3.0)
+
+        @tg.function(input_signature=[tg.TensorSpec([], tg.float32)])
+        def triple(self, x):
+            return x * self.v
+
+    loaded = _saved(tmp_path, One())
+    assert list(loaded.signatures) == ["serving_default"]
+    assert float(loaded.signatures["serving_default"](x=tg.constant(2.0))["output_0"]) == 6.0
+    assert not _saved(tmp_path, Model()).signatures  # three candidates: no default, as in TF
+
+
+def test_variables_come_back_with_values_and_trainability(model_and_loaded):
+    model, loaded = model_and_loaded
+    assert len(loaded.variables) == 3
+    for original, restored in zip(model.variables, loaded.variables):
+        np.testing.assert_array_equal(restored.numpy(), original.numpy())
+        assert restored.trainable == original.trainable and restored is not original
+    assert [v.shape for v in loaded.trainable_variables] == [(2,), (3, 2)]
+    model.b.assign([10.0, 10.0])  # the loaded object owns its own Variables
+    np.testing.assert_allclose(loaded(X.astype(np.float32)).numpy(), X @ W + B, rtol=1e-6)
+
+
+def test_gradients_through_a_loaded_function_match_finite_differences(tmp_path):
+    class Float64(tg.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tg.Variable(W, name="w")
+            self.b = tg.Variable(B, name="b")
+
+        @tg.function(input_signature=[tg.TensorSpec([None, 3], tg.float64)])
+        def __call__(self, x):
+            return tg.tanh(tg.matmul(x, self.w) + self.b)
+
+    loaded = _saved(tmp_path, Float64())
+    w, b = loaded.trainable_variables[1], loaded.trainable_variables[0]
+    with tg.GradientTape() as tape:
+        loss = tg.reduce_sum(loaded(X) ** 2)
+    grad_w, grad_b = tape.gradient(loss, [w, b])
+
+    def loss_at(w_value, b_value):
+        return np.sum(np.tanh(X @ w_value + b_value) ** 2)
+
+    eps = 1e-6
+    numeric_w = np.zeros_like(W)
+    for index in np.ndindex(*W.shape):
+        step = np.zeros_like(W)
+        step[index] = eps
+        numeric_w[index] = (loss_at(W + step, B) - loss_at(W - step, B)) / (2 * eps)
+    numeric_b = np.array([(loss_at(W, B + e) - loss_at(W, B - e)) / (2 * eps) for e in np.eye(2) * eps])
+    np.testing.assert_allclose(grad_w.numpy(), numeric_w, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_b.numpy(), numeric_b, rtol=1e-6, atol=1e-8)
+
+
+def test_fine_tuning_a_loaded_function_lowers_the_loss(model_and_loaded):
+    _, loaded = model_and_loaded
+    x = X.astype(np.float32)
+    target = np.zeros((2, 2), np.float32)
+    losses = []
+    for _ in range(20):
+        with tg.GradientTape() as tape:
+            loss = tg.reduce_mean((loaded(x) - target) ** 2)
+        gradients = tape.gradient(loss, loaded.trainable_variables)
+        for variable, gradient in zip(loaded.trainable_variables, gradients):
+            variable.assign_sub(0.01 * gradient)
+        losses.append(float(loss))
+    assert losses[-1] < 0.5 * losses[0]
+    # the calls after an update read the new values (the graph captures the Variables by reference)
+    w, b = loaded.trainable_variables[1].numpy(), loaded.trainable_variables[0].numpy()
+    np.testing.assert_allclose(loaded(x).numpy(), x @ w + b, rtol=1e-5)
+
+
+def test_a_loaded_function_can_be_called_inside_a_new_tg_function(model_and_loaded):
+    _, loaded = model_and_loaded
+
+    @tg.function
+    def doubled(x):
+        return 2.0 * loaded(x)
+
+    np.testing.assert_allclose(doubled(tg.constant(X, tg.float32)).numpy(), 2 * (X @ W + B), rtol=1e-6)
