@@ -11,7 +11,7 @@ import inspect
 import re
 import threading
 
-from ... import dtypes, nest
+from ... import dtypes, nest, restoration
 from ...convert import convert_to_tensor
 from ...module import Module
 from ...name_scope import name_scope
@@ -213,6 +213,7 @@ class Layer(Module):
         self._own_weights.append(variable)
         if regularizer is not None:
             self._weight_regularizers.append((variable, regularizers.get(regularizer)))
+        restoration.variables_created(self)  # a restored checkpoint may hold its value (tg.train)
         return variable
 
     def get_weights(self):

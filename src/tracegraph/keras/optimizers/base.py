@@ -17,7 +17,7 @@ import numbers
 import re
 import warnings
 
-from ... import dtypes, math, nest
+from ... import dtypes, math, nest, restoration
 from ...autodiff import GradientTape
 from ...convert import convert_to_tensor
 from ...module import Module, camel_to_snake
@@ -163,6 +163,7 @@ class Optimizer(Module):
                 slots.append(self.add_variable_from_reference(variable, slot_name, slot_init))
         for slot_name, slots in zip(names, lists):
             self._slots[slot_name] = slots
+        restoration.variables_created(self)  # a restored checkpoint may hold their values (tg.train)
         return lists[0] if isinstance(name, str) else lists
 
     def build(self, var_list):
@@ -322,6 +323,7 @@ class Optimizer(Module):
             with self.name_scope:
                 self.build(variables)
             self.built = True
+            restoration.variables_created(self)  # variables build made outside add_optimizer_variables
         for v in variables:
             if id(v) not in self._var_index:
                 raise ValueError(f"Unknown variable: {v}. This optimizer can only be called for the variables it "

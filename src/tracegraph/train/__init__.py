@@ -1,0 +1,15 @@
+"""`tg.train`: checkpoints of training state (TF 2's `tf.train.Checkpoint` and friends).
+
+`Checkpoint` saves and restores the variables of Modules, Keras models, optimizers (slots
+included), metrics and Variables by attribute path; `CheckpointManager` numbers and rotates
+checkpoints in a directory; `latest_checkpoint` finds the newest. The file format is in
+docs/formats/checkpoint.md.
+"""
+from .checkpoint import Checkpoint
+from .checkpoint_file import CheckpointFormatError
+from .manager import CheckpointManager
+from .reader import CheckpointReader, list_variables, load_checkpoint, load_variable
+from .state_file import CheckpointState, get_checkpoint_state, latest_checkpoint
+
+__all__ = ["Checkpoint", "CheckpointFormatError", "CheckpointManager", "CheckpointReader", "CheckpointState",
+           "get_checkpoint_state", "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable"]

@@ -1,0 +1,148 @@
+"""The object graph a checkpoint saves: which objects hold which, under which names.
+
+As in TF, a checkpoint key is the attribute path from the `Checkpoint` to a variable
+(`model/_layers/0/kernel/.ATTRIBUTES/VARIABLE_VALUE`). The children of an object are:
+
+- a `tg.Module` (and so a Keras metric): its attributes holding Modules, Variables or containers
+  of them, public names (sorted) before private ones (sorted), minus `_TRACKING_IGNORED`;
+- a Keras layer or model: first its `add_weight` weights under the names given to `add_weight`
+  (`kernel`; a repeated name gets `_1`, `_2`, ...), so a weight created after a restore is found
+  under the same name; then its attributes as a Module's, minus the layer's bookkeeping attributes;
+- a Keras optimizer: its attributes as a Module's, without the slot variables, which hang from
+  the model variable they belong to (see `slot_edges`);
+- a list or tuple: its items (`0`, `1`, ...); a dict: its values under `str(key)`, sorted.
+
+An object reachable along several paths is one node; its key is the first path of a
+breadth-first walk.
+"""
+import collections
+
+from .. import nest
+from ..keras.layers import base as layer_base
+from ..keras.optimizers.base import Optimizer
+from ..module import Module
+from ..variable_base import is_variable
+
+__all__ = ["children", "find_slot", "is_trackable", "slot_edges", "slot_path", "walk", "VARIABLE_SUFFIX", "SLOT_MARK"]
+
+#: What follows a variable's attribute path in its key (TF's suffix).
+VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+#: What joins a model variable's path and its optimizer's in a slot's key (TF's mark).
+SLOT_MARK = "/.OPTIMIZER_SLOT/"
+# An optimizer's attributes that list its variables again (the slots among them).
+_OPTIMIZER_LISTS = frozenset({"_slots", "_variables"})
+
+
+def is_trackable(value):
+    """True for what a checkpoint can hold: Variables, Modules, checkpoints, and containers of them."""
+    if is_variable(value) or isinstance(value, Module) or hasattr(value, "_checkpoint_children"):
+        return True
+    if isinstance(value, (list, tuple, dict)):
+        return any(is_trackable(leaf) for leaf in _items(value).values())
+    return False
+
+
+def children(obj):
+    """`obj`'s children as an ordered {name: child} dict (see the module's docstring)."""
+    if is_variable(obj):
+        return {}
+    if hasattr(obj, "_checkpoint_children"):
+        return obj._checkpoint_children()
+    if isinstance(obj, (list, tuple, dict)):
+        return {name: value for name, value in _items(obj).items() if is_trackable(value)}
+    if not isinstance(obj, Module):
+        return {}
+    found = _weights_by_name(obj) if isinstance(obj, layer_base.Layer) else {}
+    for name, value in _attributes(obj):
+        if is_trackable(value):
+            found.setdefault(name, value)
+    return found
+
+
+def _items(container):
+    if isinstance(container, dict):
+        return {str(key): container[key] for key in sorted(container, key=str)}
+    return {str(index): value for index, value in enumerate(container)}
+
+
+def _weights_by_name(layer):
+    named, uses = {}, collections.Counter()
+    for weight in layer._own_weights:
+        base = weight.name
+        name = base if not uses[base] else f"{base}_{uses[base]}"
+        uses[base] += 1
+        named[name] = weight
+    return named
+
+
+def _attributes(module):
+    """(name, value) of the attributes a walk enters, public names first, each group sorted."""
+    ignored = set(module._TRACKING_IGNORED)
+    if isinstance(module, layer_base.Layer):
+        ignored |= layer_base._UNTRACKED_ATTRIBUTES
+    slots = set()
+    if isinstance(module, Optimizer):
+        ignored |= _OPTIMIZER_LISTS
+        slots = {id(v) for slot_list in module._slots.values() for v in slot_list}
+    attributes = vars(module)
+    names = sorted(n for n in attributes if n not in ignored)
+    for name in sorted(names, key=lambda n: n.startswith("_")):
+        value = attributes[name]
+        if slots and _only_slots(value, slots):
+            continue
+        yield name, value
+
+
+def _only_slots(value, slot_ids):
+    leaves = nest.flatten(value) if isinstance(value, (list, tuple, dict)) else [value]
+    return bool(leaves) and all(id(leaf) in slot_ids for leaf in leaves)
+
+
+def walk(root):
+    """The object graph below `root`, breadth first: a list of (object, path, {name: index}) whose
+    index 0 is `root` (path "") and whose name->index maps give each node's children."""
+    nodes, index_of = [(root, "", {})], {id(root): 0}
+    queue = collections.deque([0])
+    while queue:
+        obj, path, edges = nodes[queue.popleft()]
+        for name, child in children(obj).items():
+            if id(child) not in index_of:
+                index_of[id(child)] = len(nodes)
+                nodes.append((child, f"{path}/{name}" if path else name, {}))
+                queue.append(index_of[id(child)])
+            edges[name] = index_of[id(child)]
+    return nodes
+
+
+def slot_edges(nodes):
+    """The slot variables of the optimizers among `nodes`: a list of (optimizer index, slot name,
+    model variable index or None, position of the model variable in the optimizer, slot)."""
+    index_of = {id(obj): i for i, (obj, _, _) in enumerate(nodes)}
+    edges = []
+    for optimizer_index, (optimizer, _, _) in enumerate(nodes):
+        if not isinstance(optimizer, Optimizer):
+            continue
+        for slot_name, slot_list in optimizer._slots.items():
+            for position, slot in enumerate(slot_list):
+                variable = optimizer._trainable_variables[position]
+                edges.append((optimizer_index, slot_name, index_of.get(id(variable)), position, slot))
+    return edges
+
+
+def slot_path(nodes, optimizer_node, slot_name, variable_node, position):
+    """A slot's path: `<model variable's path>/.OPTIMIZER_SLOT/<optimizer's path>/<slot name>` (TF's
+    scheme), or, for a model variable outside the graph, its position in the optimizer instead."""
+    optimizer_path = nodes[optimizer_node][1]
+    owner = (nodes[variable_node][1] if variable_node is not None
+             else f"{optimizer_path}/.SLOTS_BY_POSITION/{position}")
+    return f"{owner}{SLOT_MARK}{optimizer_path}/{slot_name}"
+
+
+def find_slot(optimizer, slot_name, variable=None, position=None):
+    """The slot `slot_name` of `optimizer` for `variable` (or for its `position`), or None."""
+    if not isinstance(optimizer, Optimizer) or slot_name not in optimizer._slots:
+        return None
+    if variable is not None:
+        position = optimizer._var_index.get(id(variable))
+    slot_list = optimizer._slots[slot_name]
+    return slot_list[position] if position is not None and position < len(slot_list) else None
