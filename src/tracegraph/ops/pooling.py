@@ -8,7 +8,8 @@ pools pad with the lowest value, so padding never wins; average pools pad
 with zeros and divide by the number of input elements in each window, as TF
 does (padding is not counted).
 
-Gradients are ops of their own, as in TF: `max_pool_grad` sends each output's
+Gradients are ops of their own, as in TF: `max_pool_grad` (of the input, the
+pool's output and the gradient, as TF's MaxPoolGrad) sends each output's
 gradient to the first maximum of its window (row-major order, TF's choice
 among ties), `max_pool_grad_grad` reads the second-order cotangent at those
 same places, and `avg_pool_grad` spreads each gradient evenly over its
@@ -87,29 +88,27 @@ def _max_pool_impl(xp, x, ksize, strides, padding):
     return result
 
 
-def _first_max_masks(xp, parts):
+def _first_max_masks(xp, parts, best):
     """For each window offset in row-major order, where the element at that offset is the first
     maximum of its window (TF's choice among ties), as [batch, *out, channels] booleans.
 
-    A window holding a NaN has a NaN maximum (as the forward pass gives); its first element
-    counts as the maximum then, so the gradient still goes to exactly one place.
+    `best` is the pool's output, the maximum of `parts`. A window holding a NaN has a NaN
+    maximum; its first element counts as the maximum then, so the gradient still goes to
+    exactly one place. One comparison and two boolean operations per offset: `free` marks the
+    windows whose maximum is still to come, and the last offset takes all of them.
     """
-    best = parts[0].copy()
-    for part in parts[1:]:
-        xp.maximum(best, part, out=best)
-    taken = None
-    for part in parts:
-        chosen = part < best
-        xp.logical_not(chosen, out=chosen)  # not `>=`: a NaN maximum chooses the first element
-        if taken is None:
-            taken = chosen.copy()
-        else:
-            chosen &= ~taken
-            taken |= chosen
+    free = parts[0] < best                 # a NaN maximum: False, so the first element is chosen
+    yield ~free
+    for part in parts[1:-1]:
+        chosen = part >= best
+        chosen &= free
+        free ^= chosen
         yield chosen
+    if len(parts) > 1:
+        yield free
 
 
-def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
+def _max_pool_grad_impl(xp, x, y, g, ksize, strides, padding):
     n = len(ksize)
     in_sizes = x.shape[1:-1]
     if 0 in g.shape:
@@ -120,7 +119,7 @@ def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
     finite = bool(xp.isfinite(g).all())
     overlapping = any(s < k for s, k in zip(strides, ksize))
     indices = (index for _, index in offset_slices(ksize, strides, (1,) * n, out))
-    for chosen, index in zip(_first_max_masks(xp, parts), indices):
+    for chosen, index in zip(_first_max_masks(xp, parts, y), indices):
         if finite and not overlapping:
             xp.multiply(chosen, g, out=result[index])  # each input element is in one window at most
         else:
@@ -128,30 +127,30 @@ def _max_pool_grad_impl(xp, x, g, ksize, strides, padding):
     return cropped(result, pads, in_sizes)
 
 
-def _max_pool_grad_grad_impl(xp, x, h, ksize, strides, padding):
+def _max_pool_grad_grad_impl(xp, x, y, h, ksize, strides, padding):
     _, out, parts = _offsets(xp, x, ksize, strides, padding, _lowest(xp, x.dtype))
     if 0 in out or x.shape[0] == 0 or x.shape[-1] == 0:
         return _empty_pool(xp, x, out, h.dtype)
     _, _, h_parts = _offsets(xp, h, ksize, strides, padding, 0)
     result = xp.zeros(parts[0].shape, dtype=h.dtype)
-    for chosen, h_part in zip(_first_max_masks(xp, parts), h_parts):
+    for chosen, h_part in zip(_first_max_masks(xp, parts, y), h_parts):
         result = xp.where(chosen, h_part, result)
     return result
 
 
 def _max_pool_grad(ctx, g):
-    (x,) = ctx.inputs
-    return (bind(_max_pool_grad_op, [x, g], ctx.attrs),)
+    (x,), (y,) = ctx.inputs, ctx.outputs
+    return (bind(_max_pool_grad_op, [x, y, g], ctx.attrs),)
 
 
 _max_pool = Op("max_pool", infer=_pool_infer("max_pool", "real"), impl=_max_pool_impl, grad=_max_pool_grad)
-_max_pool_grad_op = Op(
-    "max_pool_grad", infer=lambda x, g, **attrs: spec_of(x.shape, g.dtype), impl=_max_pool_grad_impl,
-    grad=lambda ctx, h: (None, bind(_max_pool_grad_grad, [ctx.inputs[0], h], ctx.attrs)))
+_max_pool_grad_op = Op(  # (input, output, gradient), as TF's MaxPoolGrad: the output is the windows' maxima
+    "max_pool_grad", infer=lambda x, y, g, **attrs: spec_of(x.shape, g.dtype), impl=_max_pool_grad_impl,
+    grad=lambda ctx, h: (None, None, bind(_max_pool_grad_grad, [*ctx.inputs[:2], h], ctx.attrs)))
 _max_pool_grad_grad = Op(
-    "max_pool_grad_grad", infer=lambda x, h, **attrs: _pool_infer("max_pool_grad_grad", "real")(h, **attrs),
+    "max_pool_grad_grad", infer=lambda x, y, h, **attrs: _pool_infer("max_pool_grad_grad", "real")(h, **attrs),
     impl=_max_pool_grad_grad_impl,
-    grad=lambda ctx, g: (None, bind(_max_pool_grad_op, [ctx.inputs[0], g], ctx.attrs)))
+    grad=lambda ctx, g: (None, None, bind(_max_pool_grad_op, [*ctx.inputs[:2], g], ctx.attrs)))
 
 
 # ----- average pool ---------------------------------------------------------------------------
