@@ -3,8 +3,9 @@
 Splitting word by word in Python costs a call per string and an object per word;
 for 1e5 sentences that is four times TensorFlow's time. Here one compiled pass
 over the strings joined into one UTF-8 buffer finds every word's row, offset and
-byte length, and a second interns the words in a hash table (a separate pass, so
-the mispredicted branch at each word's end does not stall the hashing): the pieces are the
+byte length (with bit operations on 64 bytes at a time: a word's start and end are
+bit transitions, so no branch depends on a word's length), and a second interns the
+words in a hash table: the pieces are the
 distinct words, made into Python objects once each (from one buffer, by
 `bytes.split`), and the result is a gather of them. Text repeats its words, so
 this creates far fewer objects than there are words; when the words turn out
@@ -50,39 +51,103 @@ def _load(words8, p):
     return (words8[j] >> shift) | ((words8[j + 1] << np.uint64(1)) << (np.uint64(63) - shift))
 
 
+_HIGH = np.uint64(0x8080808080808080)
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_SPACES = np.uint64(0x2020202020202020)
+_PLUS_119 = np.uint64(0x7777777777777777)  # y + 119 reaches 128 iff byte y >= 9
+_PLUS_114 = np.uint64(0x7272727272727272)  # y + 114 reaches 128 iff byte y >= 14
+_GATHER = np.uint64(0x0102040810204080)    # the low bit of byte k to bit 56 + k
+_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_DE_BRUIJN_INDEX = np.zeros(64, np.int64)
+for _i in range(64):
+    _DE_BRUIJN_INDEX[(((1 << _i) * 0x03F79D71B4CB0A89) & ((1 << 64) - 1)) >> 58] = _i
+
+
 @njit(cache=True, nogil=True)
-def _is_space(c):
-    return c == 32 or (c >= 9 and c <= 13)
+def _space_bits(words8, n):
+    """Bit i % 64 of element i // 64: byte i is ASCII whitespace (space, 9..13) or past the end `n`."""
+    bits = np.zeros(n // 64 + 2, np.uint64)
+    for j in range((n + 7) // 8):
+        w = words8[j]
+        t = w ^ _SPACES
+        marks = ~(((t & _LOW7) + _LOW7) | t) & _HIGH  # bytes equal to 32
+        y = w & _LOW7
+        marks |= (y + _PLUS_119) & ~(y + _PLUS_114) & ~w & _HIGH  # bytes 9..13
+        bits[j >> 3] |= (((marks >> np.uint64(7)) * _GATHER) >> np.uint64(56)) << np.uint64((j & 7) * 8)
+    bits[n >> 6] |= ~((np.uint64(1) << np.uint64(n & 63)) - np.uint64(1))
+    bits[(n >> 6) + 1:] = ~np.uint64(0)
+    return bits
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _lowest_bit(mask):
+    """The index of the lowest set bit of a non-zero word."""
+    return _DE_BRUIJN_INDEX[((mask & (~mask + np.uint64(1))) * _DE_BRUIJN) >> np.uint64(58)]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bit_count(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
 @njit(cache=True, nogil=True)
 def split_words(words8, string_ends, max_distinct):
-    """(row_splits, byte lengths, word ids, starts and lengths of the distinct words, interned)."""
-    buffer = words8.view(np.uint8)
+    """(row_splits, byte lengths, word ids, starts and lengths of the distinct words, interned).
+
+    A word starts at a byte that is not whitespace after one that is (or at a string's start)
+    and ends before the next whitespace byte or string start: both are bit operations on
+    64 bytes at a time, so no branch depends on each word's length.
+    """
     n_strings = string_ends.shape[0]
+    n = string_ends[-1] if n_strings else 0
+    space = _space_bits(words8, n)
+    string_start = np.zeros(space.shape[0], np.uint64)
+    for row in range(n_strings - 1):
+        s = string_ends[row]
+        string_start[s >> 6] |= np.uint64(1) << np.uint64(s & 63)
+    n_blocks = n // 64 + 1
+    firsts = np.empty(n_blocks, np.uint64)
+    lasts = np.empty(n_blocks, np.uint64)
+    count = 0
+    carry = np.uint64(1)  # the byte before the first counts as whitespace
+    for block in range(n_blocks):
+        here = space[block]
+        breaks = string_start[block]
+        before = (here << np.uint64(1)) | carry  # bit i: byte i - 1 is whitespace
+        carry = here >> np.uint64(63)
+        firsts[block] = ~here & (before | breaks)
+        lasts[block] = ~before & (here | breaks)
+        count += _bit_count(firsts[block])
+    starts = np.empty(count, np.int64)
+    ends = np.empty(count, np.int64)
+    n_starts = 0
+    n_ends = 0
+    for block in range(n_blocks):
+        first = firsts[block]
+        last = lasts[block]
+        base = block * 64
+        while first:
+            starts[n_starts] = base + _lowest_bit(first)
+            n_starts += 1
+            first &= first - np.uint64(1)
+        while last:
+            ends[n_ends] = base + _lowest_bit(last)
+            n_ends += 1
+            last &= last - np.uint64(1)
     row_splits = np.empty(n_strings + 1, np.int64)
     row_splits[0] = 0
-    capacity = (buffer.shape[0] + n_strings) // 2 + 1
-    starts = np.empty(capacity, np.int64)
-    lengths = np.empty(capacity, np.int32)
-    count = 0
-    pos = 0
+    t = 0
     for row in range(n_strings):
         end = string_ends[row]
-        while True:
-            while pos < end and _is_space(buffer[pos]):
-                pos += 1
-            if pos == end:
-                break
-            start = pos
-            while pos < end and not _is_space(buffer[pos]):
-                pos += 1
-            starts[count] = start
-            lengths[count] = pos - start
-            count += 1
-        row_splits[row + 1] = count
-    ids, distinct, interned = _interned(words8, starts[:count], lengths[:count], max_distinct)
-    return row_splits, lengths[:count], ids, starts[distinct], lengths[distinct], interned
+        while t < n_starts and starts[t] < end:
+            t += 1
+        row_splits[row + 1] = t
+    lengths = (ends - starts).astype(np.int32)
+    ids, distinct, interned = _interned(words8, starts, lengths, max_distinct)
+    return row_splits, lengths, ids, starts[distinct], lengths[distinct], interned
 
 
 @njit(cache=True, nogil=True)
