@@ -44,6 +44,18 @@ def test_kernel_splits_as_bytes_split(kernel_always, strings):
     assert byte_lengths.dtype == np.int32 and byte_lengths.tolist() == [len(w) for w in words]
 
 
+def test_every_byte_value_and_strings_across_64_byte_blocks_split_as_bytes_split(kernel_always):
+    rng = np.random.default_rng(3)
+    alphabet = [bytes([b]) for b in range(256)] + [b" "] * 64 + [b"word"] * 64
+    for _ in range(20):
+        strings = [b"".join(rng.choice(np.array(alphabet, dtype=object), rng.integers(0, 200)))
+                   for _ in range(rng.integers(1, 8))]
+        pieces, row_splits, byte_lengths = string_split_kernel.split_at_whitespace(object_array(strings))
+        words, splits = python_split(strings)
+        assert pieces.tolist() == words and row_splits.tolist() == splits
+        assert byte_lengths.tolist() == [len(w) for w in words]
+
+
 def test_mostly_distinct_words_stop_interning_and_split_the_same(kernel_always):
     strings = [b" ".join(b"w%d" % (5 * i + j) for j in range(5)) + b"  " for i in range(2000)]
     pieces, row_splits, byte_lengths = string_split_kernel.split_at_whitespace(object_array(strings))
