@@ -4,7 +4,8 @@ As in TF, a checkpoint key is the attribute path from the `Checkpoint` to a vari
 (`model/_layers/0/kernel/.ATTRIBUTES/VARIABLE_VALUE`). The children of an object are:
 
 - a `tg.Module` (and so a Keras metric): its attributes holding Modules, Variables or containers
-  of them, public names (sorted) before private ones (sorted), minus `_TRACKING_IGNORED`;
+  of them, in assignment order (as TF), public names before private ones (so a metric's `total`
+  is not saved as `_variables/0`), minus `_TRACKING_IGNORED`;
 - a Keras layer or model: first its `add_weight` weights under the names given to `add_weight`
   (`kernel`; a repeated name gets `_1`, `_2`, ...), so a weight created after a restore is found
   under the same name; then its attributes as a Module's, minus the layer's bookkeeping attributes;
@@ -76,7 +77,7 @@ def _weights_by_name(layer):
 
 
 def _attributes(module):
-    """(name, value) of the attributes a walk enters, public names first, each group sorted."""
+    """(name, value) of the attributes a walk enters: public names first, each group in assignment order."""
     ignored = set(module._TRACKING_IGNORED)
     if isinstance(module, layer_base.Layer):
         ignored |= layer_base._UNTRACKED_ATTRIBUTES
@@ -85,8 +86,8 @@ def _attributes(module):
         ignored |= _OPTIMIZER_LISTS
         slots = {id(v) for slot_list in module._slots.values() for v in slot_list}
     attributes = vars(module)
-    names = sorted(n for n in attributes if n not in ignored)
-    for name in sorted(names, key=lambda n: n.startswith("_")):
+    names = [n for n in attributes if n not in ignored]
+    for name in sorted(names, key=lambda n: n.startswith("_")):  # stable: assignment order within each
         value = attributes[name]
         if slots and _only_slots(value, slots):
             continue
