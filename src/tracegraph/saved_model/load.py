@@ -2,8 +2,8 @@
 
 No Python source of the saved object is needed: each concrete function is rebuilt from its
 IR graph and its recorded signature, and runs through the normal execution plans on the
-backend in use. The Variables are new ones made from the stored values (trainable as they
-were), shared by every function that uses them.
+backend in use (compiled in the background, see `warm_start.py`). The Variables are new ones
+made from the stored values (trainable as they were), shared by every function that uses them.
 """
 import os
 
@@ -12,10 +12,10 @@ from .format import SavedModelError, read_metadata, read_variables
 from .. import nest
 from ..ir.serialize import decode_value
 from ..module import Module
-from ..trace import ConcreteFunction
 from ..trace.graph_loading import load_graph
 from ..trace.signature import check_against_spec
 from ..variable import Variable
+from .warm_start import LoadedConcreteFunction, start_compiling
 
 __all__ = ["load", "LoadedObject", "LoadedFunction", "SignatureFunction"]
 
@@ -42,6 +42,7 @@ def load(export_dir, tags=None, options=None):
     signatures = {name: SignatureFunction(name, _item(functions, _field(entry, "function", where), where), entry,
                                           f"{where}: signature {name!r}")
                   for name, entry in metadata["signatures"].items()}
+    start_compiling(functions)
     return LoadedObject(attributes, signatures, list(variables.values()), metadata.get("object", {}))
 
 
@@ -90,7 +91,7 @@ def _load_function(export_dir, entry, variables, where):
     if sum(leaf is not None for leaf in leaves) != len(graph.outputs):
         raise SavedModelError(f"{path}: damaged: the graph has {len(graph.outputs)} outputs, its metadata "
                               f"describes {sum(leaf is not None for leaf in leaves)}")
-    return ConcreteFunction(_field(entry, "name", where), graph, signature, arguments,
+    return LoadedConcreteFunction(_field(entry, "name", where), graph, signature, arguments,
                             [v.name for v in graph.inputs], outputs, leaves)
 
 
