@@ -177,7 +177,11 @@ def padded(xp, x, pads, value=0):
     """`x` with `pads` added to its spatial axes (no copy when there is none)."""
     if not any(lo or hi for lo, hi in pads):
         return x
-    return xp.pad(x, [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)], constant_values=value)
+    shape = (x.shape[0], *(size + lo + hi for size, (lo, hi) in zip(x.shape[1:-1], pads)), x.shape[-1])
+    # a filled array and one copy into its interior: several times faster than xp.pad
+    result = xp.zeros(shape, dtype=x.dtype) if value == 0 else xp.full(shape, value, dtype=x.dtype)
+    result[(slice(None),) + tuple(slice(lo, lo + size) for size, (lo, _) in zip(x.shape[1:-1], pads))] = x
+    return result
 
 
 def windows(xp, x, kernel, strides, dilations, out):
@@ -296,7 +300,7 @@ def _spread_gradient(xp, g, kernel, strides, dilations, pads, in_sizes):
     target, source = [slice(None)], [slice(None)]
     for i in range(n):
         shift, stride = reach[i] - pads[i][0], strides[i]
-        first = max(0, -(shift // stride) if shift < 0 else 0)   # the first entry landing at >= 0
+        first = -(shift // stride) if shift < 0 else 0   # the first entry that lands at >= 0
         last = min(g.shape[i + 1], (sizes[i] - 1 - shift) // stride + 1)
         if last <= first:
             return spread
