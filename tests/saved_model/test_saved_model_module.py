@@ -178,3 +178,27 @@ def test_a_loaded_function_can_be_called_inside_a_new_tg_function(model_and_load
         return 2.0 * loaded(x)
 
     np.testing.assert_allclose(doubled(tg.constant(X, tg.float32)).numpy(), 2 * (X @ W + B), rtol=1e-6)
+
+
+def test_control_flow_that_reads_and_assigns_variables_in_its_branches_round_trips(tmp_path):
+    class Counter(tg.Module):
+        def __init__(self):
+            super().__init__()
+            self.count = tg.Variable(0.0, trainable=False)
+            self.step = tg.Variable(1.5)
+
+        @tg.function(input_signature=[tg.TensorSpec([], tg.float32), tg.TensorSpec([], tg.int32)])
+        def run(self, x, n):
+            if x > 0:
+                self.count.assign_add(self.step)
+            total = tg.constant(0.0)
+            for _ in tg.range(n):
+                total += x * self.step
+            return total
+
+    loaded = _saved(tmp_path, Counter())
+    assert float(loaded.run(tg.constant(2.0), tg.constant(3))) == 9.0
+    assert float(loaded.run(tg.constant(-1.0), tg.constant(2))) == -3.0
+    count = [v for v in loaded.variables if not v.trainable][0]
+    assert float(count) == 1.5  # assigned once, inside the taken branch, on the loaded Variable
+    assert float(loaded.signatures["serving_default"](x=tg.constant(1.0), n=tg.constant(1))["output_0"]) == 1.5
