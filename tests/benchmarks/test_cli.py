@@ -25,7 +25,8 @@ BASELINES = {"mlp_step": "numpy by hand", "cnn_step": "numpy by hand", "fit_epoc
              "ragged_column_sums": "numpy bincount of the columns", "collatz_steps": "python + numpy scalars",
              "accumulate": "python + numpy scalars", "word_lengths": "python str.split",
              "sparse_dense_matmul": "scipy.sparse coo -> csr @ dense",
-             "ragged_row_sums": "numpy add.reduceat", "ragged_plus_one": "numpy values + 1"}
+             "ragged_row_sums": "numpy add.reduceat", "ragged_plus_one": "numpy values + 1",
+             "data_pipeline": "numpy by hand"}
 
 
 def run_json(capsys, *arguments):

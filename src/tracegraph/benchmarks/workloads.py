@@ -1,5 +1,6 @@
 """The benchmark workloads, in the order the table shows them, and their look-up by name."""
 from .cnn import CNN_STEP
+from .data_pipeline import DATA_PIPELINE
 from .elementwise import CHAIN10, GELU_TANH, MSE, SCALED_ELU
 from .fit import FIT_EPOCH
 from .loops import ACCUMULATE, COLLATZ_STEPS
@@ -13,7 +14,7 @@ __all__ = ["WORKLOADS", "get_workload"]
 #: Every workload, in the order the table shows them.
 WORKLOADS = (SCALED_ELU, GELU_TANH, CHAIN10, MSE, MLP_STEP, CNN_STEP, FIT_EPOCH, COLLATZ_STEPS, ACCUMULATE,
              WORD_LENGTHS, SPARSE_DENSE_MATMUL, RAGGED_ROW_SUMS, RAGGED_PLUS_ONE,
-             RAGGED_COLUMN_SUMS)
+             RAGGED_COLUMN_SUMS, DATA_PIPELINE)
 
 
 def get_workload(name):

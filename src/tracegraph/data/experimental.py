@@ -1,0 +1,11 @@
+"""`tg.data.experimental`: the CSV readers and TF's experimental aliases."""
+from .options import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
+from .readers import CsvDataset, make_csv_dataset
+
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "CsvDataset", "make_csv_dataset",
+           "cardinality"]
+
+
+def cardinality(dataset):
+    """`dataset.cardinality()` (TF's `tf.data.experimental.cardinality`)."""
+    return dataset.cardinality()

@@ -1,0 +1,277 @@
+"""Datasets made from values: `from_tensor_slices`, `from_tensors`, `range`, `from_generator`, `zip`,
+`list_files`."""
+import glob
+
+import numpy as np
+
+from .base import Dataset, construct, register
+from .options import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
+from .plan import IndexPlan
+from .structure import (check_components, component_paths, components_of, flat_specs, normalize,
+                        structure_spec, unbatched_spec)
+from .. import nest
+from ..dtypes import as_dtype, int64, string
+from ..errors import InvalidArgumentError
+from ..spec import TensorSpec
+from ..tensor import Tensor
+from ..type_spec import CompositeTensor
+
+__all__ = ["TensorSliceDataset", "TensorDataset", "RangeDataset", "GeneratorDataset", "ZipDataset"]
+
+
+@register("from_tensor_slices")
+class TensorSliceDataset(Dataset):
+    """The slices of a structure of tensors along their first dimension."""
+
+    _tf_name = "_TensorSliceDataset"
+
+    def __init__(self, tensors):
+        value = normalize(tensors, "from_tensor_slices")
+        leaves = nest.flatten(value)
+        if any(isinstance(leaf, CompositeTensor) for leaf in leaves):
+            value, leaves = _rows_of_composites(value), None
+        whole_spec = structure_spec(value)
+        self._element_spec = unbatched_spec(whole_spec, "from_tensor_slices")
+        # A copy: the dataset must not change when the caller later writes into its arrays (as in TF).
+        arrays = tuple(np.array(a, copy=True) for a in components_of(value))
+        _check_first_dimensions(arrays, component_paths(whole_spec))
+        self._arrays = arrays
+        self._rows = len(arrays[0])
+
+    def _cardinality(self):
+        return self._rows
+
+    def _plan(self):
+        rows = self._rows
+        return IndexPlan(self._arrays, lambda: iter((np.arange(rows, dtype=np.int64),)))
+
+    def _stream(self):
+        return self._plan().elements()
+
+
+def _rows_of_composites(value):
+    """A ragged tensor's rows (dense rows of one length each) stacked by padding is not what TF does;
+    slicing a 2-D ragged tensor gives 1-D tensors of varying lengths, which only a generic path can
+    carry: this is left to `from_generator` for now."""
+    raise TypeError("from_tensor_slices: ragged and sparse tensors are not supported as slices yet; "
+                    "use Dataset.from_generator with a RaggedTensorSpec/TensorSpec([None]) output_signature")
+
+
+def _check_first_dimensions(arrays, paths):
+    if not arrays:
+        raise ValueError("from_tensor_slices: the structure has no tensors")
+    for array, path in zip(arrays, paths):
+        if array.ndim == 0:
+            raise ValueError(f"from_tensor_slices: {path} is a scalar; every component needs a first "
+                             f"dimension to slice")
+    first = len(arrays[0])
+    for array, path in zip(arrays, paths):
+        if len(array) != first:
+            raise ValueError(f"from_tensor_slices: all components must have the same size in the first "
+                             f"dimension: {paths[0]} has {first} (shape {tuple(arrays[0].shape)}) but {path} "
+                             f"has {len(array)} (shape {tuple(array.shape)})")
+
+
+@register("from_tensors")
+class TensorDataset(Dataset):
+    """One element: the given structure."""
+
+    _tf_name = "_TensorDataset"
+
+    def __init__(self, tensors):
+        value = normalize(tensors, "from_tensors")
+        self._element_spec = structure_spec(value)
+        self._components = components_of(value)
+
+    def _cardinality(self):
+        return 1
+
+    def _plan(self):
+        if any(not isinstance(c, np.ndarray) for c in self._components):
+            return None
+        arrays = tuple(c[np.newaxis] for c in self._components)
+        return IndexPlan(arrays, lambda: iter((np.zeros(1, np.int64),)))
+
+    def _stream(self):
+        return iter((self._components,))
+
+
+@register("range")
+class RangeDataset(Dataset):
+    """`range(start, stop, step)` as scalars of `output_type`."""
+
+    _tf_name = "_RangeDataset"
+
+    def __init__(self, *args, output_type=int64):
+        bounds = slice(*[int(np.asarray(getattr(a, "numpy", lambda a=a: a)())) for a in args])
+        self._range = range(bounds.start or 0, bounds.stop, bounds.step or 1)
+        self._dtype = as_dtype(output_type)
+        self._element_spec = TensorSpec([], self._dtype)
+
+    def _cardinality(self):
+        return len(self._range)
+
+    def _plan(self):
+        values = np.arange(self._range.start, self._range.stop, self._range.step,
+                           dtype=self._dtype.as_numpy_dtype)
+        return IndexPlan((values,), lambda: iter((np.arange(len(values), dtype=np.int64),)))
+
+    def _stream(self):
+        dtype = self._dtype.as_numpy_dtype
+        return ((np.array(i, dtype),) for i in self._range)
+
+
+@register("from_generator")
+class GeneratorDataset(Dataset):
+    """What a Python generator yields, converted to and checked against the declared signature."""
+
+    _tf_name = "_FlatMapDataset"
+
+    def __init__(self, generator, output_types, output_shapes, args, output_signature):
+        if not callable(generator):
+            raise TypeError("from_generator: `generator` must be a callable that returns an iterator")
+        if output_signature is None:
+            if output_types is None:
+                raise TypeError("from_generator: give `output_signature` (or `output_types`)")
+            output_signature = _signature_from_types(output_types, output_shapes)
+        self._element_spec = nest.map_structure(_check_spec, _as_structure(output_signature))
+        self._generator, self._args = generator, tuple(args or ())
+        self._specs = flat_specs(self._element_spec)
+        self._paths = component_paths(self._element_spec)
+
+    def _stream(self):
+        args = [a.numpy() if isinstance(a, Tensor) else a for a in self._args]
+        for position, value in enumerate(self._generator(*args)):
+            yield self._convert(value, position)
+
+    def _convert(self, value, position):
+        where = f"from_generator: element {position} of the generator"
+        value = _as_structure(value)
+        try:
+            nest.assert_same_structure(self._element_spec, value, check_types=False)
+        except (ValueError, TypeError):
+            raise InvalidArgumentError(
+                f"{where} is {value!r:.100}, which does not have the structure of output_signature "
+                f"{self._element_spec}") from None
+        leaves = nest.flatten(value)
+        converted = []
+        for leaf, spec in zip(leaves, nest.flatten(self._element_spec)):
+            converted.extend(_leaf_components(leaf, spec, where, self._paths[len(converted)]))
+        check_components(converted, self._specs, self._paths, where)
+        return tuple(converted)
+
+
+def _as_structure(value):
+    """Lists become tuples, as TF reads a generator's structure (a list is never a tensor here)."""
+    if isinstance(value, list) and value and isinstance(value[0], (TensorSpec, Dataset)):
+        return tuple(value)
+    if isinstance(value, dict):
+        return {k: _as_structure(v) for k, v in value.items()}
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_as_structure(v) for v in value)
+    return value
+
+
+def _check_spec(spec):
+    if not hasattr(spec, "_component_specs"):
+        raise TypeError(f"from_generator: output_signature must be a structure of tg.TensorSpec (or other "
+                        f"type specs), got {spec!r}")
+    return spec
+
+
+def _leaf_components(leaf, spec, where, path):
+    if isinstance(spec, TensorSpec):
+        if isinstance(leaf, Tensor):
+            leaf = leaf.numpy()
+        try:
+            if spec.dtype == string:
+                array = np.asarray(leaf, dtype=object)
+                array = np.vectorize(lambda s: s.encode() if isinstance(s, str) else s, otypes=[object])(array) \
+                    if array.size else array
+            else:
+                array = _exact_array(leaf, spec.dtype.as_numpy_dtype)
+        except (TypeError, ValueError) as error:
+            raise InvalidArgumentError(f"{where}: {path} is {leaf!r:.80}, which is not a {spec.dtype.name} "
+                                       f"value as output_signature gives ({spec}): {error}") from None
+        return [array]
+    if isinstance(leaf, CompositeTensor) and leaf._type_spec.is_compatible_with(spec):
+        return list(components_of(leaf))
+    raise InvalidArgumentError(f"{where}: {path} is {leaf!r:.80}, but output_signature gives {spec}")
+
+
+def _exact_array(value, dtype):
+    """`value` as an array of `dtype`; a value that would change (3.5 as an int, 300 as int8) is an error."""
+    array = np.asarray(value)
+    if array.dtype == dtype:
+        return array
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(f"it holds {array.dtype.name} values")
+    converted = array.astype(dtype)
+    if array.dtype.kind in "fc" and np.dtype(dtype).kind in "iub" and not np.array_equal(converted, array):
+        raise ValueError("its values are not integers")
+    if array.dtype.kind in "iub" and np.dtype(dtype).kind in "iub" and not np.array_equal(converted, array):
+        raise ValueError(f"its values do not fit {np.dtype(dtype).name}")
+    return converted
+
+
+def _signature_from_types(output_types, output_shapes):
+    if output_shapes is None:
+        return nest.map_structure(lambda t: TensorSpec(None, t), _as_structure(output_types))
+    return nest.map_structure(lambda t, s: TensorSpec(s, t), _as_structure(output_types),
+                              _as_structure(_shapes_structure(output_shapes)))
+
+
+def _shapes_structure(shapes):
+    if isinstance(shapes, tuple) and shapes and all(isinstance(s, (list, tuple)) or s is None for s in shapes):
+        return tuple(list(s) if s is not None else None for s in shapes)
+    return shapes
+
+
+@register("zip")
+class ZipDataset(Dataset):
+    """Elements of several datasets side by side, as a tuple (or the given structure)."""
+
+    _tf_name = "_ZipDataset"
+
+    def __init__(self, datasets):
+        if isinstance(datasets, Dataset):
+            datasets = (datasets,)
+        leaves = nest.flatten(datasets)
+        if not leaves or not all(isinstance(d, Dataset) for d in leaves):
+            raise TypeError(f"zip: expected a structure of datasets, got {datasets!r:.100}")
+        self._structure, self._inputs = datasets, tuple(leaves)
+        self._element_spec = nest.pack_sequence_as(datasets, [d.element_spec for d in leaves])
+
+    def _cardinality(self):
+        counts = [d._cardinality() for d in self._inputs]
+        finite = [c for c in counts if c >= 0]
+        if finite:
+            return min(finite)
+        return UNKNOWN_CARDINALITY if UNKNOWN_CARDINALITY in counts else INFINITE_CARDINALITY
+
+    def _stream(self):
+        streams = [d._stream() for d in self._inputs]
+        while True:
+            parts = []
+            for stream in streams:
+                element = next(stream, None)
+                if element is None:
+                    return
+                parts.extend(element)
+            yield tuple(parts)
+
+
+@register("list_files")
+def list_files(file_pattern, shuffle=None, seed=None):
+    """The names of the files matching the pattern(s), sorted, then shuffled unless `shuffle=False`."""
+    patterns = file_pattern.numpy() if isinstance(file_pattern, Tensor) else file_pattern
+    patterns = [p.decode() if isinstance(p, bytes) else str(p) for p in np.atleast_1d(np.asarray(patterns, object))]
+    names = sorted({name for pattern in patterns for name in glob.glob(pattern)})
+    if not names:
+        raise InvalidArgumentError(f"list_files: no files match the pattern {', '.join(patterns)}")
+    dataset = TensorSliceDataset(np.array([n.encode() for n in names], dtype=object))
+    if shuffle is None or shuffle:
+        dataset = construct("shuffle", dataset, len(names), seed, None)
+    return dataset
+
+
