@@ -261,3 +261,15 @@ def test_progress_bar_prints_steps_and_metrics(capsys):
     model.fit(x, y, epochs=2, batch_size=32, verbose=2)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert lines[0] == "Epoch 1/2" and "loss:" in lines[1]
+
+
+def test_initial_epoch_steps_per_epoch_and_tensor_inputs():
+    x, y = regression_data(64)
+    model = linear_model()
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+    counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
+    history = model.fit(tg.constant(x, tg.float32), tg.constant(y, tg.float32), batch_size=16, epochs=4,
+                        initial_epoch=2, steps_per_epoch=3, callbacks=[counter], verbose=0)
+    assert history.epoch == [2, 3]
+    assert seen == [0, 1, 2, 0, 1, 2]
