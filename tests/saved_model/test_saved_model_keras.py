@@ -23,7 +23,7 @@ def test_a_sequential_model_is_served_through_its_signature(tmp_path):
     serving = loaded.signatures["serving_default"]
     name = model.inputs[0].name  # the input is named after the model's input tensor
     assert serving.structured_input_signature == ((), {name: tg.TensorSpec([None, 4], tg.float32, name=name)})
-    assert serving.structured_outputs == {"output_0": tg.TensorSpec([None, 2], tg.float32)}
+    assert serving.structured_outputs == {"output_0": tg.TensorSpec([None, 2], tg.float32, name="output_0")}
     expected = model.predict(X, verbose=0)
     np.testing.assert_allclose(serving(**{name: X})["output_0"].numpy(), expected, rtol=1e-6)
     np.testing.assert_allclose(loaded(X).numpy(), expected, rtol=1e-6)

@@ -79,7 +79,7 @@ def test_signatures_take_keyword_tensors_and_return_dicts(model_and_loaded):
     assert sorted(loaded.signatures) == ["row_sums", "serving_default", "sparse_project"]
     serving = loaded.signatures["serving_default"]
     assert serving.structured_input_signature == ((), {"x": tg.TensorSpec([None, 3], tg.float32, name="x")})
-    assert serving.structured_outputs == {"output_0": tg.TensorSpec([None, 2], tg.float32)}
+    assert serving.structured_outputs == {"output_0": tg.TensorSpec([None, 2], tg.float32, name="output_0")}
     out = serving(x=X.astype(np.float32))
     np.testing.assert_allclose(out["output_0"].numpy(), X @ W + B, rtol=1e-6)
     ragged = loaded.signatures["row_sums"]
@@ -202,3 +202,52 @@ def test_control_flow_that_reads_and_assigns_variables_in_its_branches_round_tri
     count = [v for v in loaded.variables if not v.trainable][0]
     assert float(count) == 1.5  # assigned once, inside the taken branch, on the loaded Variable
     assert float(loaded.signatures["serving_default"](x=tg.constant(1.0), n=tg.constant(1))["output_0"]) == 1.5
+
+
+class Tutorial(tg.Module):
+    """TF's SavedModel guide: a traced __call__ and a `mutate` with a signature that returns nothing."""
+
+    def __init__(self):
+        super().__init__()
+        self.v = tg.Variable(1.)
+
+    @tg.function
+    def __call__(self, x):
+        return x * self.v
+
+    @tg.function(input_signature=[tg.TensorSpec([], tg.float32)])
+    def mutate(self, new_v):
+        self.v.assign(new_v)
+
+
+def test_tf_guide_module_mutates_and_fine_tunes_after_loading(tmp_path):
+    module = Tutorial()
+    module(tg.constant(0.))
+    imported = _saved(tmp_path, module)
+    assert imported(tg.constant(3.)).numpy() == 3
+    imported.mutate(tg.constant(2.))
+    assert imported(tg.constant(3.)).numpy() == 6 and imported.v.numpy() == 2.0
+    assert list(imported.signatures) == []  # `mutate` returns nothing: no default signature (TF 2.21 too)
+    optimizer = tg.keras.optimizers.SGD(0.05)
+    losses, values = [], []
+    for _ in range(4):
+        with tg.GradientTape() as tape:
+            loss = (10. - imported(tg.constant(2.))) ** 2
+        variables = tape.watched_variables()
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        losses.append(round(float(loss), 2))
+        values.append(round(float(imported.v.numpy()), 2))
+    # from TF 2.21 running the same steps on tf.saved_model.load's result
+    assert losses == [36.0, 12.96, 4.67, 1.68] and values == [3.2, 3.92, 4.35, 4.61]
+
+
+def test_signature_outputs_are_named_and_a_signature_must_return_tensors(tmp_path):
+    module = Tutorial()
+    signature = module.__call__.get_concrete_function(tg.TensorSpec(None, tg.float32))
+    imported = _saved(tmp_path, module, signatures=signature)
+    infer = imported.signatures["serving_default"]
+    assert infer.structured_input_signature == ((), {"x": tg.TensorSpec(None, tg.float32, name="x")})
+    assert infer.structured_outputs == {"output_0": tg.TensorSpec(None, tg.float32, name="output_0")}
+    np.testing.assert_array_equal(infer(x=tg.constant([1., 2.]))["output_0"].numpy(), [1., 2.])
+    with pytest.raises(ValueError, match="signature 'serving_default' \\(mutate\\) must return tensors"):
+        saved_model.save(module, str(tmp_path / "other"), signatures=module.mutate)

@@ -12,7 +12,7 @@ from ..trace.signature import leaf_names
 from ..type_spec import CompositeTensor, TypeSpec
 
 __all__ = ["describe_concrete", "parameters_signature", "output_structure", "output_leaves",
-           "signature_input_names", "signature_output_names", "flatten_outputs"]
+           "signature_input_names", "signature_output_names", "returns_tensors", "flatten_outputs"]
 
 
 def describe_concrete(concrete, file):
@@ -83,11 +83,20 @@ def signature_input_names(arguments):
 
 
 def signature_output_names(structure):
-    """[(output name, spec)]: a dict's keys for a flat dict of outputs, else `output_0`, `output_1`, ..."""
+    """[(output name, spec)]: a dict's keys for a flat dict of outputs, else `output_0`, `output_1`, ...;
+    a TensorSpec is named after its output, as TF shows it."""
     if isinstance(structure, dict) and not any(nest.is_nested(v) for v in structure.values()):
-        return [(str(key), structure[key]) for key in sorted(structure, key=str) if structure[key] is not None]
-    leaves = [leaf for leaf in nest.flatten(structure) if leaf is not None]
-    return [(f"output_{k}", leaf) for k, leaf in enumerate(leaves)]
+        named = [(str(key), structure[key]) for key in sorted(structure, key=str) if structure[key] is not None]
+    else:
+        named = [(f"output_{k}", leaf) for k, leaf in enumerate(x for x in nest.flatten(structure) if x is not None)]
+    return [(name, TensorSpec(spec.shape, spec.dtype, name) if isinstance(spec, TensorSpec) else spec)
+            for name, spec in named]
+
+
+def returns_tensors(structure):
+    """True if a function's outputs can make a signature (TF's rule): some tensors, and no None."""
+    leaves = nest.flatten(structure)
+    return bool(leaves) and all(leaf is not None for leaf in leaves)
 
 
 def flatten_outputs(structure, values):

@@ -10,7 +10,8 @@ import os
 import shutil
 import tempfile
 
-from .describe import describe_concrete, output_structure, signature_input_names, signature_output_names
+from .describe import (describe_concrete, output_structure, returns_tensors, signature_input_names,
+                       signature_output_names)
 from .format import (FORMAT_NAME, FORMAT_VERSION, FUNCTIONS_DIR, METADATA_FILE, VARIABLES_FILE,
                      write_variables)
 from ..ir.graph import all_variables
@@ -18,6 +19,7 @@ from ..ir.serialize import encode_value, graph_to_json
 from ..module import Module
 from ..spec import TensorSpec
 from ..trace import ConcreteFunction, Function, function
+from ..variable_base import is_variable
 
 __all__ = ["save"]
 
@@ -46,7 +48,7 @@ def save(obj, export_dir, signatures=None, options=None):
         "signatures": {name: _describe_signature(c, index[id(c)]) for name, c in signatures.items()},
     }
     graphs = [graph_to_json(c.graph, variable_key=lambda v: keys[id(v)][0]) for c in concretes]
-    _write_directory(export_dir, metadata, graphs, [keys[k] for k in keys])
+    _write_directory(export_dir, metadata, graphs, list(keys.values()), _variable_attributes(obj))
 
 
 # ----- what to save -------------------------------------------------------------------------------
@@ -105,26 +107,28 @@ def _signature_functions(obj, attributes, signatures):
     if signatures is None:
         if _is_keras_model(obj):
             return {DEFAULT_SIGNATURE: attributes["__call__"][0]}
-        with_signature = sorted(name for name in attributes
-                                if getattr(obj, name).input_signature is not None)
-        if len(with_signature) == 1:
-            return {DEFAULT_SIGNATURE: getattr(obj, with_signature[0]).get_concrete_function()}
-        return {}
+        candidates = [getattr(obj, name).get_concrete_function() for name in sorted(attributes)
+                      if getattr(obj, name).input_signature is not None]
+        candidates = [c for c in candidates if returns_tensors(output_structure(c.structured_outputs))]
+        return {DEFAULT_SIGNATURE: candidates[0]} if len(candidates) == 1 else {}
     if not isinstance(signatures, dict):
         signatures = {DEFAULT_SIGNATURE: signatures}
     return {name: _signature_concrete(name, value) for name, value in signatures.items()}
 
 
 def _signature_concrete(name, value):
-    if isinstance(value, ConcreteFunction):
-        return value
     if isinstance(value, Function):
         if value.input_signature is None:
             raise ValueError(f"tg.saved_model.save: signature {name!r} is a tg.function without an "
                              f"input_signature; give it one, or pass f.get_concrete_function(specs)")
-        return value.get_concrete_function()
-    raise TypeError(f"tg.saved_model.save: signature {name!r} must be a tg.function or a ConcreteFunction, "
-                    f"got {type(value).__name__}")
+        value = value.get_concrete_function()
+    if not isinstance(value, ConcreteFunction):
+        raise TypeError(f"tg.saved_model.save: signature {name!r} must be a tg.function or a ConcreteFunction, "
+                        f"got {type(value).__name__}")
+    if not returns_tensors(output_structure(value.structured_outputs)):
+        raise ValueError(f"tg.saved_model.save: signature {name!r} ({value.name}) must return tensors (a tensor, "
+                         f"or a structure of them without None), as a served function does")
+    return value
 
 
 def _describe_signature(concrete, function_index):
@@ -144,6 +148,12 @@ def _unique(items):
     return result
 
 
+def _variable_attributes(obj):
+    """{id(variable): attribute name} for the Variables the object holds directly in public attributes."""
+    return {id(value): name for name, value in sorted(vars(obj).items())
+            if is_variable(value) and not name.startswith("_")}
+
+
 def _variable_keys(obj, concretes):
     """{id(variable): (key, variable)}: the object's tracked variables first, then any other a graph uses."""
     tracked = list(obj.variables) if isinstance(obj, Module) else []
@@ -157,7 +167,7 @@ def _variable_keys(obj, concretes):
 
 # ----- writing ------------------------------------------------------------------------------------
 
-def _write_directory(export_dir, metadata, graphs, variables):
+def _write_directory(export_dir, metadata, graphs, variables, attributes):
     """Write all files to a temporary directory beside `export_dir`, then rename it into place."""
     export_dir = os.path.abspath(os.fspath(export_dir))
     parent = os.path.dirname(export_dir)
@@ -169,6 +179,9 @@ def _write_directory(export_dir, metadata, graphs, variables):
         with open(os.path.join(temporary, VARIABLES_FILE), "wb") as f:
             metadata["variables"] = write_variables(f, variables)
             _sync(f)
+        for entry, (_, variable) in zip(metadata["variables"], variables):
+            if id(variable) in attributes:
+                entry["attribute"] = attributes[id(variable)]
         for entry, text in zip(metadata["functions"], graphs):
             _write_text(os.path.join(temporary, entry["file"]), text)
         _write_text(os.path.join(temporary, METADATA_FILE), json.dumps(metadata, indent=1))

@@ -60,8 +60,8 @@ def write_variables(f, variables):
     """Write the values of `variables` to the binary file `f`; returns their metadata entries."""
     entries, offset = [], 0
     for key, variable in variables:
-        array = np.ascontiguousarray(variable.numpy())
-        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        array = np.asarray(variable.numpy())  # (not ascontiguousarray: it makes a scalar 1-D)
+        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes(order="C")
         f.write(data)
         entries.append({"key": key, "name": variable.name, "path": getattr(variable, "path", variable.name),
                         "dtype": dtypes.as_dtype(array.dtype).name, "shape": list(array.shape),

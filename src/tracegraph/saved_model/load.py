@@ -43,7 +43,12 @@ def load(export_dir, tags=None, options=None):
                                           f"{where}: signature {name!r}")
                   for name, entry in metadata["signatures"].items()}
     start_compiling(functions)
-    return LoadedObject(attributes, signatures, list(variables.values()), metadata.get("object", {}))
+    loaded = LoadedObject(attributes, signatures, list(variables.values()), metadata.get("object", {}))
+    for entry in metadata["variables"]:
+        name = entry.get("attribute")
+        if isinstance(name, str) and name.isidentifier() and not hasattr(loaded, name):
+            setattr(loaded, name, variables[entry["key"]])  # `loaded.v`, as the saved object had it
+    return loaded
 
 
 def _short_name(name):
@@ -107,6 +112,10 @@ class LoadedObject(Module):
         for name, loaded in functions.items():
             if not name.startswith("__"):
                 setattr(self, name, loaded)
+
+    def _attribute_leaves(self):
+        """The Module walk sees the Variables in their saved order (attributes may also name some)."""
+        yield from self._saved_variables
 
     def __call__(self, *args, **kwargs):
         """Call the saved object's `__call__` (a Keras model's call, or a Module's `tg.function __call__`)."""
