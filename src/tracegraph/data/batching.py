@@ -9,7 +9,7 @@ import numpy as np
 from .base import Dataset, register
 from .options import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from .plan import BLOCK_ROWS, _as_slice
-from .structure import batched_spec, component_paths, unbatched_spec
+from .structure import batched_spec, component_paths, pack_in_order, unbatched_spec
 from .. import nest
 from ..errors import InvalidArgumentError
 from ..shape import TensorShape
@@ -126,7 +126,7 @@ class PaddedBatchDataset(Dataset):
         values = [None] * len(specs) if padding_values is None else \
             _flatten_up_to(spec, padding_values, "padding_values")
         self._padding = [_padding_value(v, s) for v, s in zip(values, specs)]
-        padded = nest.pack_sequence_as(spec, [TensorSpec(shape, s.dtype) for shape, s in zip(shapes, specs)])
+        padded = pack_in_order(spec, iter([TensorSpec(shape, s.dtype) for shape, s in zip(shapes, specs)]))
         self._element_spec = batched_spec(padded, self._batch_size if self._drop_remainder else None)
 
     def _cardinality(self):

@@ -5,7 +5,7 @@ the arguments, anything else is one argument), traces it once for the element sp
 the trace on components. `batched()` gives the same function for many rows at once when its
 graph is *row-wise* (see `is_row_wise`): then a `map` before `batch` runs once per block of rows.
 """
-from .structure import DatasetSpec, components_of, flat_specs, normalize, structure_spec
+from .structure import DatasetSpec, components_of, flat_specs, map_in_order, normalize, spec_of, structure_spec
 from .. import nest
 from ..shape import TensorShape
 from ..spec import TensorSpec
@@ -32,8 +32,7 @@ class StructuredFunction:
             return
         self._traced = function(self._wrapped, autograph=True)
         self.concrete = self._traced.get_concrete_function(*self._arg_specs)
-        self.output_spec = nest.map_structure(_spec_of_output, self.concrete.structured_outputs,
-                                              expand_composites=False)
+        self.output_spec = map_in_order(spec_of, self.concrete.structured_outputs)
 
     def _wrapped(self, *args):
         return normalize(_lists_to_tuples(self.func(*args)), f"{self.where}: the function's result")

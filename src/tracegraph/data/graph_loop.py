@@ -15,7 +15,7 @@ import threading
 import numpy as np
 
 from .base import register
-from .structure import DatasetSpec, flat_specs
+from .structure import DatasetSpec, flat_specs, pack_in_order
 from .. import nest
 from ..autograph.conditionals import and_, is_tensor
 from ..context import state
@@ -112,7 +112,7 @@ def dataset_for_loop(dataset, body, values, extra_test):
 
     def step(count, *loop_values):
         components = bind(_GET_NEXT, [handle], attrs)
-        element = nest.pack_sequence_as(dataset.element_spec, list(components), expand_composites=True)
+        element = pack_in_order(dataset.element_spec, iter(components))
         after = tuple(body(element, *loop_values))
         return (count + 1,) + tuple(_like(new, old) for new, old in zip(after, loop_values))
 

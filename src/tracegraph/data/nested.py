@@ -9,7 +9,7 @@ import itertools
 
 from .base import Dataset, register
 from .options import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, parallelism
-from .structure import DatasetSpec, Packer, component_paths
+from .structure import DatasetSpec, Packer, component_paths, map_in_order
 from .. import nest
 from ..errors import InvalidArgumentError
 from ..spec import TensorSpec
@@ -47,7 +47,7 @@ class WindowDataset(Dataset):
         if not all(isinstance(s, TensorSpec) for s in leaves):
             raise TypeError("window: elements must be structures of tensors")
         self._leaf_specs = leaves
-        self._element_spec = nest.map_structure(DatasetSpec, dataset.element_spec)
+        self._element_spec = map_in_order(DatasetSpec, dataset.element_spec)
 
     def _cardinality(self):
         count = self._input._cardinality()

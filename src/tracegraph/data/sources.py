@@ -7,7 +7,7 @@ import numpy as np
 from .base import Dataset, construct, register
 from .options import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from .plan import IndexPlan
-from .structure import (check_components, component_paths, components_of, flat_specs, normalize,
+from .structure import (check_components, component_paths, components_of, flat_specs, map_in_order, normalize,
                         structure_spec, unbatched_spec)
 from .. import nest
 from ..dtypes import as_dtype, int64, string
@@ -134,7 +134,9 @@ class GeneratorDataset(Dataset):
             if output_types is None:
                 raise TypeError("from_generator: give `output_signature` (or `output_types`)")
             output_signature = _signature_from_types(output_types, output_shapes)
-        self._element_spec = nest.map_structure(_check_spec, _as_structure(output_signature))
+        if isinstance(output_signature, list):
+            output_signature = tuple(output_signature)
+        self._element_spec = map_in_order(_check_spec, _as_structure(output_signature))
         self._generator, self._args = generator, tuple(args or ())
         self._specs = flat_specs(self._element_spec)
         self._paths = component_paths(self._element_spec)
@@ -146,19 +148,32 @@ class GeneratorDataset(Dataset):
 
     def _convert(self, value, position):
         where = f"from_generator: element {position} of the generator"
-        value = _as_structure(value)
-        try:
-            nest.assert_same_structure(self._element_spec, value, check_types=False)
-        except (ValueError, TypeError):
+        leaves = _leaves_up_to(self._element_spec, value)
+        if leaves is None:
             raise InvalidArgumentError(
                 f"{where} is {value!r:.100}, which does not have the structure of output_signature "
-                f"{self._element_spec}") from None
-        leaves = nest.flatten(value)
+                f"{self._element_spec}")
         converted = []
         for leaf, spec in zip(leaves, nest.flatten(self._element_spec)):
             converted.extend(_leaf_components(leaf, spec, where, self._paths[len(converted)]))
         check_components(converted, self._specs, self._paths, where)
         return tuple(converted)
+
+
+def _leaves_up_to(spec, value):
+    """`value`'s parts matching the leaves of `spec` (in flatten order), or None if it does not fit
+    (a list is a tuple where the spec has a tuple, and a leaf where it has a spec)."""
+    if isinstance(spec, dict):
+        if not isinstance(value, dict) or set(value) != set(spec):
+            return None
+        parts = [_leaves_up_to(spec[k], value[k]) for k in sorted(spec, key=repr)]
+    elif isinstance(spec, tuple):
+        if not isinstance(value, (tuple, list)) or len(value) != len(spec):
+            return None
+        parts = [_leaves_up_to(s, v) for s, v in zip(spec, value)]
+    else:
+        return [value]
+    return None if any(p is None for p in parts) else [leaf for p in parts for leaf in p]
 
 
 def _as_structure(value):
@@ -214,17 +229,16 @@ def _exact_array(value, dtype):
     return converted
 
 
-def _signature_from_types(output_types, output_shapes):
-    if output_shapes is None:
-        return nest.map_structure(lambda t: TensorSpec(None, t), _as_structure(output_types))
-    return nest.map_structure(lambda t, s: TensorSpec(s, t), _as_structure(output_types),
-                              _as_structure(_shapes_structure(output_shapes)))
-
-
-def _shapes_structure(shapes):
-    if isinstance(shapes, tuple) and shapes and all(isinstance(s, (list, tuple)) or s is None for s in shapes):
-        return tuple(list(s) if s is not None else None for s in shapes)
-    return shapes
+def _signature_from_types(types, shapes):
+    """TensorSpecs from TF's older `output_types` / `output_shapes` pair (a shape is a leaf where the
+    types have a dtype)."""
+    if isinstance(types, dict):
+        return type(types)((k, _signature_from_types(v, None if shapes is None else shapes[k]))
+                           for k, v in types.items())
+    if isinstance(types, (tuple, list)):
+        return tuple(_signature_from_types(t, None if shapes is None else s)
+                     for t, s in zip(types, shapes if shapes is not None else [None] * len(types)))
+    return TensorSpec(None if shapes is None else shapes, types)
 
 
 @register("zip")

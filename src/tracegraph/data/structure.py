@@ -16,7 +16,7 @@ from ..spec import TensorSpec
 from ..tensor import EagerTensor, Tensor
 from ..type_spec import CompositeTensor, TypeSpec
 
-__all__ = ["DatasetSpec", "normalize", "spec_of", "structure_spec", "flat_specs", "components_of",
+__all__ = ["DatasetSpec", "normalize", "spec_of", "structure_spec", "map_in_order", "pack_in_order", "flat_specs", "components_of",
            "Packer", "component_paths", "check_components", "batched_spec", "unbatched_spec", "spec_text"]
 
 
@@ -99,8 +99,34 @@ def spec_of(value):
 
 
 def structure_spec(value):
-    """The element spec of a normalized structure."""
-    return nest.map_structure(spec_of, value)
+    """The element spec of a normalized structure (dicts keep their key order, as TF prints them)."""
+    return map_in_order(spec_of, value)
+
+
+def map_in_order(func, structure):
+    """`func` over the leaves of `structure` (tuples, dicts, namedtuples), keeping each dict's key order
+    (`nest.map_structure` rebuilds dicts in sorted order)."""
+    if isinstance(structure, dict):
+        return type(structure)((k, map_in_order(func, v)) for k, v in structure.items())
+    if isinstance(structure, tuple):
+        items = [map_in_order(func, v) for v in structure]
+        return type(structure)(*items) if hasattr(structure, "_fields") else tuple(items)
+    return func(structure)
+
+
+def pack_in_order(spec, leaves):
+    """The structure of `spec` with its components taken in order from the iterator `leaves`
+    (components come in sorted-key order; dicts are rebuilt in `spec`'s key order)."""
+    if isinstance(spec, dict):
+        values = {k: pack_in_order(spec[k], leaves) for k in sorted(spec, key=repr)}
+        return type(spec)((k, values[k]) for k in spec)
+    if isinstance(spec, tuple):
+        items = [pack_in_order(s, leaves) for s in spec]
+        return type(spec)(*items) if hasattr(spec, "_fields") else tuple(items)
+    if isinstance(spec, TensorSpec) or isinstance(spec, DatasetSpec):
+        return next(leaves)
+    parts = [next(leaves) for _ in flat_specs(spec)]
+    return spec._from_components(nest.pack_sequence_as(spec._component_specs, parts, expand_composites=True))
 
 
 def flat_specs(element_spec):
@@ -149,12 +175,11 @@ class Packer:
 
     def _general(self, components):
         leaves = [c if is_dataset else EagerTensor(c) for c, is_dataset in zip(components, self.datasets)]
-        return nest.pack_sequence_as(self.element_spec, leaves, expand_composites=True)
+        return pack_in_order(self.element_spec, iter(leaves))
 
     def numpy(self, components):
         """The element as NumPy values (as `as_numpy_iterator` gives them)."""
-        element = self._general(components)
-        return nest.map_structure(_to_numpy, element)
+        return map_in_order(_to_numpy, self._general(components))
 
 
 def _to_numpy(value):
@@ -211,7 +236,7 @@ def batched_spec(spec, batch_size):
             return TensorSpec(TensorShape([batch_size]).concatenate(leaf.shape), leaf.dtype)
         raise TypeError(f"batch: elements of {leaf} cannot be batched yet (only tensors; "
                         f"use padded_batch or map the values to tensors first)")
-    return nest.map_structure(batch_leaf, spec)
+    return map_in_order(batch_leaf, spec)
 
 
 def unbatched_spec(spec, where="unbatch"):
@@ -223,7 +248,7 @@ def unbatched_spec(spec, where="unbatch"):
                                  f"needs a first dimension")
             return TensorSpec(leaf.shape[1:], leaf.dtype)
         raise TypeError(f"{where}: cannot take rows of {leaf} (only tensors)")
-    return nest.map_structure(unbatch_leaf, spec)
+    return map_in_order(unbatch_leaf, spec)
 
 
 def spec_text(spec):
