@@ -251,3 +251,33 @@ def test_signature_outputs_are_named_and_a_signature_must_return_tensors(tmp_pat
     np.testing.assert_array_equal(infer(x=tg.constant([1., 2.]))["output_0"].numpy(), [1., 2.])
     with pytest.raises(ValueError, match="signature 'serving_default' \\(mutate\\) must return tensors"):
         saved_model.save(module, str(tmp_path / "other"), signatures=module.mutate)
+
+
+def test_sub_modules_come_back_with_their_functions_and_variables(tmp_path):
+    class Encoder(tg.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tg.Variable([[2.0], [1.0]], name="w")
+
+        @tg.function(input_signature=[tg.TensorSpec([None, 2], tg.float32)])
+        def encode(self, x):
+            return tg.matmul(x, self.w)
+
+    class Outer(tg.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = Encoder()
+            self.bias = tg.Variable(1.0, name="bias")
+
+        @tg.function(input_signature=[tg.TensorSpec([None, 2], tg.float32)])
+        def __call__(self, x):
+            return self.encoder.encode(x) + self.bias
+
+    outer = Outer()
+    loaded = _saved(tmp_path, outer)
+    x = tg.constant([[1.0, 3.0]])
+    assert float(loaded(x)[0, 0]) == 6.0 and float(loaded.encoder.encode(x)[0, 0]) == 5.0
+    loaded.encoder.w.assign([[0.0], [1.0]])  # one Variable, shared by the outer and the inner function
+    assert float(loaded(x)[0, 0]) == 4.0
+    assert [v.shape for v in loaded.variables] == [(), (2, 1)] and loaded.bias.numpy() == 1.0
+    assert loaded.encoder.variables == (loaded.encoder.w,) and loaded.submodules == (loaded.encoder,)

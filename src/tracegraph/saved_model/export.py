@@ -35,20 +35,20 @@ def save(obj, export_dir, signatures=None, options=None):
     `tg.function` with an `input_signature` becomes `serving_default`. `options` is accepted for TF
     compatibility. An existing saved model at `export_dir` is replaced.
     """
-    attributes = _attribute_functions(obj)
-    signatures = _signature_functions(obj, attributes, signatures)
-    concretes = _unique([c for cs in attributes.values() for c in cs] + list(signatures.values()))
+    tree = _object_tree(obj, {id(obj)}, root=True)
+    signatures = _signature_functions(obj, tree["functions"], signatures)
+    concretes = _unique(list(_tree_functions(tree)) + list(signatures.values()))
     keys = _variable_keys(obj, concretes)
     index = {id(c): k for k, c in enumerate(concretes)}
     metadata = {
         "format": FORMAT_NAME, "version": FORMAT_VERSION,
-        "object": {"class": f"{type(obj).__module__}.{type(obj).__qualname__}", "kind": _kind(obj)},
+        "object": _describe_object(obj),
         "functions": [describe_concrete(c, f"{FUNCTIONS_DIR}/{k}.json") for k, c in enumerate(concretes)],
-        "attributes": {name: [index[id(c)] for c in cs] for name, cs in attributes.items()},
+        **_describe_tree(tree, index),
         "signatures": {name: _describe_signature(c, index[id(c)]) for name, c in signatures.items()},
     }
     graphs = [graph_to_json(c.graph, variable_key=lambda v: keys[id(v)][0]) for c in concretes]
-    _write_directory(export_dir, metadata, graphs, list(keys.values()), _variable_attributes(obj))
+    _write_directory(export_dir, metadata, graphs, list(keys.values()), _variable_attributes(tree))
 
 
 # ----- what to save -------------------------------------------------------------------------------
@@ -62,7 +62,38 @@ def _kind(obj):
     return "keras_model" if _is_keras_model(obj) else "module" if isinstance(obj, Module) else "object"
 
 
-def _attribute_functions(obj):
+def _describe_object(obj):
+    return {"class": f"{type(obj).__module__}.{type(obj).__qualname__}", "kind": _kind(obj)}
+
+
+def _object_tree(obj, seen, root=False):
+    """{"object", "functions": {name: [ConcreteFunction]}, "children": {name: tree}} for `obj` and the
+    Modules in its public attributes that hold functions or Variables (a Keras model's call: the root's only)."""
+    children = {}
+    for name, value in sorted(vars(obj).items()):
+        if isinstance(value, Module) and not name.startswith("_") and id(value) not in seen:
+            seen.add(id(value))
+            child = _object_tree(value, seen)
+            if child["functions"] or child["children"] or _own_variables(value):
+                children[name] = child
+    return {"object": obj, "functions": _attribute_functions(obj, keras_call=root), "children": children}
+
+
+def _tree_functions(tree):
+    for concretes in tree["functions"].values():
+        yield from concretes
+    for child in tree["children"].values():
+        yield from _tree_functions(child)
+
+
+def _describe_tree(tree, index):
+    """The metadata of an object: its function attributes (concrete function numbers) and its children."""
+    return {"attributes": {name: [index[id(c)] for c in cs] for name, cs in tree["functions"].items()},
+            "objects": {name: {**_describe_object(child["object"]), **_describe_tree(child, index)}
+                        for name, child in tree["children"].items()}}
+
+
+def _attribute_functions(obj, keras_call=False):
     """{attribute name: [ConcreteFunction]} for the object's `tg.function` attributes (and a Keras model's call)."""
     names = {name for cls in type(obj).__mro__ for name, value in vars(cls).items() if isinstance(value, Function)}
     names |= {name for name, value in vars(obj).items() if isinstance(value, Function) and not name.startswith("_")}
@@ -74,7 +105,7 @@ def _attribute_functions(obj):
             concretes.append(bound.get_concrete_function())
         if concretes:
             found[name] = _unique(concretes)
-    if _is_keras_model(obj) and "__call__" not in found:
+    if keras_call and _is_keras_model(obj) and "__call__" not in found:
         found["__call__"] = [_keras_call(obj)]
     return found
 
@@ -148,10 +179,18 @@ def _unique(items):
     return result
 
 
-def _variable_attributes(obj):
-    """{id(variable): attribute name} for the Variables the object holds directly in public attributes."""
-    return {id(value): name for name, value in sorted(vars(obj).items())
-            if is_variable(value) and not name.startswith("_")}
+def _own_variables(obj):
+    """{attribute name: Variable} for the Variables `obj` holds directly in public attributes."""
+    return {name: value for name, value in sorted(vars(obj).items()) if is_variable(value) and not name.startswith("_")}
+
+
+def _variable_attributes(tree, prefix=""):
+    """{id(variable): dotted attribute path} (`w`, `encoder.w`) of the Variables held in public attributes."""
+    found = {}
+    for name, child in reversed(tree["children"].items()):  # (the shortest path wins: the root's, last)
+        found.update(_variable_attributes(child, f"{prefix}{name}."))
+    found.update({id(v): prefix + name for name, v in _own_variables(tree["object"]).items()})
+    return found
 
 
 def _variable_keys(obj, concretes):

@@ -37,18 +37,44 @@ def load(export_dir, tags=None, options=None):
                  for entry in metadata["variables"]}
     functions = [_load_function(export_dir, entry, variables, f"{where}: function {k}")
                  for k, entry in enumerate(_entries(metadata["functions"], where))]
-    attributes = {name: LoadedFunction(name, [_item(functions, k, where) for k in indices])
-                  for name, indices in metadata["attributes"].items()}
     signatures = {name: SignatureFunction(name, _item(functions, _field(entry, "function", where), where), entry,
                                           f"{where}: signature {name!r}")
                   for name, entry in metadata["signatures"].items()}
     start_compiling(functions)
-    loaded = LoadedObject(attributes, signatures, list(variables.values()), metadata.get("object", {}))
+    loaded = _loaded_object(metadata, metadata.get("object", {}).get("class", "?"), functions, signatures, where)
+    loaded._saved_variables = list(variables.values())
     for entry in metadata["variables"]:
-        name = entry.get("attribute")
-        if isinstance(name, str) and name.isidentifier() and not hasattr(loaded, name):
-            setattr(loaded, name, variables[entry["key"]])  # `loaded.v`, as the saved object had it
+        _attach_variable(loaded, entry.get("attribute"), variables[entry["key"]])
     return loaded
+
+
+def _loaded_object(description, class_name, functions, signatures, where):
+    """The LoadedObject for an object's description, with its child objects."""
+    attributes = _field(description, "attributes", where)
+    children = description.get("objects", {})
+    if not isinstance(attributes, dict) or not isinstance(children, dict):
+        raise SavedModelError(f"{where}: damaged: 'attributes' and 'objects' must be JSON objects")
+    loaded_functions = {name: LoadedFunction(name, [_item(functions, k, where) for k in indices])
+                        for name, indices in attributes.items()}
+    loaded_children = {name: _loaded_object(child, child.get("class", "?"), functions, {}, f"{where}, object {name!r}")
+                       for name, child in children.items()}
+    return LoadedObject(loaded_functions, signatures, loaded_children, {"class": class_name})
+
+
+def _attach_variable(loaded, path, variable):
+    """Give `variable` back its attribute (`w`, `encoder.w`) on the loaded object, where that path is free."""
+    if not isinstance(path, str):
+        return
+    *parents, name = path.split(".")
+    owner = loaded
+    for parent in parents:
+        owner = owner._children.get(parent)
+        if owner is None:
+            return
+    if name.isidentifier() and not hasattr(owner, name):
+        setattr(owner, name, variable)
+        if owner is not loaded:
+            owner._saved_variables.append(variable)
 
 
 def _short_name(name):
@@ -101,21 +127,24 @@ def _load_function(export_dir, entry, variables, where):
 
 
 class LoadedObject(Module):
-    """A loaded saved model: its functions as attributes, `signatures`, and its Variables (a `tg.Module`)."""
+    """A loaded saved model: its functions and child objects as attributes, `signatures`, and its Variables
+    (a `tg.Module`)."""
 
-    def __init__(self, functions, signatures, variables, description):
+    def __init__(self, functions, signatures, children, description):
         super().__init__(name="loaded")
         self._functions = functions
-        self._saved_variables = variables
+        self._children = children
+        self._saved_variables = []  # the root's: all, in saved order; a child's: those of its attributes
         self._description = description
         self.signatures = signatures
-        for name, loaded in functions.items():
+        for name, value in {**children, **functions}.items():
             if not name.startswith("__"):
-                setattr(self, name, loaded)
+                setattr(self, name, value)
 
     def _attribute_leaves(self):
-        """The Module walk sees the Variables in their saved order (attributes may also name some)."""
+        """The Module walk sees the Variables in their saved order, then the child objects."""
         yield from self._saved_variables
+        yield from self._children.values()
 
     def __call__(self, *args, **kwargs):
         """Call the saved object's `__call__` (a Keras model's call, or a Module's `tg.function __call__`)."""
