@@ -18,6 +18,7 @@ from .format import SavedModelError, read_metadata
 from .load import load
 from ..ir.serialize import decode_value
 from ..spec import TensorSpec
+from ..type_spec import CompositeTensor
 
 __all__ = ["add_subcommand"]
 
@@ -129,6 +130,10 @@ def _run(args):
     if args.output_dir:
         os.makedirs(args.output_dir, exist_ok=True)
     for key, value in outputs.items():
+        if isinstance(value, CompositeTensor):  # ragged, sparse: no single array to print or save
+            print(f"Result for output key {key}:\n{value}" + ("\n(not saved: .npy holds plain arrays only)"
+                                                             if args.output_dir else ""))
+            continue
         array = np.asarray(value)
         print(f"Result for output key {key}:\n{array}")
         if args.output_dir:
