@@ -12,8 +12,17 @@ small = st.integers(0, 12)
 positive = st.integers(1, 5)
 
 
+def as_lists(value):
+    """An element from `as_numpy_iterator` with arrays as (nested) lists, comparable with `==`."""
+    if isinstance(value, tuple):
+        return tuple(as_lists(v) for v in value)
+    if isinstance(value, dict):
+        return {k: as_lists(v) for k, v in value.items()}
+    return value.tolist() if isinstance(value, (np.ndarray, np.generic)) else value
+
+
 def values(dataset):
-    return [v.tolist() if isinstance(v, np.ndarray) else v for v in dataset.as_numpy_iterator()]
+    return [as_lists(v) for v in dataset.as_numpy_iterator()]
 
 
 def cardinality(dataset):

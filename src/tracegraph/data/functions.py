@@ -7,6 +7,7 @@ graph is *row-wise* (see `is_row_wise`): then a `map` before `batch` runs once p
 """
 from .structure import DatasetSpec, components_of, flat_specs, map_in_order, normalize, spec_of, structure_spec
 from .. import nest
+from ..autograph import converted_call
 from ..shape import TensorShape
 from ..spec import TensorSpec
 from ..tensor import EagerTensor
@@ -31,11 +32,17 @@ class StructuredFunction:
             self.output_spec = None
             return
         self._traced = function(self._wrapped, autograph=True)
+        self._first_result = None
         self.concrete = self._traced.get_concrete_function(*self._arg_specs)
-        self.output_spec = map_in_order(spec_of, self.concrete.structured_outputs)
+        # The result as the function built it (dicts in its key order; the trace's own is sorted).
+        self.output_spec = map_in_order(spec_of, self._first_result)
 
     def _wrapped(self, *args):
-        return normalize(_lists_to_tuples(self.func(*args)), f"{self.where}: the function's result")
+        # converted_call: the user's function is converted by AutoGraph (this wrapper is library code).
+        result = normalize(_lists_to_tuples(converted_call(self.func, *args)), f"{self.where}: the function's result")
+        if self._first_result is None:
+            self._first_result = result
+        return result
 
     def call(self, *args):
         """The function's (normalized) result for eager arguments (structures of tensors)."""
