@@ -13,41 +13,33 @@ import weakref
 
 __all__ = ["wait_for_variables", "stop_waiting", "variables_created"]
 
-# owner -> the callbacks of the restorations waiting on it. Keyed weakly: when every object a
-# restoration waits on is gone, so is the restoration (and the values it kept).
-_waiting = weakref.WeakKeyDictionary()
+# callback -> the objects it waits on, weakly: once they are all gone, the callback (and the
+# restoration with the values it kept) is dropped.
+_waiting = {}
 
 
 def wait_for_variables(owner, callback):
-    """Call `callback()` whenever variables are created, for as long as `owner` lives or until
-    `stop_waiting(callback)`."""
-    callbacks = _waiting.setdefault(owner, [])
-    if callback not in callbacks:
-        callbacks.append(callback)
+    """Call `callback(creator)` whenever an object `creator` creates variables, as long as `owner`
+    (or another object the same callback waits on) lives, or until `stop_waiting(callback)`."""
+    _waiting.setdefault(callback, weakref.WeakSet()).add(owner)
 
 
 def stop_waiting(callback):
-    """Forget `callback` everywhere."""
-    for owner in list(_waiting.keys()):
-        callbacks = _waiting.get(owner, [])
-        if callback in callbacks:
-            callbacks.remove(callback)
-            if not callbacks:
-                _waiting.pop(owner, None)
+    """Forget `callback`."""
+    _waiting.pop(callback, None)
 
 
 def variables_created(owner):
     """Tell waiting restorations that `owner` has just created variables.
 
-    Every waiting restoration is asked (once), not only those waiting on `owner`: the new variables
-    may belong to an object a waiting owner holds but had not made yet (a model's optimizer or
-    metrics set by `compile`, a sub-layer made in `build`). Costs one dictionary check when
-    nothing waits.
+    Every waiting restoration is asked, not only those waiting on `owner`: the new variables may
+    belong to an object a waiting owner holds but had not made yet (a model's optimizer set by
+    `compile`, a sub-layer made in `build`). Costs one dictionary check when nothing waits.
     """
     if not _waiting:
         return
-    callbacks = []
-    for waiting in [_waiting.get(owner, [])] + list(_waiting.values()):
-        callbacks += [callback for callback in waiting if callback not in callbacks]
-    for callback in callbacks:
-        callback()
+    for callback, owners in list(_waiting.items()):
+        if not owners:
+            _waiting.pop(callback, None)
+        else:
+            callback(owner)

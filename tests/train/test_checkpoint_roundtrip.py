@@ -1,6 +1,8 @@
 """tg.train.Checkpoint: keys by attribute path, round trips of every object kind, numbering,
 deferred restoration into unbuilt Keras models and optimizers, and the status assertions."""
+import gc
 import os
+import weakref
 
 import numpy as np
 import pytest
@@ -250,3 +252,61 @@ def test_checkpoint_attributes_added_later_are_saved(tmp_path):
     path = checkpoint.write(str(tmp_path / "ck"))
     assert checkpoint.step is not None
     assert train.load_variable(path, "step/.ATTRIBUTES/VARIABLE_VALUE") == 4
+
+
+def test_an_optimizer_reached_only_through_the_model_is_restored_after_compile(tmp_path):
+    # Checkpoint(model=...) alone: the optimizer is `model/optimizer`, which a fresh model only gets
+    # from `compile`, after the restore; its step count and slots still come back before the first step.
+    x, y = data()
+    model = trained(keras.optimizers.Adam(0.01))
+    path = train.Checkpoint(model=model).write(str(tmp_path / "ck"))
+    assert "model/optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE" in keys(path)
+    fresh = make_model()
+    status = train.Checkpoint(model=fresh).read(path)
+    fresh.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    continued = model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False).history["loss"]
+    resumed = fresh.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False).history["loss"]
+    np.testing.assert_allclose(resumed, continued, rtol=1e-6)
+    status.assert_consumed()
+    assert int(fresh.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy())
+
+
+class Block(keras.layers.Layer):
+    """A layer whose sub-layer is made in `build`: its whole subtree is created after a restore."""
+
+    def build(self, input_shape):
+        self.dense = keras.layers.Dense(3)
+        self.scale = self.add_weight(shape=(3,), initializer="ones", name="scale")
+
+    def call(self, x):
+        return self.dense(x) * self.scale
+
+
+def test_a_sub_layer_made_in_build_is_restored_when_it_appears(tmp_path):
+    block = Block()
+    x = np.ones((2, 4), np.float32)
+    block(x)
+    block.scale.assign([1.0, 2.0, 3.0])
+    path = train.Checkpoint(block=block).write(str(tmp_path / "ck"))
+    assert sorted(keys(path)) == ["block/dense/bias/.ATTRIBUTES/VARIABLE_VALUE",
+                                  "block/dense/kernel/.ATTRIBUTES/VARIABLE_VALUE",
+                                  "block/scale/.ATTRIBUTES/VARIABLE_VALUE"]
+    fresh = Block()
+    status = train.Checkpoint(block=fresh).read(path)
+    np.testing.assert_allclose(fresh(x).numpy(), block(x).numpy(), rtol=1e-6)
+    status.assert_consumed()
+
+
+def test_a_restore_left_waiting_does_not_keep_an_unbuilt_model_alive(tmp_path):
+    layer = keras.layers.Dense(2)
+    layer(np.ones((1, 3), np.float32))
+    path = train.Checkpoint(layer=layer).write(str(tmp_path / "ck"))
+    fresh = keras.layers.Dense(2)
+    status = train.Checkpoint(layer=fresh).read(path)
+    layer_ref, restoration_ref = weakref.ref(fresh), weakref.ref(status._restoration)
+    del fresh, status
+    gc.collect()
+    assert layer_ref() is None
+    keras.layers.Dense(1).build((None, 1))  # a creation sweeps the waits whose objects are all gone
+    gc.collect()
+    assert restoration_ref() is None

@@ -130,9 +130,9 @@ class Checkpoint:
         index = checkpoint_file.read_index(os.fspath(save_path))
         if "save_counter" in index["nodes"][0]["children"]:
             self.save_counter  # noqa: B018 - created so that it is restored
-        restoration = Restoration(index, self)
-        restoration.run()
-        return CheckpointLoadStatus(restoration)
+        restoration = Restoration(index)
+        restoration.run(self)
+        return CheckpointLoadStatus(self, restoration)
 
 
 def _check_trackable(name, value):

@@ -8,7 +8,8 @@ As in TF, a checkpoint key is the attribute path from the `Checkpoint` to a vari
   is not saved as `_variables/0`), minus `_TRACKING_IGNORED`;
 - a Keras layer or model: first its `add_weight` weights under the names given to `add_weight`
   (`kernel`; a repeated name gets `_1`, `_2`, ...), so a weight created after a restore is found
-  under the same name; then its attributes as a Module's, minus the layer's bookkeeping attributes;
+  under the same name; then its attributes as a Module's, minus the layer's bookkeeping attributes
+  and the metrics `compile` gives a model (Keras 3 does not checkpoint them either);
 - a Keras optimizer: its attributes as a Module's, without the slot variables, which hang from
   the model variable they belong to (see `slot_edges`);
 - a list or tuple: its items (`0`, `1`, ...); a dict: its values under `str(key)`, sorted.
@@ -20,6 +21,7 @@ import collections
 
 from .. import nest
 from ..keras.layers import base as layer_base
+from ..keras.metrics.metric import Metric
 from ..keras.optimizers.base import Optimizer
 from ..module import Module
 from ..variable_base import is_variable
@@ -53,9 +55,10 @@ def children(obj):
         return {name: value for name, value in _items(obj).items() if is_trackable(value)}
     if not isinstance(obj, Module):
         return {}
-    found = _weights_by_name(obj) if isinstance(obj, layer_base.Layer) else {}
+    is_layer = isinstance(obj, layer_base.Layer)
+    found = _weights_by_name(obj) if is_layer else {}
     for name, value in _attributes(obj):
-        if is_trackable(value):
+        if is_trackable(value) and not (is_layer and isinstance(value, Metric)):
             found.setdefault(name, value)
     return found
 

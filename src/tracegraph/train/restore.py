@@ -6,7 +6,13 @@ one whose object does not exist yet (an unbuilt layer's kernel, an optimizer's s
 first step) is read into memory and assigned when the object creates it: the restoration waits
 on the object through `tracegraph.restoration`, which `Layer.add_weight` and the optimizer's
 slot creation notify.
+
+The restoration refers to the objects weakly: while it waits it is held by the waiting room, and
+a strong reference would keep a model that is never built (and the values kept for it) alive.
 """
+import collections
+import weakref
+
 import numpy as np
 
 from .. import restoration as waiting_room
@@ -18,24 +24,47 @@ from .object_graph import children, find_slot
 __all__ = ["Restoration"]
 
 
-class Restoration:
-    """The restore of the checkpoint described by `index` into the object graph of `root`."""
+def _dead():
+    return None
 
-    def __init__(self, index, root):
+
+def _weak(obj):
+    """A weak reference to `obj`; lists and dicts (which cannot have one) read as gone."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return _dead
+
+
+class Restoration:
+    """The restore of the checkpoint described by `index` (from `checkpoint_file.read_index`)."""
+
+    def __init__(self, index):
         self.index = index
-        self.root = root
         self.entries = {entry["node"]: entry for entry in index["variables"]}
-        self.bound = {}            # node -> object
-        self.unresolved = []       # (owner, child name, child node): the owner has no such child yet
+        self.bound = {}            # node -> weak reference to the object bound to it
+        self.unresolved = {}       # id(owner) -> (weak owner, {child name: child node}): not there yet
         self.unresolved_slots = list(index["slots"])
+        self._slots_of = collections.defaultdict(list)   # variable node -> its slot edges
+        for edge in index["slots"]:
+            self._slots_of[edge["variable"]].append(edge)
         self.values = {}           # node -> array read for a variable not created yet
-        self._waiting_on = set()   # ids of the owners a callback waits on
+        self._waiting_on = set()   # ids of the owners the waiting room knows of
+        self._signatures = {}      # id(owner) -> `_signature(owner)` when its children were last found
+
+    def bound_objects(self):
+        """The objects (still alive) that got a node of the checkpoint."""
+        return [obj for obj in (ref() for ref in self.bound.values()) if obj is not None]
+
+    def pending_keys(self):
+        """Keys of the checkpoint's values not assigned to any variable (yet)."""
+        return [entry["key"] for node, entry in self.entries.items() if node not in self.bound]
 
     # ----- the first pass ----------------------------------------------------------------------
 
-    def run(self):
-        """Bind what exists, assign its values, keep the values of what does not exist yet."""
-        newly_bound = self._bind(0, self.root)
+    def run(self, root):
+        """Bind what exists below `root`, assign its values, keep the values of what does not exist yet."""
+        newly_bound = self._bind(0, root)
         newly_bound += self._resolve_slots()
         later = self._nodes_waited_for()
         wanted = [self.entries[n] for n, _ in newly_bound] + [self.entries[n] for n in later]
@@ -48,13 +77,13 @@ class Restoration:
     def _bind(self, node, obj):
         """Bind `node` to `obj` and the checkpoint's children of `node` to `obj`'s, breadth first;
         returns the (node, variable) pairs bound."""
-        pairs, queue = [], [(node, obj)]
+        pairs, queue = [], collections.deque([(node, obj)])
         while queue:
-            node, obj = queue.pop(0)
+            node, obj = queue.popleft()
             if node in self.bound:
                 continue
             self._check_kind(node, obj)
-            self.bound[node] = obj
+            self.bound[node] = _weak(obj)
             if node in self.entries:
                 pairs.append((node, obj))
             edges = self.index["nodes"][node]["children"]
@@ -64,24 +93,25 @@ class Restoration:
                     if name in present:
                         queue.append((child_node, present[name]))
                     else:
-                        self.unresolved.append((obj, name, child_node))
+                        self.unresolved.setdefault(id(obj), (_weak(obj), {}))[1][name] = child_node
         return pairs
 
     def _check_kind(self, node, obj):
         if (node in self.entries) != is_variable(obj):
             saved = "a variable" if node in self.entries else "an object holding variables"
-            raise ValueError(f"{self.index['path']}: {self._key(node)!r} is {saved} in the checkpoint, but the "
-                             f"object restored into it is {type(obj).__name__}")
+            key = self.entries[node]["key"] if node in self.entries else self.index["nodes"][node]["key"]
+            raise ValueError(f"{self.index['path']}: {key!r} is {saved} in the checkpoint, but the object "
+                             f"restored into it is {type(obj).__name__}")
 
-    def _key(self, node):
-        entry = self.entries.get(node)
-        return entry["key"] if entry else self.index["nodes"][node]["key"]
+    def _object(self, node):
+        ref = self.bound.get(node)
+        return ref() if ref is not None else None
 
     def _resolve_slots(self):
         pairs, remaining = [], []
         for edge in self.unresolved_slots:
-            optimizer = self.bound.get(edge["optimizer"])
-            variable = self.bound.get(edge["variable"]) if edge["variable"] is not None else None
+            optimizer = self._object(edge["optimizer"])
+            variable = self._object(edge["variable"]) if edge["variable"] is not None else None
             slot = None
             if optimizer is not None and (variable is not None or edge["variable"] is None):
                 slot = find_slot(optimizer, edge["name"], variable, edge["position"])
@@ -94,7 +124,8 @@ class Restoration:
 
     def _nodes_waited_for(self):
         """The variable nodes below unresolved edges and slots: their values are kept for later."""
-        stack = [child for _, _, child in self.unresolved] + [e["node"] for e in self.unresolved_slots]
+        stack = [child for _, edges in self.unresolved.values() for child in edges.values()]
+        stack += [e["node"] for e in self.unresolved_slots]
         found, seen = [], set()
         while stack:
             node = stack.pop()
@@ -104,35 +135,50 @@ class Restoration:
             if node in self.entries:
                 found.append(node)
             stack.extend(self.index["nodes"][node]["children"].values())
-            stack.extend(e["node"] for e in self.index["slots"] if e["variable"] == node)
+            stack.extend(e["node"] for e in self._slots_of.get(node, ()))
         return found
 
     # ----- deferred restoration ----------------------------------------------------------------
 
     def _wait(self):
         """Wait on every owner with a missing child and every bound optimizer with missing slots."""
-        owners = [owner for owner, _, _ in self.unresolved]
-        owners += [self.bound[e["optimizer"]] for e in self.unresolved_slots if e["optimizer"] in self.bound]
+        owners = [ref() for ref, _ in self.unresolved.values()]
+        owners += [self._object(e["optimizer"]) for e in self.unresolved_slots]
         for owner in owners:
-            if id(owner) not in self._waiting_on and _can_wait_on(owner):
+            if owner is not None and id(owner) not in self._waiting_on and _can_wait_on(owner):
                 self._waiting_on.add(id(owner))
                 waiting_room.wait_for_variables(owner, self._on_variables_created)
         if not self.unresolved and not self.unresolved_slots:
             waiting_room.stop_waiting(self._on_variables_created)
 
-    def _on_variables_created(self):
-        """Bind the objects that now exist and assign the values kept for them."""
-        newly_bound, present = [], {}
-        edges, self.unresolved = self.unresolved, []  # `_bind` adds the edges still missing below
-        for edge in edges:
-            owner, name, child_node = edge
-            if id(owner) not in present:
-                present[id(owner)] = children(owner)
-            if name in present[id(owner)] and child_node not in self.bound:
-                newly_bound += self._bind(child_node, present[id(owner)][name])
-            elif child_node not in self.bound:
-                self.unresolved.append(edge)
-        newly_bound += self._resolve_slots()
+    def _on_variables_created(self, creator):
+        """Bind the objects that now exist and assign the values kept for them.
+
+        A creator this restoration waits on (a layer making its weights) is the only owner walked
+        again. Any other creator may be new to the graph (an optimizer `compile` set on a model, a
+        sub-layer made in `build`), so then every owner whose attributes, weights or slots differ
+        from the last look is walked again.
+        """
+        known_creator = id(creator) in self.unresolved
+        owners = [(id(creator), self.unresolved[id(creator)])] if known_creator else list(self.unresolved.items())
+        newly_bound = []
+        for key, (ref, edges) in owners:
+            owner = ref()
+            if owner is None:
+                continue
+            signature = _signature(owner)
+            if owner is not creator and self._signatures.get(key) == signature:
+                continue
+            self._signatures[key] = signature
+            present = children(owner)
+            for name in [name for name in edges if name in present or edges[name] in self.bound]:
+                child_node = edges.pop(name)
+                if child_node not in self.bound:
+                    newly_bound += self._bind(child_node, present[name])
+            if not edges:
+                self.unresolved.pop(key, None)
+        if not known_creator or self.unresolved_slots and _has_slots(creator):
+            newly_bound += self._resolve_slots()
         for node, variable in newly_bound:
             self._assign(variable, self.entries[node], self.values.pop(node))
         self._wait()
@@ -151,9 +197,16 @@ class Restoration:
             with init_scope():
                 variable.assign(array)
 
-    def pending_keys(self):
-        """Keys of the checkpoint's values not assigned to any variable (yet)."""
-        return [entry["key"] for node, entry in self.entries.items() if node not in self.bound]
+
+def _signature(owner):
+    """What changes when `owner` gets new children: its attributes' values, weights and slots."""
+    slots = getattr(owner, "_slots", None)
+    return (tuple(map(id, vars(owner).values())), len(getattr(owner, "_own_weights", ())),
+            tuple(map(len, slots.values())) if isinstance(slots, dict) else ())
+
+
+def _has_slots(obj):
+    return isinstance(getattr(obj, "_slots", None), dict)
 
 
 def _can_wait_on(owner):

@@ -19,7 +19,8 @@ def _listing(keys):
 class CheckpointLoadStatus:
     """The status of a restore from a checkpoint file."""
 
-    def __init__(self, restoration):
+    def __init__(self, checkpoint, restoration):
+        self._checkpoint = checkpoint
         self._restoration = restoration
 
     def assert_consumed(self):
@@ -37,9 +38,9 @@ class CheckpointLoadStatus:
         """Raise AssertionError if a variable reachable from the checkpoint's objects now got no
         value from the file (the program's objects differ from the saved ones); returns self."""
         restoration = self._restoration
-        matched = {id(obj) for obj in restoration.bound.values()}
-        missing = [path + VARIABLE_SUFFIX for obj, path in _current_variables(restoration.root)
-                   if id(obj) not in matched and not _unsaved_counter(restoration, obj)]
+        matched = {id(obj) for obj in restoration.bound_objects()}
+        missing = [path + VARIABLE_SUFFIX for obj, path in _current_variables(self._checkpoint)
+                   if id(obj) not in matched and not self._unsaved_counter(obj)]
         if missing:
             raise AssertionError(f"Some variables were not restored from {restoration.index['path']}: "
                                  f"{_listing(missing)} (the checkpoint has no value for them)")
@@ -48,8 +49,8 @@ class CheckpointLoadStatus:
     def assert_nontrivial_match(self):
         """Raise AssertionError unless at least one variable (other than `save_counter`) was restored."""
         restoration = self._restoration
-        counter = restoration.root._save_counter
-        if not any(is_variable(obj) and obj is not counter for obj in restoration.bound.values()):
+        counter = self._checkpoint._save_counter
+        if not any(is_variable(obj) and obj is not counter for obj in restoration.bound_objects()):
             raise AssertionError(f"Nothing except the root object matched a value in "
                                  f"{restoration.index['path']}")
         return self
@@ -57,6 +58,11 @@ class CheckpointLoadStatus:
     def expect_partial(self):
         """Declare that part of the checkpoint may stay unused (TF silences its warnings); returns self."""
         return self
+
+    def _unsaved_counter(self, obj):
+        """The checkpoint's save_counter when the file has none (a `write` made before any `save`)."""
+        return obj is self._checkpoint._save_counter and \
+            "save_counter" not in self._restoration.index["nodes"][0]["children"]
 
     def run_restore_ops(self, session=None):
         """Nothing to run: values are assigned eagerly (TF 1's graph-mode call)."""
@@ -103,8 +109,3 @@ def _current_variables(root):
         if id(slot) not in seen:
             found.append((slot, slot_path(nodes, optimizer_node, name, variable_node, position)))
     return found
-
-
-def _unsaved_counter(restoration, obj):
-    """The root's save_counter when the file has none (a checkpoint `write` made before any `save`)."""
-    return obj is restoration.root._save_counter and "save_counter" not in restoration.index["nodes"][0]["children"]
