@@ -12,6 +12,14 @@ relu's own gradient is zero anyway), and Adam. PyTorch runs the loop its users w
 
 Every implementation starts from the same weights, so their first steps must agree (the loss
 and every updated weight).
+
+BLAS threads matter here more than anywhere else in the benchmark: the step's convolutions
+are five matrix products of 10 to 50 MFLOP. On the 2-core machine of issue 15, with the other
+core busy, OpenBLAS's default of one thread per core made those five products 2.7x slower at
+the median (10.7 ms against 3.9 ms, and 44 ms against 4.4 ms at the 90th percentile) and the
+whole step 2.5 to 7x slower, while on idle cores two threads were 1.6x faster (2.3 ms against
+3.7 ms at best). tracegraph leaves the thread count to the user (OPENBLAS_NUM_THREADS=1 on
+a shared machine); the table's header shows the setting of the run.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
