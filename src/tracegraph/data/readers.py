@@ -214,9 +214,10 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     if label_name is not None and label_name not in names:
         raise ValueError(f"make_csv_dataset: label_name {label_name!r} is not one of the columns {names}")
     if column_defaults is None:
-        column_defaults = [np.array([], dtype=_infer_dtype([r[i] for r in rows if i < len(r) and r[i] not in
-                                                            ("", na_value)]).as_numpy_dtype) for i in selected]
-        column_defaults = [d if d.dtype != object else np.array([""], dtype=object)[:0] for d in column_defaults]
+        # Inferred columns are optional, defaulting to zero or "" (a missing field does not fail, as in TF).
+        inferred = [_infer_dtype([r[i] for r in rows if i < len(r) and r[i] not in ("", na_value)]) for i in selected]
+        column_defaults = [np.array(b"", dtype=object) if d == string else np.zeros((), d.as_numpy_dtype)
+                           for d in inferred]
     dataset = CsvDataset(files, column_defaults, compression_type=compression_type, header=header,
                          field_delim=field_delim, use_quote_delim=use_quote_delim, na_value=na_value,
                          select_cols=selected)

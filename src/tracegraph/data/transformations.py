@@ -51,7 +51,7 @@ class RepeatDataset(_Unary):
         if count == 0 or self._count == 0:
             return 0
         if self._count < 0:
-            return UNKNOWN_CARDINALITY if count == UNKNOWN_CARDINALITY else INFINITE_CARDINALITY
+            return INFINITE_CARDINALITY   # as TF: even when the input's count is unknown
         return count * self._count if count >= 0 else count
 
     def _plan(self):
