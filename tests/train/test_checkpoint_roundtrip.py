@@ -310,3 +310,52 @@ def test_a_restore_left_waiting_does_not_keep_an_unbuilt_model_alive(tmp_path):
     keras.layers.Dense(1).build((None, 1))  # a creation sweeps the waits whose objects are all gone
     gc.collect()
     assert restoration_ref() is None
+
+
+def test_the_training_checkpoints_guide(tmp_path):
+    # TF's "Training checkpoints" guide, without its tf.data iterator: a manager saves every 10 steps,
+    # a second run resumes, and a tree of Checkpoint objects reads one layer's values back, the kernel
+    # deferred until it is assigned as an attribute.
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.l1 = keras.layers.Dense(5)
+
+        def call(self, x):
+            return self.l1(x)
+
+    x = np.arange(10, dtype=np.float32).reshape(10, 1)
+    y = (x * 2 + 1).astype(np.float32)
+
+    def train_and_checkpoint(net, manager, ckpt, opt):
+        ckpt.restore(manager.latest_checkpoint)
+        for _ in range(50):
+            with tg.GradientTape() as tape:
+                loss = tg.reduce_mean(tg.abs(net(x) - y))
+            grads = tape.gradient(loss, net.trainable_variables)
+            opt.apply_gradients(zip(grads, net.trainable_variables))
+            ckpt.step.assign_add(1)
+            if int(ckpt.step) % 10 == 0:
+                manager.save()
+        return float(loss)
+
+    directory = str(tmp_path / "tf_ckpts")
+    nets = []
+    for _ in range(2):
+        net, opt = Net(), keras.optimizers.Adam(0.1)
+        ckpt = train.Checkpoint(step=tg.Variable(1), optimizer=opt, net=net)
+        manager = train.CheckpointManager(ckpt, directory, max_to_keep=3)
+        train_and_checkpoint(net, manager, ckpt, opt)
+        nets.append(net)
+    assert int(ckpt.step) == 100  # the first run saved step 50 (at ckpt-5) and the second adds 50
+    assert [os.path.basename(p) for p in manager.checkpoints] == ["ckpt-8", "ckpt-9", "ckpt-10"]
+
+    to_restore = tg.Variable(tg.zeros([5]))
+    fake_layer = train.Checkpoint(bias=to_restore)
+    status = train.Checkpoint(net=train.Checkpoint(l1=fake_layer)).restore(train.latest_checkpoint(directory))
+    np.testing.assert_array_equal(to_restore.numpy(), nets[1].l1.bias.numpy())
+    status.assert_existing_objects_matched()
+    deferred_restore = tg.Variable(tg.zeros([1, 5]))
+    assert not deferred_restore.numpy().any()
+    fake_layer.kernel = deferred_restore
+    np.testing.assert_array_equal(deferred_restore.numpy(), nets[1].l1.kernel.numpy())

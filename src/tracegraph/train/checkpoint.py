@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, restoration
 from ..ops.state_ops import init_scope
 from ..variable import Variable
 from ..variable_base import is_variable
@@ -44,6 +44,7 @@ class Checkpoint:
             return
         _check_trackable(name, value)
         self._objects[name] = value
+        restoration.variables_created(self)  # a restore may wait for this attribute (TF's deferred restore)
 
     def __getattr__(self, name):
         objects = self.__dict__.get("_objects", {})
