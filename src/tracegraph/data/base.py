@@ -180,7 +180,7 @@ class Dataset:
                    deterministic=None, name=None):
         """The elements of the datasets `map_func(element)` returns, taken `block_length` at a time from
         `cycle_length` of them in turn."""
-        return construct("interleave", self, map_func, cycle_length, block_length)
+        return construct("interleave", self, map_func, cycle_length, block_length, num_parallel_calls)
 
     def scan(self, initial_state, scan_func, name=None):
         """Elements `output` of `(state, output) = scan_func(state, element)`, threading `state` through."""

@@ -216,6 +216,8 @@ class UnbatchDataset(Dataset):
 @register("rebatch")
 def rebatch(dataset, batch_size, drop_remainder=False):
     """The rows of `dataset`'s batches regrouped into batches of `batch_size`."""
-    return BatchDataset(UnbatchDataset(dataset), batch_size, drop_remainder)
+    rebatched = BatchDataset(UnbatchDataset(dataset), batch_size, drop_remainder)
+    rebatched._tf_name = "_RebatchDataset"
+    return rebatched
 
 

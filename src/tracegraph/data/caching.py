@@ -20,7 +20,7 @@ __all__ = ["CacheDataset"]
 class CacheDataset(Dataset):
     """The input's first complete pass, replayed on later passes."""
 
-    _tf_name = "_CacheDataset"
+    _tf_name = "CacheDataset"
 
     def __init__(self, dataset, filename=""):
         self._input, self._inputs = dataset, (dataset,)

@@ -151,8 +151,11 @@ class InterleaveDataset(FlatMapDataset):
     _tf_name = "_InterleaveDataset"
     _where = "interleave"
 
-    def __init__(self, dataset, map_func, cycle_length=None, block_length=None):
+    def __init__(self, dataset, map_func, cycle_length=None, block_length=None, num_parallel_calls=None):
         super().__init__(dataset, map_func)
+        if num_parallel_calls is not None:
+            # The elements come in the same order; the datasets are read on the calling thread.
+            self._tf_name = "_ParallelInterleaveDataset"
         self._function.where = "interleave"
         cycle = AUTOTUNE if cycle_length is None else int(getattr(cycle_length, "numpy", lambda: cycle_length)())
         self._cycle = parallelism(cycle)

@@ -61,7 +61,7 @@ def _lines(file):
 class TextLineDataset(Dataset):
     """The lines of one or more text files, as string scalars (TF's `tf.data.TextLineDataset`)."""
 
-    _tf_name = "_TextLineDataset"
+    _tf_name = "TextLineDatasetV2"
 
     def __init__(self, filenames, compression_type=None, buffer_size=None, num_parallel_reads=None, name=None):
         self._names = _file_names(filenames, "TextLineDataset")
@@ -177,7 +177,10 @@ def _parse_field(text, dtype, where):
 
 
 def _infer_dtype(texts):
-    """The narrowest of int32, int64, float32 and string that every text parses as (TF's inference)."""
+    """The narrowest of int32, int64, float32 and string that every text parses as (TF's inference;
+    a column with no values is a string column)."""
+    if not texts:
+        return string
     kinds = (int32, int64, float32)
     for dtype in kinds:
         try:

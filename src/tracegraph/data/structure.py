@@ -252,10 +252,5 @@ def unbatched_spec(spec, where="unbatch"):
 
 
 def spec_text(spec):
-    """A spec structure printed the way TF prints element_spec."""
-    if isinstance(spec, dict):
-        return "{" + ", ".join(f"{k!r}: {spec_text(v)}" for k, v in spec.items()) + "}"
-    if isinstance(spec, tuple) and not hasattr(spec, "_fields"):
-        inner = ", ".join(spec_text(s) for s in spec)
-        return f"({inner},)" if len(spec) == 1 else f"({inner})"
+    """A spec structure printed the way TF prints element_spec (Python's repr of the structure)."""
     return repr(spec)

@@ -219,7 +219,7 @@ def _common_spec(a, b):
 class EnumerateDataset(Dataset):
     """(index, element) pairs."""
 
-    _tf_name = "_EnumerateDataset"
+    _tf_name = "_ZipDataset"   # TF enumerates by zipping with a range
 
     def __init__(self, dataset, start=0):
         self._input, self._inputs = dataset, (dataset,)
