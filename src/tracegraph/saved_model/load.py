@@ -40,11 +40,11 @@ def load(export_dir, tags=None, options=None):
     signatures = {name: SignatureFunction(name, _item(functions, _field(entry, "function", where), where), entry,
                                           f"{where}: signature {name!r}")
                   for name, entry in metadata["signatures"].items()}
-    start_compiling(functions)
     loaded = _loaded_object(metadata, metadata.get("object", {}).get("class", "?"), functions, signatures, where)
     loaded._saved_variables = list(variables.values())
     for entry in metadata["variables"]:
         _attach_variable(loaded, entry.get("attribute"), variables[entry["key"]])
+    start_compiling(functions)  # last: its thread competes for the GIL
     return loaded
 
 
