@@ -11,6 +11,7 @@ saved and loaded without its Python source.
 """
 import itertools
 import threading
+import weakref
 
 import numpy as np
 
@@ -29,7 +30,8 @@ from ..spec import TensorSpec
 
 __all__ = ["dataset_for_loop"]
 
-_DATASETS = {}         # key -> dataset, for the graphs that iterate it
+# key -> dataset. The graph that iterates a dataset holds it (see `_keep_alive`); this table only finds it.
+_DATASETS = weakref.WeakValueDictionary()
 _ITERATORS = {}        # handle -> [stream, the pulled element or None]
 _LOCK = threading.Lock()
 _KEYS = itertools.count(1)
@@ -94,6 +96,7 @@ def dataset_for_loop(dataset, body, values, extra_test):
                         "iterated in a graph; flat_map them into tensors first")
     key = next(_KEYS)
     _DATASETS[key] = dataset
+    _keep_alive(state.graph, dataset)
     attrs = {"specs": tuple((s.dtype, tuple(s.shape.as_list()) if s.shape.rank is not None else None)
                             for s in specs)}
     handle = bind(_OPEN, [], {"dataset": key})
@@ -119,6 +122,12 @@ def dataset_for_loop(dataset, body, values, extra_test):
     result = while_loop(test, step, (convert_to_tensor(0, dtype=int32),) + values)
     bind(_CLOSE, [handle])
     return tuple(result[1:])
+
+
+def _keep_alive(graph, dataset):
+    """Tie the dataset's life to the graph being traced (a graph's attrs are plain data, so it is kept
+    beside them): it lives as long as the concrete function that iterates it."""
+    graph.__dict__.setdefault("_iterated_datasets", []).append(dataset)
 
 
 def _as_loop_value(value):
