@@ -266,20 +266,26 @@ def split_at_whitespace(strings):
     """(pieces, row_splits int64, byte lengths int32 of the pieces) of a flat object array of byte
     strings split at runs of ASCII whitespace, or None if the kernel cannot or need not run.
 
-    Large inputs are cut into one chunk of strings per core; the kernel releases the GIL, so
-    the chunks split in parallel.
+    Large inputs are cut into one chunk of strings per core. The Python work (joining, making
+    the pieces) runs on this thread; the kernels release the GIL and run on the chunks at once.
     """
     if not len(strings) or _estimated_bytes(strings) < MIN_KERNEL_BYTES or sys.byteorder != "little":
         return None
     kernels = _kernel_module()
     if not kernels:
         return None
-    n_chunks = min(_usable_cores(), len(strings))
-    bounds = np.linspace(0, len(strings), n_chunks + 1).astype(np.int64)
-    chunks = [strings[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    futures = [_thread_pool().submit(_split_chunk, kernels, chunk) for chunk in chunks[1:]]
-    splits = [_split_chunk(kernels, chunks[0])] + [f.result() for f in futures]
-    return _combined(splits)
+    strings = strings.tolist()  # a list iterates faster than an object array, for both passes below
+    string_ends = np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)))
+    text = memoryview(b"".join(strings))
+    bounds = np.linspace(0, len(strings), min(_usable_cores(), len(strings)) + 1).astype(np.int64)
+    chunks = []
+    for first, stop in zip(bounds[:-1], bounds[1:]):
+        begin = int(string_ends[first - 1]) if first else 0
+        ends = string_ends[first:stop] - begin
+        chunks.append((strings[first:stop], _as_words(text[begin:begin + int(ends[-1])]), ends))
+    futures = [_thread_pool().submit(_split_words, kernels, words8, ends) for _, words8, ends in chunks[1:]]
+    found = [_split_words(kernels, chunks[0][1], chunks[0][2])] + [f.result() for f in futures]
+    return _combined([_with_pieces(kernels, chunk, result) for chunk, result in zip(chunks, found)])
 
 
 def _estimated_bytes(strings):
@@ -288,13 +294,14 @@ def _estimated_bytes(strings):
     return sum(map(len, strings[::step])) * step
 
 
-def _split_chunk(kernels, strings):
-    """(row_splits, byte lengths, and the pieces: (words, ids) if interned, else an object array)."""
-    strings = strings.tolist()  # a list iterates faster than an object array, for both passes below
-    string_ends = np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)))
-    words8 = _as_words(b"".join(strings))
-    row_splits, piece_lengths, ids, starts, distinct_lengths, interned = kernels.split_words(
-        words8, string_ends, max(4096, int(string_ends[-1]) // 16))
+def _split_words(kernels, words8, string_ends):
+    return kernels.split_words(words8, string_ends, max(4096, int(string_ends[-1]) // 16))
+
+
+def _with_pieces(kernels, chunk, found):
+    """(row_splits, byte lengths, and the pieces: (distinct words, ids) if interned, else an object array)."""
+    strings, words8, _ = chunk
+    row_splits, piece_lengths, ids, starts, distinct_lengths, interned = found
     if interned:
         pieces = kernels.joined_words(words8.view(np.uint8), starts, distinct_lengths).tobytes().split(), ids
     else:
@@ -315,15 +322,20 @@ def _combined(splits):
     row_splits = [splits[0][0]]
     for chunk_splits, _, _ in splits[1:]:
         row_splits.append(chunk_splits[1:] + row_splits[-1][-1])
-    byte_lengths = np.concatenate([lengths for _, lengths, _ in splits])
+    byte_lengths = [lengths for _, lengths, _ in splits]
     if all(isinstance(pieces, tuple) for _, _, pieces in splits):
         words, ids = [], []
         for _, _, (chunk_words, chunk_ids) in splits:
-            chunk_ids += len(words)
+            if words:
+                chunk_ids += len(words)
             ids.append(chunk_ids)
             words.extend(chunk_words)
-        pieces = np.array(words, dtype=object).take(np.concatenate(ids))
+        pieces = np.array(words, dtype=object).take(_joined(ids))
     else:
-        pieces = np.concatenate([p if not isinstance(p, tuple) else np.array(p[0], dtype=object).take(p[1])
-                                 for _, _, p in splits])
-    return pieces, np.concatenate(row_splits), byte_lengths
+        pieces = _joined([p if not isinstance(p, tuple) else np.array(p[0], dtype=object).take(p[1])
+                          for _, _, p in splits])
+    return pieces, _joined(row_splits), _joined(byte_lengths)
+
+
+def _joined(arrays):
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
