@@ -154,3 +154,20 @@ def test_iterator_get_next_raises_out_of_range_at_the_end():
     with pytest.raises(tg.errors.OutOfRangeError):
         iterator.get_next()
     assert int(Dataset.from_tensors(5).get_single_element()) == 5
+
+
+def test_slices_of_a_ragged_tensor_are_its_rows():
+    ragged = tg.ragged.constant([[1, 2], [3], []])
+    ds = Dataset.from_tensor_slices((ragged, [10, 20, 30]))
+    # TF 2.21 gives rows of a 2-D ragged tensor as 1-D tensors of their own lengths
+    assert [(row.tolist(), int(label)) for row, label in ds.as_numpy_iterator()] == \
+        [([1, 2], 10), ([3], 20), ([], 30)]
+    assert ds.element_spec[0] == tg.TensorSpec([None], tg.int32)
+    deeper = Dataset.from_tensor_slices(tg.ragged.constant([[[1], [2, 3]], [[4]]]))
+    # TF 2.21: RaggedTensorSpec(TensorShape([None, None]), tf.int32, 1, tf.int64)
+    assert deeper.element_spec == tg.RaggedTensorSpec([None, None], tg.int32, 1)
+    assert [r.to_list() for r in deeper.map(lambda r: r * 2)] == [[[2], [4, 6]], [[8]]]
+    padded = Dataset.from_tensor_slices(ragged).padded_batch(3)
+    assert [b.tolist() for b in padded.as_numpy_iterator()] == [[[1, 2], [3, 0], [0, 0]]]
+    with pytest.raises(ValueError, match=r"\[0\] has 3 but \[1\] has 2"):
+        Dataset.from_tensor_slices((ragged, [1, 2]))

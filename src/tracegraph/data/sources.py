@@ -12,6 +12,7 @@ from .structure import (check_components, component_paths, components_of, flat_s
 from .. import nest
 from ..dtypes import as_dtype, int64, string
 from ..errors import InvalidArgumentError
+from ..shape import TensorShape
 from ..spec import TensorSpec
 from ..tensor import Tensor
 from ..type_spec import CompositeTensor
@@ -27,9 +28,11 @@ class TensorSliceDataset(Dataset):
 
     def __init__(self, tensors):
         value = normalize(tensors, "from_tensor_slices")
-        leaves = nest.flatten(value)
-        if any(isinstance(leaf, CompositeTensor) for leaf in leaves):
-            value, leaves = _rows_of_composites(value), None
+        self._rows_of = None
+        if any(isinstance(leaf, CompositeTensor) for leaf in nest.flatten(value)):
+            self._rows_of = _CompositeRows(value)
+            self._element_spec, self._rows = self._rows_of.element_spec, self._rows_of.count
+            return
         whole_spec = structure_spec(value)
         self._element_spec = unbatched_spec(whole_spec, "from_tensor_slices")
         # A copy: the dataset must not change when the caller later writes into its arrays (as in TF).
@@ -42,19 +45,53 @@ class TensorSliceDataset(Dataset):
         return self._rows
 
     def _plan(self):
+        if self._rows_of is not None:
+            return None
         rows = self._rows
         return IndexPlan(self._arrays, lambda: iter((np.arange(rows, dtype=np.int64),)))
 
     def _stream(self):
+        if self._rows_of is not None:
+            return self._rows_of.elements()
         return self._plan().elements()
 
 
-def _rows_of_composites(value):
-    """A ragged tensor's rows (dense rows of one length each) stacked by padding is not what TF does;
-    slicing a 2-D ragged tensor gives 1-D tensors of varying lengths, which only a generic path can
-    carry: this is left to `from_generator` for now."""
-    raise TypeError("from_tensor_slices: ragged and sparse tensors are not supported as slices yet; "
-                    "use Dataset.from_generator with a RaggedTensorSpec/TensorSpec([None]) output_signature")
+class _CompositeRows:
+    """The rows of a structure holding ragged tensors, sliced one at a time (no index plan). A row of a
+    2-D ragged tensor is a 1-D tensor of its own length (TF's spec for it is a ragged spec of ragged
+    rank 0, which prints differently but holds the same values)."""
+
+    def __init__(self, value):
+        self.value = value
+        self.element_spec = map_in_order(_row_spec, value)
+        counts = [_row_count(leaf) for leaf in nest.flatten(value)]
+        paths = component_paths(map_in_order(lambda leaf: TensorSpec([]), value))
+        for count, path in zip(counts, paths):
+            if count != counts[0]:
+                raise ValueError(f"from_tensor_slices: all components must have the same size in the first "
+                                 f"dimension: {paths[0]} has {counts[0]} but {path} has {count}")
+        self.count = counts[0]
+
+    def elements(self):
+        for i in range(self.count):
+            yield components_of(map_in_order(lambda leaf: leaf[i], self.value))
+
+
+def _row_spec(leaf):
+    if isinstance(leaf, Tensor):
+        if leaf.shape.rank == 0:
+            raise ValueError(f"from_tensor_slices: a scalar ({leaf!r}) has no first dimension to slice")
+        return TensorSpec(leaf.shape[1:], leaf.dtype)
+    spec = leaf._type_spec
+    if type(spec).__name__ != "RaggedTensorSpec":
+        raise TypeError(f"from_tensor_slices: slices of {type(leaf).__name__} are not supported yet")
+    if spec.ragged_rank == 1:
+        return TensorSpec(TensorShape([None]).concatenate(spec.shape[2:]), spec.dtype)
+    return type(spec)(spec.shape[1:], spec.dtype, spec.ragged_rank - 1, spec.row_splits_dtype)
+
+
+def _row_count(leaf):
+    return int(leaf.nrows()) if hasattr(leaf, "nrows") else int(leaf.shape[0])
 
 
 def _check_first_dimensions(arrays, paths):
