@@ -248,6 +248,8 @@ def test_max_pool_gradient_with_many_ties_matches_the_first_maximum_reference(ks
 
 @pytest.mark.parametrize("strides", [1, 2], ids=["overlapping", "tiles"])
 def test_a_window_holding_a_nan_sends_its_gradient_to_its_first_element(strides):
+    # tracegraph's max propagates a NaN (TF 2.21's CPU kernel skips it unless it comes first); the gradient
+    # of a NaN maximum still goes to one element, the same one whether or not the windows overlap
     x = tg.constant(np.array([[1., 2., 0.], [np.nan, 3., 0.], [0., 0., 0.]]).reshape(1, 3, 3, 1))
     with tg.GradientTape() as tape:
         tape.watch(x)
