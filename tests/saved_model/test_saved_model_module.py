@@ -94,6 +94,22 @@ def test_signatures_take_keyword_tensors_and_return_dicts(model_and_loaded):
         serving(x=np.ones((2, 4), np.float32))
 
 
+def test_signature_inputs_are_named_as_tf_names_them(tmp_path):
+    class Nested(tg.Module):
+        @tg.function(input_signature=[(tg.TensorSpec([None], tg.float32), tg.TensorSpec([None], tg.float32)),
+                                      {"p": tg.TensorSpec([], tg.float32), "q": tg.TensorSpec([], tg.float32, name="qq")},
+                                      tg.TensorSpec([], tg.float32)])
+        def f(self, pair, d, z):
+            return pair[0] + pair[1] + d["p"] + d["q"] + z
+
+    serving = _saved(tmp_path, Nested()).signatures["serving_default"]
+    # TF 2.21: {'qq', 'pair_1', 'pair', 'z', 'd'} (a spec's own name, else the parameter's, made unique)
+    assert sorted(serving.structured_input_signature[1]) == ["d", "pair", "pair_1", "qq", "z"]
+    one = tg.constant([1.0])
+    result = serving(pair=one, pair_1=2 * one, d=tg.constant(3.0), qq=tg.constant(4.0), z=tg.constant(5.0))
+    np.testing.assert_array_equal(result["output_0"].numpy(), [15.0])
+
+
 def test_the_only_function_with_an_input_signature_becomes_serving_default(tmp_path):
     class One(tg.Module):
         def __init__(self):

@@ -67,19 +67,28 @@ def output_leaves(structure):
 
 
 def signature_input_names(arguments):
-    """[(keyword name, spec)] for the tensor leaves of `arguments`, in graph-input order: a TensorSpec's own
-    name where it has one (unique), else its leaf name (`x`, `pair_0`, `d_a`)."""
+    """[(keyword name, spec)] for the tensor leaves of `arguments`, in graph-input order, named as TF names a
+    signature's inputs: a TensorSpec's own name where the user gave one, else the parameter's name, made
+    unique with `_1`, `_2`, ... (`pair`, `pair_1`)."""
     names, taken = [], set()
     for parameter, value in arguments.items():
-        for leaf, default in zip(nest.flatten(value), leaf_names(parameter, value)):
+        for leaf, automatic in zip(nest.flatten(value), leaf_names(parameter, value)):
             if not isinstance(leaf, TypeSpec):
                 continue
-            name = leaf.name if isinstance(leaf, TensorSpec) and leaf.name else default
-            if name in taken:
-                name = default
+            given = leaf.name if isinstance(leaf, TensorSpec) and leaf.name != automatic else None
+            name = _unique(given or parameter, taken)
             taken.add(name)
-            names.append((name, leaf))
+            names.append((name, TensorSpec(leaf.shape, leaf.dtype, name) if isinstance(leaf, TensorSpec) else leaf))
     return names
+
+
+def _unique(name, taken):
+    k = 0
+    candidate = name
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}_{k}"
+    return candidate
 
 
 def signature_output_names(structure):

@@ -111,7 +111,8 @@ def _attribute_functions(obj, keras_call=False):
 
 
 def _keras_call(model):
-    """The model's call, traced for its input spec (batch dimension unknown), in inference mode."""
+    """The model's call, traced for its input spec (batch dimension unknown), in inference mode; the signature's
+    inputs are named `inputs`, `inputs_1`, ... (as TF 2.21 names a Keras 3 model's)."""
     specs = _keras_input_specs(model)
 
     def call(inputs):
@@ -123,14 +124,13 @@ def _keras_call(model):
 def _keras_input_specs(model):
     inputs = getattr(model, "inputs", None)
     if inputs:
-        return [TensorSpec((None,) + tuple(x.shape)[1:], x.dtype, getattr(x, "name", None)) for x in inputs]
+        return [TensorSpec((None,) + tuple(x.shape)[1:], x.dtype) for x in inputs]
     shape = getattr(model, "_build_input_shape", None)
     if shape is None:
         raise ValueError(f"tg.saved_model.save: the Keras model {model.name!r} is not built, so its input spec "
                          f"is unknown; call it on data or build it before saving")
     shapes = shape if isinstance(shape, list) else [shape]
-    return [TensorSpec((None,) + tuple(s)[1:], model.dtype, f"input_{k}" if len(shapes) > 1 else "inputs")
-            for k, s in enumerate(shapes)]
+    return [TensorSpec((None,) + tuple(s)[1:], model.dtype) for s in shapes]
 
 
 def _signature_functions(obj, attributes, signatures):
