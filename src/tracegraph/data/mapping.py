@@ -60,12 +60,13 @@ def parallel_map(call, stream, workers, deterministic):
         for components in stream:
             pending.append(pool.submit(call, components))
             if len(pending) >= 2 * workers:
-                yield from _collect(pending, deterministic, wait_for_one=True)
+                yield from _collect(pending, deterministic)
         while pending:
-            yield from _collect(pending, deterministic, wait_for_one=True)
+            yield from _collect(pending, deterministic)
 
 
-def _collect(pending, deterministic, wait_for_one):
+def _collect(pending, deterministic):
+    """The next finished element: the oldest one when deterministic, else any (all that are done)."""
     if deterministic:
         yield pending.popleft().result()
         return

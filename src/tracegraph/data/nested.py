@@ -5,7 +5,6 @@ of `flat_map` and `interleave` return datasets, which a traced graph cannot hold
 Python once per input element, on eager tensors, and the element spec is that of the dataset the
 function returns for the first element (asked for lazily, when first needed).
 """
-import itertools
 
 from .base import Dataset, register
 from .options import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, parallelism

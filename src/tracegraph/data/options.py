@@ -1,5 +1,7 @@
 """`tg.data.Options` and the sentinel constants (AUTOTUNE, the cardinality markers), as TF names them."""
 
+import os
+
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options", "ThreadingOptions",
            "OptimizationOptions", "parallelism"]
 
@@ -17,9 +19,16 @@ AUTOTUNE_PREFETCH = 16
 def parallelism(num_parallel_calls):
     """The number of worker threads for `num_parallel_calls` (AUTOTUNE: one per core)."""
     if num_parallel_calls == AUTOTUNE:
-        import os  # noqa: PLC0415 - only the AUTOTUNE path asks for the core count
-        return max(1, os.cpu_count() or 1)
+        return max(1, _usable_cores())
     return max(1, int(num_parallel_calls))
+
+
+def _usable_cores():
+    """The cores this process may run on (TF's AUTOTUNE uses the schedulable CPUs too)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class _OptionGroup:
