@@ -44,6 +44,18 @@ def test_a_functional_model_with_two_inputs_takes_them_as_inputs_and_inputs_1(tm
     np.testing.assert_allclose(loaded([xa, xb]).numpy(), expected, rtol=1e-6)
 
 
+def test_a_functional_model_with_dict_inputs_and_outputs_keeps_their_structure(tmp_path):
+    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    model = keras.Model({"a": a, "b": b}, {"out": keras.layers.Dense(1)(keras.layers.Concatenate()([a, b]))})
+    loaded = _export(tmp_path, model)
+    inputs = {"a": X[:, :3], "b": X[:, 2:4]}
+    expected = model(inputs)["out"].numpy()
+    np.testing.assert_allclose(loaded(inputs)["out"].numpy(), expected, rtol=1e-6)
+    serving = loaded.signatures["serving_default"]
+    assert serving.structured_outputs == {"out": tg.TensorSpec([None, 1], tg.float32, name="out")}  # as TF 2.21
+    np.testing.assert_allclose(serving(inputs=inputs["a"], inputs_1=inputs["b"])["out"].numpy(), expected, rtol=1e-6)
+
+
 def test_a_subclassed_model_built_by_a_call_is_exported_for_the_shape_it_saw(tmp_path):
     class TwoLayers(keras.Model):
         def __init__(self):

@@ -95,10 +95,11 @@ def test_signatures_take_keyword_tensors_and_return_dicts(model_and_loaded):
 
 
 def test_signature_inputs_are_named_as_tf_names_them(tmp_path):
+    vector, scalar = tg.TensorSpec([None], tg.float32), tg.TensorSpec([], tg.float32)
+
     class Nested(tg.Module):
-        @tg.function(input_signature=[(tg.TensorSpec([None], tg.float32), tg.TensorSpec([None], tg.float32)),
-                                      {"p": tg.TensorSpec([], tg.float32), "q": tg.TensorSpec([], tg.float32, name="qq")},
-                                      tg.TensorSpec([], tg.float32)])
+        @tg.function(input_signature=[(vector, vector), {"p": scalar, "q": tg.TensorSpec([], tg.float32, name="qq")},
+                                      scalar])
         def f(self, pair, d, z):
             return pair[0] + pair[1] + d["p"] + d["q"] + z
 

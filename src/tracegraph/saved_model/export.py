@@ -14,6 +14,7 @@ from .describe import (describe_concrete, output_structure, returns_tensors, sig
                        signature_output_names)
 from .format import (FORMAT_NAME, FORMAT_VERSION, FUNCTIONS_DIR, METADATA_FILE, VARIABLES_FILE,
                      write_variables)
+from .. import nest
 from ..ir.graph import all_variables
 from ..ir.serialize import encode_value, graph_to_json
 from ..module import Module
@@ -113,24 +114,27 @@ def _attribute_functions(obj, keras_call=False):
 def _keras_call(model):
     """The model's call, traced for its input spec (batch dimension unknown), in inference mode; the signature's
     inputs are named `inputs`, `inputs_1`, ... (as TF 2.21 names a Keras 3 model's)."""
-    specs = _keras_input_specs(model)
+    spec = _keras_input_spec(model)
 
     def call(inputs):
         return model(inputs, training=False)
 
-    return function(call).get_concrete_function(specs if len(specs) > 1 else specs[0])
+    return function(call).get_concrete_function(spec)
 
 
-def _keras_input_specs(model):
-    inputs = getattr(model, "inputs", None)
-    if inputs:
-        return [TensorSpec((None,) + tuple(x.shape)[1:], x.dtype) for x in inputs]
+def _keras_input_spec(model):
+    """The model's input spec: one TensorSpec, or the structure (list, dict) its inputs were given in."""
+    structure = getattr(model, "_input_structure", None)  # a functional model's inputs as given
+    if structure is None and getattr(model, "inputs", None):
+        structure = model.inputs[0] if len(model.inputs) == 1 else list(model.inputs)
+    if structure is not None:
+        return nest.map_structure(lambda x: TensorSpec((None,) + tuple(x.shape)[1:], x.dtype), structure)
     shape = getattr(model, "_build_input_shape", None)
     if shape is None:
         raise ValueError(f"tg.saved_model.save: the Keras model {model.name!r} is not built, so its input spec "
                          f"is unknown; call it on data or build it before saving")
-    shapes = shape if isinstance(shape, list) else [shape]
-    return [TensorSpec((None,) + tuple(s)[1:], model.dtype) for s in shapes]
+    specs = [TensorSpec((None,) + tuple(s)[1:], model.dtype) for s in (shape if isinstance(shape, list) else [shape])]
+    return specs if isinstance(shape, list) else specs[0]
 
 
 def _signature_functions(obj, attributes, signatures):
