@@ -32,7 +32,7 @@ def load(export_dir, tags=None, options=None):
     metadata = read_metadata(export_dir)
     where = os.path.join(export_dir, "saved_model.json")
     arrays = read_variables(export_dir, metadata["variables"])
-    variables = {entry["key"]: Variable(arrays[entry["key"]], trainable=entry["trainable"],
+    variables = {entry["key"]: Variable(arrays[entry["key"]], trainable=bool(entry.get("trainable", True)),
                                         name=_short_name(entry.get("path") or entry["name"]))
                  for entry in metadata["variables"]}
     functions = [_load_function(export_dir, entry, variables, f"{where}: function {k}")
