@@ -138,7 +138,9 @@ def trained(optimizer):
 
 @pytest.mark.parametrize("optimizer", [lambda: keras.optimizers.Adam(0.01),
                                        lambda: keras.optimizers.SGD(0.05, momentum=0.9),
-                                       lambda: keras.optimizers.RMSprop(0.01, momentum=0.5)])
+                                       lambda: keras.optimizers.RMSprop(0.01, momentum=0.5),
+                                       lambda: keras.optimizers.Nadam(0.01),
+                                       lambda: keras.optimizers.Adam(0.01, use_ema=True, amsgrad=True)])
 def test_keras_model_and_optimizer_restore_into_fresh_unbuilt_ones_and_fit_continues(tmp_path, optimizer):
     x, y = data()
     model = trained(optimizer())
@@ -359,3 +361,14 @@ def test_the_training_checkpoints_guide(tmp_path):
     assert not deferred_restore.numpy().any()
     fake_layer.kernel = deferred_restore
     np.testing.assert_array_equal(deferred_restore.numpy(), nets[1].l1.kernel.numpy())
+
+
+def test_optimizer_variables_other_than_slots_are_keyed_by_their_name(tmp_path):
+    model = trained(keras.optimizers.Nadam(0.01))
+    path = train.Checkpoint(optimizer=model.optimizer).write(str(tmp_path / "ck"))
+    assert "optimizer/_variables/u_product/.ATTRIBUTES/VARIABLE_VALUE" in keys(path)
+    fresh = keras.optimizers.Nadam(0.01)
+    status = train.Checkpoint(optimizer=fresh).read(path)
+    fresh.build(model.trainable_variables)  # u_product is made after the slots, then set as an attribute
+    status.assert_consumed()
+    assert float(fresh._u_product.numpy()) == float(model.optimizer._u_product.numpy()) != 1.0

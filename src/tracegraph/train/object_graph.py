@@ -10,8 +10,9 @@ As in TF, a checkpoint key is the attribute path from the `Checkpoint` to a vari
   (`kernel`; a repeated name gets `_1`, `_2`, ...), so a weight created after a restore is found
   under the same name; then its attributes as a Module's, minus the layer's bookkeeping attributes
   and the metrics `compile` gives a model (Keras 3 does not checkpoint them either);
-- a Keras optimizer: its attributes as a Module's, without the slot variables, which hang from
-  the model variable they belong to (see `slot_edges`);
+- a Keras optimizer: `_iterations` and `_learning_rate`, its other attributes as a Module's but
+  without the variables it made: the slots hang from the model variable they belong to (see
+  `slot_edges`), other variables (Nadam's `u_product`) are `_variables/<their add_variable name>`;
 - a list or tuple: its items (`0`, `1`, ...); a dict: its values under `str(key)`, sorted.
 
 An object reachable along several paths is one node; its key is the first path of a
@@ -26,7 +27,8 @@ from ..keras.optimizers.base import Optimizer
 from ..module import Module
 from ..variable_base import is_variable
 
-__all__ = ["children", "find_slot", "is_trackable", "slot_edges", "slot_path", "walk", "VARIABLE_SUFFIX", "SLOT_MARK"]
+__all__ = ["children", "extra_name", "find_slot", "is_trackable", "is_optimizer", "slot_edges", "slot_path", "walk",
+           "VARIABLE_SUFFIX", "SLOT_MARK"]
 
 #: What follows a variable's attribute path in its key (TF's suffix).
 VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
@@ -34,6 +36,7 @@ VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 SLOT_MARK = "/.OPTIMIZER_SLOT/"
 # An optimizer's attributes that list its variables again (the slots among them).
 _OPTIMIZER_LISTS = frozenset({"_slots", "_variables"})
+_EXTRAS = "_variables"
 
 
 def is_trackable(value):
@@ -60,6 +63,8 @@ def children(obj):
     for name, value in _attributes(obj):
         if is_trackable(value) and not (is_layer and isinstance(value, Metric)):
             found.setdefault(name, value)
+    if isinstance(obj, Optimizer):
+        found.update(_optimizer_extras(obj))
     return found
 
 
@@ -84,22 +89,43 @@ def _attributes(module):
     ignored = set(module._TRACKING_IGNORED)
     if isinstance(module, layer_base.Layer):
         ignored |= layer_base._UNTRACKED_ATTRIBUTES
-    slots = set()
+    listed = set()
     if isinstance(module, Optimizer):
         ignored |= _OPTIMIZER_LISTS
-        slots = {id(v) for slot_list in module._slots.values() for v in slot_list}
+        listed = {id(v) for v in module._variables} - {id(module._iterations), id(module._learning_rate)}
     attributes = vars(module)
     names = [n for n in attributes if n not in ignored]
     for name in sorted(names, key=lambda n: n.startswith("_")):  # stable: assignment order within each
         value = attributes[name]
-        if slots and _only_slots(value, slots):
+        if listed and _only_listed(value, listed):
             continue
         yield name, value
 
 
-def _only_slots(value, slot_ids):
+def _optimizer_extras(optimizer):
+    """The optimizer's own variables other than the step count, the learning rate and the slots
+    (Nadam's `u_product`), as `_variables/<name given to add_variable>`. Keyed by that name, not by
+    the attribute it is set to, because a waiting restore must find it as soon as it is made (and
+    the attribute is set after), and not by position, which slots still being made would shift."""
+    slots = {id(v) for slot_list in optimizer._slots.values() for v in slot_list}
+    named = {id(optimizer._iterations), id(optimizer._learning_rate)}
+    extras = {}
+    for variable in optimizer._variables:
+        if id(variable) not in slots and id(variable) not in named:
+            extras.setdefault(extra_name(optimizer, variable), variable)
+    return extras
+
+
+def extra_name(optimizer, variable):
+    """`_variables/<name>` for a variable `optimizer` made (`nadam/u_product:0` -> `_variables/u_product`)."""
+    prefix = optimizer._scope_name
+    name = variable.name[len(prefix):] if variable.name.startswith(prefix) else variable.name
+    return f"{_EXTRAS}/{name.rsplit(':', 1)[0]}"
+
+
+def _only_listed(value, listed_ids):
     leaves = nest.flatten(value) if isinstance(value, (list, tuple, dict)) else [value]
-    return bool(leaves) and all(id(leaf) in slot_ids for leaf in leaves)
+    return bool(leaves) and all(id(leaf) in listed_ids for leaf in leaves)
 
 
 def walk(root):
@@ -140,6 +166,11 @@ def slot_path(nodes, optimizer_node, slot_name, variable_node, position):
     owner = (nodes[variable_node][1] if variable_node is not None
              else f"{optimizer_path}/.SLOTS_BY_POSITION/{position}")
     return f"{owner}{SLOT_MARK}{optimizer_path}/{slot_name}"
+
+
+def is_optimizer(obj):
+    """True for a Keras optimizer (whose slots and own variables are keyed specially)."""
+    return isinstance(obj, Optimizer)
 
 
 def find_slot(optimizer, slot_name, variable=None, position=None):

@@ -19,7 +19,7 @@ from .. import restoration as waiting_room
 from ..ops.state_ops import init_scope
 from ..variable_base import is_variable
 from . import checkpoint_file
-from .object_graph import children, find_slot
+from .object_graph import children, extra_name, find_slot, is_optimizer
 
 __all__ = ["Restoration"]
 
@@ -51,6 +51,8 @@ class Restoration:
         self.values = {}           # node -> array read for a variable not created yet
         self._waiting_on = set()   # ids of the owners the waiting room knows of
         self._signatures = {}      # id(owner) -> `_signature(owner)` when its children were last found
+        self._slot_sizes = {}      # id(optimizer) -> the sizes of its slot lists at the last look
+        self._variables_seen = {}  # id(optimizer) -> how many of its `_variables` were looked at
 
     def bound_objects(self):
         """The objects (still alive) that got a node of the checkpoint."""
@@ -94,6 +96,8 @@ class Restoration:
                         queue.append((child_node, present[name]))
                     else:
                         self.unresolved.setdefault(id(obj), (_weak(obj), {}))[1][name] = child_node
+                        if is_optimizer(obj):
+                            self._variables_seen[id(obj)] = len(obj._variables)
         return pairs
 
     def _check_kind(self, node, obj):
@@ -141,9 +145,10 @@ class Restoration:
     # ----- deferred restoration ----------------------------------------------------------------
 
     def _wait(self):
-        """Wait on every owner with a missing child and every bound optimizer with missing slots."""
+        """Wait on every owner with a missing child and every bound optimizer with missing slots;
+        stop waiting when nothing is missing."""
         owners = [ref() for ref, _ in self.unresolved.values()]
-        owners += [self._object(e["optimizer"]) for e in self.unresolved_slots]
+        owners += [self._object(node) for node in {e["optimizer"] for e in self.unresolved_slots}]
         for owner in owners:
             if owner is not None and id(owner) not in self._waiting_on and _can_wait_on(owner):
                 self._waiting_on.add(id(owner))
@@ -154,34 +159,59 @@ class Restoration:
     def _on_variables_created(self, creator):
         """Bind the objects that now exist and assign the values kept for them.
 
-        A creator this restoration waits on (a layer making its weights) is the only owner walked
-        again. Any other creator may be new to the graph (an optimizer `compile` set on a model, a
-        sub-layer made in `build`), so then every owner whose attributes, weights or slots differ
-        from the last look is walked again.
+        A creator this restoration waits on (a layer making its weights) is the only owner looked
+        at again. Any other creator may be new to the graph (an optimizer `compile` set on a model, a
+        sub-layer made in `build`), so then every owner is. An owner is walked again only if its
+        attributes, weights, slots or variables differ from the last look.
         """
-        known_creator = id(creator) in self.unresolved
-        owners = [(id(creator), self.unresolved[id(creator)])] if known_creator else list(self.unresolved.items())
+        known_creator = id(creator) in self._waiting_on
+        if known_creator:
+            owners = [(id(creator), self.unresolved[id(creator)])] if id(creator) in self.unresolved else []
+        else:
+            owners = list(self.unresolved.items())
         newly_bound = []
         for key, (ref, edges) in owners:
             owner = ref()
             if owner is None:
                 continue
-            signature = _signature(owner)
-            if owner is not creator and self._signatures.get(key) == signature:
-                continue
-            self._signatures[key] = signature
-            present = children(owner)
+            if owner is creator and is_optimizer(owner) and all(n.startswith("_variables/") for n in edges):
+                present = self._new_extras(owner)  # one look per variable made, not a walk of them all
+            else:
+                signature = _signature(owner)
+                if self._signatures.get(key) == signature:
+                    continue
+                self._signatures[key] = signature
+                present = children(owner)
             for name in [name for name in edges if name in present or edges[name] in self.bound]:
                 child_node = edges.pop(name)
                 if child_node not in self.bound:
                     newly_bound += self._bind(child_node, present[name])
             if not edges:
                 self.unresolved.pop(key, None)
-        if not known_creator or self.unresolved_slots and _has_slots(creator):
+        if self.unresolved_slots and (not known_creator or self._slots_changed(creator)):
             newly_bound += self._resolve_slots()
         for node, variable in newly_bound:
             self._assign(variable, self.entries[node], self.values.pop(node))
-        self._wait()
+        if newly_bound or not known_creator:
+            self._wait()
+
+    def _new_extras(self, optimizer):
+        """{name: variable} of the variables `optimizer` made since the last look (slots being made
+        among them: their names never match an extra's)."""
+        start = self._variables_seen.get(id(optimizer), 0)
+        self._variables_seen[id(optimizer)] = len(optimizer._variables)
+        return {extra_name(optimizer, v): v for v in optimizer._variables[start:]}
+
+    def _slots_changed(self, creator):
+        """Whether `creator` (an optimizer) registered new slots since the last look: slots are
+        made one by one but registered together, so most notifications need no search."""
+        slots = getattr(creator, "_slots", None)
+        if not isinstance(slots, dict):
+            return False
+        sizes = tuple(map(len, slots.values()))
+        changed = self._slot_sizes.get(id(creator)) != sizes
+        self._slot_sizes[id(creator)] = sizes
+        return changed
 
     # ----- values ------------------------------------------------------------------------------
 
@@ -202,11 +232,8 @@ def _signature(owner):
     """What changes when `owner` gets new children: its attributes' values, weights and slots."""
     slots = getattr(owner, "_slots", None)
     return (tuple(map(id, vars(owner).values())), len(getattr(owner, "_own_weights", ())),
-            tuple(map(len, slots.values())) if isinstance(slots, dict) else ())
-
-
-def _has_slots(obj):
-    return isinstance(getattr(obj, "_slots", None), dict)
+            tuple(map(len, slots.values())) if isinstance(slots, dict) else (),
+            len(getattr(owner, "_variables", ())))
 
 
 def _can_wait_on(owner):

@@ -126,6 +126,7 @@ class Optimizer(Module):
         with init_scope(), self.name_scope:
             variable = Variable(initial_value, name=name, dtype=dtype, trainable=False)
         self._variables.append(variable)
+        restoration.variables_created(self)  # a restored checkpoint may hold its value (tg.train)
         return variable
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="none", name=None):
@@ -323,7 +324,6 @@ class Optimizer(Module):
             with self.name_scope:
                 self.build(variables)
             self.built = True
-            restoration.variables_created(self)  # variables build made outside add_optimizer_variables
         for v in variables:
             if id(v) not in self._var_index:
                 raise ValueError(f"Unknown variable: {v}. This optimizer can only be called for the variables it "
