@@ -372,3 +372,13 @@ def test_optimizer_variables_other_than_slots_are_keyed_by_their_name(tmp_path):
     fresh.build(model.trainable_variables)  # u_product is made after the slots, then set as an attribute
     status.assert_consumed()
     assert float(fresh._u_product.numpy()) == float(model.optimizer._u_product.numpy()) != 1.0
+
+
+def test_options_are_accepted(tmp_path):
+    v = tg.Variable(3.0)
+    options = train.CheckpointOptions(experimental_io_device="/job:localhost")
+    checkpoint = train.Checkpoint(v=v)
+    path = checkpoint.save(str(tmp_path / "ck"), options=options)
+    v.assign(0.0)
+    checkpoint.restore(path, options=options).assert_consumed()
+    assert float(v.numpy()) == 3.0

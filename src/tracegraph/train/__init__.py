@@ -8,8 +8,10 @@ docs/formats/checkpoint.md.
 from .checkpoint import Checkpoint
 from .checkpoint_file import CheckpointFormatError
 from .manager import CheckpointManager
+from .options import CheckpointOptions
 from .reader import CheckpointReader, list_variables, load_checkpoint, load_variable
 from .state_file import CheckpointState, get_checkpoint_state, latest_checkpoint
 
-__all__ = ["Checkpoint", "CheckpointFormatError", "CheckpointManager", "CheckpointReader", "CheckpointState",
-           "get_checkpoint_state", "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable"]
+__all__ = ["Checkpoint", "CheckpointFormatError", "CheckpointManager", "CheckpointOptions", "CheckpointReader",
+           "CheckpointState", "get_checkpoint_state", "latest_checkpoint", "list_variables", "load_checkpoint",
+           "load_variable"]
