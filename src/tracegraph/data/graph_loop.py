@@ -40,8 +40,13 @@ _HANDLES = itertools.count(1)
 
 def _open(xp, *, dataset):
     handle = next(_HANDLES)
+    found = _DATASETS.get(dataset)
+    if found is None:
+        raise FailedPreconditionError("dataset iterator: the dataset this graph iterates is not in this process "
+                                      "(a tg.function that loops over a dataset cannot be saved and loaded "
+                                      "without its Python source)")
     with _LOCK:
-        _ITERATORS[handle] = [_DATASETS[dataset]._stream(), None]
+        _ITERATORS[handle] = [found._stream(), None]
     return np.array(handle, np.int64)
 
 

@@ -1,5 +1,4 @@
 """`tg.data.Options` and the sentinel constants (AUTOTUNE, the cardinality markers), as TF names them."""
-
 import os
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options", "ThreadingOptions",
