@@ -13,7 +13,10 @@ As in TF, a checkpoint key is the attribute path from the `Checkpoint` to a vari
 - a Keras optimizer: `_iterations` and `_learning_rate`, its other attributes as a Module's but
   without the variables it made: the slots hang from the model variable they belong to (see
   `slot_edges`), other variables (Nadam's `u_product`) are `_variables/<their add_variable name>`;
-- a list or tuple: its items (`0`, `1`, ...); a dict: its values under `str(key)`, sorted.
+- a list or tuple: its items (`0`, `1`, ...); a dict: its values under `str(key)`, sorted;
+- any other object that defines `_checkpoint_children()` (the protocol for new kinds, such as a
+  dataset iterator): the {name: child} dict it returns. If it also defines `_checkpoint_restored()`,
+  a restore calls it once the values of those children are assigned.
 
 An object reachable along several paths is one node; its key is the first path of a
 breadth-first walk.

@@ -53,6 +53,7 @@ class Restoration:
         self._signatures = {}      # id(owner) -> `_signature(owner)` when its children were last found
         self._slot_sizes = {}      # id(optimizer) -> the sizes of its slot lists at the last look
         self._variables_seen = {}  # id(optimizer) -> how many of its `_variables` were looked at
+        self._to_notify = []       # objects bound in this pass that want `_checkpoint_restored()`
 
     def bound_objects(self):
         """The objects (still alive) that got a node of the checkpoint."""
@@ -74,7 +75,15 @@ class Restoration:
         self.values = {n: arrays[self.entries[n]["key"]] for n in later}
         for node, variable in newly_bound:
             self._assign(variable, self.entries[node], arrays[self.entries[node]["key"]])
+        self._notify()
         self._wait()
+
+    def _notify(self):
+        """Tell the objects bound in this pass that define `_checkpoint_restored()` that their
+        children's values are in (an object keeping state outside Variables re-reads them then)."""
+        objects, self._to_notify = self._to_notify, []
+        for obj in objects:
+            obj._checkpoint_restored()
 
     def _bind(self, node, obj):
         """Bind `node` to `obj` and the checkpoint's children of `node` to `obj`'s, breadth first;
@@ -86,6 +95,8 @@ class Restoration:
                 continue
             self._check_kind(node, obj)
             self.bound[node] = _weak(obj)
+            if hasattr(obj, "_checkpoint_restored"):
+                self._to_notify.append(obj)
             if node in self.entries:
                 pairs.append((node, obj))
             edges = self.index["nodes"][node]["children"]
@@ -192,6 +203,7 @@ class Restoration:
             newly_bound += self._resolve_slots()
         for node, variable in newly_bound:
             self._assign(variable, self.entries[node], self.values.pop(node))
+        self._notify()
         if newly_bound or not known_creator:
             self._wait()
 
