@@ -124,3 +124,16 @@ def test_bad_arguments():
         train.CheckpointManager(checkpoint, "/tmp/unused", max_to_keep=0)
     with pytest.raises(ValueError, match="step_counter"):
         train.CheckpointManager(checkpoint, "/tmp/unused", max_to_keep=1, checkpoint_interval=3)
+
+
+def test_deleting_a_checkpoint_also_removes_leftovers_of_interrupted_writes(tmp_path):
+    directory = str(tmp_path)
+    manager = train.CheckpointManager(train.Checkpoint(v=tg.Variable(0.0)), directory, max_to_keep=1)
+    manager.save()
+    leftovers = [tmp_path / ".ckpt-1.index.k3j2.tmp", tmp_path / ".ckpt-1.data-0123.x9.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"partial")
+    (tmp_path / ".ckpt-11.index.zz.tmp").write_bytes(b"another checkpoint's")
+    manager.save()
+    assert not any(path.exists() for path in leftovers)
+    assert (tmp_path / ".ckpt-11.index.zz.tmp").exists()

@@ -146,9 +146,12 @@ def _read_into(f, array):
 
 
 def remove_checkpoint(prefix):
-    """Delete the checkpoint at `prefix` (its index first, so it never looks complete while half gone)."""
+    """Delete the checkpoint at `prefix` (its index first, so it never looks complete while half gone),
+    and the temporary files of its writes that a crash interrupted."""
     _remove(index_path(prefix))
-    for path in data_files(prefix):
+    directory, base = os.path.split(os.fspath(prefix))
+    leftovers = glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(base)}.*.tmp"))
+    for path in data_files(prefix) + leftovers:
         _remove(path)
 
 
