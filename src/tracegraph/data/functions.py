@@ -19,18 +19,14 @@ __all__ = ["StructuredFunction", "is_row_wise"]
 class StructuredFunction:
     """`func` over elements of `input_spec`, traced once; `output_spec` is what it returns."""
 
-    def __init__(self, func, input_spec, where, spread=True, extra_specs=()):
+    def __init__(self, func, input_spec, where):
         self.func, self.input_spec, self.where = func, input_spec, where
-        self._spread = spread and isinstance(input_spec, tuple) and not extra_specs
-        self._extra_specs = tuple(extra_specs)   # leading arguments (a scan's state)
-        self._arg_specs = self._extra_specs + (tuple(input_spec) if self._spread else (input_spec,))
+        spread = type(input_spec) is tuple   # as TF: a plain tuple is spread, a namedtuple is not
+        self._arg_specs = tuple(input_spec) if spread else (input_spec,)
         self._batched = None
-        specs = flat_specs(self._arg_specs)
-        if any(isinstance(s, DatasetSpec) for s in specs):
-            # A dataset cannot be a traced argument: the function runs in Python for each element.
-            self.concrete = None
-            self.output_spec = None
-            return
+        if any(isinstance(s, DatasetSpec) for s in flat_specs(self._arg_specs)):
+            raise TypeError(f"{where}: the elements hold datasets (windows), which a traced function cannot take; "
+                            f"use flat_map or interleave to turn them into tensors first")
         self._traced = function(self._wrapped, autograph=True)
         self._first_result = None
         self.concrete = self._traced.get_concrete_function(*self._arg_specs)
@@ -43,17 +39,6 @@ class StructuredFunction:
         if self._first_result is None:
             self._first_result = result
         return result
-
-    def call(self, *args):
-        """The function's (normalized) result for eager arguments (structures of tensors)."""
-        if self.concrete is None:
-            return normalize(_lists_to_tuples(self.func(*args)), f"{self.where}: the function's result")
-        return self.concrete(*args)
-
-    def call_element(self, element, extra=()):
-        """The result for a packed element (spread over the arguments if it is a tuple)."""
-        args = tuple(extra) + (tuple(element) if self._spread else (element,))
-        return self.call(*args)
 
     def call_components(self, components):
         """Components in, the result's components out (the fast path: flat tensors to the trace)."""
@@ -68,7 +53,7 @@ class StructuredFunction:
         return self._batched or None
 
     def _make_batched(self):
-        if self.concrete is None or self._extra_specs or not is_row_wise(self.concrete.graph):
+        if not is_row_wise(self.concrete.graph):
             return None
         batch_specs = nest.map_structure(_with_batch_dim, self._arg_specs)
         concrete = self._traced.get_concrete_function(*batch_specs)

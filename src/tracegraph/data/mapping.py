@@ -22,9 +22,6 @@ class MapDataset(Dataset):
     def __init__(self, dataset, map_func, num_parallel_calls=None, deterministic=None):
         self._input, self._inputs = dataset, (dataset,)
         self._function = StructuredFunction(map_func, dataset.element_spec, "map")
-        if self._function.output_spec is None:
-            raise TypeError("map: the function's argument includes a dataset, which cannot be traced; "
-                            "use flat_map or interleave for datasets of datasets")
         self._element_spec = self._function.output_spec
         self._workers = None if num_parallel_calls is None else parallelism(num_parallel_calls)
         self._deterministic = deterministic

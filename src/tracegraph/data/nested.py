@@ -92,7 +92,7 @@ class _DatasetFunction:
     def __init__(self, func, input_spec, where):
         self.func, self.where = func, where
         self.packer = Packer(input_spec)
-        self.spread = isinstance(input_spec, tuple)
+        self.spread = type(input_spec) is tuple   # as TF: a plain tuple is spread, a namedtuple is not
 
     def __call__(self, components):
         element = self.packer(components)
