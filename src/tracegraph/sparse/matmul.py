@@ -7,7 +7,6 @@ for the values, each stored entry (i, j) gets the dot product of row i of the ou
 with the conjugate of row j of the dense operand.
 """
 import numpy as np
-import scipy.sparse
 
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -58,6 +57,7 @@ def _csr_matrix(indices, values, rows, cols):
         order = np.argsort(row_of, kind="stable")
         row_of, col_of, values = row_of[order], col_of[order], values[order]
     row_pointers = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=rows))])
+    import scipy.sparse  # noqa: PLC0415 - ~0.3 s to import: only a sparse product pays for it
     return scipy.sparse.csr_matrix((values, col_of, row_pointers), shape=(rows, cols))
 
 

@@ -1,8 +1,5 @@
 """`keras.callbacks.RemoteMonitor`: post each epoch's results to an HTTP server."""
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 import warnings
 
 import numpy as np
@@ -37,6 +34,9 @@ class RemoteMonitor(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         """Send the epoch's results."""
+        import urllib.error  # noqa: PLC0415 - urllib pulls in ssl and http (~0.1 s): only users of this pay
+        import urllib.parse  # noqa: PLC0415 - (as above)
+        import urllib.request  # noqa: PLC0415 - (as above)
         send = {"epoch": epoch}
         for key, value in (logs or {}).items():
             send[key] = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
