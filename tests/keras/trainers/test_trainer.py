@@ -273,3 +273,17 @@ def test_initial_epoch_steps_per_epoch_and_tensor_inputs():
                         initial_epoch=2, steps_per_epoch=3, callbacks=[counter], verbose=0)
     assert history.epoch == [2, 3]
     assert seen == [0, 1, 2, 0, 1, 2]
+
+
+def test_fit_on_a_dataset_takes_its_length_per_epoch_and_needs_steps_when_endless():
+    x, y = regression_data(100)
+    dataset = tg.data.Dataset.from_tensor_slices((x.astype(np.float32), y.astype(np.float32))).batch(16)
+    model = linear_model()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    batches = []
+    counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))
+    history = model.fit(dataset, epochs=3, callbacks=[counter], verbose=0)
+    assert batches == list(range(7)) * 3 and history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        model.fit(dataset.repeat(), epochs=1, verbose=0)
+    assert len(model.fit(dataset.repeat(), epochs=2, steps_per_epoch=3, verbose=0).epoch) == 2

@@ -6,6 +6,7 @@ when shuffling, permuted once per epoch; a batch is then a slice, so a step cost
 import numpy as np
 
 from ... import nest
+from ...data import INFINITE_CARDINALITY
 from ...tensor import Tensor
 from .. import backend
 
@@ -103,9 +104,10 @@ class ArrayBatches:
 class IterableBatches:
     """Batches from a generator, a `tg.data.Dataset` or any iterable of batches."""
 
-    def __init__(self, source, steps=None):
+    def __init__(self, source, steps=None, whole_passes=False):
         self.source = source
         self.steps = None if steps is None else int(steps)
+        self.whole_passes = whole_passes  # each epoch is one whole pass over the source (a dataset's length)
         self._iterator = None
         self._peeked = []
         self.num_samples = None
@@ -132,7 +134,7 @@ class IterableBatches:
                 return
             count += 1
             yield _as_batch(batch)
-        if self.steps is None:
+        if self.steps is None or self.whole_passes:
             self._iterator = None
 
     def first_batch(self):
@@ -164,7 +166,21 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if not hasattr(x, "__iter__") and not hasattr(x, "__next__"):
         raise TypeError(f"Unrecognized data type: x={x!r} (of type {type(x).__name__}); expected arrays, "
                         "tensors, a generator or a dataset")
-    return IterableBatches(x, steps)
+    length = _dataset_length(x) if steps is None else None
+    return IterableBatches(x, steps if length is None else length, whole_passes=length is not None)
+
+
+def _dataset_length(source):
+    """A dataset's known number of batches (None if unknown, or for a generator); an endless
+    dataset is an error, since `fit` was not given `steps_per_epoch`."""
+    cardinality = getattr(source, "cardinality", None)
+    if cardinality is None:
+        return None
+    count = int(cardinality())
+    if count == INFINITE_CARDINALITY:
+        raise ValueError("When passing an infinitely repeating dataset, please specify a `steps_per_epoch` "
+                         "value so that epoch level callbacks continue to work.")
+    return count if count >= 0 else None
 
 
 def _class_weights_to_sample_weights(class_weight, y):
