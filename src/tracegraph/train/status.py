@@ -30,8 +30,9 @@ class CheckpointLoadStatus:
         pending = self._restoration.pending_keys()
         if pending:
             raise AssertionError(f"Unresolved values in checkpoint {self._restoration.index['path']}: "
-                                 f"{_listing(pending)} (no variable of the restored objects matched them; "
-                                 "call expect_partial() if only part of the checkpoint is wanted)")
+                                 f"{_listing(pending)} (no variable of the restored objects matched them, or "
+                                 "not yet: values for variables created later wait for them; when only part "
+                                 "of the checkpoint is wanted, check with assert_existing_objects_matched())")
         return self
 
     def assert_existing_objects_matched(self):
