@@ -118,3 +118,13 @@ def test_constant_of_a_tensor():
     assert isinstance(filled.numpy(), np.ndarray)
     np.testing.assert_array_equal(filled.numpy(), [3.0, 3.0])
     np.testing.assert_array_equal(tg.constant(tg.Variable([1.0, 2.0]), shape=[2, 1]).numpy(), [[1.0], [2.0]])
+
+
+def test_a_float_list_takes_its_type_from_its_first_element_as_tf():
+    # Recorded from TF 2.21: a NumPy float scalar first keeps its type; a Python number first gives float32.
+    assert tg.constant([np.float64(1.0), 2.0]).dtype == tg.float64
+    assert tg.constant([np.float64(1.0), 2 ** 40]).dtype == tg.float64
+    assert tg.constant([[np.float16(1)], [np.float32(2)]]).dtype == tg.float16
+    assert tg.constant([np.float32(1.0), np.float64(2.0)]).dtype == tg.float32
+    assert tg.constant([1, np.float64(2.0)]).dtype == tg.float32
+    assert tg.constant([1.5, 2.0]).dtype == tg.float32

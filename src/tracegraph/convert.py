@@ -147,7 +147,7 @@ def python_to_array(value, dtype=None):
     if array.dtype.kind in "SUO":
         array = _strings_to_bytes(value, array)
     if dtype is None:
-        return array.astype(_default_numpy_dtype(array), copy=False)
+        return array.astype(_default_numpy_dtype(array, value), copy=False)
     if array.size == 0:  # an empty list has no values whose meaning could change: any dtype fits
         return np.empty(array.shape, dtype=dtype.numpy_dtype)
     _check_convertible(array, dtype, value, _python_kind)
@@ -183,10 +183,13 @@ def _too_large_hint(objects):
     return ""
 
 
-def _default_numpy_dtype(array):
+def _default_numpy_dtype(array, value=None):
     kind = array.dtype.kind
     if kind == "f":
-        return np.float32
+        # TF takes a float list's type from its first element: a NumPy float scalar keeps its own
+        # ([np.float64(1.0), 2.0] is float64), a Python number gives float32.
+        first = _first_leaf(value)
+        return first.dtype if isinstance(first, np.floating) else np.float32
     if kind in "iu":
         if array.size and (array.min() < _INT32.min or array.max() > _INT32.max):
             return np.int64
@@ -194,6 +197,15 @@ def _default_numpy_dtype(array):
     if kind == "c":
         return np.complex128
     return array.dtype
+
+
+def _first_leaf(value):
+    """The first scalar of a nested list or tuple (None if there is none)."""
+    while isinstance(value, (list, tuple)):
+        if not value:
+            return None
+        value = value[0]
+    return value
 
 
 def _to_bytes(value):
