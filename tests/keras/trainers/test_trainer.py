@@ -287,3 +287,21 @@ def test_fit_on_a_dataset_takes_its_length_per_epoch_and_needs_steps_when_endles
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(dataset.repeat(), epochs=1, verbose=0)
     assert len(model.fit(dataset.repeat(), epochs=2, steps_per_epoch=3, verbose=0).epoch) == 2
+
+
+def test_fit_slices_and_shuffles_ragged_inputs():
+    class RowSum(keras.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(1,), initializer="ones")
+
+        def call(self, x):
+            return tg.expand_dims(tg.reduce_sum(x, axis=1), -1) * self.scale
+    rows = [[1.0, 2.0], [3.0], [4.0, 5.0, 6.0], [], [0.5], [1.0, 1.0]]
+    x = tg.ragged.constant(rows)
+    y = np.array([[2 * sum(r)] for r in rows], np.float32)
+    model = keras.Sequential([RowSum()])
+    model.compile(optimizer=keras.optimizers.SGD(0.005), loss="mse")
+    history = model.fit(x, y, batch_size=4, epochs=20, shuffle=True, validation_split=0.34, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    np.testing.assert_allclose(model.predict(x, batch_size=4, verbose=0).ravel(),
+                               [sum(r) * float(model.layers[0].scale.numpy()[0]) for r in rows], rtol=1e-5)

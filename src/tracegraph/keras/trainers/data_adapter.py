@@ -5,7 +5,10 @@ when shuffling, permuted once per epoch; a batch is then a slice, so a step cost
 """
 import numpy as np
 
-from ... import nest
+from ... import nest, sparse
+from ...ops import gather_scatter
+from ...sparse import SparseTensor
+from ...type_spec import CompositeTensor
 from ...data import INFINITE_CARDINALITY
 from ...tensor import Tensor
 from .. import backend
@@ -32,9 +35,10 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 
 def _as_array(value):
-    """A NumPy array for an input leaf; floats become the default float type."""
-    if value is None:
-        return None
+    """A NumPy array for an input leaf; floats become the default float type. Ragged and sparse
+    tensors stay as they are (their rows are sliced as tensors)."""
+    if value is None or isinstance(value, CompositeTensor):
+        return value
     array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if array.dtype.kind == "f" and array.dtype != np.dtype(backend.floatx()):
         array = array.astype(backend.floatx())
@@ -44,21 +48,45 @@ def _as_array(value):
 def _is_array_data(x):
     """True for arrays, tensors and (nested lists/tuples/dicts of) them: data with a length to slice."""
     leaves = nest.flatten(x)
-    return bool(leaves) and all(isinstance(v, (np.ndarray, Tensor, list, float, int)) or hasattr(v, "__array__")
-                                for v in leaves)
+    return bool(leaves) and all(isinstance(v, (np.ndarray, Tensor, CompositeTensor, list, float, int))
+                                or hasattr(v, "__array__") for v in leaves)
+
+
+def _num_rows(value):
+    """The number of samples in an input leaf (its first dimension)."""
+    if isinstance(value, SparseTensor):
+        return int(value.dense_shape[0])
+    if isinstance(value, CompositeTensor):
+        return int(value.nrows())
+    return len(value)
+
+
+def _rows(value, start, stop):
+    """Samples `start:stop` of an input leaf."""
+    if isinstance(value, SparseTensor):
+        dense_shape = [int(d) for d in value.dense_shape]
+        return sparse.slice(value, [start] + [0] * (len(dense_shape) - 1), [stop - start] + dense_shape[1:])
+    return value[start:stop]
+
+
+def _take_rows(value, order):
+    """The samples of an input leaf in the given order."""
+    if isinstance(value, CompositeTensor):
+        return gather_scatter.gather(value, order)
+    return value[order]
 
 
 def train_validation_split(arrays, validation_split):
     """Split array data into (train, validation), the validation part being the last samples."""
     if not 0.0 < validation_split < 1.0:
         raise ValueError(f"`validation_split` must be between 0 and 1, got {validation_split}")
-    length = len(nest.flatten(arrays)[0])
+    length = _num_rows(nest.flatten(arrays)[0])
     split_at = int(length * (1.0 - validation_split))
     if split_at == 0 or split_at == length:
         raise ValueError(f"Training data contains {length} samples, which is not sufficient to split it "
                          f"into a validation and training set as specified by `validation_split={validation_split}`.")
-    train = nest.map_structure(lambda a: None if a is None else a[:split_at], arrays)
-    validation = nest.map_structure(lambda a: None if a is None else a[split_at:], arrays)
+    train = nest.map_structure(lambda a: None if a is None else _rows(a, 0, split_at), arrays)
+    validation = nest.map_structure(lambda a: None if a is None else _rows(a, split_at, length), arrays)
     return train, validation
 
 
@@ -72,7 +100,7 @@ class ArrayBatches:
                 raise ValueError("You cannot pass both `class_weight` and `sample_weight` at the same time.")
             sample_weight = _class_weights_to_sample_weights(class_weight, y)
         self.data = nest.map_structure(_as_array, pack_x_y_sample_weight(x, y, sample_weight))
-        lengths = {len(a) for a in nest.flatten(self.data) if a is not None}
+        lengths = {_num_rows(a) for a in nest.flatten(self.data) if a is not None}
         if len(lengths) != 1:
             raise ValueError(f"Data cardinality is ambiguous: the arrays hold different numbers of samples "
                              f"{sorted(lengths)}. Make sure all arrays contain the same number of samples.")
@@ -87,13 +115,14 @@ class ArrayBatches:
         data = self.data
         if self.shuffle:
             order = np.random.permutation(self.num_samples)
-            data = nest.map_structure(lambda a: None if a is None else a[order], data)
+            data = nest.map_structure(lambda a: None if a is None else _take_rows(a, order), data)
         flat = nest.flatten(data)
         size = self.batch_size
         plain = type(data) is tuple and len(flat) == len(data)   # (x, y[, w]) of arrays: no structure to rebuild
         for step in range(self.steps):
             start = step * size
-            batch = [a[start:start + size] for a in flat]
+            batch = [a[start:start + size] if type(a) is np.ndarray else _rows(a, start, min(start + size,
+                     self.num_samples)) for a in flat]
             yield tuple(batch) if plain else nest.pack_sequence_as(data, batch)
 
     def first_batch(self):

@@ -13,7 +13,9 @@ import numpy as np
 from ... import nest
 from ...autodiff import GradientTape
 from ...ops import arithmetic, array_ops, cast
+from ...sparse import SparseTensor
 from ...tensor import EagerTensor, Tensor
+from ...type_spec import CompositeTensor
 from ...trace import function
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
@@ -119,8 +121,7 @@ class Trainer:
 
     def _track_loss(self, loss, x):
         """Add this batch's loss to the running mean, weighted by the batch size (as Keras)."""
-        batch_size = array_ops.shape(nest.flatten(x)[0])[0]
-        self._loss_tracker.update_state(loss, sample_weight=batch_size)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(nest.flatten(x)[0]))
 
     def train_step(self, data):
         """One step of training on a batch: forward, loss, gradients, update; returns the metrics."""
@@ -176,6 +177,8 @@ class Trainer:
         def run(batch):
             leaves = batch if type(batch) is tuple and all(type(leaf) is np.ndarray for leaf in batch) \
                 else nest.flatten(batch)
+            if not all(type(leaf) is np.ndarray or type(leaf) is EagerTensor for leaf in leaves):
+                return step(batch)  # composite values (ragged, sparse) go through the full signature matching
             layout = tuple([(leaf.shape, leaf.dtype) for leaf in leaves])
             concrete = concretes.get(layout)
             if concrete is None:
@@ -324,3 +327,13 @@ class Trainer:
             return callbacks
         return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
                             verbose=verbose, epochs=epochs, steps=steps)
+
+
+def _batch_size(value):
+    """The number of samples in a batch's first input: its first dimension (rows of a ragged or
+    sparse tensor)."""
+    if isinstance(value, SparseTensor):
+        return value.dense_shape[0]
+    if isinstance(value, CompositeTensor):
+        return value.nrows()
+    return array_ops.shape(value)[0]
