@@ -1,9 +1,7 @@
 """Losses by name: `get`, `serialize`, `deserialize` (Keras 3's names and aliases)."""
-import inspect
-
 from . import classes, hinge_losses as hinge, probabilistic_losses as probabilistic, regression_losses as regression
 from .loss import Loss
-from .serialization import deserialize_object, serialize_object
+from .serialization import deserialize_object, get_object, serialize_object
 
 __all__ = ["ALL_OBJECTS", "get", "serialize", "deserialize", "is_binary_or_sparse_categorical", "crossentropy_for"]
 
@@ -43,17 +41,7 @@ def deserialize(name, custom_objects=None):
 def get(identifier):
     """A loss from a name ("mse", "binary_crossentropy", "CategoricalCrossentropy"), a config dict,
     a class (instantiated with its defaults), a `Loss` or a function (returned as it is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS.get(identifier)
-    else:
-        obj = identifier
-    if not callable(obj):
-        raise ValueError(f"Could not interpret loss identifier: {identifier}")
-    return obj() if inspect.isclass(obj) else obj
+    return get_object(identifier, ALL_OBJECTS, deserialize, "loss")
 
 
 def is_binary_or_sparse_categorical(y_true_shape, y_pred_shape):

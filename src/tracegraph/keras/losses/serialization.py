@@ -6,7 +6,7 @@ functions are found again by name because their modules `register` them.
 """
 import inspect
 
-__all__ = ["register", "serialize_object", "deserialize_object"]
+__all__ = ["register", "serialize_object", "deserialize_object", "get_object"]
 
 _FUNCTIONS = {}
 # The custom objects of the deserializations under way, so nested `from_config` calls see them.
@@ -67,3 +67,19 @@ def _lookup(name, module_objects, kind):
         if name in table:
             return table[name]
     raise ValueError(f"Unknown {kind}: {name!r}. Pass custom objects with `custom_objects={{{name!r}: ...}}`")
+
+
+def get_object(identifier, module_objects, deserialize, kind):
+    """What `keras.losses.get` / `keras.metrics.get` return: None for None, the object a name or a
+    config dict names, a class made with its defaults, any other callable as it is."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = module_objects.get(identifier)
+    else:
+        obj = identifier
+    if not callable(obj):
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
+    return obj() if inspect.isclass(obj) else obj

@@ -4,7 +4,7 @@ import inspect
 from ..losses import registry as losses_registry
 from ..losses.registry import is_binary_or_sparse_categorical
 from ..losses.naming import to_snake_case
-from ..losses.serialization import deserialize_object, serialize_object
+from ..losses.serialization import deserialize_object, get_object, serialize_object
 from . import accuracy_metrics, confusion_metrics, probabilistic_metrics, regression_metrics
 from .metric import Metric
 from .reduction_metrics import Mean, MeanMetricWrapper, Sum
@@ -49,17 +49,7 @@ def get(identifier):
     'accuracy' gives the exact-match `Accuracy`; `compile` instead picks the accuracy that fits
     the data with `accuracy_for`.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS.get(identifier)
-    else:
-        obj = identifier
-    if not callable(obj):
-        raise ValueError(f"Could not interpret metric identifier: {identifier}")
-    return obj() if inspect.isclass(obj) else obj
+    return get_object(identifier, ALL_OBJECTS, deserialize, "metric")
 
 
 def accuracy_for(y_true_shape, y_pred_shape, name="accuracy"):
