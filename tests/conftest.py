@@ -36,6 +36,15 @@ def _check_shape_rules():
 
 
 @pytest.fixture(autouse=True)
+def _compiled_plan_from_the_first_call():
+    """Traced functions run their backend's compiled plan from the first call, as most tests
+    expect (tiered execution, on for users, is tested in tests/trace/test_tiering.py)."""
+    tg.config.experimental.set_tiered_execution(False)
+    yield
+    tg.config.experimental.set_tiered_execution(True)
+
+
+@pytest.fixture(autouse=True)
 def _verify_after_every_pass(monkeypatch):
     monkeypatch.setenv("TRACEGRAPH_VERIFY", "1")
 

@@ -12,10 +12,11 @@ from .format import SavedModelError, read_metadata, read_variables
 from .. import nest
 from ..ir.serialize import decode_value
 from ..module import Module
+from ..trace import ConcreteFunction
 from ..trace.graph_loading import load_graph
 from ..trace.signature import check_against_spec
 from ..variable import Variable
-from .warm_start import LoadedConcreteFunction, start_compiling
+from .warm_start import start_compiling
 
 __all__ = ["load", "LoadedObject", "LoadedFunction", "SignatureFunction"]
 
@@ -122,7 +123,7 @@ def _load_function(export_dir, entry, variables, where):
     if sum(leaf is not None for leaf in leaves) != len(graph.outputs):
         raise SavedModelError(f"{path}: damaged: the graph has {len(graph.outputs)} outputs, its metadata "
                               f"describes {sum(leaf is not None for leaf in leaves)}")
-    return LoadedConcreteFunction(_field(entry, "name", where), graph, signature, arguments,
+    return ConcreteFunction(_field(entry, "name", where), graph, signature, arguments,
                             [v.name for v in graph.inputs], outputs, leaves)
 
 

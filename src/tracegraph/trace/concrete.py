@@ -4,6 +4,7 @@ import weakref
 
 import numpy as np
 
+from . import tiering
 from .errors import InputSignatureError
 from .signature import check_against_spec, format_value, sorted_keys
 from .. import nest
@@ -27,12 +28,15 @@ class ConcreteFunction:
 
     `graph` is the graph as traced; `optimized_graph` what runs after the
     optimization passes (`optimization_stages()` shows each pass). The first
-    call compiles the optimized graph for the backend into a flat plan.
+    call compiles the optimized graph for the backend into a flat plan; on a
+    compiling CPU backend (Numba) it does so on a background thread while the
+    first calls run NumPy's plan (tiered execution, see `trace/tiering.py`;
+    `tiered=False` or `tg.config.experimental.set_tiered_execution(False)` waits instead).
     A Function keeps every trace, so the optimized graph is kept only while someone uses it.
     """
 
     def __init__(self, name, graph, python_signature, arguments, input_names, result, output_leaves,
-                 backend=None):
+                 backend=None, tiered=None):
         self.name = name
         self.graph = graph
         self._python_signature = python_signature
@@ -47,19 +51,32 @@ class ConcreteFunction:
         self._flat_dict_keys = _flat_dict_keys(result, output_leaves)
         self._backend_name = backend
         self._optimized = _no_graph  # a weak reference: the plan, once compiled, is what runs
-        self._plan = None
+        self._tiered = tiered        # None: as tg.config.experimental.set_tiered_execution says
+        self._plan = None            # the backend's compiled plan (tier 1), once ready
         self._compile_lock = threading.Lock()
+        self._reset_tiering()
+
+    def _reset_tiering(self):
+        self._tier0 = None           # NumPy's plan while the compiled one is made in the background
+        self._warm_inputs = None     # the arrays the compiled plan warms up on
+        self._tiered_up = None       # set when the background compile has ended
+        self._tier_job = None        # the background compile, prepared but not yet queued
 
     def __getstate__(self):
-        """The state for copy and pickle: all but the lock and the weak reference, which a copy makes anew."""
+        """The state for copy and pickle: all but the lock, the weak reference and the tiering
+        state, which a copy makes anew."""
         state = self.__dict__.copy()
-        del state["_compile_lock"], state["_optimized"]
+        for name in ("_compile_lock", "_optimized", "_tier0", "_warm_inputs", "_tiered_up",
+                     "_tier_job"):
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state):
+        state.setdefault("_tiered", None)
         self.__dict__.update(state)
         self._optimized = _no_graph
         self._compile_lock = threading.Lock()
+        self._reset_tiering()
 
     # ----- the graph, before and after optimization --------------------------------------------
 
@@ -85,10 +102,23 @@ class ConcreteFunction:
         """The backend that runs this function (its `backend=` option, or the default)."""
         return get_backend(self._backend_name or default_backend_name())
 
+    @property
+    def execution_tier(self):
+        """1 once calls run the backend's compiled plan; 0 while they run NumPy's (or before the first call)."""
+        return 0 if self._plan is None else 1
+
+    def wait_compiled(self, timeout=None):
+        """Wait until a background compile started by a call has ended; True unless `timeout` passed.
+
+        After it, `execution_tier` is 1 unless the compile failed (a `TieringWarning` says why).
+        """
+        return tiering.wait(self, timeout)
+
     def compile(self):
         """Compile for the backend now (the first call does it otherwise); returns the plan.
 
-        Threads making the first call at once compile it once: the others wait for that plan.
+        Threads making the first call at once compile it once: the others wait for that plan,
+        as does a call of `compile` while the plan is compiled in the background.
         """
         if self._plan is None:
             with self._compile_lock:
@@ -198,14 +228,31 @@ class ConcreteFunction:
         """Run on a flat sequence of input tensors already known to match the graph's inputs."""
         if state.graph is not None or state.tapes:
             return self._pack(call_graph_with_bind(self.graph, list(tensors)))
-        plan = self._plan or self.compile()
+        plan = self._plan
         # (one input is the common case, and a list display is cheaper than a comprehension)
-        arrays = call_ignoring_float_errors(plan, [tensors[0]._value] if len(tensors) == 1
-                                            else [t._value for t in tensors])
+        inputs = [tensors[0]._value] if len(tensors) == 1 else [t._value for t in tensors]
+        arrays = call_ignoring_float_errors(plan, inputs) if plan is not None else \
+            self._call_before_compiled(inputs)
         if self._single_output:
             array = arrays[0]
             return EagerTensor(array if type(array) is np.ndarray else _as_array(array))
         return self._pack([EagerTensor(a if type(a) is np.ndarray else _as_array(a)) for a in arrays])
+
+    def _call_before_compiled(self, inputs):
+        """Run a call made before the compiled plan is ready: on NumPy's plan while it compiles in
+        the background (queued by the first such call, once that call is done, so that the
+        compiler does not slow it down), else on the compiled plan, made now."""
+        tier0 = self._tier0
+        if tier0 is None:
+            if not tiering.tiers_up(self):
+                return call_ignoring_float_errors(self.compile(), inputs)
+            tier0 = tiering.prepare(self, inputs)
+        else:
+            tiering.offer_inputs(self, inputs)
+        try:
+            return call_ignoring_float_errors(self._plan or tier0, inputs)
+        finally:
+            tiering.submit(self)
 
     def _pack(self, outputs):
         if self._flat_dict_keys is not None:

@@ -46,7 +46,7 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
              reduce_retracing=False, experimental_implements=None, experimental_autograph_options=None,
              experimental_attributes=None, experimental_relax_shapes=None,
              experimental_compile=None, experimental_follow_type_hints=None,
-             backend=None, fallback="eager"):
+             backend=None, fallback="eager", experimental_tiered_execution=None):
     """Compile `func` into graphs (TF's `tf.function`); usable as `@function` or `@function(...)`.
 
     `input_signature` (a list of `tg.TensorSpec`, or nests of them) fixes the
@@ -59,12 +59,16 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     name is a ValueError and a backend that cannot run here a RuntimeError, at once.
     `fallback="eager"` runs a call eagerly, with one warning, when tracing it
     needs a concrete value (e.g. `if tensor:`); `fallback="error"` raises.
+    `experimental_tiered_execution=False` makes the first call of each trace wait for the
+    compiled plan (bit-identical results from the first call), True lets it run NumPy's plan
+    meanwhile; None (the default) follows `tg.config.experimental.set_tiered_execution`.
     """
     if fallback not in ("eager", "error"):
         raise ValueError(f"tg.function: fallback must be 'eager' or 'error', got {fallback!r}")
     options = dict(input_signature=input_signature, autograph=autograph,
                    reduce_retracing=bool(reduce_retracing or experimental_relax_shapes),
-                   jit_compile=jit_compile, backend=backend, fallback=fallback)
+                   jit_compile=jit_compile, backend=backend, fallback=fallback,
+                   experimental_tiered_execution=experimental_tiered_execution)
     if func is None:
         return lambda f: Function(f, **options)
     return Function(func, **options)
@@ -74,7 +78,8 @@ class Function:
     """A Python function traced on demand into concrete functions (TF's `tf.function` result)."""
 
     def __init__(self, python_function, input_signature=None, autograph=True, reduce_retracing=False,
-                 jit_compile=None, backend=None, fallback="eager", name=None):
+                 jit_compile=None, backend=None, fallback="eager", name=None,
+                 experimental_tiered_execution=None):
         self._python_function = python_function
         self._signature = python_signature(python_function)
         self._input_signature = _checked_input_signature(input_signature)
@@ -89,7 +94,8 @@ class Function:
         self._fallback = fallback
         self._options = dict(input_signature=input_signature, autograph=autograph,
                              reduce_retracing=reduce_retracing, jit_compile=jit_compile,
-                             backend=backend, fallback=fallback)
+                             backend=backend, fallback=fallback,
+                             experimental_tiered_execution=experimental_tiered_execution)
         self._cache = {}          # cache key -> ConcreteFunction, or _EAGER
         self._fast_cache = {}     # _fast_key(args) of positional eager tensors -> ConcreteFunction
         self._traces = []         # (key with shapes erased, ConcreteFunction, its leaf specs), in order
@@ -281,7 +287,8 @@ class Function:
                             for leaf, spec, name in zip(call.leaves, specs, call.names)]
         concrete = ConcreteFunction(self._name, graph, self._signature, call.pack(signature_leaves),
                                     [v.name for v in graph.inputs], result, output_leaves,
-                                    backend=self._backend)
+                                    backend=self._backend,
+                                    tiered=self._options.get("experimental_tiered_execution"))
         return concrete, specs
 
     def _run_python_function(self, traced):
