@@ -114,6 +114,39 @@ def test_arithmetic_goes_parallel_later_than_transcendental_functions(fn, thresh
         assert any(key[1] == parallel for key in kernel.kernels)
 
 
+@pytest.mark.parametrize("n", [kernels.PARALLEL_THRESHOLD + 5, 100_000, 7 * kernels.BLOCK + 1])
+def test_parallel_blocks_are_aligned_and_split_evenly_over_the_threads(n):
+    f = numba_function(lambda a: tg.exp(a) * 2.0)
+    x = np.linspace(-3, 3, n, dtype=np.float32)
+    np.testing.assert_allclose(f(tg.constant(x)).numpy(), np.exp(x) * 2.0, rtol=3e-7)
+    [kernel] = f.get_concrete_function(tg.constant(x)).compile().kernels
+    [launch] = kernel.launches.values()
+    threads = kernels.numba.get_num_threads()
+    assert launch.outer % threads == 0 and launch.inner % kernels.VECTOR_ALIGNMENT == 0
+    assert launch.outer * launch.inner >= n > (launch.outer - 1) * launch.inner
+
+
+@pytest.mark.parametrize("blocks", [[-0.0], [0.0], [2.5], [np.nan], [1e300, 1e300], [1.0, 2.0, 3.0]])
+def test_the_sum_of_block_sums_is_numpys(blocks):
+    partials = np.array(blocks)
+    assert np.array_equal(kernels._sum(partials), partials.sum(), equal_nan=True)
+    assert np.signbit(kernels._sum(partials)) == np.signbit(partials.sum())
+
+
+def test_one_dimensional_inputs_and_outputs_need_no_views():
+    f = numba_function(lambda a, b: a * b + 1.0)
+    a, b = np.linspace(0, 1, 5000, dtype=np.float32), np.full(5000, 3.0, np.float32)
+    for shape in [(5000,), (50, 100)]:
+        x, y = tg.constant(a.reshape(shape)), tg.constant(b.reshape(shape))
+        np.testing.assert_array_equal(f(x, y).numpy(), (a * b + np.float32(1.0)).reshape(shape))
+        [kernel] = f.get_concrete_function(x, y).compile().kernels
+        [launch] = kernel.launches.values()
+        if len(shape) == 1:
+            assert launch.preparers is None and launch.shape is None
+        else:
+            assert launch.preparers is not None and launch.shape == shape
+
+
 def test_each_input_layout_gets_its_own_launch():
     """One function called with one shape but different layouts (full, row, strided, scalar)."""
     f = tg.function(lambda a, b: tg.exp(a) - b, backend="numba",
