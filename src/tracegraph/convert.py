@@ -12,8 +12,8 @@ import numpy as np
 from . import dtypes
 from .tensor import EagerTensor, Tensor
 
-__all__ = ["convert_to_tensor", "constant", "operands_to_tensors", "is_tensor_like", "python_to_array",
-           "install_sequence_stacking"]
+__all__ = ["convert_to_tensor", "constant", "operands_to_tensors", "eager_operand_arrays", "is_tensor_like",
+           "python_to_array", "install_sequence_stacking"]
 
 _INT32 = np.iinfo(np.int32)
 
@@ -349,6 +349,66 @@ def _eager_operands(values):
             v = EagerTensor(array)
         tensors.append(v)
     return tensors
+
+
+def eager_operand_arrays(x, y):
+    """The NumPy arrays `operands_to_tensors(x, y)` would wrap, for the commonest eager operands: two
+    eager tensors of one dtype holding NumPy arrays, or one and a Python float/int that fits its
+    dtype (`x * 2`); None for anything else (the general path converts it, or raises)."""
+    if x.__class__ is EagerTensor:
+        a = x._value
+        if y.__class__ is EagerTensor:
+            b = y._value
+            if a.__class__ is not np.ndarray or b.__class__ is not np.ndarray or a.dtype != b.dtype:
+                return None
+            return a, b
+        if a.__class__ is not np.ndarray or (y.__class__ is not float and y.__class__ is not int):
+            return None
+        b = _scalar_array(y, a.dtype)
+        return None if b is None else (a, b)
+    if y.__class__ is EagerTensor and (x.__class__ is float or x.__class__ is int):
+        b = y._value
+        if b.__class__ is not np.ndarray:
+            return None
+        a = _scalar_array(x, b.dtype)
+        return None if a is None else (a, b)
+    return None
+
+
+#: Read-only 0-d arrays of the Python numbers operators meet, by (NumPy dtype, type, value): the
+#: same few constants (`x * 2 + 1`) recur in every step of a loop. Bounded: cleared when full.
+_SCALARS = {}
+_SCALARS_SIZE = 1024
+
+#: (min, max) of the integer NumPy dtypes met by `_scalar_array` (np.iinfo costs a microsecond).
+_INT_RANGES = {}
+
+
+def _scalar_array(value, target):
+    """A Python float or int as a read-only 0-d array of the NumPy dtype `target`, as
+    `_python_scalar_to_array` makes it; None when that would change its meaning (the general path
+    then raises the error)."""
+    key = (target, value.__class__, value)
+    array = _SCALARS.get(key)
+    if array is not None:
+        return array
+    kind = target.kind
+    if (kind == "i" or kind == "u") and value.__class__ is int:
+        bounds = _INT_RANGES.get(target)
+        if bounds is None:
+            info = np.iinfo(target)
+            bounds = _INT_RANGES[target] = (int(info.min), int(info.max))
+        if not bounds[0] <= value <= bounds[1]:
+            return None
+    elif kind != "f" and kind != "c":
+        return None
+    array = np.array(value, dtype=target)
+    array.flags.writeable = False
+    if value != 0 and value == value:  # -0.0 == 0.0 and NaN != NaN: neither may share a key
+        if len(_SCALARS) >= _SCALARS_SIZE:
+            _SCALARS.clear()
+        _SCALARS[key] = array
+    return array
 
 
 def _leading_dtype(values):

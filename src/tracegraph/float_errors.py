@@ -7,24 +7,28 @@ NumPy version), `np.errstate` is used.
 """
 import numpy as np
 
-__all__ = ["call_ignoring_float_errors"]
+__all__ = ["call_ignoring_float_errors", "ERROR_STATE", "IGNORING"]
 
 try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _ERROR_STATE
+    from numpy._core._ufunc_config import _extobj_contextvar as ERROR_STATE
 except ImportError:  # pragma: no cover - depends on NumPy's internals
-    _ERROR_STATE = None
+    ERROR_STATE = None
 
-if _ERROR_STATE is not None:
+#: NumPy's error-state context variable (None on a NumPy without it) and its "ignore all" value: the
+#: eager fast path (core/dispatch.py) sets and resets it inline, saving a call per op.
+IGNORING = None
+
+if ERROR_STATE is not None:
     with np.errstate(all="ignore"):
-        _IGNORING = _ERROR_STATE.get()
+        IGNORING = ERROR_STATE.get()
 
     def call_ignoring_float_errors(fn, *args, **kwargs):
         """`fn(*args, **kwargs)` with NumPy's floating-point error handling set to "ignore"."""
-        token = _ERROR_STATE.set(_IGNORING)
+        token = ERROR_STATE.set(IGNORING)
         try:
             return fn(*args, **kwargs)
         finally:
-            _ERROR_STATE.reset(token)
+            ERROR_STATE.reset(token)
 else:  # pragma: no cover
     def call_ignoring_float_errors(fn, *args, **kwargs):
         """`fn(*args, **kwargs)` with NumPy's floating-point error handling set to "ignore"."""

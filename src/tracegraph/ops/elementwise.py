@@ -10,7 +10,7 @@ import functools
 
 from . import api_dispatch
 from ..convert import convert_to_tensor, operands_to_tensors
-from ..core.dispatch import bind
+from ..core.dispatch import bind, run_binary_now, run_unary_now
 from ..core.op import Op
 from ..core.rules import elementwise_spec
 from ..type_spec import CompositeTensor
@@ -49,6 +49,9 @@ def implementation(impl):
 def apply_unary(op, x):
     """Convert `x` (Python values take their natural dtype) and apply `op`; a composite `x` goes
     to its kind's elementwise handler (see `api_dispatch.py`)."""
+    result = run_unary_now(op, x)  # the fast path of plain eager code
+    if result is not None:
+        return result
     if isinstance(x, CompositeTensor):
         handler = api_dispatch.elementwise_handler((x,))
         if handler is not None:
@@ -59,6 +62,9 @@ def apply_unary(op, x):
 def apply_binary(op, x, y):
     """Convert `x`, `y` to one dtype, TF-style, and apply `op`; a composite operand goes to its
     kind's elementwise handler (see `api_dispatch.py`)."""
+    result = run_binary_now(op, x, y)  # the fast path of plain eager code
+    if result is not None:
+        return result
     if isinstance(x, CompositeTensor) or isinstance(y, CompositeTensor):  # not on the hot path otherwise
         handled = binary_on_composites(functools.partial(apply_binary, op), x, y)
         if handled is not NOT_COMPOSITE:

@@ -8,6 +8,8 @@ dtype wins, as in TF. `==` and `!=` are elementwise, as in TF2.
 """
 from . import arithmetic, bitwise, comparison, indexing, linalg
 from ..convert import constant, operands_to_tensors
+from ..core.dispatch import run_binary_now
+from ..core.op import get_op
 from ..core.rules import broadcast_shapes
 from ..tensor import Tensor
 
@@ -52,6 +54,28 @@ COMPARISON = {
 }
 
 
+#: Operators whose function is exactly `apply_binary` of one op, by the op's registered name: their
+#: methods go to the eager fast path themselves, saving the function's call (most eager ops are these).
+DIRECT = {"add": "add", "sub": "subtract", "mul": "multiply", "pow": "pow", "mod": "floormod",
+          "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}
+
+
+def _direct(fn, op):
+    """The method `self <op> other`: `fn(self, other)`, through the eager fast path when it applies."""
+    def method(self, other):
+        result = run_binary_now(op, self, other)
+        return fn(self, other) if result is None else result
+    return method
+
+
+def _direct_reflected(fn, op):
+    """The method `other <op> self` (`__radd__`, ...) of `_direct`."""
+    def method(self, other):
+        result = run_binary_now(op, other, self)
+        return fn(other, self) if result is None else result
+    return method
+
+
 def _divmod(x, y):
     return arithmetic.floordiv(x, y), arithmetic.floormod(x, y)
 
@@ -74,11 +98,18 @@ def _equality(fn, result_if_shapes_differ):
 
 def install(cls):
     """Give `cls` the tensor operators; its instances must convert with `convert_to_tensor`."""
+    # the op functions themselves are the methods (`fn(self, other)`): a wrapping lambda would cost
+    # a call per eager op
     for name, fn in BINARY.items():
-        setattr(cls, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(cls, f"__{name}__", fn)
         setattr(cls, f"__r{name}__", _reflected(fn))
     for name, fn in COMPARISON.items():
-        setattr(cls, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(cls, f"__{name}__", fn)
+    for name, op_name in DIRECT.items():
+        fn = BINARY.get(name) or COMPARISON[name]
+        setattr(cls, f"__{name}__", _direct(fn, get_op(op_name)))
+        if name in BINARY:
+            setattr(cls, f"__r{name}__", _direct_reflected(fn, get_op(op_name)))
     cls.__divmod__ = lambda self, other: _divmod(self, other)
     cls.__rdivmod__ = lambda self, other: _divmod(other, self)
     cls.__eq__ = _equality(comparison.equal, False)
