@@ -27,10 +27,11 @@ from .. import config_experimental
 from ..backend import get_backend
 from ..float_errors import call_ignoring_float_errors
 
-__all__ = ["TieringWarning", "tiers_up", "start", "prepare", "submit", "offer_inputs", "wait", "EXIT_GRACE"]
+__all__ = ["TieringWarning", "tiers_up", "start", "prepare", "submit", "offer_inputs", "wait", "busy",
+           "EXIT_GRACE"]
 
 #: Seconds the process's exit waits for a compile in flight.
-EXIT_GRACE = 5.0
+EXIT_GRACE = 2.0
 #: Ops with effects that running a plan twice does not repeat harmfully (a read, a check).
 _HARMLESS_EFFECTS = frozenset({"read_variable", "assert"})
 
@@ -157,15 +158,22 @@ def _warm_up(plan, tier0, arrays):
 _jobs = queue.SimpleQueue()
 _worker = None
 _exiting = False
-_idle = threading.Event()
-_idle.set()
+_pending = 0                      # jobs queued or running
+_pending_changed = threading.Condition()
+
+
+def busy():
+    """Whether a background compile is queued or running (for measurements: time to full speed)."""
+    return _pending > 0
 
 
 def _submit(job):
-    global _worker
+    global _worker, _pending
     if _exiting:
         job.skip()
         return
+    with _pending_changed:
+        _pending += 1
     _jobs.put(job)
     if _worker is None:
         _worker = threading.Thread(target=_work, daemon=True, name="tracegraph-tiering")
@@ -174,19 +182,21 @@ def _submit(job):
 
 
 def _work():
+    global _pending
     while True:
         job = _jobs.get()
-        _idle.clear()
-        if job is None or _exiting:
-            if job is not None:
-                job.skip()
-            _idle.set()
+        if job is None:
             return
         try:
-            job()
+            if _exiting:
+                job.skip()
+            else:
+                job()
         finally:
             del job  # (a dropped function's memory must not wait for the next job)
-            _idle.set()
+            with _pending_changed:
+                _pending -= 1
+                _pending_changed.notify_all()
 
 
 def _at_exit():
@@ -194,4 +204,5 @@ def _at_exit():
     global _exiting
     _exiting = True
     _jobs.put(None)
-    _idle.wait(EXIT_GRACE)
+    with _pending_changed:
+        _pending_changed.wait_for(lambda: _pending == 0, EXIT_GRACE)
