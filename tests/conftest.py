@@ -1,6 +1,7 @@
 """Test-wide setup: every eager op result is checked against its op's shape rule, every
-graph optimized is re-checked by the verifier after each pass, and compiled kernels go to a
-cache directory of the test run's own (never the user's ~/.cache)."""
+graph optimized is re-checked by the verifier after each pass, compiled kernels go to a
+cache directory of the test run's own (never the user's ~/.cache), and traced functions run
+their compiled plan from the first call (tiered execution is on only in the tests about it)."""
 import os
 import shutil
 import tempfile
