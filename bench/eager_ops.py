@@ -66,6 +66,7 @@ def torch_rows():
         import torch  # noqa: PLC0415 - optional peer, only with --torch
     except ImportError:
         return None
+    torch.set_num_threads(1)  # tensors this small run on one thread; idle pool threads only add noise
     x, y = torch.arange(4, dtype=torch.float32), torch.ones(4)
     m = {k: torch.from_numpy(v) for k, v in _mlp_arrays().items()}
 
