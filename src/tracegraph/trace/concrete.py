@@ -30,8 +30,9 @@ class ConcreteFunction:
     optimization passes (`optimization_stages()` shows each pass). The first
     call compiles the optimized graph for the backend into a flat plan; on a
     compiling CPU backend (Numba) it does so on a background thread while the
-    first calls run NumPy's plan (tiered execution, see `trace/tiering.py`;
-    `tiered=False` or `tg.config.experimental.set_tiered_execution(False)` waits instead).
+    first calls run NumPy's plan (tiered execution, see `trace/tiering.py`; with
+    `tg.function(..., experimental_tiered_execution=False)`, here `tiered=False`, or
+    `tg.config.experimental.set_tiered_execution(False)` the first call waits instead).
     A Function keeps every trace, so the optimized graph is kept only while someone uses it.
     """
 
