@@ -1,6 +1,8 @@
 """The benchmark report as a readable table (for people) or JSON (for machines); same data."""
 import json
 
+from .compile_probe import tiering_table
+
 __all__ = ["format_report", "report_to_json", "format_seconds"]
 
 _TIMING_COLUMNS = (("workload", "<"), ("size", "<"), ("implementation", "<"), ("median", ">"),
@@ -105,7 +107,8 @@ def _compile_table(compile_rows):
     text = title + "\n\n" + _render_table(_COMPILE_COLUMNS, rows) if rows else title + "\n(no rows)"
     if errors:
         text += "\n" + "\n".join(f"failed: {e}" for e in errors)
-    return text
+    tiered = tiering_table(compile_rows)
+    return text + "\n\n" + tiered if tiered else text
 
 
 def _render_table(columns, rows, group_breaks=()):
