@@ -34,6 +34,6 @@ def test_unhashable_attrs_are_not_cached_but_work():
 def test_the_cache_is_bounded(monkeypatch):
     monkeypatch.setattr(dispatch, "_SPEC_CACHE_SIZE", 4)
     dispatch._SPEC_CACHE.clear()
-    for n in range(1, 10):
-        tg.exp(tg.constant(np.ones(n, np.float32)))
-        assert len(dispatch._SPEC_CACHE) <= 4
+    for n in range(1, 10):  # reduce_sum takes the general path (elementwise ops have a fast path of their own)
+        tg.reduce_sum(tg.constant(np.ones(n, np.float32)))
+        assert 1 <= len(dispatch._SPEC_CACHE) <= 4
