@@ -25,13 +25,15 @@ from .codegen import APPROXIMATED, LIBM, UnsupportedExpression, literal_argument
 __all__ = ["FusedKernel", "always_on_numpy", "numpy_limit", "parallel_threshold", "PARALLEL_THRESHOLD",
            "PARALLEL_THRESHOLD_ARITHMETIC", "BLOCK"]
 
-#: Below this many elements a serial kernel runs: waking and joining the other threads costs
-#: 10-20 us, more than they save on less work. With a transcendental function (~1 ns per element)
-#: that point is near 65536 elements here (scaled_elu: 32 us on 2 threads, 37 us on one)...
+#: Below this many elements a serial kernel runs: waking and joining the other thread (TBB) costs
+#: ~2-5 us, so the split pays once a serial kernel takes ~12 us. With a transcendental function
+#: (0.3-0.8 ns per element) that is near 45000 elements for exp, less for tanh (2 cores, the other
+#: idle; scaled_elu on 45000: 13.7 us on 2 threads, 14.2 on one; on 1e5: 22.3 against 30.2)...
 PARALLEL_THRESHOLD = 1 << 16
-#: ...and for plain arithmetic (sqrt included: one instruction), which streams memory at
-#: ~0.1-0.3 ns per element, near 262144 (a `where` on 131072 elements: 29 us on 2 threads, 22 on one).
-PARALLEL_THRESHOLD_ARITHMETIC = 1 << 18
+#: ...and for plain arithmetic (sqrt included: one instruction, ~0.15-0.2 ns per element) near
+#: 60000 (chain10 on 60000: 11.6 us on 2 threads, 13.2 on one; on 1e5: 15.7 against 21.5; mse on
+#: 1e5: 12.9 against 14.2). With the other core busy, 2 threads cost ~2 us more at these sizes.
+PARALLEL_THRESHOLD_ARITHMETIC = 1 << 16
 #: Elements per block when no input is row-broadcast: large enough to vectorize, small enough to balance.
 BLOCK = 1 << 14
 #: Parallel blocks are whole multiples of this many elements (64 float32 values: a few cache lines).

@@ -104,7 +104,7 @@ def test_what_counts_as_a_column(a_shape, shape, column):
     (lambda a: tg.sqrt(tg.abs(a)) * 2.0, kernels.PARALLEL_THRESHOLD_ARITHMETIC),
     (lambda a: a * 2.0 + 1.0, kernels.PARALLEL_THRESHOLD_ARITHMETIC),
 ])
-def test_arithmetic_goes_parallel_later_than_transcendental_functions(fn, threshold):
+def test_each_kind_of_expression_goes_parallel_at_its_threshold(fn, threshold):
     f = numba_function(fn)
     for n, parallel in [(threshold - 1, False), (threshold + 5, True)]:
         x = np.linspace(-3, 3, n, dtype=np.float32)
@@ -124,6 +124,20 @@ def test_parallel_blocks_are_aligned_and_split_evenly_over_the_threads(n):
     threads = kernels.numba.get_num_threads()
     assert launch.outer % threads == 0 and launch.inner % kernels.VECTOR_ALIGNMENT == 0
     assert launch.outer * launch.inner >= n > (launch.outer - 1) * launch.inner
+
+
+def test_a_parallel_reduction_adds_the_same_block_sums_as_a_serial_one():
+    f = numba_function(lambda a, b: tg.reduce_sum(tg.square(a - b)))
+    n = kernels.PARALLEL_THRESHOLD_ARITHMETIC + 5
+    a, b = np.random.RandomState(4).randn(2, n).astype(np.float32)
+    parallel = f(tg.constant(a), tg.constant(b)).numpy()
+    [kernel] = f.get_concrete_function(tg.constant(a), tg.constant(b)).compile().kernels
+    assert any(key[1] for key in kernel.kernels)
+    kernel.parallel_threshold = n + 1
+    kernel.launches.clear()
+    serial = kernel(np, a, b)[-1]
+    assert not all(key[1] for key in kernel.kernels) and parallel.tobytes() == serial.tobytes()
+    np.testing.assert_allclose(parallel, np.sum(np.square(a.astype(np.float64) - b)), rtol=1e-6)
 
 
 @pytest.mark.parametrize("blocks", [[-0.0], [0.0], [2.5], [np.nan], [1e300, 1e300], [1.0, 2.0, 3.0]])
