@@ -44,10 +44,11 @@ ROW_TILE = 1 << 10
 #: (argument typing, dispatch) costs more than the arithmetic on a few values.
 TINY = 64
 #: Expressions of plain arithmetic (no transcendental function) run on NumPy up to this many
-#: elements. A kernel call costs ~2 us and NumPy ~1 us per op, so the kernel is faster at every
-#: size (2 ops on 256 elements: 1.9 us against 2.9; chain10 on 4000: 3.0 against 17.8), but
-#: below this the saving is a microsecond and not worth a kernel compile for shapes that small.
-SMALL_ARITHMETIC = 1 << 8
+#: elements. A kernel call costs ~2 us and NumPy ~1 us per op: a long expression wins in a kernel
+#: from a few hundred elements (chain10 on 4000: 3.0 us against 17.8), but the short ones a training
+#: step is full of (1-3 ops on a few thousand values) do not: with a limit of 256 the tutorial MLP's
+#: train step took 50-56 us instead of 39-43.
+SMALL_ARITHMETIC = 1 << 12
 #: Fused reductions over fewer elements than this also run on NumPy (its summation is
 #: fast on small arrays; the kernel's per-call set-up is not).
 SMALL_REDUCTION = 1 << 13
