@@ -156,12 +156,14 @@ class Trainer:
         Its traces are keyed by the batch's shapes: an epoch's full batches share one, its last,
         smaller batch gets a second, and later epochs reuse both. (Static shapes let the graph
         optimizer fold the shape arithmetic away, which makes each step cheaper than a trace with
-        an unknown batch dimension would be.)
+        an unknown batch dimension would be.) The step waits for its compiled plan instead of
+        starting on NumPy's (tiered execution): it runs hundreds of times an epoch, and a compile in
+        the background slows those calls for longer than the compile itself would take.
         """
         step = self._step_functions.get(kind)
         if step is None:
             method = getattr(self, f"{kind}_step")
-            step = method if self.run_eagerly else function(method)
+            step = method if self.run_eagerly else function(method, experimental_tiered_execution=False)
             self._step_functions[kind] = step
         return step
 
