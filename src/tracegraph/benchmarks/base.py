@@ -17,7 +17,7 @@ import tracegraph as tg
 from tracegraph.backend import get_backend
 
 __all__ = ["Implementation", "Workload", "NotApplicable", "as_numpy", "compare_results",
-           "tracegraph_implementation", "to_tensors", "on_device", "missing_op_notes", "format_size"]
+           "tracegraph_implementation", "to_tensors", "on_device", "on_backend", "missing_op_notes", "format_size"]
 
 
 class NotApplicable(Exception):
@@ -144,6 +144,20 @@ def on_device(backend):
     if backend is not None and get_backend(backend).device_type == "GPU":
         return tg.device("/gpu:0")
     return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def on_backend(name):
+    """Run what `tg.function` makes under backend `name` (None: leave the setting alone)."""
+    if name is None:
+        yield
+        return
+    previous = tg.config.get_backend()
+    tg.config.set_backend(name)
+    try:
+        yield
+    finally:
+        tg.config.set_backend(previous)
 
 
 def to_tensors(arrays, backend):

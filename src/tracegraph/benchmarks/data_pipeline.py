@@ -10,16 +10,14 @@ the others with a global permutation), so the result compared is the epoch's row
 label, plus the batch count: every row must come out exactly once, standardized.
 The time is the whole epoch; building the pipeline (and tracing `standardize`) happens once, before.
 """
-import contextlib
 
 import time
 
 import numpy as np
 
-import tracegraph as tg
 from tracegraph import data as tg_data
 
-from .base import Implementation, NotApplicable, Workload
+from .base import Implementation, NotApplicable, Workload, on_backend
 
 __all__ = ["DataPipeline", "DATA_PIPELINE", "tracegraph_pipeline"]
 
@@ -91,7 +89,7 @@ class DataPipeline(Workload):
 
     def tracegraph(self, inputs, backend=None):
         x, y = inputs
-        with _backend(backend):
+        with on_backend(backend):
             start = time.perf_counter()
             dataset = tracegraph_pipeline(tg_data, x, y)  # `map` traces its function here
             traced = time.perf_counter()
@@ -99,7 +97,7 @@ class DataPipeline(Workload):
             stages = {"trace_s": traced - start, "compile_s": time.perf_counter() - traced}
 
         def epoch():
-            with _backend(backend):
+            with on_backend(backend):
                 return _epoch(dataset)
         if backend is None:
             # tf.data's functions are always traced (run_functions_eagerly does not apply to them, in TF
@@ -130,18 +128,6 @@ def _torch_loader(torch, x, y):
     return Implementation("torch DataLoader", "peer",
                           lambda: [((features - mean) / std, label) for features, label in loader], _summary)
 
-
-@contextlib.contextmanager
-def _backend(name):
-    if name is None:
-        yield
-        return
-    previous = tg.config.get_backend()
-    tg.config.set_backend(name)
-    try:
-        yield
-    finally:
-        tg.config.set_backend(previous)
 
 
 DATA_PIPELINE = DataPipeline()

@@ -7,15 +7,13 @@ Keras 3 `fit` on the same model; PyTorch runs the hand-written loop its users wr
 baseline is that loop by hand. The time is one whole epoch: batch slicing, the step, metrics,
 callbacks. A row's first call (tracing and compiling included) is reported apart.
 """
-import contextlib
 import time
 
 import numpy as np
 
-import tracegraph as tg
 from tracegraph import keras
 
-from .base import Implementation, NotApplicable, Workload, as_numpy
+from .base import Implementation, NotApplicable, Workload, as_numpy, on_backend
 
 __all__ = ["FitEpoch", "FIT_EPOCH", "numpy_epoch"]
 
@@ -85,12 +83,12 @@ class FitEpoch(Workload):
                           run_eagerly=True)
 
         def epoch():
-            with _backend(backend):
+            with on_backend(backend):
                 model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
             return model.weights
         if backend is None:
             return Implementation("tracegraph eager", "tracegraph", epoch, _weights_reader)
-        with _backend(backend):
+        with on_backend(backend):
             stages = _trace_and_compile_step(model, (x[:BATCH], y[:BATCH]))
         return Implementation(f"tracegraph {backend}", "tracegraph", epoch, _weights_reader, stages=stages)
 
@@ -123,19 +121,6 @@ def _trace_and_compile_step(model, batch):
 def _weights_reader(weights):
     return tuple(as_numpy(w) for w in weights)
 
-
-@contextlib.contextmanager
-def _backend(name):
-    """Run under backend `name` (None: leave the setting alone)."""
-    if name is None:
-        yield
-        return
-    previous = tg.config.get_backend()
-    tg.config.set_backend(name)
-    try:
-        yield
-    finally:
-        tg.config.set_backend(previous)
 
 
 def _torch_loop(torch, x, y, initial):

@@ -16,6 +16,7 @@ from .format import (FORMAT_NAME, FORMAT_VERSION, FUNCTIONS_DIR, METADATA_FILE, 
                      write_variables)
 from .. import nest
 from ..ir.graph import all_variables
+from ..keras.saving.atomic import sync_directory
 from ..ir.serialize import encode_value, graph_to_json
 from ..module import Module
 from ..spec import TensorSpec
@@ -233,7 +234,7 @@ def _write_directory(export_dir, metadata, graphs, variables, attributes):
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    _sync_directory(parent)
+    sync_directory(parent)
 
 
 def _check_replaceable(export_dir):
@@ -270,16 +271,3 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _sync_directory(directory):
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -2,7 +2,7 @@
 import os
 import tempfile
 
-__all__ = ["write_atomically"]
+__all__ = ["write_atomically", "sync_directory"]
 
 
 def write_atomically(filepath, write):
@@ -25,7 +25,7 @@ def write_atomically(filepath, write):
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
-    _sync_directory(directory)
+    sync_directory(directory)
 
 
 def _mode_for(filepath):
@@ -37,7 +37,7 @@ def _mode_for(filepath):
         return 0o666 & ~umask
 
 
-def _sync_directory(directory):
+def sync_directory(directory):
     """Make the rename itself durable; some file systems cannot open a directory, which is fine."""
     try:
         fd = os.open(directory, os.O_RDONLY)

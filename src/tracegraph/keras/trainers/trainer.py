@@ -177,10 +177,12 @@ class Trainer:
         concretes = {}
 
         def run(batch):
-            leaves = batch if type(batch) is tuple and all(type(leaf) is np.ndarray for leaf in batch) \
-                else nest.flatten(batch)
-            if not all(type(leaf) is np.ndarray or type(leaf) is EagerTensor for leaf in leaves):
-                return step(batch)  # composite values (ragged, sparse) go through the full signature matching
+            if type(batch) is tuple and all(type(leaf) is np.ndarray for leaf in batch):
+                leaves = batch  # the common case, (x, y) arrays: checked once
+            else:
+                leaves = nest.flatten(batch)
+                if not all(type(leaf) is np.ndarray or type(leaf) is EagerTensor for leaf in leaves):
+                    return step(batch)  # composite values (ragged, sparse) take the full signature matching
             layout = tuple([(leaf.shape, leaf.dtype) for leaf in leaves])
             concrete = concretes.get(layout)
             if concrete is None:
