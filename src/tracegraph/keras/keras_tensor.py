@@ -7,7 +7,7 @@ from .. import dtypes, nest
 from ..shape import TensorShape
 from ..spec import TensorSpec
 
-__all__ = ["KerasTensor", "Node", "is_keras_tensor", "any_keras_tensor"]
+__all__ = ["KerasTensor", "Node", "any_keras_tensor"]
 
 
 class Node:
@@ -54,11 +54,6 @@ class KerasTensor:
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor has no truth value: it stands for data that comes "
                         "when the model is called")
-
-
-def is_keras_tensor(value):
-    """True for a KerasTensor."""
-    return isinstance(value, KerasTensor)
 
 
 def any_keras_tensor(structure):
