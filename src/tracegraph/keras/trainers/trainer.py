@@ -167,6 +167,12 @@ class Trainer:
             self._step_functions[kind] = step
         return step
 
+    @property
+    def train_function(self):
+        """The traced train step (Keras's `model.train_function`), once `fit` or `train_on_batch` made it;
+        None before (and the plain method with `run_eagerly`). Callbacks read its graph from it."""
+        return self._step_functions.get("train")
+
     def _step_runner(self, kind):
         """A callable running `<kind>_step` on a batch: the traced step's concrete function for the
         batch's layout, called on the batch's arrays directly (the loop has already made every batch
