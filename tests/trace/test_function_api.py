@@ -100,6 +100,23 @@ def test_numpy_arrays_are_treated_as_tensors():
     assert traces.count == 1
 
 
+def test_repeated_calls_with_numpy_arrays_copy_them_and_keep_dtypes_apart():
+    """Calls with NumPy arrays take a fast path after the first: it must still copy the arrays
+    (a returned view must not change when the caller's array does) and key them by dtype and shape."""
+    f, traces = counted(lambda x, y: tg.reshape(x, [-1]) + 0 * y)
+    x, y = np.array([[1.0, 2.0]], np.float32), np.zeros(2, np.float32)
+    f(x, y)
+    out = f(x, y)
+    x[0, 0] = 100.0
+    np.testing.assert_array_equal(out.numpy(), [1.0, 2.0])
+    assert f(x, y).numpy()[0] == 100.0
+    wide = f(x.astype(np.float64), y.astype(np.float64))
+    assert wide.dtype == tg.float64 and traces.count == 2
+    strings = tg.function(lambda s: tg.strings.length(s))
+    strings(np.array(["ab", "c"]))
+    np.testing.assert_array_equal(strings(np.array(["abc", "d"])).numpy(), [3, 1])
+
+
 def test_python_values_are_keyed_by_type_and_value():
     f, traces = counted(lambda x, n: x * tg.cast(n, tg.float32))
     x = tg.constant([1.0, 2.0])

@@ -18,6 +18,8 @@ import threading
 import types
 import weakref
 
+import numpy as np
+
 from .concrete import ConcreteFunction
 from .errors import SymbolicValueError, TracingRecursionError, warn_user
 from .signature import (COMPOSITE, TENSOR, bind_arguments, check_against_spec, describe, format_leaf,
@@ -98,6 +100,7 @@ class Function:
                              experimental_tiered_execution=experimental_tiered_execution)
         self._cache = {}          # cache key -> ConcreteFunction, or _EAGER
         self._fast_cache = {}     # _fast_key(args) of positional eager tensors -> ConcreteFunction
+        self._fast_array_cache = {}  # _fast_key(args) of positional NumPy arrays -> ConcreteFunction
         self._traces = []         # (key with shapes erased, ConcreteFunction, its leaf specs), in order
         self._tracing_count = 0
         self._tracing_started = False  # once True, a trace may not create tg.Variables (see _trace)
@@ -176,8 +179,12 @@ class Function:
         if not kwargs and not flags.run_functions_eagerly:
             try:
                 concrete = self._fast_cache[_fast_key(args)]
-            except (AttributeError, KeyError):  # not all eager tensors, or not seen yet
+            except KeyError:  # not seen yet
                 pass
+            except AttributeError:  # not all eager tensors: perhaps all NumPy arrays
+                concrete = self._fast_array_cache.get(_fast_array_key(args))
+                if concrete is not None:
+                    return concrete.call_flat([EagerTensor(np.array(a)) for a in args])
             else:
                 return concrete.call_flat(args)
         return self._call(args, kwargs)
@@ -192,6 +199,8 @@ class Function:
             return self._python_function(*args, **kwargs)
         if not kwargs and _same_objects(call.tensors, args):
             self._fast_cache[_fast_key(args)] = concrete
+        elif not kwargs and _converted_arrays(call.tensors, args):
+            self._fast_array_cache[_fast_array_key(args)] = concrete
         return concrete.call_flat(call.tensors)
 
     def _canonical_call(self, args, kwargs, allow_specs):
@@ -425,6 +434,26 @@ def _fast_key(args):
         value = args[0]._value
         return args[0].__class__, value.dtype.num, value.shape
     return tuple([(a.__class__, a._value.dtype.num, a._value.shape) for a in args])
+
+
+def _fast_array_key(args):
+    """(class, dtype number, shape) of each argument, for calls with NumPy arrays only; None if
+    an argument is not one."""
+    try:
+        return tuple([(a.__class__, a.dtype.num, a.shape) for a in args])
+    except AttributeError:
+        return None
+
+
+def _converted_arrays(tensors, args):
+    """Whether `tensors` are the positional `args`, each a plain numeric NumPy array converted as it
+    is (same dtype and shape): then a later call with such arrays may convert them by copying."""
+    return len(tensors) == len(args) and all(
+        type(a) is np.ndarray and a.dtype.kind in _NUMERIC_KINDS and type(t) is EagerTensor
+        and t._value.dtype == a.dtype and t._value.shape == a.shape for t, a in zip(tensors, args))
+
+
+_NUMERIC_KINDS = frozenset("biufc")
 
 
 def _leaf_summary(leaf):
