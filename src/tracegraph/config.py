@@ -7,7 +7,9 @@ from . import config_experimental as experimental
 
 __all__ = ["run_functions_eagerly", "functions_run_eagerly", "experimental_run_functions_eagerly",
            "explain_gradients", "gradients_explained", "set_backend", "get_backend",
-           "list_physical_devices", "list_logical_devices", "PhysicalDevice", "experimental"]
+           "list_physical_devices", "list_logical_devices", "PhysicalDevice", "LogicalDevice", "experimental",
+           "LogicalDeviceConfiguration", "set_logical_device_configuration", "get_logical_device_configuration",
+           "set_visible_devices", "get_visible_devices"]
 
 
 def run_functions_eagerly(run_eagerly):
@@ -79,4 +81,57 @@ def list_physical_devices(device_type=None):
     return [d for d in devices if d.device_type == device_type.upper()]
 
 
-list_logical_devices = list_physical_devices
+class LogicalDevice:
+    """A device the runtime places work on (TF's `tf.config.LogicalDevice`): a physical device, or one
+    of the logical devices `set_logical_device_configuration` split it into."""
+
+    def __init__(self, name, device_type):
+        self.name, self.device_type = name, device_type
+
+    def __repr__(self):
+        return f"LogicalDevice(name='{self.name}', device_type='{self.device_type}')"
+
+    def __eq__(self, other):
+        return isinstance(other, LogicalDevice) and (self.name, self.device_type) == (other.name, other.device_type)
+
+    def __hash__(self):
+        return hash((self.name, self.device_type))
+
+
+LogicalDeviceConfiguration = experimental.VirtualDeviceConfiguration
+set_logical_device_configuration = experimental.set_virtual_device_configuration
+get_logical_device_configuration = experimental.get_virtual_device_configuration
+
+#: The physical devices `set_visible_devices` left visible, by type (all of a type not named here).
+_visible = {}
+
+
+def set_visible_devices(devices, device_type=None):
+    """Make only `devices` (a PhysicalDevice or a list) visible: of `device_type`, or of their types.
+
+    Hiding every CPU is refused (the CPU runs the host side of every program).
+    """
+    devices = [devices] if isinstance(devices, PhysicalDevice) else list(devices)
+    types = {device_type.upper()} if device_type else {d.device_type for d in devices} or {"CPU", "GPU"}
+    if "CPU" in types and not any(d.device_type == "CPU" for d in devices):
+        raise ValueError("set_visible_devices: the CPU cannot be hidden (no CPU devices would be available)")
+    for kind in types:
+        _visible[kind] = [d for d in devices if d.device_type == kind]
+
+
+def get_visible_devices(device_type=None):
+    """The physical devices not hidden by `set_visible_devices` (of `device_type` if given)."""
+    return [d for d in list_physical_devices(device_type) if d in _visible.get(d.device_type, [d])]
+
+
+def list_logical_devices(device_type=None):
+    """The logical devices: each visible physical device once, or as many times as its logical device
+    configuration says (`/device:CPU:0`, `/device:CPU:1`, ...)."""
+    experimental.mark_devices_initialized()
+    found = []
+    for kind in ("CPU", "GPU"):
+        count = sum(experimental.logical_device_count(d) for d in get_visible_devices(kind))
+        found += [LogicalDevice(f"/device:{kind}:{i}", kind) for i in range(count)]
+    if device_type is None:
+        return found
+    return [d for d in found if d.device_type == device_type.upper()]
