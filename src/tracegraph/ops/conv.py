@@ -27,13 +27,14 @@ The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
 import itertools
 import math
 
-from . import array_ops, creation, join_split
+from . import array_ops, creation, join_split, shape_args
 from ..convert import operands_to_tensors
 from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import check_dtype, same_dtype, spec_of
 
-__all__ = ["conv1d", "conv2d", "conv3d", "convolution", "conv2d_transpose", "depthwise_conv2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "convolution", "conv_transpose", "conv1d_transpose", "conv2d_transpose",
+           "conv3d_transpose", "depthwise_conv2d", "separable_conv2d"]
 
 _PADDINGS = ("SAME", "VALID")
 
@@ -332,6 +333,13 @@ def _backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
     return result.reshape(g.shape[0], *in_sizes, w.shape[-2])
 
 
+def _backprop_input_spec(g, x_ref):
+    """The input gradient's spec: the reference's spatial and channel sizes, the gradient's batch (a
+    transposed convolution's reference has an empty batch)."""
+    batch = g.shape[0] if g.shape.rank is not None else None
+    return spec_of(None if x_ref.shape.rank is None else [batch, *list(x_ref.shape)[1:]], g.dtype)
+
+
 def _backprop_input_grad(ctx, h):
     g, w, x_ref = ctx.inputs
     return bind(_conv, [h, w], ctx.attrs), bind(_conv_backprop_filter, [h, g, w], ctx.attrs), None
@@ -351,7 +359,7 @@ def _backprop_filter_grad(ctx, h):
 
 
 _conv = Op("conv", infer=_conv_infer, impl=_conv_impl, grad=_conv_grad)
-_conv_backprop_input = Op("conv_backprop_input", infer=lambda g, w, x_ref, **attrs: spec_of(x_ref.shape, g.dtype),
+_conv_backprop_input = Op("conv_backprop_input", infer=lambda g, w, x_ref, **attrs: _backprop_input_spec(g, x_ref),
                           impl=_backprop_input_impl, grad=_backprop_input_grad)
 _conv_backprop_filter = Op("conv_backprop_filter", infer=lambda x, g, w_ref, **attrs: spec_of(w_ref.shape, x.dtype),
                            impl=_backprop_filter_impl, grad=_backprop_filter_grad)
@@ -525,31 +533,71 @@ def convolution(input, filters, strides=None, padding="VALID", data_format=None,
     return _apply(_conv, "convolution", x, w, n, strides, padding, data_format, dilations)
 
 
+def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_format=None,  # noqa: A002
+                   dilations=None, name=None):
+    """The transposed N-D convolution (N = len(output_shape) - 2): the gradient of `convolution`
+    with respect to its input, as `tf.nn.conv_transpose`.
+
+    `input` is [batch, *in_spatial, out_channels], `filters` [*kernel, in_channels, out_channels]
+    and `output_shape` the shape of the result [batch, *out_spatial, in_channels] (a list or a
+    1-D tensor; its spatial and channel entries must be known when tracing, the batch is the
+    input's). `padding` is "SAME", "VALID" or explicit pairs, and picks which of the output
+    sizes that convolve back to the input's the result has: `output_shape` must be one of them.
+    """
+    shape = shape_args.constant_value_as_shape(output_shape)
+    if shape.rank is None or shape.rank not in (3, 4, 5):
+        raise ValueError(f"conv_transpose: `output_shape` must have 3, 4 or 5 entries, got {output_shape}")
+    return _transpose("conv_transpose", shape.rank - 2, input, filters, output_shape, strides, padding, data_format,
+                      dilations)
+
+
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC",  # noqa: A002
+                     dilations=None, name=None):
+    """The transposed 1-D convolution (the gradient of `conv1d`): `input` [batch, width, out_channels],
+    `filters` [width, in_channels, out_channels], `output_shape` [batch, out_width, in_channels];
+    the rest as `conv_transpose`."""
+    return _transpose("conv1d_transpose", 1, input, filters, output_shape, strides, padding, data_format, dilations)
+
+
 def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",  # noqa: A002
                      dilations=None, name=None):
     """The gradient of `conv2d` with respect to its input: `input` [batch, height, width, out_channels],
-    `filters` [height, width, in_channels, out_channels], `output_shape` the (static) shape of
-    the result [batch, out_height, out_width, in_channels]."""
+    `filters` [height, width, in_channels, out_channels], `output_shape` the shape of the result
+    [batch, out_height, out_width, in_channels]; the rest as `conv_transpose`."""
+    return _transpose("conv2d_transpose", 2, input, filters, output_shape, strides, padding, data_format, dilations)
+
+
+def conv3d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NDHWC",  # noqa: A002
+                     dilations=None, name=None):
+    """The transposed 3-D convolution (the gradient of `conv3d`): `input` [batch, depth, height, width,
+    out_channels], `filters` [depth, height, width, in_channels, out_channels]; as `conv_transpose`."""
+    return _transpose("conv3d_transpose", 3, input, filters, output_shape, strides, padding, data_format, dilations)
+
+
+def _transpose(op_name, n, input, filters, output_shape, strides, padding, data_format, dilations):  # noqa: A002
+    """`conv_backprop_input` of `input` and `filters` for a forward input of `output_shape`."""
     x, w = operands_to_tensors(input, filters)
-    if hasattr(output_shape, "numpy"):
-        output_shape = output_shape.numpy().tolist()
-    output_shape = [int(d) for d in output_shape]
-    if len(output_shape) != 4:
-        raise ValueError(f"conv2d_transpose: `output_shape` must have 4 entries, got {output_shape}")
-    first = channels_first("conv2d_transpose", data_format, 2)
+    shape = shape_args.constant_value_as_shape(output_shape).as_list() if output_shape is not None else None
+    if shape is None or len(shape) != n + 2:
+        raise ValueError(f"{op_name}: `output_shape` must have {n + 2} entries, got {output_shape}")
+    first = channels_first(op_name, data_format, n)
     if first:
-        x = to_channels_last(x, 2)
-        output_shape = [output_shape[0], *output_shape[2:], output_shape[1]]
-    attrs = {"strides": spatial_tuple("conv2d_transpose", "strides", strides, 2, first=first),
-             "dilations": spatial_tuple("conv2d_transpose", "dilations", dilations, 2, first=first),
-             "padding": padding_attr("conv2d_transpose", padding, 2, first=first)}
-    reference = creation.zeros(output_shape, x.dtype)  # carries the result's shape only
-    expected = _conv_infer(reference.spec, w.spec, **attrs)
+        x = to_channels_last(x, n)
+        shape = [shape[0], *shape[2:], shape[1]]
+    if None in shape[1:]:
+        raise ValueError(f"{op_name}: the spatial and channel entries of `output_shape` must be known when "
+                         f"tracing, got {output_shape}")
+    attrs = {"strides": spatial_tuple(op_name, "strides", strides, n, first=first),
+             "dilations": spatial_tuple(op_name, "dilations", dilations, n, first=first),
+             "padding": padding_attr(op_name, padding, n, first=first)}
+    expected = _conv_infer(spec_of([shape[0], *shape[1:]], x.dtype), w.spec, **attrs)
     if x.shape.rank is not None and not expected.shape.is_compatible_with(x.shape):
-        raise ValueError(f"conv2d_transpose: `output_shape` {output_shape} convolved with the filter "
-                         f"(shape {w.shape}) gives shape {expected.shape}, but `input` has shape {x.shape}")
+        raise ValueError(f"{op_name}: `output_shape` {shape} convolved with the filter (shape {w.shape}) "
+                         f"gives shape {expected.shape}, but `input` has shape {x.shape}")
+    # an empty batch: the reference carries only the result's spatial and channel sizes
+    reference = creation.zeros([0, *shape[1:]], x.dtype)
     result = bind(_conv_backprop_input, [x, w, reference], attrs)
-    return to_channels_first(result, 2) if first else result
+    return to_channels_first(result, n) if first else result
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):  # noqa: A002
@@ -559,3 +607,20 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
     `strides` is a list of 4 ([1, sh, sw, 1]) or, leniently, 1 or 2 ints; the rest as `conv2d`.
     """
     return _apply(_depthwise, "depthwise_conv2d", input, filter, 2, strides, padding, data_format, dilations)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format=None,  # noqa: A002
+                     dilations=None, name=None):
+    """A depthwise 2-D convolution followed by a 1x1 one, as `tf.nn.separable_conv2d`.
+
+    `depthwise_filter` is [height, width, in_channels, multiplier] (see `depthwise_conv2d`, which
+    takes `strides`, `padding` and `dilations`) and `pointwise_filter` [1, 1, in_channels *
+    multiplier, out_channels], which mixes the depthwise outputs' channels at each position.
+    """
+    x, depthwise, pointwise = operands_to_tensors(input, depthwise_filter, pointwise_filter)
+    if pointwise.shape.rank is not None and (pointwise.shape.rank != 4 or list(pointwise.shape)[:2] not in (
+            [1, 1], [None, 1], [1, None], [None, None])):
+        raise ValueError(f"separable_conv2d: `pointwise_filter` must have shape [1, 1, in_channels * multiplier, "
+                         f"out_channels], got {pointwise.shape}")
+    mixed = depthwise_conv2d(x, depthwise, strides, padding, data_format, dilations)
+    return conv2d(mixed, pointwise, 1, "VALID", data_format or "NHWC")

@@ -1,0 +1,160 @@
+"""`keras.layers.Conv1DTranspose`, `Conv2DTranspose`, `Conv3DTranspose`: Keras 3's transposed
+convolutions on `tg.nn.conv_transpose` (the gradient of a convolution with respect to its input).
+
+The kernel is [*kernel_size, filters, in_channels] (a forward convolution's kernel from `filters`
+channels to the input's) and the bias [filters]. Each output length is Keras's: with "valid"
+padding (in - 1) * stride + max(window, stride), with "same" in * stride; an `output_padding`
+instead gives (in - 1) * stride + window + output_padding ("valid") or (in - 1) * stride +
+window % 2 + output_padding ("same"), the window being the dilated kernel size.
+"""
+from ... import nn
+from ...ops import array_ops
+from .. import activations, constraints, initializers, regularizers
+from .base import Layer
+from .convolutional import serialize, spatial_axes, standardize_data_format, standardize_padding, standardize_tuple, \
+    tf_data_format
+from .depthwise_conv import check_positive, input_channels
+
+__all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
+           "Convolution2DTranspose", "Convolution3DTranspose"]
+
+
+def transposed_length(length, kernel, stride, padding, output_padding, dilation):
+    """The output length of one spatial dimension of a transposed convolution (None stays None)."""
+    if length is None:
+        return None
+    window = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(window, stride) - window if output_padding is None else output_padding
+        return (length - 1) * stride + window + extra
+    if output_padding is None:
+        return length * stride
+    return (length - 1) * stride + window % 2 + output_padding
+
+
+class BaseConvTranspose(Layer):
+    """A transposed convolution over `rank` spatial dimensions; see the module docstring."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        check_positive("filters", filters)
+        self.rank = rank
+        self.filters = filters
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.padding = standardize_padding(padding)
+        self.output_padding = None if output_padding is None else standardize_tuple(
+            output_padding, rank, "output_padding", allow_zero=True)
+        self.data_format = standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self._check_arguments()
+
+    def _check_arguments(self):
+        for i, (pad, stride) in enumerate(zip(self.output_padding or (), self.strides)):
+            if pad >= stride:
+                raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. At "
+                                 f"dimension {i}, `output_padding` is {pad} but `strides` is {stride}. Received: "
+                                 f"output_padding={self.output_padding}, strides={self.strides}")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                             f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
+
+    def build(self, input_shape):
+        """Create `kernel` [*kernel_size, filters, in_channels] and `bias` [filters]."""
+        channels = input_channels(self, input_shape)
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        """activation(conv_transpose(inputs, kernel) + bias)."""
+        data_format = tf_data_format(self.data_format, self.rank)
+        output_shape = list(self.compute_output_shape(tuple(inputs.shape)))
+        output_shape[0] = array_ops.shape(inputs)[0]  # the batch may be unknown while tracing
+        outputs = nn.conv_transpose(inputs, self.kernel, output_shape, self.strides, self.padding.upper(),
+                                    data_format, self.dilation_rate)
+        if self.use_bias:
+            outputs = nn.bias_add(outputs, self.bias, data_format=data_format)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""
+        input_shape = tuple(input_shape)
+        pads = self.output_padding or (None,) * self.rank
+        lengths = [transposed_length(input_shape[a], k, s, self.padding, p, d) for a, k, s, p, d in zip(
+            spatial_axes(self.data_format, self.rank), self.kernel_size, self.strides, pads, self.dilation_rate)]
+        if self.data_format == "channels_last":
+            return (input_shape[0], *lengths, self.filters)
+        return (input_shape[0], self.filters, *lengths)
+
+    def get_config(self):
+        """Keras 3's config keys for transposed convolutions."""
+        return {**super().get_config(),
+                "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "output_padding": self.output_padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": serialize(initializers, self.kernel_initializer),
+                "bias_initializer": serialize(initializers, self.bias_initializer),
+                "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
+                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
+                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """Transposed 1-D convolution over [batch, steps, channels]."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2DTranspose(BaseConvTranspose):
+    """Transposed 2-D convolution over [batch, height, width, channels]."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """Transposed 3-D convolution over [batch, depth, height, width, channels] (Keras's argument
+    order: `data_format` before `output_padding`)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 output_padding=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = \
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose

@@ -1,0 +1,152 @@
+"""`keras.layers.DepthwiseConv1D`, `DepthwiseConv2D`: Keras 3's depthwise convolutions on
+`tg.nn.depthwise_conv2d`.
+
+Each input channel is convolved with its own `depth_multiplier` filters: the kernel is
+[*kernel_size, in_channels, depth_multiplier] and output channel c * depth_multiplier + m is
+channel c under filter m; the bias has in_channels * depth_multiplier entries. The 1-D layer
+runs the 2-D op on a height-1 image, as Keras's TensorFlow backend does.
+"""
+from ... import nn
+from ...ops import array_ops
+from .. import activations, constraints, initializers, regularizers
+from .base import Layer
+from .convolutional import (output_length, serialize, spatial_axes, standardize_data_format, standardize_padding,
+                            standardize_tuple, tf_data_format)
+
+__all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "depthwise_convolution"]
+
+
+def depthwise_convolution(inputs, kernel, rank, strides, padding, data_format, dilation_rate):
+    """The depthwise convolution of `inputs` (rank 1 or 2 spatial dimensions, a Keras `data_format`)
+    with `kernel` [*kernel_size, in_channels, multiplier], without bias or activation."""
+    if rank == 2:
+        return nn.depthwise_conv2d(inputs, kernel, (1, *strides, 1), padding.upper(), tf_data_format(data_format, 2),
+                                   dilation_rate)
+    height_axis = 1 if data_format == "channels_last" else 2  # a height-1 image: [b, 1, w, c] or [b, c, 1, w]
+    image = array_ops.expand_dims(inputs, height_axis)
+    outputs = nn.depthwise_conv2d(image, array_ops.expand_dims(kernel, 0), (1, 1, strides[0], 1), padding.upper(),
+                                  tf_data_format(data_format, 2), (1, dilation_rate[0]))
+    return array_ops.squeeze(outputs, [height_axis])
+
+
+def input_channels(layer, input_shape):
+    """The channel size of `input_shape` in `layer.data_format`; a clear error if it is unknown."""
+    if len(input_shape) != layer.rank + 2:
+        raise ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected "
+                         f"ndim={layer.rank + 2}, found ndim={len(input_shape)}. Full shape received: "
+                         f"{tuple(input_shape)}")
+    channels = input_shape[-1] if layer.data_format == "channels_last" else input_shape[1]
+    if channels is None:
+        raise ValueError(f"The channel dimension of the inputs of {type(layer).__name__} should be defined. "
+                         f"Received input shape {tuple(input_shape)}.")
+    return channels
+
+
+def conv_output_shape(layer, input_shape, channels):
+    """[batch, *output lengths, channels] (channels first: [batch, channels, *lengths])."""
+    input_shape = tuple(input_shape)
+    lengths = [output_length(input_shape[a], k, s, layer.padding, d) for a, k, s, d in zip(
+        spatial_axes(layer.data_format, layer.rank), layer.kernel_size, layer.strides, layer.dilation_rate)]
+    if any(n is not None and n <= 0 for n in lengths):
+        raise ValueError(f"Computed output size would be negative. Received `inputs shape={input_shape}`, "
+                         f"`kernel shape={layer.kernel_size}`, `dilation_rate={layer.dilation_rate}`.")
+    if layer.data_format == "channels_last":
+        return (input_shape[0], *lengths, channels)
+    return (input_shape[0], channels, *lengths)
+
+
+def check_positive(name, value):
+    """ValueError unless `value` is a positive number (Keras's message)."""
+    if value is None or value <= 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive value. "
+                         f"Received {name}={value}.")
+
+
+class BaseDepthwiseConv(Layer):
+    """A depthwise convolution over `rank` (1 or 2) spatial dimensions; see the module docstring."""
+
+    def __init__(self, rank, depth_multiplier, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.rank = rank
+        check_positive("depth_multiplier", depth_multiplier)
+        self.depth_multiplier = depth_multiplier
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.padding = standardize_padding(padding)
+        self.data_format = standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        """Create `kernel` [*kernel_size, in_channels, depth_multiplier] and `bias`
+        [in_channels * depth_multiplier]."""
+        channels = input_channels(self, input_shape)
+        conv_output_shape(self, input_shape, channels)  # rejects a window larger than the input
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
+                                      initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+                                      constraint=self.depthwise_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
+                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        """activation(depthwise_conv(inputs, kernel) + bias)."""
+        outputs = depthwise_convolution(inputs, self.kernel, self.rank, self.strides, self.padding, self.data_format,
+                                        self.dilation_rate)
+        if self.use_bias:
+            outputs = nn.bias_add(outputs, self.bias, data_format=tf_data_format(self.data_format, self.rank))
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        """[batch, *output lengths, in_channels * depth_multiplier] (channels first: channels at axis 1)."""
+        return conv_output_shape(self, input_shape, input_channels(self, input_shape) * self.depth_multiplier)
+
+    def get_config(self):
+        """Keras 3's config keys for depthwise convolutions."""
+        return {**super().get_config(),
+                "depth_multiplier": self.depth_multiplier, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "depthwise_initializer": serialize(initializers, self.depthwise_initializer),
+                "bias_initializer": serialize(initializers, self.bias_initializer),
+                "depthwise_regularizer": serialize(regularizers, self.depthwise_regularizer),
+                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
+                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+
+class DepthwiseConv1D(BaseDepthwiseConv):
+    """Depthwise 1-D convolution over [batch, steps, channels]."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, depth_multiplier, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                         use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+
+
+class DepthwiseConv2D(BaseDepthwiseConv):
+    """Depthwise 2-D convolution over [batch, height, width, channels]."""
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, depth_multiplier, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                         use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)

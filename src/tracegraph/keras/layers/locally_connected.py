@@ -1,0 +1,165 @@
+"""`keras.layers.LocallyConnected1D`, `LocallyConnected2D`: convolutions whose weights are not shared,
+as in Keras 2 (`tf.keras`; Keras 3 dropped them), with Keras 2's `implementation=1` weights.
+
+Every output position has its own filters: the kernel is [output positions, window size *
+in_channels, filters] (positions in row-major order, each window flattened in the input's
+layout: (row, column, channel) for channels_last, (channel, row, column) for channels_first)
+and the bias [*output lengths, filters]. Padding is "valid" only, as in Keras 2's
+implementation 1. The windows are gathered from the flattened input with one constant index
+table, so a call is one gather and one batched product whatever the number of positions.
+"""
+import itertools
+import math
+
+import numpy as np
+
+from ... import linalg
+from ...ops import array_ops, gather_scatter
+from .. import activations, constraints, initializers, regularizers
+from .base import Layer
+from .convolutional import output_length, serialize, spatial_axes, standardize_data_format, standardize_tuple
+from .depthwise_conv import check_positive, input_channels
+
+__all__ = ["LocallyConnected1D", "LocallyConnected2D"]
+
+
+def window_indices(in_sizes, channels, kernel_size, strides, out_sizes, channels_first):
+    """[positions, window size * channels]: where each window's entries are in the flattened input
+    ([*in_sizes, channels], or [channels, *in_sizes] when `channels_first`)."""
+    layout = (channels, *in_sizes) if channels_first else (*in_sizes, channels)
+    flat = np.arange(int(np.prod(layout))).reshape(layout)
+    rows = []
+    for position in itertools.product(*(range(n) for n in out_sizes)):
+        window = tuple(slice(p * s, p * s + k) for p, s, k in zip(position, strides, kernel_size))
+        rows.append(flat[(slice(None),) + window].ravel() if channels_first else flat[window].ravel())
+    return np.array(rows, dtype=np.int32).reshape(len(rows), -1)
+
+
+class BaseLocallyConnected(Layer):
+    """A locally connected layer over `rank` (1 or 2) spatial dimensions; see the module docstring."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 implementation=1, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        check_positive("filters", filters)
+        if str(padding).lower() != "valid":
+            raise ValueError(f"Invalid border mode for {type(self).__name__} (only \"valid\" is supported if "
+                             f"implementation is 1): {padding}")
+        if implementation != 1:
+            raise ValueError(f"{type(self).__name__}: only `implementation=1` (Keras 2's default, kernel of shape "
+                             f"[positions, window * in_channels, filters]) is supported, got {implementation}")
+        self.rank = rank
+        self.filters = filters
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.padding = "valid"
+        self.data_format = standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.implementation = implementation
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def _in_sizes(self, input_shape):
+        sizes = [input_shape[a] for a in spatial_axes(self.data_format, self.rank)]
+        if None in sizes:
+            raise ValueError(f"The spatial dimensions of the inputs to a {type(self).__name__} layer should be "
+                             f"fully-defined, but layer received the inputs shape {tuple(input_shape)}")
+        return sizes
+
+    def _out_sizes(self, in_sizes):
+        sizes = [output_length(n, k, s, "valid") for n, k, s in zip(in_sizes, self.kernel_size, self.strides)]
+        if any(n <= 0 for n in sizes):
+            raise ValueError(f"One of the dimensions in the output is <= 0 due to downsampling in {self.name}. "
+                             f"Consider increasing the input size. Received input shape {tuple(in_sizes)} (spatial) "
+                             f"which would produce output shape with a zero or negative value in a dimension.")
+        return sizes
+
+    def build(self, input_shape):
+        """Create `kernel` [positions, window * in_channels, filters] and `bias` [*output lengths, filters]."""
+        channels = input_channels(self, input_shape)
+        in_sizes = self._in_sizes(input_shape)
+        self.output_lengths = self._out_sizes(in_sizes)
+        self._windows = window_indices(in_sizes, channels, self.kernel_size, self.strides, self.output_lengths,
+                                       self.data_format == "channels_first")
+        self.kernel = self.add_weight(name="kernel", shape=(*self._windows.shape, self.filters),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(*self.output_lengths, self.filters),
+                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        """activation(per-position products of the windows with their own kernels + bias)."""
+        flat = array_ops.reshape(inputs, [-1, math.prod(inputs.shape[1:])])
+        windows = gather_scatter.gather(flat, self._windows, axis=1)  # [batch, positions, window]
+        outputs = linalg.einsum("bpk,pkf->bpf", windows, self.kernel)
+        outputs = array_ops.reshape(outputs, [-1, *self.output_lengths, self.filters])
+        if self.data_format == "channels_first":
+            outputs = array_ops.transpose(outputs, [0, self.rank + 1, *range(1, self.rank + 1)])
+        if self.use_bias:
+            outputs = outputs + self._bias_for_outputs()
+        return self.activation(outputs)
+
+    def _bias_for_outputs(self):
+        if self.data_format == "channels_last":
+            return self.bias
+        # Keras 2 reshapes (not transposes) the [*lengths, filters] bias to [filters, *lengths] here
+        return array_ops.reshape(self.bias, [self.filters, *self.output_lengths])
+
+    def compute_output_shape(self, input_shape):
+        """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""
+        input_shape = tuple(input_shape)
+        lengths = self._out_sizes(self._in_sizes(input_shape))
+        if self.data_format == "channels_last":
+            return (input_shape[0], *lengths, self.filters)
+        return (input_shape[0], self.filters, *lengths)
+
+    def get_config(self):
+        """Keras 2's config keys for locally connected layers."""
+        return {**super().get_config(),
+                "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": serialize(initializers, self.kernel_initializer),
+                "bias_initializer": serialize(initializers, self.bias_initializer),
+                "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
+                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
+                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "implementation": self.implementation}
+
+
+class LocallyConnected1D(BaseLocallyConnected):
+    """Locally connected 1-D layer over [batch, steps, channels]: kernel [output steps, kernel_size *
+    in_channels, filters], bias [output steps, filters]."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 implementation=1, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, activation, use_bias,
+                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, implementation, **kwargs)
+
+
+class LocallyConnected2D(BaseLocallyConnected):
+    """Locally connected 2-D layer over [batch, rows, cols, channels]: kernel [output rows * output cols,
+    kernel rows * kernel cols * in_channels, filters], bias [output rows, output cols, filters]."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 implementation=1, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, activation, use_bias,
+                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, implementation, **kwargs)

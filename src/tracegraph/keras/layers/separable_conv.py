@@ -1,0 +1,129 @@
+"""`keras.layers.SeparableConv1D`, `SeparableConv2D`: Keras 3's depthwise-separable convolutions.
+
+A depthwise convolution (each input channel with its own `depth_multiplier` filters, the
+`depthwise_kernel` [*kernel_size, in_channels, depth_multiplier]) followed by a pointwise one
+(a 1x1 convolution mixing the channels, the `pointwise_kernel` [*ones, in_channels *
+depth_multiplier, filters]), then the bias [filters] and the activation.
+"""
+from ... import nn
+from .. import activations, constraints, initializers, regularizers
+from .base import Layer
+from .convolutional import (serialize, standardize_data_format, standardize_padding, standardize_tuple,
+                            tf_data_format)
+from .depthwise_conv import check_positive, conv_output_shape, depthwise_convolution, input_channels
+
+__all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
+
+
+class BaseSeparableConv(Layer):
+    """A separable convolution over `rank` (1 or 2) spatial dimensions; see the module docstring."""
+
+    def __init__(self, rank, depth_multiplier, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        check_positive("depth_multiplier", depth_multiplier)
+        check_positive("filters", filters)
+        self.rank = rank
+        self.depth_multiplier = depth_multiplier
+        self.filters = filters
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.padding = standardize_padding(padding)
+        self.data_format = standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def build(self, input_shape):
+        """Create `depthwise_kernel`, `pointwise_kernel` and `bias` (in Keras's order)."""
+        channels = input_channels(self, input_shape)
+        conv_output_shape(self, input_shape, self.filters)  # rejects a window larger than the input
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        """activation(pointwise(depthwise(inputs)) + bias)."""
+        data_format = tf_data_format(self.data_format, self.rank)
+        mixed = depthwise_convolution(inputs, self.depthwise_kernel, self.rank, self.strides, self.padding,
+                                      self.data_format, self.dilation_rate)
+        outputs = nn.convolution(mixed, self.pointwise_kernel, 1, "VALID", data_format)
+        if self.use_bias:
+            outputs = nn.bias_add(outputs, self.bias, data_format=data_format)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""
+        input_channels(self, input_shape)
+        return conv_output_shape(self, input_shape, self.filters)
+
+    def get_config(self):
+        """Keras 3's config keys for separable convolutions."""
+        return {**super().get_config(),
+                "depth_multiplier": self.depth_multiplier, "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "depthwise_initializer": serialize(initializers, self.depthwise_initializer),
+                "pointwise_initializer": serialize(initializers, self.pointwise_initializer),
+                "bias_initializer": serialize(initializers, self.bias_initializer),
+                "depthwise_regularizer": serialize(regularizers, self.depthwise_regularizer),
+                "pointwise_regularizer": serialize(regularizers, self.pointwise_regularizer),
+                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
+                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+
+class SeparableConv1D(BaseSeparableConv):
+    """Depthwise-separable 1-D convolution over [batch, steps, channels]."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+                 depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, depth_multiplier, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+class SeparableConv2D(BaseSeparableConv):
+    """Depthwise-separable 2-D convolution over [batch, height, width, channels]."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, depth_multiplier, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
