@@ -13,7 +13,7 @@ from .base import Layer
 from .convolutional import (output_length, serialize, spatial_axes, standardize_data_format, standardize_padding,
                             standardize_tuple, tf_data_format)
 
-__all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "depthwise_convolution"]
+__all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 
 
 def depthwise_convolution(inputs, kernel, rank, strides, padding, data_format, dilation_rate):
