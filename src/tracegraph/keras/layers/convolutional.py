@@ -8,7 +8,7 @@ fraction of the input's, which `tg.nn.convolution` takes as a grouped convolutio
 The helpers for argument forms and output lengths are shared with the pooling layers.
 """
 from ... import nn
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .base import Layer
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"]
@@ -110,8 +110,8 @@ class BaseConv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._check_arguments()
 
     def _check_arguments(self):
@@ -196,18 +196,10 @@ class BaseConv(Layer):
             "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
             "bias_regularizer": serialize(regularizers, self.bias_regularizer),
             "activity_regularizer": serialize(regularizers, self.activity_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
-            "bias_constraint": serialize_constraint(self.bias_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         })
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        """The layer `get_config` described (constraints are not restored)."""
-        config = dict(config)
-        config.pop("kernel_constraint", None)
-        config.pop("bias_constraint", None)
-        return cls(**config)
 
 
 class Conv1D(BaseConv):
