@@ -1,0 +1,132 @@
+"""The two host ops feature columns and Keras's preprocessing layers share: vocabulary lookup and
+TF's fingerprint crossing.
+
+- `vocabulary_lookup(x, vocabulary)`: each element's position in `vocabulary` (int64), -1 where
+  it is absent (TF's `StaticHashTable` lookup of a range-valued table).
+- `fingerprint_cross(inputs, num_buckets, hash_key)`: TF's `SparseCrossHashed` on equally shaped
+  inputs, element by element. Each input value hashes to a uint64 (a string to FarmHash's
+  Fingerprint64, an integer to itself), the hashes are chained with `FingerprintCat64` starting
+  from `hash_key`, and the result is taken modulo `num_buckets` (modulo int64's max when 0).
+
+Like the string ops they run on the host (object arrays exist only in NumPy) and return int64,
+which has no gradient.
+"""
+import weakref
+
+import farmhash
+import numpy as np
+
+from .. import dtypes
+from ..convert import convert_to_tensor
+from ..core.dispatch import bind
+from ..core.op import Op
+from ..core.rules import broadcast_shapes, spec_of
+
+__all__ = ["vocabulary_lookup", "fingerprint_cross", "DEFAULT_HASH_KEY"]
+
+#: TF's default `hash_key` for crossed features (`sparse_ops._DEFAULT_HASH_KEY`).
+DEFAULT_HASH_KEY = 0xDECAFCAFFE
+_INT64_MAX = np.uint64((1 << 63) - 1)
+_MUL = np.uint64(0xC6A4A7935BD1E995)
+_SHIFT = np.uint64(47)
+
+
+def _host(array):
+    if type(array) is not np.ndarray and hasattr(array, "get"):
+        return array.get()
+    return np.asarray(array)
+
+
+def _on_backend(xp, array):
+    return array if xp is np else xp.asarray(array)
+
+
+# ----- vocabulary lookup ----------------------------------------------------------------------
+
+# A vocabulary is a captured constant, so the same array comes back on every call: its dict is
+# kept (keyed by id, checked through a weak reference) instead of being rebuilt per batch.
+_tables = {}
+
+
+def _table_of(vocabulary):
+    entry = _tables.get(id(vocabulary))
+    if entry is not None and entry[0]() is vocabulary:
+        return entry[1]
+    table = {key: position for position, key in enumerate(vocabulary.reshape(-1).tolist())}
+    key = id(vocabulary)
+    try:
+        _tables[key] = (weakref.ref(vocabulary, lambda _, key=key: _tables.pop(key, None)), table)
+    except TypeError:  # an array view that cannot be weakly referenced: not cached
+        pass
+    return table
+
+
+def _lookup_infer(x, vocabulary):
+    if (x.dtype == dtypes.string) != (vocabulary.dtype == dtypes.string):
+        raise TypeError(f"vocabulary_lookup: inputs of dtype {x.dtype.name} cannot be looked up in a "
+                        f"vocabulary of dtype {vocabulary.dtype.name}")
+    return spec_of(x.shape, dtypes.int64)
+
+
+def _lookup_impl(xp, x, vocabulary):
+    table = _table_of(_host(vocabulary))
+    x = _host(x)
+    flat = np.fromiter((table.get(v, -1) for v in x.reshape(-1).tolist()), dtype=np.int64, count=x.size)
+    return _on_backend(xp, flat.reshape(x.shape))
+
+
+_vocabulary_lookup = Op("feature_vocabulary_lookup", infer=_lookup_infer, impl=_lookup_impl)
+
+
+def vocabulary_lookup(x, vocabulary):
+    """The position of each element of `x` in the 1-D tensor `vocabulary` (int64), -1 if absent."""
+    return bind(_vocabulary_lookup, [convert_to_tensor(x), convert_to_tensor(vocabulary)], {})
+
+
+# ----- fingerprint crossing -------------------------------------------------------------------
+
+def _shift_mix(value):
+    return value ^ (value >> _SHIFT)
+
+
+def fingerprint_cat64(first, second):
+    """TF's `FingerprintCat64` of two uint64 arrays (tsl/platform/fingerprint.h)."""
+    result = (first ^ _MUL) ^ (_shift_mix(second * _MUL) * _MUL)
+    result = result * _MUL
+    return _shift_mix(_shift_mix(result) * _MUL)
+
+
+def _value_hashes(values):
+    """One uint64 per element: Fingerprint64 of a string's bytes, an integer's two's complement."""
+    if values.dtype == object:
+        flat = np.fromiter(map(farmhash.fingerprint64, values.reshape(-1).tolist()), dtype=np.uint64,
+                           count=values.size)
+        return flat.reshape(values.shape)
+    return values.astype(np.int64).view(np.uint64)
+
+
+def _cross_infer(*inputs, num_buckets, hash_key):
+    for spec in inputs:
+        if spec.dtype != dtypes.string and not spec.dtype.is_integer:
+            raise TypeError(f"fingerprint_cross: inputs must be strings or integers, got {spec.dtype.name}")
+    return spec_of(broadcast_shapes("fingerprint_cross", *[s.shape for s in inputs]), dtypes.int64)
+
+
+def _cross_impl(xp, *inputs, num_buckets, hash_key):
+    arrays = np.broadcast_arrays(*[_host(x) for x in inputs])
+    hashed = np.full(arrays[0].shape, hash_key, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for values in arrays:
+            hashed = fingerprint_cat64(hashed, _value_hashes(values))
+    modulus = np.uint64(num_buckets) if num_buckets > 0 else _INT64_MAX
+    return _on_backend(xp, (hashed % modulus).astype(np.int64))
+
+
+_fingerprint_cross = Op("feature_fingerprint_cross", infer=_cross_infer, impl=_cross_impl)
+
+
+def fingerprint_cross(inputs, num_buckets=0, hash_key=None):
+    """TF's hashed cross of the tensors `inputs` (broadcast together), element by element (int64)."""
+    hash_key = DEFAULT_HASH_KEY if hash_key is None else int(hash_key)
+    return bind(_fingerprint_cross, [convert_to_tensor(x) for x in inputs],
+                {"num_buckets": int(num_buckets), "hash_key": hash_key})
