@@ -45,5 +45,6 @@ from .name_scope import name_scope  # noqa: F401
 from .module import Module  # noqa: F401
 from . import data, experimental, keras, saved_model, train  # noqa: F401
 from . import summary  # noqa: F401
+from . import feature_column  # noqa: F401
 
 __version__ = "0.1.0"
