@@ -13,3 +13,4 @@ from .conv_transpose import *  # noqa: F401,F403
 from .locally_connected import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
+from .dense_features import DenseFeatures  # noqa: F401
