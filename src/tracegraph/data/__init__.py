@@ -10,11 +10,14 @@ slices, shuffles and batches run as array arithmetic), `graph_loop` (datasets in
 """
 from . import batching, caching, graph_loop, mapping, nested, prefetch, shuffle, sources, transformations  # noqa: F401
 from . import experimental  # noqa: F401
+from . import ignore_errors  # noqa: F401 - adds Dataset.ignore_errors
 from .base import Dataset
 from .iterator import Iterator
 from .options import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Options, ThreadingOptions
 from .readers import TextLineDataset
 from .structure import DatasetSpec
+from .tfrecord import TFRecordDataset
 
 __all__ = ["Dataset", "Iterator", "DatasetSpec", "TextLineDataset", "Options", "ThreadingOptions", "AUTOTUNE",
            "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "experimental"]
+__all__ += ["TFRecordDataset"]
