@@ -15,3 +15,15 @@ from .state_file import CheckpointState, get_checkpoint_state, latest_checkpoint
 __all__ = ["Checkpoint", "CheckpointFormatError", "CheckpointManager", "CheckpointOptions", "CheckpointReader",
            "CheckpointState", "get_checkpoint_state", "latest_checkpoint", "list_variables", "load_checkpoint",
            "load_variable"]
+
+from . import example  # noqa: E402 - the Example classes, below
+
+
+def __getattr__(name):
+    """`Example`, `Features`, ...: protobuf message classes built (loading protobuf) on first use."""
+    if name in example.__all__:
+        return getattr(example, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ += example.__all__
