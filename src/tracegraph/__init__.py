@@ -46,5 +46,6 @@ from .module import Module  # noqa: F401
 from . import data, experimental, keras, saved_model, train  # noqa: F401
 from . import summary  # noqa: F401
 from . import feature_column  # noqa: F401
+from . import io  # noqa: F401
 
 __version__ = "0.1.0"
