@@ -26,9 +26,11 @@ def _classes():
     pool = descriptor_pool.DescriptorPool()
     for serialized in FILES:
         pool.AddSerializedFile(serialized)
+    # GetMessageClass is protobuf 4.22's name for what older runtimes' factories call GetPrototype
+    make = getattr(message_factory, "GetMessageClass", None) or message_factory.MessageFactory(pool).GetPrototype
     classes = {}
     for name in MESSAGE_NAMES:
-        cls = message_factory.GetMessageClass(pool.FindMessageTypeByName(f"tensorflow.{name}"))
+        cls = make(pool.FindMessageTypeByName(f"tensorflow.{name}"))
         cls.__module__ = "tracegraph.train"
         classes[name] = cls
     return classes
