@@ -5,7 +5,8 @@ Modes:
 - "traced-unfused": the traced graph, and the graph after every pass but `fuse_elementwise`,
   each compiled by the backend;
 - "traced-fused": the `tg.function` as a user calls it (default pipeline, fused nodes), and its
-  optimized graph after a round trip through JSON, compiled again.
+  optimized graph after a round trip through JSON, compiled again; on a backend that tiers up
+  (Numba), also the optimized graph on NumPy's plan, the tier 0 that runs while it compiles.
 
 Every result is compared with the reference interpreter on the traced graph (the oracle), and
 the oracle with the case's NumPy expectation: exact dtype, exact shape, values within the case's
@@ -116,10 +117,17 @@ class Program:
     plans: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def plan(self, stage):
-        """The backend's compiled plan for "traced", "unfused" or "json" (the fused graph reloaded)."""
+        """The backend's compiled plan for "traced", "unfused" or "json" (the fused graph reloaded);
+        "tier0" is the fused graph on NumPy's plan (tiered execution's first tier)."""
         if stage not in self.plans:
-            self.plans[stage] = self.backend.compile(self.graph(stage))
+            backend = get_backend("numpy") if stage == "tier0" else self.backend
+            self.plans[stage] = backend.compile(self.graph("fused" if stage == "tier0" else stage))
         return self.plans[stage]
+
+    @property
+    def tiers_up(self):
+        """Whether tiered execution runs this backend's functions on NumPy's plan first (see trace/tiering.py)."""
+        return self.backend.name != "numpy" and self.backend.xp() is np
 
     def graph(self, stage):
         """The graph of a stage: "traced", "unfused", "fused", or "json" (fused, saved and reloaded)."""
@@ -182,8 +190,11 @@ def run_mode(program, mode, tensors, arrays):
             tg.config.run_functions_eagerly(False)
     if mode == "traced-unfused":
         return {"traced graph": program.run("traced", arrays), "unfused graph": program.run("unfused", arrays)}
-    return {"tg.function (fused)": _flat_numpy(program.function(*tensors)),
-            "fused graph from JSON": program.run("json", arrays)}
+    results = {"tg.function (fused)": _flat_numpy(program.function(*tensors)),
+               "fused graph from JSON": program.run("json", arrays)}
+    if program.tiers_up:
+        results["fused graph on tier 0"] = program.run("tier0", arrays)
+    return results
 
 
 def check_example(case, backend_name, modes, inputs):
