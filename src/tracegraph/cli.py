@@ -4,6 +4,7 @@
                      [--size N] [--repeats N] [--no-compile-times]
     tracegraph cache info|clear
     tracegraph saved-model show|run PATH ...   (see saved_model/cli.py)
+    tracegraph serve MODEL_BASE_PATH ...       (see serving/cli.py)
 
 `bench` runs the backend benchmarks and prints a table of median times and
 ratios against NumPy eager measured in the same run, then compile times cold
@@ -18,6 +19,7 @@ import sys
 from . import benchmarks
 from .backend import get_backend
 from .saved_model import cli as saved_model_cli
+from .serving import cli as serving_cli
 
 __all__ = ["main"]
 
@@ -62,6 +64,7 @@ def _parser():
                                                                  "clear: delete every cached kernel")
     cache.set_defaults(handler=_cache)
     saved_model_cli.add_subcommand(commands)
+    serving_cli.add_subcommand(commands)
     return parser
 
 
