@@ -13,4 +13,9 @@ from .conv_transpose import *  # noqa: F401,F403
 from .locally_connected import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
+from .rnn_cells import *  # noqa: F401,F403
+from .conv_lstm import *  # noqa: F401,F403
+from .wrappers import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .dense_features import DenseFeatures  # noqa: F401
