@@ -1,0 +1,160 @@
+"""Workers in separate processes (one machine or many), joined by MPI through mpi4py.
+
+Every collective is a non-blocking MPI request polled against a deadline. When the deadline
+passes, the worker holds a roll call (a tiny message to every other worker, on a communicator of
+its own) and names the ranks that did not answer within a grace period: a worker that died or hangs
+makes the others raise `WorkerLostError` naming it, instead of waiting forever. A worker that is
+itself waiting in a collective answers roll calls while it polls, so survivors recognise each other.
+After such a failure MPI cannot be shut down cleanly (MPI_Finalize would wait for the lost worker),
+so the process exits without it.
+"""
+import atexit
+import os
+import sys
+import time
+
+import numpy as np
+
+from .errors import WorkerLostError
+
+__all__ = ["MPIGroup", "mpi_world_size"]
+
+_ROLL_CALL_TAG = 7321
+#: Poll without sleeping for this long (a step's collectives usually complete within it).
+_SPIN_SECONDS = 0.02
+
+
+def _mpi():
+    from mpi4py import MPI  # noqa: PLC0415 - optional dependency (the `distributed` extra), loaded when used
+    return MPI
+
+
+def mpi_world_size():
+    """The number of processes MPI launched this one with (1 without a launcher or without mpi4py).
+
+    Launchers announce themselves in the environment, so a plain `python train.py` never loads MPI.
+    """
+    for name in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS"):
+        if os.environ.get(name, "1") not in ("", "1"):
+            try:
+                return _mpi().COMM_WORLD.Get_size()
+            except ImportError:
+                return 1
+    return 1
+
+
+class MPIGroup:
+    """All the processes of `MPI.COMM_WORLD`, one replica each; collectives time out after `timeout` s."""
+
+    def __init__(self, timeout=None, roll_call_seconds=5.0):
+        mpi = _mpi()
+        self._mpi = mpi
+        world = mpi.COMM_WORLD
+        self.comm = world.Dup()
+        self.comm.Set_errhandler(mpi.ERRORS_RETURN)
+        self._roll_call = world.Dup()
+        self._roll_call.Set_errhandler(mpi.ERRORS_RETURN)
+        self.rank = self.comm.Get_rank()
+        self.num_replicas = self.comm.Get_size()
+        self.timeout = timeout
+        self.roll_call_seconds = roll_call_seconds
+        self._answered = set()   # ranks whose roll call this worker has heard
+        self._sends = []         # roll-call messages in flight (kept until the process ends)
+
+    # ----- collectives on flat NumPy buffers ---------------------------------------------------------
+
+    def all_reduce(self, buffer, replica_id=0):
+        """The sum of every worker's `buffer`."""
+        buffer = np.ascontiguousarray(buffer)
+        out = np.empty_like(buffer)
+        self._wait(self.comm.Iallreduce(buffer, out, op=self._mpi.SUM), "all-reduce")
+        return out
+
+    def broadcast(self, buffer, replica_id=0, root=0):
+        """Worker `root`'s `buffer`."""
+        buffer = np.array(buffer, copy=True, order="C")
+        self._wait(self.comm.Ibcast(buffer, root=root), "broadcast")
+        return buffer
+
+    def all_gather(self, buffer, replica_id=0):
+        """Every worker's `buffer` (all of one shape), in rank order (a list)."""
+        buffer = np.ascontiguousarray(buffer)
+        out = np.empty((self.num_replicas,) + buffer.shape, buffer.dtype)
+        self._wait(self.comm.Iallgather(buffer, out), "all-gather")
+        return list(out)
+
+    def barrier(self):
+        """Wait until every worker has arrived."""
+        self._wait(self.comm.Ibarrier(), "barrier")
+
+    # ----- deadlines and fault detection -------------------------------------------------------------
+
+    def _wait(self, request, what):
+        start = time.monotonic()
+        deadline = None if self.timeout is None else start + self.timeout
+        pause, next_probe = 0.0, start + 0.5
+        while True:
+            try:
+                if request.Test():
+                    return
+            except self._mpi.Exception as error:
+                self._fail(what, f"MPI reported an error ({error})")
+            now = time.monotonic()
+            if now - start > _SPIN_SECONDS:
+                pause = min(0.002, pause + 0.0001)
+                time.sleep(pause)
+            if now > next_probe:
+                self._answer_roll_calls()
+                next_probe = now + 0.5
+            if deadline is not None and now > deadline:
+                self._fail(what, f"it did not complete within {self.timeout:g} s")
+
+    def _answer_roll_calls(self):
+        """Reply to the roll calls of workers that timed out already (they are checking who is alive)."""
+        status = self._mpi.Status()
+        while self._roll_call.Iprobe(source=self._mpi.ANY_SOURCE, tag=_ROLL_CALL_TAG, status=status):
+            source = status.Get_source()
+            self._roll_call.Recv(np.empty(1, np.int32), source=source, tag=_ROLL_CALL_TAG)
+            if source not in self._answered:
+                self._answered.add(source)
+                self._sends.append(self._roll_call.Isend(np.array([self.rank], np.int32), dest=source,
+                                                         tag=_ROLL_CALL_TAG))
+
+    def lost_ranks(self):
+        """The ranks that do not answer a roll call within `roll_call_seconds`."""
+        others = [r for r in range(self.num_replicas) if r != self.rank]
+        token = np.array([self.rank], np.int32)
+        for r in others:
+            self._sends.append(self._roll_call.Isend(token, dest=r, tag=_ROLL_CALL_TAG))
+        buffers = {r: np.empty(1, np.int32) for r in others if r not in self._answered}
+        pending = {r: self._roll_call.Irecv(buffers[r], source=r, tag=_ROLL_CALL_TAG) for r in buffers}
+        deadline = time.monotonic() + self.roll_call_seconds
+        while pending and time.monotonic() < deadline:
+            for r in [r for r, request in pending.items() if request.Test()]:
+                del pending[r]
+            time.sleep(0.01)
+        return sorted(pending)
+
+    def _fail(self, what, reason):
+        lost = self.lost_ranks()
+        _exit_without_finalize()
+        who = (f"lost contact with rank{'s' if len(lost) > 1 else ''} {', '.join(map(str, lost))} of "
+               f"{self.num_replicas} (dead or hung)") if lost else "every other worker answered a roll call"
+        raise WorkerLostError(f"Worker {self.rank}: the {what} failed: {reason}; {who}. The workers stop; "
+                              "restart the job (fit resumes from the last checkpoint).", lost)
+
+
+_exiting = []
+
+
+def _exit_without_finalize():
+    """At exit, skip MPI_Finalize (it would wait for the lost worker): flush and leave with status 1."""
+    if _exiting:
+        return
+    _exiting.append(True)
+
+    def leave():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
+    atexit.register(leave)  # registered after mpi4py's finalizer, so it runs first
