@@ -1,9 +1,10 @@
 """Keras 3.15 / TF 2.21 outputs of the convolution-family layers, for the tests beside this file.
 
-Recorded with /tmp/tfvenv (TF 2.21, Keras 3.15; LocallyConnected1D/2D with tf_keras 2.21, i.e. Keras 2, since
-Keras 3 has no locally connected layers) from the layer each test names, built on the input it names, with
-every weight set by `deterministic_weights` (both defined in test_conv_family.py), rounded to 6 decimals.
+Recorded from TF 2.21 with Keras 3.15 (LocallyConnected1D/2D with tf_keras 2.21, i.e. Keras 2, since Keras 3
+has no locally connected layers): each entry is the output of the layer CASES in test_conv_family.py names,
+built on the input it names, with every weight set by `deterministic_weights`, rounded to 6 decimals.
 """
+
 RECORDED = {'conv3d_same': [[[[[0.345, -0.59], [-0.95, 0.3], [-0.6, -0.0175], [-0.565, -0.195], [-0.115, 0.2275]],
                    [[-0.565, -0.195], [-0.075, 0.0825], [-1.02, 0.22], [-0.635, -0.71], [0.135, -0.245]]],
                   [[[-0.635, -0.71], [0.345, -0.59], [-0.95, 0.3], [-0.6, -0.0175], [-0.84, -0.1925]],
@@ -74,12 +75,3 @@ RECORDED = {'conv3d_same': [[[[[0.345, -0.59], [-0.95, 0.3], [-0.6, -0.0175], [-
                         [[-1.035, -0.295], [-0.295, -0.055], [-0.1025, -0.2225], [-0.5825, 0.0475]]],
                        [[[-0.6575, -0.0925], [-0.5175, 0.0475], [-0.5525, -0.2475], [-0.4325, -0.1275]],
                         [[-0.575, -0.585], [-0.335, -0.095], [-0.7725, 0.1075], [-0.5025, 0.1275]]]]]}
-
-# keras.layers.Subtract()([A, B]), Maximum()([A, B, -A]), Minimum()([A, B, -A]) (A, B in test_conv_family.py)
-MERGES = {'Maximum': [[0.75, 0.5, 0.5], [0.0, 0.25, 0.5]],
- 'Minimum': [[-0.75, -0.5, -0.25], [-2.0, -1.5, -1.0]],
- 'Subtract': [[-0.25, -0.5, -0.75], [2.0, 1.75, 1.5]]}
-
-# GlobalMaxPool2D()(X2) and GlobalAvgPool2D(data_format='channels_first', keepdims=True)(X2)
-POOLS = {'GlobalAvgPool2D_first_keepdims': [[[[-0.05]], [[-0.033333]], [[-0.016667]], [[0.0]]]],
- 'GlobalMaxPool2D': [[0.75, 0.75, 0.75]]}

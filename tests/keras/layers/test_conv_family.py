@@ -130,7 +130,8 @@ def test_configs_round_trip_with_keras_keys():
                         **regularized),
         Conv3DTranspose(2, 3, strides=2, output_padding=1, kernel_constraint="unit_norm"),
         LocallyConnected2D(3, 2, kernel_regularizer="l1", bias_constraint="non_neg"),
-        SeparableConv1D(2, 3), DepthwiseConv1D(2), Conv1DTranspose(2, 2), Conv2DTranspose(2, 2), LocallyConnected1D(2, 2),
+        SeparableConv1D(2, 3), DepthwiseConv1D(2), Conv1DTranspose(2, 2), Conv2DTranspose(2, 2),
+        LocallyConnected1D(2, 2),
     ]
     for layer in layers:
         rebuilt = assert_config_round_trip(layer)
