@@ -5,6 +5,7 @@ import time
 import numpy as np
 
 from ... import summary
+from ...variable import Variable
 from .callback import Callback
 
 __all__ = ["TensorBoard"]
@@ -52,6 +53,7 @@ class TensorBoard(Callback):
         self.update_freq = 1 if update_freq == "batch" else update_freq
         self._writers = {}
         self._contexts = []
+        self._batch_steps = {}  # "train"/"validation" -> the batch count as an int64 Variable
         self._global_train_batch = 0
         self._global_test_batch = 0
         self._graph_written = False
@@ -71,13 +73,16 @@ class TensorBoard(Callback):
             self._writers[kind] = summary.create_file_writer(os.path.join(self.log_dir, kind))
         return self._writers[kind]
 
-    def _push_writer(self, kind, counter):
+    def _push_writer(self, kind):
         """Make `kind`'s writer the default for summaries written during batches (batch-level updates only):
-        at step = the batch count in `counter`, recorded every `update_freq` batches."""
+        at step = its batch count, recorded every `update_freq` batches. The count is a Variable, so the
+        summaries of a traced step (a model's own) read the step and the condition when they run."""
         if self.update_freq == "epoch":
             return
-        contexts = (self._writer(kind).as_default(getattr(self, counter)),
-                    summary.record_if(lambda: getattr(self, counter) % self.update_freq == 0))
+        if kind not in self._batch_steps:
+            self._batch_steps[kind] = Variable(0, dtype="int64", trainable=False, name=f"{kind}_batch_step")
+        step = self._batch_steps[kind]
+        contexts = (self._writer(kind).as_default(step), summary.record_if(lambda: step % self.update_freq == 0))
         for context in contexts:
             context.__enter__()
         self._contexts.append(contexts)
@@ -99,7 +104,7 @@ class TensorBoard(Callback):
         """Start counting batches; the train writer becomes the default for batch-level summaries."""
         self._global_train_batch = 0
         self._graph_written = False
-        self._push_writer("train", "_global_train_batch")
+        self._push_writer("train")
 
     def on_train_end(self, logs=None):
         """Close the writers (a later run opens new event files)."""
@@ -108,7 +113,7 @@ class TensorBoard(Callback):
 
     def on_test_begin(self, logs=None):
         """The validation writer becomes the default for batch-level summaries of the evaluation."""
-        self._push_writer("validation", "_global_test_batch")
+        self._push_writer("validation")
 
     def on_test_end(self, logs=None):
         """Write the evaluation's results against the optimizer's iterations."""
@@ -125,7 +130,7 @@ class TensorBoard(Callback):
 
     def _train_batch_begin(self, batch, logs=None):
         self._global_train_batch += 1
-        summary.experimental.set_step(self._global_train_batch)
+        self._batch_steps["train"].assign(self._global_train_batch)
         if self.write_steps_per_second:
             self._batch_start = time.perf_counter()
 
@@ -139,7 +144,7 @@ class TensorBoard(Callback):
 
     def _test_batch_begin(self, batch, logs=None):
         self._global_test_batch += 1
-        summary.experimental.set_step(self._global_test_batch)
+        self._batch_steps["validation"].assign(self._global_test_batch)
 
     def on_epoch_begin(self, epoch, logs=None):
         """Note the time and the optimizer's iterations (for the steps per second)."""
