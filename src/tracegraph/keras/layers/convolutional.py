@@ -79,13 +79,6 @@ def serialize(module, value):
     return module.serialize(value)
 
 
-def serialize_constraint(constraint):
-    """A constraint's config if it has one, else None (no keras.constraints module yet)."""
-    if constraint is None or not hasattr(constraint, "get_config"):
-        return None
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-
-
 # ----- the layers -----------------------------------------------------------------------------
 
 class BaseConv(Layer):
