@@ -11,7 +11,7 @@ import inspect
 import re
 import threading
 
-from ... import dtypes, nest, restoration
+from ... import distribute, dtypes, nest, restoration
 from ...convert import convert_to_tensor
 from ...module import Module
 from ...name_scope import name_scope
@@ -208,8 +208,9 @@ class Layer(Module):
         name = name or "variable"
         with state_ops.init_scope(), name_scope("/"):
             initial = initializer(shape, dtype=dtype)
-            variable = KerasVariable(cast.cast(initial, dtype), name=name, path=f"{self.name}/{name}",
-                                     trainable=trainable, constraint=constraint, dtype=dtype)
+            variable = distribute.create_variable(  # mirrored in a strategy's scope
+                KerasVariable, cast.cast(initial, dtype), name=name, path=f"{self.name}/{name}",
+                trainable=trainable, constraint=constraint, dtype=dtype)
         self._own_weights.append(variable)
         if regularizer is not None:
             self._weight_regularizers.append((variable, regularizers.get(regularizer)))
