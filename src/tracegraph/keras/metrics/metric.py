@@ -6,7 +6,7 @@ its result is read at call time, like any captured Variable.
 """
 import re
 
-from ... import dtypes
+from ... import distribute, dtypes
 from ...module import Module
 from ...ops.creation import zeros
 from ...ops.state_ops import init_scope
@@ -66,8 +66,9 @@ class Metric(Module):
         aggregation = {"sum": VariableAggregation.SUM, "mean": VariableAggregation.MEAN,
                        "none": VariableAggregation.NONE}.get(aggregation, VariableAggregation.SUM)
         with init_scope(), self.name_scope:
-            variable = Variable(initializer(tuple(shape), dtype=dtype), trainable=False, name=name, dtype=dtype,
-                                aggregation=aggregation, synchronization=VariableSynchronization.ON_READ)
+            variable = distribute.create_variable(  # a copy per replica in a strategy's scope, summed on read
+                Variable, initializer(tuple(shape), dtype=dtype), trainable=False, name=name, dtype=dtype,
+                aggregation=aggregation, synchronization=VariableSynchronization.ON_READ)
         self._variables.append(variable)
         return variable
 
