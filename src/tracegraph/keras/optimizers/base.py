@@ -17,7 +17,7 @@ import numbers
 import re
 import warnings
 
-from ... import dtypes, math, nest, restoration
+from ... import distribute, dtypes, math, nest, restoration
 from ...autodiff import GradientTape
 from ...convert import convert_to_tensor
 from ...module import Module, camel_to_snake
@@ -124,7 +124,7 @@ class Optimizer(Module):
     def _new_variable(self, initial_value, name, dtype):
         """A non-trainable Variable of the optimizer, created eagerly and tracked."""
         with init_scope(), self.name_scope:
-            variable = Variable(initial_value, name=name, dtype=dtype, trainable=False)
+            variable = distribute.create_variable(Variable, initial_value, name=name, dtype=dtype, trainable=False)
         self._variables.append(variable)
         restoration.variables_created(self)  # a restored checkpoint may hold its value (tg.train)
         return variable
@@ -269,6 +269,7 @@ class Optimizer(Module):
         variables = self._variables_for(grads, trainable_variables)
         with self.name_scope:
             grads, variables = self._filter_empty_gradients(grads, variables)
+            grads = distribute.all_reduce_sum_gradients(grads)  # over the replicas of a strategy (TF's sum)
             grads = [self._prepare(g, v) for g, v in zip(grads, variables)]
             if self.loss_scale_factor is not None:
                 grads = [grads_lib.divide(g, self.loss_scale_factor) for g in grads]
