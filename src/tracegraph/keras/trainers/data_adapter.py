@@ -107,6 +107,7 @@ class ArrayBatches:
         self.num_samples = lengths.pop()
         self.batch_size = batch_size or 32
         self.shuffle = shuffle
+        self.rng = np.random  # workers of a MultiWorkerMirroredStrategy share a seeded one
         full_steps = -(-self.num_samples // self.batch_size)
         self.steps = full_steps if steps is None else min(int(steps), full_steps)
 
@@ -114,7 +115,7 @@ class ArrayBatches:
         """The batches of one epoch."""
         data = self.data
         if self.shuffle:
-            order = np.random.permutation(self.num_samples)
+            order = self.rng.permutation(self.num_samples)
             data = nest.map_structure(lambda a: None if a is None else _take_rows(a, order), data)
         flat = nest.flatten(data)
         size = self.batch_size
