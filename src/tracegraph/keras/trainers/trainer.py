@@ -6,11 +6,13 @@ and fusion and the compiled backends serve training as they serve any function. 
 around the step does as little as possible per step: slicing a batch, one call, and the
 callbacks that asked for batch hooks.
 """
+import functools
+import threading
 import warnings
 
 import numpy as np
 
-from ... import nest
+from ... import distribute, nest
 from ...autodiff import GradientTape
 from ...ops import arithmetic, array_ops, cast
 from ...sparse import SparseTensor
@@ -19,12 +21,24 @@ from ...type_spec import CompositeTensor
 from ...trace import function
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from ..callbacks import CallbackList
+from ..callbacks import CallbackList, CSVLogger, ModelCheckpoint, RemoteMonitor
 from ..utils.logs import pythonify_logs
 from .compile_utils import CompileLoss, CompileMetrics
 from .data_adapter import make_batches, train_validation_split, unpack_x_y_sample_weight, whole_batch
 
 __all__ = ["Trainer"]
+
+#: Callbacks that write files or send logs: under a multi-worker strategy, only the chief runs them.
+_CHIEF_ONLY_CALLBACKS = (ModelCheckpoint, CSVLogger, RemoteMonitor)
+
+
+def _in_strategy_scope(method):
+    """Run `method` in the scope of the strategy the model was made under (variables it makes belong to it)."""
+    @functools.wraps(method)
+    def in_scope(self, *args, **kwargs):
+        with self.distribute_strategy.scope():
+            return method(self, *args, **kwargs)
+    return in_scope
 
 
 class Trainer:
@@ -41,9 +55,16 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self.run_eagerly = False
+        self._distribute_strategy = distribute.get_strategy()
+
+    @property
+    def distribute_strategy(self):
+        """The `tg.distribute` strategy in force when the model was made (TF's `model.distribute_strategy`)."""
+        return getattr(self, "_distribute_strategy", None) or distribute.get_strategy()
 
     # ----- compile ---------------------------------------------------------------------------
 
+    @_in_strategy_scope
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Configure training: the optimizer, the loss (per output), and the metrics to report."""
@@ -129,10 +150,11 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+            replica_loss = distribute.scale_loss_for_distribution(loss)  # the optimizer sums over replicas
         self._track_loss(loss, x)
         trainable = self.trainable_weights
         if trainable:
-            self.optimizer.apply(tape.gradient(loss, trainable), trainable)
+            self.optimizer.apply(tape.gradient(replica_loss, trainable), trainable)
         else:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -179,8 +201,9 @@ class Trainer:
         of one layout, so matching the arguments against the signature again each step is waste)."""
         step = self._step_function(kind)
         if self.run_eagerly:
-            return step
+            return self._distributed(step)
         concretes = {}
+        trace_lock = threading.Lock()  # replicas on threads (MirroredStrategy) trace a new layout once
 
         def run(batch):
             if type(batch) is tuple and all(type(leaf) is np.ndarray for leaf in batch):
@@ -192,9 +215,37 @@ class Trainer:
             layout = tuple([(leaf.shape, leaf.dtype) for leaf in leaves])
             concrete = concretes.get(layout)
             if concrete is None:
-                concrete = concretes[layout] = step.get_concrete_function(batch)
+                with trace_lock:
+                    concrete = concretes.get(layout) or step.get_concrete_function(batch)
+                    concretes[layout] = concrete
             return concrete.call_flat([EagerTensor(leaf) if type(leaf) is np.ndarray else leaf for leaf in leaves])
-        return run
+        return self._distributed(run)
+
+    def _distributed(self, run):
+        """`run` on a global batch split over the strategy's replicas (itself with one replica)."""
+        strategy = self.distribute_strategy
+        if strategy.num_replicas_in_sync == 1:
+            return run
+        return functools.partial(strategy.extended.run_step, run)
+
+    def _synchronize_workers(self, batches):
+        """Give every worker the chief's variables and the same shuffling order (one worker: nothing)."""
+        extended = self.distribute_strategy.extended
+        if extended.num_workers == 1:
+            return
+        extended.broadcast_variables(self.weights + (self.optimizer.variables if self.optimizer else []))
+        seed = int(self.distribute_strategy.reduce("SUM", np.int64(np.random.randint(1 << 30))
+                                                  if extended.should_checkpoint else np.int64(0)))
+        batches.rng = np.random.RandomState(seed)
+
+    def _global_logs(self, logs):
+        """The epoch's logs from the metrics' state summed over every replica and worker (as TF's)."""
+        strategy = self.distribute_strategy
+        if strategy.num_replicas_in_sync == 1:
+            return logs
+        variables = [v for metric in self.metrics for v in metric.variables]
+        with strategy.extended.synchronized_on_read(variables):
+            return {**logs, **self.get_metrics_result()}
 
     def _prepare(self, batch, training):
         """Build the model, the compiled metrics and the optimizer's slots eagerly from one batch, so the
@@ -208,6 +259,7 @@ class Trainer:
 
     # ----- fit / evaluate / predict ------------------------------------------------------------
 
+    @_in_strategy_scope
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
@@ -219,6 +271,7 @@ class Trainer:
         batches = make_batches(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch)
         first = batches.first_batch()
         self._prepare(first, training=True)
+        self._synchronize_workers(batches)
         train_function = self._step_runner("train")
         callback_list = self._callback_list(callbacks, verbose, epochs, batches.steps, add_history=True)
         self.stop_training = False
@@ -229,7 +282,7 @@ class Trainer:
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             logs = self._run_epoch(train_function, batches, callback_list, "train")
-            epoch_logs = pythonify_logs(logs)
+            epoch_logs = pythonify_logs(self._global_logs(logs))
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 validation_logs = self._evaluate_validation(validation_data, validation_batch_size or batch_size,
                                                             validation_steps)
@@ -265,6 +318,7 @@ class Trainer:
                                  return_dict=True)
         return self.evaluate(validation_data, batch_size=batch_size, steps=steps, verbose=0, return_dict=True)
 
+    @_in_strategy_scope
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """The loss and metrics over the data: a scalar (loss only), a list in `metrics_names` order,
@@ -277,7 +331,7 @@ class Trainer:
         callback_list = self._callback_list(callbacks, verbose, 1, batches.steps)
         self.reset_metrics()
         callback_list.on_test_begin()
-        logs = pythonify_logs(self._run_epoch(test_function, batches, callback_list, "test"))
+        logs = pythonify_logs(self._global_logs(self._run_epoch(test_function, batches, callback_list, "test")))
         callback_list.on_test_end(logs)
         if return_dict:
             return logs
@@ -285,6 +339,7 @@ class Trainer:
         values += [value for name, value in logs.items() if name not in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
+    @_in_strategy_scope
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`, computed in batches, as NumPy arrays."""
         batches = make_batches(x, None, None, batch_size, False, None, steps)
@@ -305,21 +360,23 @@ class Trainer:
             raise ValueError("Expected input data to be non-empty.")
         return nest.map_structure(lambda *parts: np.concatenate(parts, axis=0), *outputs)
 
+    @_in_strategy_scope
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One training step on one batch; returns the metrics (running since the last reset)."""
         self._assert_compiled()
         batch = whole_batch(x, y, sample_weight, class_weight)
         self._prepare(batch, training=True)
-        logs = pythonify_logs(self._step_function("train")(batch))
+        logs = pythonify_logs(self._distributed(self._step_function("train"))(batch))
         return logs if return_dict else self._in_metric_order(logs)
 
+    @_in_strategy_scope
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """One evaluation step on one batch; returns the metrics of that batch."""
         self._assert_compiled()
         batch = whole_batch(x, y, sample_weight)
         self._prepare(batch, training=False)
         self.reset_metrics()
-        logs = pythonify_logs(self._step_function("test")(batch))
+        logs = pythonify_logs(self._distributed(self._step_function("test"))(batch))
         return logs if return_dict else self._in_metric_order(logs)
 
     def predict_on_batch(self, x):
@@ -335,6 +392,9 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         if isinstance(callbacks, CallbackList):
             return callbacks
+        if not self.distribute_strategy.extended.should_checkpoint:  # not the chief: no files, no progress bar
+            verbose = 0
+            callbacks = [c for c in callbacks or [] if not isinstance(c, _CHIEF_ONLY_CALLBACKS)]
         return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
                             verbose=verbose, epochs=epochs, steps=steps)
 
