@@ -44,6 +44,7 @@ from . import strings  # noqa: F401
 from .name_scope import name_scope  # noqa: F401
 from .module import Module  # noqa: F401
 from . import data, experimental, keras, saved_model, train  # noqa: F401
+from . import distribute  # noqa: F401
 from . import summary  # noqa: F401
 from . import feature_column  # noqa: F401
 from . import io  # noqa: F401
