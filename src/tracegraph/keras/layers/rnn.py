@@ -10,7 +10,7 @@ does; where a mask [batch, steps] is false, the states and the output stay those
 """
 from ... import nest
 from ...convert import convert_to_tensor
-from ...ops import arithmetic, array_ops, cast
+from ...ops import arithmetic, array_ops, cast, creation, join_split
 from .. import backend
 from .base import Layer
 from .nested_config import deserialize_layer, serialize_layer
@@ -33,7 +33,7 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            cell = StackedRNNCells(cell)
+            cell = StackedRNNCells(cell, dtype=kwargs.get("dtype"))
         if not hasattr(cell, "call"):
             raise ValueError(f"Argument `cell` should have a `call` method. Received: cell={cell}")
         if not hasattr(cell, "state_size"):
@@ -81,7 +81,7 @@ class RNN(Layer):
             raise ValueError("Cannot unroll a RNN if the time dimension is undefined. Give the inputs a known "
                              "number of steps (the `shape` of `keras.Input`).")
         states = self._initial_states(initial_state, array_ops.shape(sequences)[0])
-        self._prepare_dropout_masks(self.cell, sequences, states, training)
+        self._prepare_dropout_masks(self.cell, sequences[:, 0], states, training)
         try:
             inputs, step = self._step_function(sequences, training)
             last, outputs, states = backend.rnn(step, inputs, states, go_backwards=self.go_backwards, mask=mask,
@@ -115,13 +115,19 @@ class RNN(Layer):
                              f"it needs {expected} state tensor(s), got {len(given)}.")
         return nest.map_structure(lambda s: cast.cast(convert_to_tensor(s), self.compute_dtype), given)
 
-    def _prepare_dropout_masks(self, cell, sequences, states, training):
-        """Draw the cell's dropout masks before the loop, so every step uses the same ones."""
+    def _prepare_dropout_masks(self, cell, step_input, states, training):
+        """Draw the cells' dropout masks before the loop, so every step uses the same ones (and the loop
+        holds no random op, which its gradient could not run twice)."""
         if not training:
             return
         if isinstance(cell, DropoutRNNCell):
-            cell.get_dropout_mask(sequences[:, 0])
+            cell.get_dropout_mask(step_input)
             cell.get_recurrent_dropout_mask(nest.flatten(states)[0])
+        for inner, inner_states in zip(getattr(cell, "cells", ()), states):
+            self._prepare_dropout_masks(inner, step_input, inner_states, training)
+            # the next cell's input: only its shape matters to the masks
+            batch = array_ops.shape(step_input)[0]
+            step_input = creation.zeros(join_split.stack([batch, output_size(inner)]), step_input.dtype)
 
     # ----- shapes and configuration ----------------------------------------------------------
 
