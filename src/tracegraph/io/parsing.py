@@ -3,14 +3,14 @@
 One op, `parse_example`, does the work. Its inputs are a vector of serialized Examples and one
 default tensor per dense feature (empty when the feature is required), as TF's ParseExampleV2 takes
 them; its attrs name the features. It runs on the host like the string ops (a string tensor is a NumPy
-object array), decoding each record with the protobuf runtime (`example_proto`), so it works eagerly
+object array), decoding each record with the protobuf runtime (`messages`), so it works eagerly
 and inside traced functions, `Dataset.map` included. Its outputs are, per sparse feature, the three
 components of a SparseTensor, then one dense tensor per dense feature; features are taken in sorted
 key order, as TF does.
 """
 import numpy as np
 
-from .example_proto import message_class
+from .messages import message_class
 from .features import LIST_OF_DTYPE, FixedLenFeature, FixedLenSequenceFeature, VarLenFeature, check_dtype, \
     fixed_shape
 from .. import dtypes
