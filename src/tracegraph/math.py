@@ -4,6 +4,7 @@ from .ops.unary_math import *  # noqa: F401,F403
 from .ops.comparison import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.cast import cast, saturate_cast  # noqa: F401
+from .ops.confusion import confusion_matrix  # noqa: F401
 from .ops.nn_ops import l2_normalize, log_softmax, softmax  # noqa: F401
 from .ops.sorting import in_top_k, top_k  # noqa: F401
 from .ops.gather_scatter import segment_sum, unsorted_segment_sum  # noqa: F401

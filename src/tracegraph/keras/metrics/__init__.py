@@ -11,6 +11,7 @@ from .accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy, Sp
                                sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from .confusion_metrics import (AUC, FalseNegatives, FalsePositives, Precision, Recall,  # noqa: F401
                                 TrueNegatives, TruePositives)
+from .iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU  # noqa: F401
 from .metric import Metric  # noqa: F401
 from .probabilistic_metrics import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,  # noqa: F401
                                     Hinge, KLDivergence, Poisson, SparseCategoricalCrossentropy, SquaredHinge)

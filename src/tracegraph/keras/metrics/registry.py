@@ -5,14 +5,14 @@ from ..losses import registry as losses_registry
 from ..losses.registry import is_binary_or_sparse_categorical
 from ..losses.naming import to_snake_case
 from ..losses.serialization import deserialize_object, get_object, serialize_object
-from . import accuracy_metrics, confusion_metrics, probabilistic_metrics, regression_metrics
+from . import accuracy_metrics, confusion_metrics, iou_metrics, probabilistic_metrics, regression_metrics
 from .metric import Metric
 from .reduction_metrics import Mean, MeanMetricWrapper, Sum
 
 __all__ = ["ALL_OBJECTS", "get", "serialize", "deserialize", "is_binary_or_sparse_categorical", "accuracy_for"]
 
 _CLASSES = [Metric, Mean, Sum, MeanMetricWrapper]
-for _module in (accuracy_metrics, confusion_metrics, probabilistic_metrics, regression_metrics):
+for _module in (accuracy_metrics, confusion_metrics, iou_metrics, probabilistic_metrics, regression_metrics):
     _CLASSES += [getattr(_module, name) for name in _module.__all__ if inspect.isclass(getattr(_module, name))]
 
 #: Every metric class by its name and its snake-case name, and Keras's short aliases.
