@@ -34,7 +34,10 @@ _SHIFT = np.uint64(47)
 def _host(array):
     if type(array) is not np.ndarray and hasattr(array, "get"):
         return array.get()
-    return np.asarray(array)
+    array = np.asarray(array)
+    if array.dtype.kind in "US":  # a NumPy str array wrapped as it came (string tensors hold bytes objects)
+        array = np.vectorize(lambda s: s.encode() if isinstance(s, str) else bytes(s), otypes=[object])(array)
+    return array
 
 
 def _on_backend(xp, array):
