@@ -19,3 +19,4 @@ from .conv_lstm import *  # noqa: F401,F403
 from .wrappers import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .dense_features import DenseFeatures  # noqa: F401
+from .preprocessing import *  # noqa: F401,F403
