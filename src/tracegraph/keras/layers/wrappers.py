@@ -190,19 +190,23 @@ class Bidirectional(Layer):
         return [y, y_rev]
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
-        """The forward layer's output shape, merged (last axis doubled by "concat", twice for None)."""
-        output_shape = self.forward_layer.compute_output_shape(sequences_shape)
-        state_shape = ()
+        """Both layers' output shapes merged (the last axes added by "concat", both kept by None), then
+        the forward layer's states and the backward layer's."""
+        forward = self.forward_layer.compute_output_shape(sequences_shape)
+        backward = self.backward_layer.compute_output_shape(sequences_shape)
+        states = ()
         if self.return_state:
-            output_shape, state_shape = output_shape[0], tuple(output_shape[1:])
+            (forward, *forward_states), (backward, *backward_states) = forward, backward
+            states = tuple(forward_states) + tuple(backward_states)
         if self.merge_mode == "concat":
-            output_shape = (*output_shape[:-1], output_shape[-1] * 2)
+            outputs = ((*forward[:-1], forward[-1] + backward[-1]),)
         elif self.merge_mode is None:
-            output_shape = [output_shape, output_shape]
-        if self.return_state:
-            head = tuple(output_shape) if self.merge_mode is None else (output_shape,)
-            return head + state_shape + state_shape
-        return output_shape
+            outputs = (forward, backward)
+        else:
+            outputs = (forward,)
+        if self.return_state or self.merge_mode is None:
+            return outputs + states
+        return outputs[0]
 
     def compute_mask(self, inputs, mask=None):
         """The input's mask for returned sequences (for both outputs with merge_mode None)."""
