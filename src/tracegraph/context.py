@@ -4,7 +4,7 @@ Kept in one small object so the dispatch hot path reads plain attributes.
 """
 import threading
 
-__all__ = ["state"]
+__all__ = ["state", "executing_eagerly"]
 
 
 class _State(threading.local):
@@ -17,3 +17,10 @@ class _State(threading.local):
 
 
 state = _State()
+
+
+def executing_eagerly():
+    """Whether ops run at once (True) or are being traced into a graph by `tg.function` (False),
+    as TF's `tf.executing_eagerly`: True outside functions, inside `tg.init_scope`, and in
+    functions run with `tg.config.run_functions_eagerly(True)`."""
+    return state.graph is None

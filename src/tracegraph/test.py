@@ -1,10 +1,53 @@
-"""`tg.test`: checking gradients numerically (TF's `tf.test.compute_gradient`)."""
+"""`tg.test`: checking gradients numerically (TF's `tf.test.compute_gradient`), and what the
+machine can run (`is_gpu_available`, `is_built_with_cuda`, `gpu_device_name`)."""
+import importlib.util
+import warnings
+
 import numpy as np
 
 from .autodiff import GradientTape
 from .convert import convert_to_tensor
+from .device import gpu_count
 
-__all__ = ["compute_gradient", "check_gradients"]
+__all__ = ["compute_gradient", "check_gradients", "is_gpu_available", "is_built_with_cuda",
+           "is_built_with_gpu_support", "gpu_device_name"]
+
+
+def is_built_with_cuda():
+    """Whether this installation can run on CUDA GPUs: CuPy (the `gpu` extra) is installed.
+
+    TF's answer is about how its binary was built; tracegraph's GPU backend is CuPy, so the
+    equivalent question is whether CuPy is there (a GPU may still be missing: `is_gpu_available`).
+    """
+    return importlib.util.find_spec("cupy") is not None
+
+
+def is_built_with_gpu_support():
+    """`is_built_with_cuda` (CUDA is the only GPU platform tracegraph supports)."""
+    return is_built_with_cuda()
+
+
+def is_gpu_available(cuda_only=False, min_cuda_compute_capability=None):
+    """Whether a CUDA GPU can be used now (deprecated in TF, as here: use
+    `tg.config.list_physical_devices("GPU")`). `min_cuda_compute_capability` (major, minor)
+    also requires a device at least that capable."""
+    warnings.warn("tg.test.is_gpu_available is deprecated (as in TF): use "
+                  "tg.config.list_physical_devices('GPU') instead", DeprecationWarning, stacklevel=2)
+    if gpu_count() == 0:
+        return False
+    if min_cuda_compute_capability is None:
+        return True
+    return any(capability >= tuple(min_cuda_compute_capability) for capability in _compute_capabilities())
+
+
+def _compute_capabilities():
+    import cupy  # noqa: PLC0415 - only when a GPU exists (gpu_count found CuPy working)
+    return [tuple(divmod(int(cupy.cuda.Device(i).compute_capability), 10)) for i in range(gpu_count())]
+
+
+def gpu_device_name():
+    """The first GPU's device name ("/device:GPU:0"), or "" without a GPU (TF's answer there)."""
+    return "/device:GPU:0" if gpu_count() else ""
 
 
 def compute_gradient(f, x, delta=None):
