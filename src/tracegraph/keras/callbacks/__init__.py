@@ -1,5 +1,6 @@
 """`keras.callbacks`: hooks into `fit`, `evaluate` and `predict`, with Keras 3's callbacks."""
 from .backup_and_restore import BackupAndRestore
+from .base_logger import BaseLogger
 from .callback import Callback
 from .callback_list import CallbackList
 from .csv_logger import CSVLogger
@@ -16,4 +17,4 @@ from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
            "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN", "CSVLogger", "LambdaCallback",
-           "BackupAndRestore", "RemoteMonitor", "TensorBoard"]
+           "BackupAndRestore", "RemoteMonitor", "TensorBoard", "BaseLogger"]
