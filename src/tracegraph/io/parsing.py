@@ -8,6 +8,8 @@ and inside traced functions, `Dataset.map` included. Its outputs are, per sparse
 components of a SparseTensor, then one dense tensor per dense feature; features are taken in sorted
 key order, as TF does.
 """
+import itertools
+
 import numpy as np
 
 from .messages import message_class
@@ -72,23 +74,35 @@ def _feature_maps(records):
     return maps
 
 
-def _values(features, key, dtype, index):
-    """The values of feature `key` of one Example as an array of `dtype`, or None where it is missing."""
-    if key not in features:
-        return None
-    feature = features[key]
-    kind = feature.WhichOneof("kind")
-    if kind is None:
-        return np.empty(0, _numpy_dtype(dtype))
-    if kind != LIST_OF_DTYPE[dtype]:
-        raise InvalidArgumentError(f"parse_example: Key: {key}, Index: {index}.  Data types don't match. "
-                                   f"Expected type: {dtype}, but the feature holds a {kind}")
-    values = getattr(feature, kind).value
-    if dtype == "string":
-        array = np.empty(len(values), object)
-        array[:] = list(values)
-        return array
-    return np.array(values, _numpy_dtype(dtype))
+def _lists(maps, key, dtype):
+    """Per Example, the values of feature `key` (a protobuf repeated field, or () for a feature of no
+    kind), or None where the Example lacks it."""
+    kind = LIST_OF_DTYPE[dtype]
+    lists = []
+    for index, features in enumerate(maps):
+        feature = features.get(key)   # get: indexing a protobuf map would add the key
+        if feature is None:
+            lists.append(None)
+            continue
+        found = feature.WhichOneof("kind")
+        if found == kind:
+            lists.append(getattr(feature, kind).value)
+        elif found is None:
+            lists.append(())
+        else:
+            raise InvalidArgumentError(f"parse_example: Key: {key}, Index: {index}.  Data types don't match. "
+                                       f"Expected type: {dtype}, but the feature holds a {found}")
+    return lists
+
+
+def _flat_array(lists, dtype, total):
+    """The values of all `lists`, one after another, as a flat array of `dtype`."""
+    values = itertools.chain.from_iterable(lists)
+    if dtype != "string":
+        return np.fromiter(values, np.dtype(dtype), count=total)
+    array = np.empty(total, object)
+    array[:] = list(values)
+    return array
 
 
 def _numpy_dtype(dtype):
@@ -97,49 +111,45 @@ def _numpy_dtype(dtype):
 
 def _dense(maps, key, dtype, shape, default):
     size = int(np.prod(shape))
-    result = np.empty((len(maps),) + tuple(shape), _numpy_dtype(dtype))
-    for index, features in enumerate(maps):
-        values = _values(features, key, dtype, index)
+    lists = _lists(maps, key, dtype)
+    fill = default.reshape(-1).tolist()
+    for index, values in enumerate(lists):
         if values is None:
             if default.size == 0 and size:
                 raise InvalidArgumentError(f"parse_example: Feature: {key} (data type: {dtype}) is required but "
                                            f"could not be found (record {index}).")
-            result[index, ...] = default.reshape(shape)
-        elif values.size != size:
+            lists[index] = fill
+        elif len(values) != size:
             raise InvalidArgumentError(f"parse_example: Key: {key}, Index: {index}.  Number of {dtype} values != "
-                                       f"expected.  Values size: {values.size} but output shape: {list(shape)}")
-        else:
-            result[index, ...] = values.reshape(shape)
-    return result
+                                       f"expected.  Values size: {len(values)} but output shape: {list(shape)}")
+    return _flat_array(lists, dtype, size * len(lists)).reshape((len(lists),) + tuple(shape))
 
 
 def _sequence(maps, key, dtype, shape, default):
     size = int(np.prod(shape))
-    rows = []
-    for index, features in enumerate(maps):
-        values = _values(features, key, dtype, index)
-        values = np.empty(0, _numpy_dtype(dtype)) if values is None else values
-        if size == 0 or values.size % size:
+    lists = [() if values is None else values for values in _lists(maps, key, dtype)]
+    lengths = np.array([len(values) for values in lists], np.int64)
+    for index, length in enumerate(lengths.tolist()):
+        if size == 0 or length % size:
             raise InvalidArgumentError(f"parse_example: Key: {key}, Index: {index}.  Number of {dtype} values is "
-                                       f"not a multiple of the item size {size} (shape {list(shape)}): {values.size}")
-        rows.append(values.reshape((-1,) + tuple(shape)))
-    steps = max((len(r) for r in rows), default=0)
-    result = np.empty((len(maps), steps) + tuple(shape), _numpy_dtype(dtype))
+                                       f"not a multiple of the item size {size} (shape {list(shape)}): {length}")
+    flat = _flat_array(lists, dtype, int(lengths.sum()))
+    steps = int(lengths.max(initial=0)) // max(size, 1)
+    result = np.empty((len(lists), steps * size), flat.dtype)
     result[...] = default.reshape(())
-    for index, row in enumerate(rows):
-        result[index, :len(row)] = row
-    return result
+    rows = np.repeat(np.arange(len(lists)), lengths)
+    result[rows, np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = flat
+    return result.reshape((len(lists), steps) + tuple(shape))
 
 
 def _sparse(maps, key, dtype):
-    rows = [_values(features, key, dtype, index) for index, features in enumerate(maps)]
-    rows = [np.empty(0, _numpy_dtype(dtype)) if r is None else r for r in rows]
-    lengths = np.array([len(r) for r in rows], np.int64)
-    values = np.concatenate(rows) if rows else np.empty(0, _numpy_dtype(dtype))
+    lists = [() if values is None else values for values in _lists(maps, key, dtype)]
+    lengths = np.array([len(values) for values in lists], np.int64)
+    values = _flat_array(lists, dtype, int(lengths.sum()))
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    indices = np.stack([np.repeat(np.arange(len(rows), dtype=np.int64), lengths),
+    indices = np.stack([np.repeat(np.arange(len(lists), dtype=np.int64), lengths),
                         np.arange(len(values), dtype=np.int64) - starts], axis=1)
-    return [indices, values, np.array([len(rows), lengths.max(initial=0)], np.int64)]
+    return [indices, values, np.array([len(lists), lengths.max(initial=0)], np.int64)]
 
 
 # ----- the public functions -------------------------------------------------------------------
