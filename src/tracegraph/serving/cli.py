@@ -3,13 +3,14 @@
     tracegraph serve MODEL_BASE_PATH --model-name NAME [--port 8501] [--versions latest|latest:N|all|1,3]
     tracegraph serve --model-config-file models.config [--port 8501]
         [--enable-batching --max-batch-size 32 --batch-timeout-micros 1000] [--workers N]
-        [--max-body-bytes B] [--body-timeout S] [--poll-seconds S] [--host H]
+        [--max-body-bytes B] [--body-timeout S] [--poll-seconds S] [--host H] [--backend NAME]
 
 TF Serving's own spellings (`--rest_api_port`, `--model_base_path`, `--model_name`, `--model_config_file`,
 `--enable_batching`, `--file_system_poll_wait_seconds`) are accepted too, so a launch script keeps working.
 """
 import sys
 
+from .. import config as tg_config
 from .config import ConfigError, ModelSpec, parse_version_policy, read_model_config
 
 __all__ = ["add_subcommand"]
@@ -47,6 +48,9 @@ def add_subcommand(commands):
                        help="how long a client may take to send its body, else 408 (default: 30)")
     serve.add_argument("--poll-seconds", "--file_system_poll_wait_seconds", dest="poll_seconds", type=float,
                        default=2.0, help="how often to look for new versions; 0: never (default: 2)")
+    serve.add_argument("--backend", metavar="NAME",
+                       help="the tracegraph backend running the models: numpy, numba, ... (default: tracegraph's "
+                            "default, the fastest available)")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     serve.set_defaults(handler=_serve)
 
@@ -54,7 +58,9 @@ def add_subcommand(commands):
 def _serve(args):
     try:
         specs = _model_specs(args)
-    except ConfigError as error:
+        if args.backend:
+            tg_config.set_backend(args.backend)  # an unknown or unavailable backend fails here, not in a worker
+    except (ConfigError, ValueError, RuntimeError) as error:
         print(f"tracegraph serve: {error}", file=sys.stderr)
         return 2
     try:
@@ -65,7 +71,8 @@ def _serve(args):
         return 1
     options = rest_api.ServerOptions(args.max_body_bytes, args.body_timeout, args.enable_batching,
                                      args.max_batch_size, args.batch_timeout_micros)
-    server.run(specs, args.host, args.port, args.workers, options, args.poll_seconds, args.log_level)
+    server.run(specs, args.host, args.port, args.workers, options, args.poll_seconds, args.log_level,
+               args.backend)
     return 0
 
 

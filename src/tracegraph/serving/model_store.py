@@ -13,9 +13,9 @@ import logging
 import os
 import threading
 
-from .errors import NotFound, Unavailable
+from .errors import InvalidArgument, NotFound, Unavailable
 from .signature import ServedSignature
-from .. import saved_model
+from .. import config as tg_config, saved_model
 
 __all__ = ["ModelStore", "ServedModel", "ServableVersion", "load_version"]
 
@@ -34,12 +34,12 @@ class ServableVersion:
         self.batchers = {}  # signature name -> Batcher, made by the server on first use
 
     def signature(self, name):
-        """The ServedSignature `name` (NotFound naming the ones there are)."""
+        """The ServedSignature `name` (TF Serving's 400 naming the ones there are)."""
         try:
             return self.signatures[name]
         except KeyError:
-            raise NotFound(f"signature '{name}' not found in model '{self.model_name}' version {self.version} "
-                           f"(it has {sorted(self.signatures)})") from None
+            raise InvalidArgument(f'Serving signature key "{name}" not found: model \'{self.model_name}\' version '
+                                  f'{self.version} has the signatures {sorted(self.signatures)}') from None
 
 
 def load_version(model_name, version, path):
@@ -163,11 +163,18 @@ def _mtime(path):
 
 
 class ModelStore:
-    """All served models by name, and the thread that polls their base paths."""
+    """All served models by name, and the thread that polls their base paths.
 
-    def __init__(self, specs, poll_seconds=2.0):
+    `backend` names the tracegraph backend the models run on (default: tracegraph's default). The
+    choice is per thread, and a version's plans are compiled by its warm-up call in the loading
+    thread (or by the background compile that `load` starts when the backend tiers up), so it is set
+    in each thread that loads.
+    """
+
+    def __init__(self, specs, poll_seconds=2.0, backend=None):
         self.models = {spec.name: ServedModel(spec) for spec in specs}
         self.poll_seconds = poll_seconds
+        self.backend = backend
         self._stop = threading.Event()
         self._thread = None
 
@@ -181,6 +188,8 @@ class ModelStore:
 
     def poll_all(self):
         """One scan of every model's base path."""
+        if self.backend is not None:
+            tg_config.set_backend(self.backend)
         for model in self.models.values():
             try:
                 model.poll()

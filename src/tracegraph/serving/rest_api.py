@@ -15,6 +15,7 @@ writing are a large part of a small model's request, and orjson writes NumPy arr
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import time
 
@@ -170,7 +171,7 @@ class _Api:
 
     async def healthz(self, request):
         if self.store.ready():
-            return _json({"status": "ok", "models": {name: sorted(model.versions)
+            return _json({"status": "ok", "pid": os.getpid(), "models": {name: sorted(model.versions)
                                                     for name, model in self.store.models.items()}})
         waiting = sorted(name for name, model in self.store.models.items() if not model.versions)
         return _error(503, f"not ready: no version loaded yet for the models {waiting}")

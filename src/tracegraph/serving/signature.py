@@ -154,10 +154,15 @@ class ServedSignature:
         self.output_names = list(self.output_specs)
         self.base64_outputs = {key for key in self.output_names if key.endswith("_bytes")}
         self._structure = self._concrete._result
+        # A function returning one tensor answers with it alone: no structure to flatten on the hot path.
+        self._single_output = self.output_names[0] if isinstance(self._structure, TensorSpec) \
+            and len(self.output_names) == 1 else None
 
     def run(self, arrays):
         """{output name: array} for the checked input arrays (in `input_names` order)."""
         result = self._concrete.call_flat([EagerTensor(a) for a in arrays])
+        if self._single_output is not None:
+            return {self._single_output: np.asarray(result)}
         return {key: np.asarray(value) for key, value in flatten_outputs(self._structure, result).items()}
 
     def example_inputs(self, rows=1):

@@ -1,0 +1,151 @@
+"""Model servers for the serving tests: real `tracegraph serve` processes on free loopback ports.
+
+The models are saved once per session and the servers start together (they boot in parallel):
+- "config": a model config file with three models (the tutorials' MLP with a version label,
+  TF Serving's half_plus_two example, and the three-input model of TF Serving's REST API guide),
+  batching on, a 100 kB body limit and a 1 s body timeout;
+- "swap": the MLP from a base path polled every 0.2 s (a test writes version 2 under load);
+- "workers": half_plus_two with `--workers 2`.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import numpy as np
+import pytest
+
+import tracegraph as tg
+
+BODY_LIMIT = 100_000
+
+
+def build_mlp(seed):
+    """The tutorials' 8-30-1 MLP with weights from `seed`."""
+    tg.keras.utils.set_random_seed(seed)
+    return tg.keras.Sequential([tg.keras.Input((8,)), tg.keras.layers.Dense(30, activation="relu"),
+                                tg.keras.layers.Dense(1)])
+
+
+class HalfPlusTwo(tg.Module):
+    """TF Serving's half_plus_two example: y = 0.5 x + 2."""
+
+    @tg.function(input_signature=[tg.TensorSpec([None], tg.float32, name="x")])
+    def serve(self, x):
+        return {"y": 0.5 * x + 2.0}
+
+
+class ThreeInputs(tg.Module):
+    """The tag/signal/sensor inputs of TF Serving's REST API guide."""
+
+    @tg.function(input_signature=[tg.TensorSpec([None], tg.string, name="tag"),
+                                  tg.TensorSpec([None, 5], tg.int32, name="signal"),
+                                  tg.TensorSpec([None, 2, 2], tg.float32, name="sensor")])
+    def serve(self, tag, signal, sensor):
+        return {"tag_length": tg.strings.length(tag), "tag_bytes": tg.strings.upper(tag),
+                "total": tg.cast(tg.reduce_sum(signal, axis=1), tg.float32) + tg.reduce_sum(sensor, axis=[1, 2])}
+
+
+class Server:
+    """A `tracegraph serve` subprocess and an HTTP client for it."""
+
+    def __init__(self, name, args, directory):
+        self.name = name
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(directory, f"{name}.log"), "w+")
+        command = [sys.executable, "-m", "tracegraph", "serve", *args, "--host", "127.0.0.1",
+                   "--port", str(self.port), "--log-level", "warning", "--backend", "numpy"]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self.client = None
+
+    def wait_ready(self, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server {self.name} exited:\n{self.output()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    self.client = httpx.Client(base_url=self.url, timeout=30)
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server {self.name} not ready after {timeout} s:\n{self.output()}")
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def get(self, path):
+        return self.client.get(path)
+
+    def post(self, path, document=None, content=None):
+        return self.client.post(path, json=document) if content is None else self.client.post(path, content=content)
+
+    def stop(self):
+        if self.client is not None:
+            self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    tg.saved_model.save(build_mlp(0), str(root / "mlp" / "1"))
+    half = HalfPlusTwo()
+    tg.saved_model.save(half, str(root / "half_plus_two" / "1"), signatures=half.serve)
+    three = ThreeInputs()
+    tg.saved_model.save(three, str(root / "three" / "1"), signatures=three.serve)
+    tg.saved_model.save(build_mlp(0), str(root / "swap" / "1"))
+    (root / "models.config").write_text(f"""
+# TF Serving's model config file: several models, one with a version label
+model_config_list {{
+  config {{ name: "mlp" base_path: "{root / 'mlp'}" model_platform: "tensorflow"
+           version_labels {{ key: "stable" value: 1 }} }}
+  config {{ name: "half_plus_two" base_path: "{root / 'half_plus_two'}" }}
+  config {{ name: "three" base_path: "{root / 'three'}" model_version_policy {{ all {{}} }} }}
+}}
+""")
+    return root
+
+
+@pytest.fixture(scope="session")
+def servers(model_dir, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("logs")
+    started = {
+        "config": Server("config", ["--model-config-file", str(model_dir / "models.config"), "--enable-batching",
+                                    "--max-batch-size", "16", "--batch-timeout-micros", "3000",
+                                    "--max-body-bytes", str(BODY_LIMIT), "--body-timeout", "1"], logs),
+        "swap": Server("swap", [str(model_dir / "swap"), "--model-name", "mlp", "--poll-seconds", "0.2"], logs),
+        "workers": Server("workers", [str(model_dir / "half_plus_two"), "--model-name", "half_plus_two",
+                                      "--workers", "2"], logs),
+    }
+    try:
+        for server in started.values():
+            server.wait_ready()
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def mlp_reference(model_dir):
+    """The MLP's answers computed in this process from the same saved model."""
+    signature = tg.saved_model.load(str(model_dir / "mlp" / "1")).signatures["serving_default"]
+    return lambda x: np.asarray(signature(inputs=tg.constant(np.asarray(x, np.float32)))["output_0"])
