@@ -10,7 +10,7 @@ from ....ops.array_ops import reshape
 from ....ops.tiling import broadcast_to
 from ....ops.unary_math import sqrt
 from ..base import Layer
-from .base import batches_of
+from .base import as_tensor, batches_of
 
 __all__ = ["Normalization"]
 
@@ -126,9 +126,11 @@ class Normalization(Layer):
             total_mean = new_mean
         return total_mean, total_var
 
+    def _convert_inputs(self, inputs):
+        inputs = as_tensor(inputs)  # whole: a nested list is one array, not a structure of inputs
+        return inputs if inputs.dtype == self._dtype else cast_ops.cast(inputs, self._dtype)
+
     def call(self, inputs):
-        if inputs.dtype != self._dtype:
-            inputs = cast_ops.cast(inputs, self._dtype)
         scale = maximum(sqrt(self.variance), _EPSILON)
         if self.invert:
             return self.mean + inputs * scale
