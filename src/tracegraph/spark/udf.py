@@ -1,0 +1,90 @@
+"""`predict_batch_udf`: a saved model as a Spark UDF, on `pyspark.ml.functions.predict_batch_udf`.
+
+Spark hands each Python worker column batches as NumPy arrays (an array column reshaped by
+`input_tensor_shapes`, which default to the signature's shapes); the worker's model, loaded once per
+process, predicts them, and the results come back as a column (scalar, array or struct).
+"""
+import functools
+import inspect
+from typing import Iterator, Union
+
+import pandas as pd
+from pyspark import SparkContext
+from pyspark.ml import functions as ml_functions
+from pyspark.sql.functions import pandas_udf
+
+from .java import ensure_java
+from .model import BatchPredictor, ModelSignature, SparkInputError
+from .schema import checked_return_type, spark_result
+
+__all__ = ["predict_batch_udf", "DEFAULT_BATCH_SIZE"]
+
+#: Rows per call of the model: Spark's Arrow batches hold 10,000 rows by default.
+DEFAULT_BATCH_SIZE = 10_000
+
+
+def predict_batch_udf(model_path, *, return_type=None, batch_size=DEFAULT_BATCH_SIZE, input_tensor_shapes=None,
+                      signature_name="serving_default"):
+    """A Spark UDF that runs signature `signature_name` of the tracegraph saved model at `model_path`.
+
+    Call it with one column per signature input, in the signature's order: a numeric column for an
+    input of shape `[None]` (or `[None, 1]`), an array column (e.g. `F.array(*feature_columns)`) holding
+    each row's values flattened for a wider input. It returns a column: a scalar for an output with one
+    value per row, an array for a wider output, a struct of the outputs' names for several outputs.
+
+    `return_type` (a Spark DataType or DDL string) defaults to that; `batch_size` rows go to the model
+    per call; `input_tensor_shapes` (as in `pyspark.ml.functions.predict_batch_udf`) default to the
+    signature's shapes. `model_path` is a directory every worker can read (a shared path), or the name of
+    a directory shipped with `spark-submit --archives model.zip#name`. Each Python worker loads the model
+    once and keeps it. Columns that do not fit the signature fail the job with an error naming the input
+    and its expected spec.
+    """
+    if SparkContext._active_spark_context is None:
+        ensure_java()  # before the session that will run the UDF starts its JVM
+    signature = ModelSignature(model_path, signature_name)
+    return_type = checked_return_type(signature.outputs, return_type)
+    make_predict_fn = functools.partial(_make_predict_fn, signature, return_type)
+    batched = ml_functions.predict_batch_udf(
+        make_predict_fn, return_type=return_type, batch_size=batch_size,
+        input_tensor_shapes=signature.tensor_shapes() if input_tensor_shapes is None else input_tensor_shapes)
+    return _counting_columns(pandas_udf(_explained(batched.func, signature.columns_text()), return_type), signature)
+
+
+def _counting_columns(spark_udf, signature):
+    """`spark_udf` (its attributes kept: it registers and behaves as Spark's UDF) refusing, when called on
+    the driver, a number of columns other than the signature's inputs."""
+
+    @functools.wraps(spark_udf)
+    def udf(*columns, **named_columns):
+        if not named_columns and len(columns) != len(signature.inputs):
+            raise SparkInputError(f"got {len(columns)} column(s); {signature.columns_text()}")
+        return spark_udf(*columns, **named_columns)
+
+    return udf
+
+
+def _make_predict_fn(signature, return_type):
+    """Runs on the worker, once per UDF and process: the predict function Spark calls with each batch."""
+    predictor = BatchPredictor(signature)
+
+    def predict(*arrays):
+        return spark_result(predictor(*arrays), return_type)
+
+    # Spark matches columns to inputs by the predict function's parameter count.
+    predict.__signature__ = inspect.Signature(
+        [inspect.Parameter(f"input_{k}", inspect.Parameter.POSITIONAL_ONLY) for k in range(len(signature.inputs))])
+    return predict
+
+
+def _explained(predict_batches, columns_text):
+    """Spark's batch function, its errors about the columns completed with the columns the model takes."""
+
+    def predict(data: Iterator[Union[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
+        try:
+            yield from predict_batches(data)
+        except SparkInputError as error:
+            raise SparkInputError(f"{error}; {columns_text}") from None
+        except (ValueError, TypeError) as error:
+            raise SparkInputError(f"{type(error).__name__}: {error}; {columns_text}") from error
+
+    return predict
