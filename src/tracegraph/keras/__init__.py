@@ -3,7 +3,7 @@
 `from tracegraph import keras` gives layers, models, losses, metrics, optimizers and
 callbacks; models train with `compile`/`fit`, whose train step is one traced function.
 """
-from . import activations, backend, callbacks, constraints, initializers, layers, losses, metrics, models  # noqa: F401
+from . import activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models  # noqa: F401,E501
 from . import optimizers, regularizers, utils  # noqa: F401
 from .layers import Input, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
