@@ -4,6 +4,8 @@ The reference outputs were recorded with TF 2.21 (`tf.compat.v1.feature_column.i
 computes what tf.keras 2's `DenseFeatures` does; Keras 3 has no DenseFeatures) on the same features,
 with the embedding tables initialized to `TABLE`.
 """
+import json
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,24 @@ def test_columns_are_values_equal_columns_compare_and_hash_equal():
     assert fc.numeric_column("a") == fc.numeric_column("a")
     assert hash(fc.crossed_column(["a", "b"], 5)) == hash(fc.crossed_column(["a", "b"], 5))
     assert fc.crossed_column([AGE_BUCKETS, "b"], 5).name == "age_bucketized_X_b"
+
+
+def scale_by_ten(x):
+    """A module-level normalizer, so a column using it can be saved."""
+    return x / 10
+
+
+def test_dense_features_config_round_trips_through_json_and_a_saved_model(tmp_path):
+    columns = [fc.numeric_column("x", normalizer_fn=scale_by_ten), fc.embedding_column(TAGS, 2),
+               fc.indicator_column(fc.crossed_column([fc.bucketized_column(fc.numeric_column("x"), [1., 5.]), "c"], 7))]
+    rebuilt = DenseFeatures.from_config(json.loads(json.dumps(DenseFeatures(columns).get_config())))
+    assert rebuilt.feature_columns == DenseFeatures(columns).feature_columns
+    inputs = {"x": tg.keras.Input(shape=(), name="x"), "c": tg.keras.Input(shape=(), dtype="string", name="c"),
+              "tags": tg.keras.Input(shape=(2,), dtype="string", name="tags")}
+    model = tg.keras.Model(inputs, tg.keras.layers.Dense(1)(DenseFeatures(columns)(inputs)))
+    model.save(tmp_path / "model.keras")
+    loaded = tg.keras.models.load_model(tmp_path / "model.keras")
+    x = {"x": np.array([1.0, 7.0], "float32"), "c": np.array(["a", "q"]), "tags": np.array([["a", ""], ["b", "c"]])}
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="cannot be saved"):
+        DenseFeatures([fc.numeric_column("x", normalizer_fn=lambda v: v)]).get_config()

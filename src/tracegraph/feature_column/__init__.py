@@ -11,6 +11,7 @@ from .numeric import bucketized_column, numeric_column  # noqa: F401
 from .categorical import (categorical_column_with_hash_bucket, categorical_column_with_identity,  # noqa: F401
                           categorical_column_with_vocabulary_list, crossed_column)
 from .dense import embedding_column, indicator_column  # noqa: F401
+from .serialization import deserialize_feature_column, serialize_feature_column  # noqa: F401
 
 __all__ = ["numeric_column", "bucketized_column", "categorical_column_with_vocabulary_list",
            "categorical_column_with_hash_bucket", "categorical_column_with_identity", "crossed_column",

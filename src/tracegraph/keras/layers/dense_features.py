@@ -83,8 +83,14 @@ class DenseFeatures(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["feature_columns"] = self.feature_columns
+        config["feature_columns"] = [feature_column.serialize_feature_column(c) for c in self._feature_columns]
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        columns = [feature_column.deserialize_feature_column(c) for c in config.pop("feature_columns")]
+        return cls(columns, **config)
 
 
 def _with_parents(column):
