@@ -393,10 +393,17 @@ def _depthwise_impl(xp, x, w, strides, dilations, padding):
     kernel, in_sizes = w.shape[:n], x.shape[1:-1]
     pads = all_pads(in_sizes, kernel, strides, dilations, padding)
     out = [out_size(in_sizes[i], kernel[i], strides[i], dilations[i], padding, i) for i in range(n)]
-    columns = windows(xp, padded(xp, x, pads), kernel, strides, dilations, out)  # [b, *out, *k, c]
-    batched = xp.moveaxis(columns.reshape(-1, math.prod(kernel), x.shape[-1]), 2, 0)  # [c, b*out, K]
-    result = xp.matmul(batched, w.reshape(math.prod(kernel), x.shape[-1], -1).transpose(1, 0, 2))  # [c, b*out, m]
-    return xp.moveaxis(result, 0, 1).reshape(x.shape[0], *out, -1)
+    source = padded(xp, x, pads)
+    # One multiply-add of a strided slice per kernel offset and filter: whole contiguous passes,
+    # where a product per window would copy every window and multiply tiny matrices.
+    filters = []
+    for m in range(w.shape[-1]):
+        result = xp.zeros((x.shape[0], *out, x.shape[-1]), dtype=x.dtype)
+        if 0 not in result.shape:
+            for offset, index in offset_slices(kernel, strides, dilations, out):
+                result += source[index] * w[offset + (slice(None), m)]
+        filters.append(result)
+    return xp.stack(filters, axis=-1).reshape(x.shape[0], *out, -1)
 
 
 def _depthwise_grad(ctx, g):
@@ -412,8 +419,12 @@ def _depthwise_backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding)
     pads = all_pads(in_sizes, kernel, strides, dilations, padding)
     padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), channels)
     split = g.reshape(*g.shape[:-1], channels, -1)  # [b, *out, c, m]
-    columns = xp.einsum("...cm,kcm->...kc", split, w.reshape(-1, channels, w.shape[-1]))
-    columns = columns.reshape(*g.shape[:-1], *kernel, channels)
+
+    def columns(offset):  # the gradient of the windows' entries at `offset`: [b, *out, c]
+        total = split[..., 0] * w[offset][:, 0]
+        for m in range(1, split.shape[-1]):
+            total += split[..., m] * w[offset][:, m]
+        return total
     result = scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, g.dtype)
     return cropped(result, pads, in_sizes)
 
@@ -421,12 +432,17 @@ def _depthwise_backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding)
 def _depthwise_backprop_filter_impl(xp, x, g, w_ref, strides, dilations, padding):
     n = x.ndim - 2
     kernel, in_sizes, out = w_ref.shape[:n], x.shape[1:-1], g.shape[1:-1]
-    channels = x.shape[-1]
-    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
-    columns = windows(xp, padded(xp, x, pads), kernel, strides, dilations, out)
-    flat = columns.reshape(-1, math.prod(kernel), channels)  # [b*out, K, c]
-    split = g.reshape(-1, channels, w_ref.shape[-1])  # [b*out, c, m]
-    return xp.einsum("pkc,pcm->kcm", flat, split).reshape(w_ref.shape)
+    source = padded(xp, x, all_pads(in_sizes, kernel, strides, dilations, padding))
+    split = g.reshape(*g.shape[:-1], x.shape[-1], -1)  # [b, *out, c, m]
+    positions = "pqrs"[:n + 1]
+    result = xp.zeros(w_ref.shape, dtype=x.dtype)
+    if 0 in out or 0 in g.shape:
+        return result
+    for offset, index in offset_slices(kernel, strides, dilations, out):
+        window = source[index]  # [b, *out, c]: each window's entry at `offset`
+        for m in range(split.shape[-1]):
+            result[offset + (slice(None), m)] = xp.einsum(f"{positions}c,{positions}c->c", window, split[..., m])
+    return result
 
 
 def _depthwise_backprop_input_grad(ctx, h):
