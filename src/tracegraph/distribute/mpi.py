@@ -22,6 +22,8 @@ __all__ = ["MPIGroup", "mpi_world_size"]
 _ROLL_CALL_TAG = 7321
 #: Poll without sleeping for this long (a step's collectives usually complete within it).
 _SPIN_SECONDS = 0.02
+#: How long a worker that lost contact waits before exiting, so the other survivors report too.
+_REPORT_SECONDS = 2.0
 
 
 def _mpi():
@@ -156,5 +158,8 @@ def _exit_without_finalize():
     def leave():
         sys.stdout.flush()
         sys.stderr.flush()
+        # The launcher ends the whole job when one process exits with an error: let the other survivors,
+        # which time out at about the same moment, report too.
+        time.sleep(_REPORT_SECONDS)
         os._exit(1)
     atexit.register(leave)  # registered after mpi4py's finalizer, so it runs first

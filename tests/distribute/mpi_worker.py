@@ -1,0 +1,137 @@
+"""The program `mpiexec` runs in the multi-worker tests: `python mpi_worker.py <scenario> <directory>`.
+
+Each scenario runs several checks in one launch (a launch costs a second of imports per process)
+and writes its findings to `<directory>/<scenario>_<rank>.json` for the test to assert on.
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+import tracegraph as tg
+
+tg.config.set_backend("numpy")
+GLOBAL_BATCH = 12
+
+
+def data(n=48, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = (x @ rng.normal(size=(6, 1)) + 0.1 * rng.normal(size=(n, 1))).astype("float32")
+    return x, y
+
+
+def make_model(seed=1):
+    tg.keras.utils.set_random_seed(seed)
+    model = tg.keras.Sequential([tg.keras.Input((6,)), tg.keras.layers.Dense(8, activation="tanh"),
+                                 tg.keras.layers.Dense(1)])
+    model.compile(optimizer=tg.keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def weights(model):
+    return [w.tolist() for w in model.get_weights()]
+
+
+def max_difference(a, b):
+    return max(float(np.max(np.abs(np.asarray(p) - np.asarray(q)))) for p, q in zip(a, b))
+
+
+def train(directory, strategy, rank):
+    x, y = data()
+    found = {"rank": rank, "workers": strategy.num_replicas_in_sync}
+    # 1. fit on arrays equals one process's fit on the same global batches
+    reference = make_model()
+    reference.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2, shuffle=False, verbose=0)
+    with strategy.scope():
+        model = make_model(seed=1 + rank)  # different initial values per worker: the chief's are broadcast
+    history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2, shuffle=False, verbose=0)
+    found["fit_weight_difference"] = max_difference(weights(model), weights(reference))
+    found["fit_loss"] = history.history["loss"]
+    found["reference_loss"] = reference.history.history["loss"]
+    found["train_traces"] = model._step_functions["train"].experimental_get_tracing_count()
+    # 2. fit on a dataset with a validation set; the chief alone writes files
+
+    def train_set():  # seeded, so every worker (and the reference) sees the same global batches
+        tg.random.set_seed(3)
+        return tg.data.Dataset.from_tensor_slices((x, y)).shuffle(48, seed=3).batch(GLOBAL_BATCH)
+    val = data(24, seed=5)
+    csv = os.path.join(directory, f"log_{rank}.csv")
+    checkpoint = os.path.join(directory, "chief.weights.tgw")
+    history = model.fit(train_set(), validation_data=val, epochs=2, verbose=0,
+                        callbacks=[tg.keras.callbacks.CSVLogger(csv),
+                                   tg.keras.callbacks.ModelCheckpoint(checkpoint, save_weights_only=True)])
+    reference.fit(train_set(), validation_data=val, epochs=2, verbose=0)
+    found["dataset_weight_difference"] = max_difference(weights(model), weights(reference))
+    found["val_loss"] = history.history["val_loss"]
+    found["reference_val_loss"] = reference.history.history["val_loss"]
+    found["wrote_csv"] = os.path.exists(csv)
+    found["checkpoint_weights"] = weights(model)
+    # 3. a custom loop: strategy.run of one traced step, gradients all-reduced in the graph
+    with strategy.scope():
+        w = tg.Variable(np.ones((6, 1), "float32"))
+        optimizer = tg.keras.optimizers.SGD(0.1)
+
+    @tg.function
+    def step(xb, yb):
+        with tg.GradientTape() as tape:
+            loss = tg.reduce_mean((tg.matmul(xb, w) - yb) ** 2) / strategy.num_replicas_in_sync
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+        return tg.distribute.get_replica_context().all_reduce("SUM", loss)
+
+    losses = []
+    for batch in strategy.experimental_distribute_dataset(
+            tg.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)):
+        losses.append(float(strategy.run(step, args=batch)))
+    w_ref = np.ones((6, 1), "float32")
+    for start in range(0, 48, GLOBAL_BATCH):
+        xb, yb = x[start:start + GLOBAL_BATCH], y[start:start + GLOBAL_BATCH]
+        w_ref -= 0.1 * (2 * xb.T @ (xb @ w_ref - yb) / len(xb))
+    found["custom_loop_difference"] = float(np.max(np.abs(w.numpy() - w_ref)))
+    found["custom_loop_traces"] = step.experimental_get_tracing_count()
+    found["custom_loop_losses"] = losses
+    return found
+
+
+def restore(directory, strategy, rank):
+    """A checkpoint the chief wrote, restored by this run's workers, then one more epoch of training."""
+    x, y = data()
+    with strategy.scope():
+        model = make_model(seed=7 + rank)
+    model.load_weights(os.path.join(directory, "chief.weights.tgw"))
+    found = {"rank": rank, "workers": strategy.num_replicas_in_sync, "restored_weights": weights(model)}
+    reference = make_model(seed=7)
+    reference.load_weights(os.path.join(directory, "chief.weights.tgw"))
+    reference.fit(x, y, batch_size=GLOBAL_BATCH, epochs=1, shuffle=False, verbose=0)
+    model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=1, shuffle=False, verbose=0)
+    found["resumed_weight_difference"] = max_difference(weights(model), weights(reference))
+    return found
+
+
+def fault(directory, strategy, rank):
+    """Train until a worker is stopped or killed from outside; the survivors must raise, naming it."""
+    print(f"worker {rank} pid {os.getpid()}", flush=True)
+    x, y = data(480)
+    with strategy.scope():
+        model = make_model()
+    start = time.time()
+    try:
+        model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=10_000, verbose=0,
+                  callbacks=[tg.keras.callbacks.LambdaCallback(
+                      on_epoch_end=lambda epoch, logs: print(f"worker {rank} epoch {epoch}", flush=True))])
+    except tg.distribute.WorkerLostError as error:
+        print(f"worker {rank} stopped after {time.time() - start:.1f} s: {error} lost={list(error.lost_ranks)}",
+              flush=True)
+        raise
+    return {}
+
+
+if __name__ == "__main__":
+    scenario, directory = sys.argv[1], sys.argv[2]
+    strategy = tg.distribute.MultiWorkerMirroredStrategy()
+    rank = strategy.cluster_resolver.task_id
+    result = {"train": train, "restore": restore, "fault": fault}[scenario](directory, strategy, rank)
+    with open(os.path.join(directory, f"{scenario}_{rank}.json"), "w") as f:
+        json.dump(result, f)

@@ -1,0 +1,155 @@
+"""MultiWorkerMirroredStrategy over MPI on loopback: `mpiexec` runs of tests/distribute/mpi_worker.py.
+
+Each launch runs several checks (a launch costs about a second of imports per process); the workers
+write what they found to JSON files, asserted on here.
+"""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+
+import numpy as np
+import pytest
+
+import tracegraph as tg
+
+WORKER = pathlib.Path(__file__).with_name("mpi_worker.py")
+sys.path.insert(0, str(WORKER.parent))
+import mpi_worker  # noqa: E402 - the worker module, for the 1-process restore
+
+
+def _mpiexec():
+    """mpiexec from the `mpich` wheel (next to this Python), else from PATH."""
+    beside = pathlib.Path(sysconfig.get_path("scripts")) / "mpiexec"
+    if beside.exists():
+        return str(beside)
+    found = subprocess.run(["which", "mpiexec"], capture_output=True, text=True).stdout.strip()
+    if not found:
+        pytest.fail("mpiexec not found: pip install 'tracegraph[distributed]' (mpi4py and the mpich wheel)")
+    return found
+
+
+def _environment(**extra):
+    env = dict(os.environ, OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               PYTHONWARNINGS="ignore")
+    env.update(extra)
+    return env
+
+
+def _launch(processes, scenario, directory, **popen):
+    return subprocess.Popen([_mpiexec(), "-n", str(processes), sys.executable, str(WORKER), scenario,
+                             str(directory)], **popen)
+
+
+def _run(processes, scenario, directory):
+    process = _launch(processes, scenario, directory, env=_environment(), stdout=subprocess.PIPE,
+                      stderr=subprocess.STDOUT, text=True)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    return [json.loads((directory / f"{scenario}_{rank}.json").read_text()) for rank in range(processes)]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Two workers: fit on arrays and on a dataset with validation, a custom loop; the chief's checkpoint."""
+    directory = tmp_path_factory.mktemp("mpi")
+    return directory, _run(2, "train", directory)
+
+
+def test_two_workers_fit_equals_one_process_on_the_same_global_batches(trained):
+    _, results = trained
+    for found in results:
+        assert found["workers"] == 2
+        assert found["fit_weight_difference"] < 1e-5
+        np.testing.assert_allclose(found["fit_loss"], found["reference_loss"], rtol=1e-5)
+        assert found["train_traces"] == 1  # one traced train step per replica
+
+
+def test_fit_on_a_dataset_with_validation(trained):
+    _, results = trained
+    for found in results:
+        assert found["dataset_weight_difference"] < 1e-5
+        np.testing.assert_allclose(found["val_loss"], found["reference_val_loss"], rtol=1e-5)
+    assert results[0]["val_loss"] == results[1]["val_loss"]  # epoch logs are reduced over the workers
+
+
+def test_only_the_chief_writes_files(trained):
+    directory, results = trained
+    assert [found["wrote_csv"] for found in results] == [True, False]
+    assert (directory / "chief.weights.tgw").exists()
+
+
+def test_custom_loop_with_strategy_run_of_one_traced_step(trained):
+    _, results = trained
+    for found in results:
+        assert found["custom_loop_difference"] < 1e-5
+        assert found["custom_loop_traces"] == 1
+    assert results[0]["custom_loop_losses"] == results[1]["custom_loop_losses"]
+
+
+def test_the_chiefs_checkpoint_restored_by_three_workers(trained):
+    directory, trained_results = trained
+    saved = trained_results[0]["checkpoint_weights"]
+    for found in _run(3, "restore", directory):
+        assert found["workers"] == 3
+        for a, b in zip(found["restored_weights"], saved):
+            np.testing.assert_array_equal(a, b)
+        assert found["resumed_weight_difference"] < 1e-5
+
+
+def test_the_chiefs_checkpoint_restored_by_one_process(trained):
+    directory, trained_results = trained
+    found = mpi_worker.restore(str(directory), tg.distribute.MultiWorkerMirroredStrategy(), 0)
+    for a, b in zip(found["restored_weights"], trained_results[0]["checkpoint_weights"]):
+        np.testing.assert_array_equal(a, b)
+    assert found["resumed_weight_difference"] < 1e-5
+
+
+def _fault_run(tmp_path, processes, stop):
+    """Launch `processes` workers, wait for an epoch, `stop` worker 1 (a signal); returns the output
+    lines, the seconds from the signal to the end of the run, and mpiexec's exit status."""
+    process = _launch(processes, "fault", tmp_path, env=_environment(TRACEGRAPH_COLLECTIVE_TIMEOUT="4"),
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines, pids, signalled, deadline = [], {}, None, time.monotonic() + 100
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("worker ") and " pid " in line:
+                rank, pid = line.split()[1], line.split()[3]
+                pids[int(rank)] = int(pid)
+            if signalled is None and "worker 1 epoch 1" in line:
+                signalled, signalled_pid = time.monotonic(), pids[1]
+                os.kill(signalled_pid, stop)
+            survivors_done = sum("stopped after" in x for x in lines) == processes - 1
+            if stop == signal.SIGSTOP and survivors_done and pids.pop(1, None):
+                os.kill(signalled_pid, signal.SIGKILL)  # the hung worker never exits by itself
+            if time.monotonic() > deadline:
+                break
+        process.wait(timeout=30)
+        return lines, time.monotonic() - signalled, process.returncode
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_hung_worker_makes_the_others_stop_naming_it(tmp_path):
+    lines, seconds, status = _fault_run(tmp_path, 3, signal.SIGSTOP)
+    stopped = [line for line in lines if "stopped after" in line]
+    assert {line.split()[1] for line in stopped} == {"0", "2"}, "".join(lines)
+    for line in stopped:
+        assert "lost contact with rank 1 of 3" in line
+    assert "".join(lines).count("lost=[1]") == 2  # WorkerLostError.lost_ranks
+    assert seconds < 60 and status != 0
+
+
+def test_a_killed_worker_ends_the_job(tmp_path):
+    # mpich's launcher tears the job down at once when a process dies (naming its pid and exit code), so
+    # the survivors do not wait for the collective timeout.
+    lines, seconds, status = _fault_run(tmp_path, 2, signal.SIGKILL)
+    text = "".join(lines)
+    assert status != 0 and seconds < 60, text
+    assert "BAD TERMINATION" in text or "lost contact with rank 1" in text, text
