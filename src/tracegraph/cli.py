@@ -1,14 +1,16 @@
 """The `tracegraph` console command.
 
+    tracegraph --version
     tracegraph bench [--quick] [--json] [--peers] [--workload NAME ...] [--backend NAME ...]
-                     [--size N] [--repeats N] [--no-compile-times]
+                     [--size N] [--repeats N] [--no-compile-times] [--plot FILE]
     tracegraph cache info|clear
     tracegraph saved-model show|run PATH ...   (see saved_model/cli.py)
     tracegraph serve MODEL_BASE_PATH ...       (see serving/cli.py)
 
 `bench` runs the backend benchmarks and prints a table of median times and
 ratios against NumPy eager measured in the same run, then compile times cold
-and warm. `--json` prints the same data as JSON.
+and warm. `--json` prints the same data as JSON; `--plot FILE` also draws speed-up against
+size per workload, backend and peer (needs matplotlib: the `plot` extra).
 
 `cache info` shows where the Numba backend keeps compiled kernels, how many there
 are, their size and the size bound; `cache clear` deletes them.
@@ -16,7 +18,7 @@ are, their size and the size bound; `cache clear` deletes them.
 import argparse
 import sys
 
-from . import benchmarks
+from . import __version__, benchmarks
 from .backend import get_backend
 from .saved_model import cli as saved_model_cli
 from .serving import cli as serving_cli
@@ -36,6 +38,7 @@ def main(argv=None):
 
 def _parser():
     parser = argparse.ArgumentParser(prog="tracegraph", description="tracegraph command-line tools")
+    parser.add_argument("--version", action="version", version=f"tracegraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="command")
     bench = commands.add_parser(
         "bench", help="run the backend benchmarks",
@@ -55,6 +58,8 @@ def _parser():
     bench.add_argument("--repeats", type=_positive_int, metavar="N", help="a fixed number of timed repeats")
     bench.add_argument("--no-compile-times", dest="compile_times", action="store_false",
                        help="skip the cold/warm compile-time measurement (it starts new processes)")
+    bench.add_argument("--plot", metavar="FILE", help="also draw speed-up against size to FILE (.png, .svg, "
+                                                     ".pdf; needs matplotlib)")
     bench.set_defaults(handler=_bench)
     cache = commands.add_parser(
         "cache", help="show or empty the compiled-kernel cache",
@@ -86,6 +91,19 @@ def _bench(args):
     print(benchmarks.report_to_json(report) if args.json else benchmarks.format_report(report), end="")
     if args.json:
         print()
+    if args.plot:
+        return _plot(report, args.plot)
+    return 0
+
+
+def _plot(report, path):
+    try:
+        benchmarks.plot_report(report, path)
+    except ImportError:
+        print("tracegraph bench --plot: matplotlib is not installed (pip install 'tracegraph[plot]')",
+              file=sys.stderr)
+        return 1
+    print(f"plot written to {path}", file=sys.stderr)
     return 0
 
 

@@ -167,3 +167,21 @@ def test_sizes_and_durations_print_readably():
     assert format_seconds(1.234e-5) == "12.3 us"
     assert format_seconds(0.25) == "250 ms"
     assert format_seconds(3.0) == "3 s"
+
+
+def test_version_prints_the_package_version(capsys):
+    import tracegraph
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tracegraph {tracegraph.__version__}"
+
+
+def test_plot_draws_one_panel_per_workload(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib (the plot extra, in the test extra)")
+    path = tmp_path / "speedup.png"
+    status = main(["bench", "--repeats", "1", "--no-compile-times", "--workload", "mse", "--workload",
+                   "scaled_elu", "--backend", "numpy", "--size", "64", "--plot", str(path)])
+    assert status == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "plot written to" in capsys.readouterr().err

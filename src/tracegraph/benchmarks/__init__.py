@@ -8,8 +8,9 @@ from Python::
     report = benchmarks.run_benchmarks(benchmarks.WORKLOADS, quick=True)
     print(benchmarks.format_report(report))
 """
+from .plot import plot_report
 from .report import format_report, report_to_json
 from .runner import run_benchmarks
 from .workloads import WORKLOADS, get_workload
 
-__all__ = ["WORKLOADS", "get_workload", "run_benchmarks", "format_report", "report_to_json"]
+__all__ = ["WORKLOADS", "get_workload", "run_benchmarks", "format_report", "report_to_json", "plot_report"]
