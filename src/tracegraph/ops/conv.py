@@ -1,4 +1,5 @@
-"""Convolutions (`tg.nn`): conv1d, conv2d, conv3d, convolution, depthwise_conv2d.
+"""Convolutions (`tg.nn`): conv1d, conv2d, conv3d, convolution, their transposes (conv_transpose,
+conv1d/2d/3d_transpose: the input gradient op, applied forward), depthwise_conv2d, separable_conv2d.
 
 One primitive, `conv`, serves every spatial rank (1, 2 or 3): the input is
 channels-last ([batch, *spatial, channels]; channels-first formats are
@@ -14,12 +15,17 @@ their two tensor operands, so each one's gradient is again one of the three,
 and gradients of any order stay convolutions. A backprop op takes the forward
 operand whose shape it produces as a last, reference-only input: the shape is
 then known when tracing, and with strides it cannot be recovered from the
-other shapes. The filter gradient is the im2col matrix (transposed) times the
+other shapes (its batch is the gradient's, so a transposed convolution passes
+an empty-batch reference and its batch may be unknown). The filter gradient is the im2col matrix (transposed) times the
 output gradient. The input gradient is itself a stride-1 convolution: of the
 output gradient, dilated by the strides and padded to full size, with the
 spatially flipped filter whose channel axes are swapped; when the input has
 few channels (or the strides are large) the per-window products are smaller,
 and are added back with one strided add per kernel offset instead.
+
+The depthwise ops (one filter group per channel) are one multiply-add of a
+strided slice of the padded input per kernel offset: per-window products would
+be tiny matrices.
 
 The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
 `scatter_windows`, ...) are shared with `pooling`.
