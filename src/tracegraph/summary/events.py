@@ -4,14 +4,18 @@ Built with TensorBoard's own protos and plugin metadata (`tensorboard.compat.pro
 `create_summary_metadata`, `tensor_util.make_tensor_proto`), so the dashboards read them as TF's.
 Images are encoded as PNG with Pillow (a TensorBoard dependency).
 """
+import functools
 import io
 
 import numpy as np
 from PIL import Image
 from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboard.compat.proto.tensor_pb2 import TensorProto
+from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
+from tensorboard.compat.proto.types_pb2 import DT_FLOAT
 from tensorboard.plugins.histogram import metadata as histogram_metadata
 from tensorboard.plugins.image import metadata as image_metadata
-from tensorboard.plugins.scalar.summary_v2 import scalar_pb
+from tensorboard.plugins.scalar import metadata as scalar_metadata
 from tensorboard.plugins.text.summary_v2 import text_pb
 from tensorboard.util import tensor_util
 
@@ -21,20 +25,28 @@ __all__ = ["summary_proto", "histogram_buckets", "image_to_uint8"]
 def summary_proto(kind, tag, array, options):
     """The `Summary` of `kind` ("scalar", "histogram", "text", "image") for a host array."""
     description = options.get("description")
-    if kind == "scalar":
-        return scalar_pb(tag, np.float32(array), description=description)
+    if kind == "scalar":  # the proto made directly: make_tensor_proto costs ~50 us, this ~3
+        tensor = TensorProto(dtype=DT_FLOAT, tensor_shape=TensorShapeProto(), float_val=[float(np.float32(array))])
+        return _summary(tag, tensor, _metadata("scalar", description))
     if kind == "text":
         return text_pb(tag, _as_bytes(array), description=description)
     if kind == "histogram":
         tensor = tensor_util.make_tensor_proto(histogram_buckets(array, options.get("buckets")), dtype=np.float64)
-        return _summary(tag, tensor, histogram_metadata.create_summary_metadata(None, description))
+        return _summary(tag, tensor, _metadata("histogram", description))
     if kind == "image":
         images = image_to_uint8(array)[: options.get("max_outputs", 3)]
         height, width = array.shape[1:3]
         blobs = [str(width).encode(), str(height).encode()] + [_png(image) for image in images]
         tensor = tensor_util.make_tensor_proto(np.array(blobs, dtype=object))
-        return _summary(tag, tensor, image_metadata.create_summary_metadata(None, description))
+        return _summary(tag, tensor, _metadata("image", description))
     raise ValueError(f"unknown summary kind {kind!r}")
+
+
+@functools.lru_cache(maxsize=256)
+def _metadata(kind, description):
+    """The plugin's `SummaryMetadata` for a kind of summary (made once per description)."""
+    plugin = {"scalar": scalar_metadata, "histogram": histogram_metadata, "image": image_metadata}[kind]
+    return plugin.create_summary_metadata(display_name=None, description=description)
 
 
 def _summary(tag, tensor, metadata):
