@@ -1,0 +1,144 @@
+"""MirroredStrategy on two logical CPU devices (replicas on threads), the default strategy, the logical
+device configuration, and the collectives' packing."""
+import numpy as np
+import pytest
+
+import tracegraph as tg
+from tracegraph import config_experimental
+from tracegraph.context import state
+from tracegraph.distribute import collectives
+
+
+@pytest.fixture
+def two_cpus(monkeypatch):
+    """The CPU split into two logical devices (the configuration is process-wide: restored afterwards)."""
+    monkeypatch.setattr(config_experimental, "_devices_initialized", False)
+    monkeypatch.setattr(config_experimental, "_logical_configurations", {})
+    cpu = tg.config.list_physical_devices("CPU")[0]
+    tg.config.set_logical_device_configuration(cpu, [tg.config.LogicalDeviceConfiguration()] * 2)
+    previous = state.backend
+    tg.config.set_backend("numpy")
+    yield tg.distribute.MirroredStrategy()
+    tg.config.set_backend(previous)
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 5)).astype("float32")
+    return x, (x @ rng.normal(size=(5, 1))).astype("float32")
+
+
+def _model(seed=1):
+    tg.keras.utils.set_random_seed(seed)
+    model = tg.keras.Sequential([tg.keras.Input((5,)), tg.keras.layers.Dense(8, activation="relu"),
+                                 tg.keras.layers.Dense(1)])
+    model.compile(optimizer=tg.keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def test_logical_cpu_devices_as_tf_lists_them(two_cpus):
+    assert [d.name for d in tg.config.list_logical_devices("CPU")] == ["/device:CPU:0", "/device:CPU:1"]
+    assert two_cpus.num_replicas_in_sync == 2
+    assert two_cpus.extended.worker_devices[1] == "/job:localhost/replica:0/task:0/device:CPU:1"
+    with pytest.raises(RuntimeError, match="cannot be modified after being initialized"):
+        tg.config.set_logical_device_configuration(tg.config.list_physical_devices("CPU")[0], None)
+    with pytest.raises(ValueError, match="virtual devices configured"):  # TF 2.21's message
+        tg.config.experimental.set_memory_growth(tg.config.list_physical_devices("CPU")[0], True)
+
+
+def test_memory_growth_on_a_cpu_only_machine_fails_as_in_tf():
+    cpu = tg.config.list_physical_devices("CPU")[0]
+    with pytest.raises(ValueError, match="non-GPU"):
+        tg.config.experimental.set_memory_growth(cpu, True)
+    assert tg.config.get_visible_devices("CPU") == [cpu]
+
+
+def test_fit_on_two_replicas_equals_one_replica(two_cpus):
+    x, y = _data()
+    reference = _model()
+    reference_history = reference.fit(x, y, batch_size=10, epochs=3, shuffle=False, verbose=0)
+    with two_cpus.scope():
+        model = _model()
+    history = model.fit(x, y, batch_size=10, epochs=3, shuffle=False, verbose=0, validation_data=(x[:8], y[:8]))
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(history.history["loss"], reference_history.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(history.history["val_mae"][-1], reference.evaluate(x[:8], y[:8], verbose=0)[1],
+                               rtol=1e-5)
+    kernel = model.layers[0].kernel
+    assert len(kernel.values) == 2 and np.array_equal(kernel.values[0], kernel.values[1])
+    assert len(model.optimizer.variables[-1].values) == 2  # slots are mirrored too
+    assert model._step_functions["train"].experimental_get_tracing_count() == 1
+
+
+def test_run_all_reduce_reduce_and_distributed_dataset(two_cpus):
+    def per_replica(x):
+        context = tg.distribute.get_replica_context()
+        return context.all_reduce(tg.distribute.ReduceOp.SUM, x * float(context.replica_id_in_sync_group + 1))
+
+    result = two_cpus.run(per_replica, args=(tg.constant(2.0),))
+    assert [float(v) for v in two_cpus.experimental_local_results(result)] == [6.0, 6.0]  # TF 2.21: 6.0, 6.0
+    assert float(two_cpus.reduce("SUM", result, axis=None)) == 12.0
+    batches = [[b.numpy().tolist() for b in two_cpus.experimental_local_results(batch)]
+               for batch in two_cpus.experimental_distribute_dataset(tg.data.Dataset.range(10).batch(4))]
+    assert batches == [[[0, 1], [2, 3]], [[4, 5], [6, 7]], [[8], [9]]]  # as TF 2.21 splits them
+    assert tg.distribute.in_cross_replica_context() is False
+    with two_cpus.scope():
+        assert tg.distribute.in_cross_replica_context() and tg.distribute.get_replica_context() is None
+
+
+def test_a_traced_step_is_traced_once_and_every_replica_updates_its_copy(two_cpus):
+    with two_cpus.scope():
+        v = tg.Variable(0.0)
+        mirrored = tg.distribute.create_variable(tg.Variable, 0.0)
+
+    @tg.function
+    def step(x):
+        total = tg.distribute.get_replica_context().all_reduce("MEAN", tg.reduce_sum(x))
+        mirrored.assign_add(total)
+        return total
+
+    values = two_cpus.experimental_distribute_values_from_function(
+        lambda context: tg.constant([float(context.replica_id_in_sync_group)] * 3))
+    for _ in range(2):
+        result = two_cpus.run(step, args=(values,))
+    assert [float(r) for r in result.values] == [1.5, 1.5]
+    assert [float(c) for c in mirrored.values] == [3.0, 3.0]
+    assert step.experimental_get_tracing_count() == 1
+    assert not hasattr(v, "values")  # tg.Variable itself is not mirrored (Keras' variables are)
+
+
+def test_a_failing_replica_stops_the_others():
+    group = collectives.ThreadGroup(2, timeout=5)
+    group.abort()  # what a replica that raised does
+    with pytest.raises(tg.distribute.CollectiveTimeoutError, match="another replica failed"):
+        group.all_reduce(np.ones(3, np.float32), 0)
+
+
+def test_an_error_in_one_replica_is_raised_by_run(two_cpus):
+    def fails_on_replica_one(x):
+        if tg.distribute.get_replica_context().replica_id_in_sync_group == 1:
+            raise ValueError("replica one failed")
+        return tg.distribute.get_replica_context().all_reduce("SUM", x)
+
+    with pytest.raises(ValueError, match="replica one failed"):
+        two_cpus.run(fails_on_replica_one, args=(tg.constant(1.0),))
+    assert [float(v) for v in two_cpus.run(lambda x: tg.distribute.get_replica_context().all_reduce("SUM", x),
+                                           args=(tg.constant(1.0),)).values] == [2.0, 2.0]
+
+
+def test_buckets_keep_dtypes_apart_and_respect_the_size_limit():
+    arrays = [np.zeros(4, np.float32), np.zeros(4, np.float64), np.zeros(4, np.float32), np.zeros(10, np.float32)]
+    assert collectives.buckets(arrays, lambda a: a.nbytes, 40) == [[0, 2], [3], [1]]
+    packed = collectives.pack(np, [np.arange(3.0), np.arange(4.0).reshape(2, 2)])
+    parts = collectives.unpack(packed, [np.zeros(3), np.zeros((2, 2))])
+    assert parts[1].tolist() == [[0.0, 1.0], [2.0, 3.0]]
+
+
+def test_the_default_strategy_is_one_replica():
+    strategy = tg.distribute.get_strategy()
+    assert strategy.num_replicas_in_sync == 1 and not tg.distribute.has_strategy()
+    context = tg.distribute.get_replica_context()
+    assert context.replica_id_in_sync_group == 0 and context.num_replicas_in_sync == 1
+    assert float(strategy.reduce("MEAN", tg.constant([1.0, 3.0]), axis=0)) == 2.0
+    assert tg.distribute.InputContext(2, 1, 4).get_per_replica_batch_size(16) == 4
