@@ -14,9 +14,10 @@ batch's dict of inputs and a state manager (the layer, which owns the embedding 
 from ..convert import convert_to_tensor
 from ..ops import cast as cast_ops
 from ..ops.array_ops import expand_dims
-from ..ops.comparison import not_equal
+from ..ops.comparison import logical_not, not_equal
 from ..sparse import SparseTensor, to_dense
 from .. import dtypes
+from . import lookup_ops
 
 __all__ = ["FeatureColumn", "DenseColumn", "CategoricalColumn", "FeatureTransformationCache", "missing_value"]
 
@@ -113,6 +114,8 @@ class FeatureTransformationCache:
 
 def present_values(raw):
     """True where the categorical input `raw` holds a value (not `''` / -1)."""
+    if raw.dtype == dtypes.string:  # compared on the host, which also reads NumPy str arrays
+        return logical_not(lookup_ops.equals_token(raw, b""))
     return not_equal(raw, missing_value(raw.dtype))
 
 

@@ -22,7 +22,7 @@ from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import broadcast_shapes, spec_of
 
-__all__ = ["vocabulary_lookup", "fingerprint_cross", "DEFAULT_HASH_KEY"]
+__all__ = ["vocabulary_lookup", "equals_token", "fingerprint_cross", "DEFAULT_HASH_KEY"]
 
 #: TF's default `hash_key` for crossed features (`sparse_ops._DEFAULT_HASH_KEY`).
 DEFAULT_HASH_KEY = 0xDECAFCAFFE
@@ -84,6 +84,11 @@ _vocabulary_lookup = Op("feature_vocabulary_lookup", infer=_lookup_infer, impl=_
 def vocabulary_lookup(x, vocabulary):
     """The position of each element of `x` in the 1-D tensor `vocabulary` (int64), -1 if absent."""
     return bind(_vocabulary_lookup, [convert_to_tensor(x), convert_to_tensor(vocabulary)], {})
+
+
+def equals_token(x, token):
+    """Whether each element of `x` is `token` (by the host lookup, which also reads NumPy str arrays)."""
+    return bind(_vocabulary_lookup, [convert_to_tensor(x), convert_to_tensor([token], dtype=x.dtype)], {}) >= 0
 
 
 # ----- fingerprint crossing -------------------------------------------------------------------

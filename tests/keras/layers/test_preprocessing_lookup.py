@@ -152,3 +152,10 @@ def test_config_round_trip_through_json_keeps_the_vocabulary():
     integer = IntegerLookup(vocabulary=[3, 4], invert=True)
     rebuilt = IntegerLookup.from_config(json.loads(json.dumps(integer.get_config())))
     assert values(rebuilt(np.array([1, 2]))) == [3, 4]
+
+
+def test_masks_hold_on_numpy_string_arrays_fed_by_predict():
+    inputs = tg.keras.Input(shape=(1,), dtype="string")
+    model = tg.keras.Model(inputs, StringLookup(vocabulary=["a", "b"], mask_token="")(inputs))
+    x = np.array([["a"], [""], ["q"]])
+    assert values(model.predict(x, verbose=0).ravel()) == [2, 0, 1] == values(model(x).numpy().ravel())

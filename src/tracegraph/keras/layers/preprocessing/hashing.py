@@ -1,6 +1,7 @@
 """`Hashing`: values hashed into `num_bins` bins, with TF's hashes (so bins agree with Keras on TF)."""
 from .... import dtypes, strings
 from ....convert import constant
+from ....feature_column import lookup_ops
 from ....ops import cast as cast_ops
 from ....ops.array_ops import squeeze
 from ....ops.comparison import equal, where
@@ -51,7 +52,8 @@ class Hashing(PreprocessingLayer):
         mask = None
         if self.mask_value is not None and bins > 1:
             bins -= 1
-            mask = equal(values, constant(self.mask_value, values.dtype))
+            mask = lookup_ops.equals_token(values, self.mask_value) if values.dtype == dtypes.string else \
+                equal(values, constant(self.mask_value, values.dtype))
         if values.dtype.is_floating:
             values = cast_ops.cast(values, dtypes.int64)
         if values.dtype != dtypes.string:

@@ -15,7 +15,7 @@ from ....convert import constant
 from ....feature_column import lookup_ops
 from ....ops import cast as cast_ops
 from ....ops.arithmetic import floormod
-from ....ops.comparison import equal, greater_equal, less, logical_and, where
+from ....ops.comparison import greater_equal, less, logical_and, where
 from ....ops.gather_scatter import gather
 from .base import PreprocessingLayer, as_tensor, batches_of
 from .encoding import OUTPUT_MODES, encode_categorical
@@ -211,7 +211,8 @@ class IndexLookup(PreprocessingLayer):
             indices = where(found, indices, self._oov_indices(inputs))
         if self.mask_token is not None:
             mask_value = 0 if self.output_mode == "int" else _INT64_MAX
-            indices = where(equal(inputs, self._to_key(self.mask_token)), constant(mask_value, dtypes.int64), indices)
+            is_mask = lookup_ops.equals_token(inputs, self._to_key(self.mask_token))
+            indices = where(is_mask, constant(mask_value, dtypes.int64), indices)
         return indices
 
     def _oov_indices(self, inputs):
