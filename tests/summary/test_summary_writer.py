@@ -3,6 +3,8 @@
 Reference values marked "TF 2.21" were recorded with TensorFlow 2.21's tf.summary (its venv).
 """
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -192,3 +194,17 @@ def test_event_files_are_tf2_s(writer, tmp_path):
     files = list((tmp_path / "run").iterdir())
     assert len(files) == 1 and files[0].name.startswith("events.out.tfevents.") and files[0].name.endswith(".v2")
     assert read(tmp_path / "run").file_version == 2.0
+
+
+def test_the_file_is_flushed_past_max_queue_events_and_at_exit(tmp_path):
+    writer = tg.summary.create_file_writer(tmp_path / "queue", max_queue=2, flush_millis=10**9)
+    with writer.as_default(step=0):
+        for k in range(3):
+            tg.summary.scalar("x", float(k))
+        assert len(values(read(tmp_path / "queue"), "x")) == 3  # 3 > max_queue pending: flushed while open
+    writer.close()
+    code = ("import tracegraph as tg\n"
+            f"tg.summary.create_file_writer({str(tmp_path / 'exit')!r}).set_as_default(step=1)\n"
+            "tg.summary.scalar('y', 2.0)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    assert [(s, float(v)) for s, v in values(read(tmp_path / "exit"), "y")] == [(1, 2.0)]
