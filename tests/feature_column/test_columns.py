@@ -211,3 +211,10 @@ def test_dense_features_config_round_trips_through_json_and_a_saved_model(tmp_pa
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
     with pytest.raises(ValueError, match="cannot be saved"):
         DenseFeatures([fc.numeric_column("x", normalizer_fn=lambda v: v)]).get_config()
+
+
+def test_dense_features_inside_a_dataset_map():
+    layer = DenseFeatures(tutorial_columns())
+    features = {k: FEATURES[k] for k in ("age", "sex", "pclass", "ticket", "cabin")}
+    dataset = tg.data.Dataset.from_tensor_slices(features).batch(2).map(layer)
+    np.testing.assert_allclose(np.concatenate([b.numpy() for b in dataset]), TUTORIAL_EXPECTED, rtol=1e-6)
