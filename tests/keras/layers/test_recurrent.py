@@ -153,8 +153,8 @@ def test_errors():
         LSTM(2)(np.ones((2, 3), np.float32))
     with pytest.raises(ValueError, match="units"):
         GRU(0)
-    with pytest.raises(NotImplementedError, match="stateful"):
-        SimpleRNN(2, stateful=True)
+    with pytest.raises(ValueError, match="batch size must be static"):
+        SimpleRNN(2, stateful=True).build((None, 3, 2))
     with pytest.raises(ValueError, match="2 state tensor"):
         LSTM(2)(np.ones((1, 3, 2), np.float32), initial_state=[np.zeros((1, 2), np.float32)])
 

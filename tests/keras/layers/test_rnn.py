@@ -225,3 +225,27 @@ def test_config_round_trip():
     assert cell_config["kernel_constraint"]["class_name"] == "NonNeg"
     custom = layers.RNN(MinimalRNNCell(3)).get_config()
     assert custom["cell"]["class_name"] == "MinimalRNNCell"
+
+
+def test_stateful_layers_carry_their_states_between_calls():
+    whole = layers.LSTM(3, return_sequences=True)
+    whole.build((2, 4, 3))
+    fixed_weights(whole)
+    layer = layers.LSTM(3, return_sequences=True, stateful=True)
+    layer.build((2, 4, 3))
+    layer.set_weights(whole.get_weights())
+    assert len(layer.weights) == 3 and [tuple(s.shape) for s in layer.states] == [(2, 3), (2, 3)]
+    traced = tg.function(lambda x: layer(x))
+    halves = np.concatenate([layer(X[:, :2]).numpy(), traced(X[:, 2:]).numpy()], axis=1)
+    close(halves, whole(X), 1e-6)
+    layer.reset_state()
+    close(layer(X), whole(X), 1e-6)
+    layer.reset_state(states=[np.ones((2, 3)), np.zeros((2, 3))])
+    close(layer.states[0], np.ones((2, 3)), 0)
+    with pytest.raises(ValueError, match="batch size"):
+        layer(np.ones((3, 4, 3), np.float32))
+    both = layers.Bidirectional(layers.GRU(2, stateful=True))
+    both(X)
+    assert len(both.states) == 2 and not np.allclose(both.states[0].numpy(), 0)
+    both.reset_state()
+    assert all(np.allclose(s.numpy(), 0) for s in both.states)

@@ -6,11 +6,13 @@ and `recurrent_step`) the input projection of every step is one matmul before th
 holds only the recurrent part; any other cell is called step by step as `cell(x_t, states)`.
 `go_backwards` runs the steps last to first and returns the outputs in that (reversed) order, as Keras
 does; where a mask [batch, steps] is false, the states and the output stay those of the previous step
-(the output is zeros with `zero_output_for_mask`).
+(the output is zeros with `zero_output_for_mask`). A `stateful` layer keeps its final states in
+Variables and starts the next call from them (until `reset_state`).
 """
 from ... import nest
 from ...convert import convert_to_tensor
-from ...ops import arithmetic, array_ops, cast, creation, join_split
+from ...ops import arithmetic, array_ops, cast, creation, join_split, state_ops
+from ...variable import Variable
 from .. import backend
 from .base import Layer
 from .nested_config import deserialize_layer, serialize_layer
@@ -40,9 +42,6 @@ class RNN(Layer):
             raise ValueError("The RNN cell should have a `state_size` attribute (single integer or list of "
                              f"integers, one integer per RNN state). Received: cell={cell}")
         super().__init__(**kwargs)
-        if stateful:
-            raise NotImplementedError(f"{type(self).__name__}: `stateful=True` is not supported yet; pass the "
-                                      "state between calls with `return_state` and `initial_state`")
         self.cell = cell
         self.return_sequences = return_sequences
         self.return_state = return_state
@@ -51,6 +50,7 @@ class RNN(Layer):
         self.unroll = unroll
         self.zero_output_for_mask = zero_output_for_mask
         self.supports_masking = True
+        self._state_variables = _Untracked(None)
 
     @property
     def state_size(self):
@@ -67,6 +67,35 @@ class RNN(Layer):
                              f"found ndim={rank}. Full shape received: {tuple(sequences_shape)}")
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build((sequences_shape[0],) + tuple(sequences_shape[2:]))
+        if self.stateful:
+            if sequences_shape[0] is None:
+                raise ValueError(f"When using `stateful=True` in a RNN, the batch size must be static. Found "
+                                 f"dynamic batch size: sequence.shape={tuple(sequences_shape)}")
+            with state_ops.init_scope():
+                initial = self.get_initial_state(sequences_shape[0])
+                self._state_variables.value = nest.map_structure(
+                    lambda s: Variable(s, trainable=False, name=f"{self.name}/rnn_state"), initial)
+
+    # ----- stateful layers -------------------------------------------------------------------
+
+    @property
+    def states(self):
+        """The state Variables of a stateful layer (not weights: saving leaves them out, as Keras)."""
+        return self._state_variables.value
+
+    def reset_state(self, states=None):
+        """Set a stateful layer's states to zeros, or to the arrays `states` (one per state)."""
+        if self.states is None:
+            raise AttributeError("Layer must be stateful and built to reset its states.")
+        variables = nest.flatten(self.states)
+        values = [None] * len(variables) if states is None else nest.flatten(states)
+        if len(values) != len(variables):
+            raise ValueError(f"reset_state: {len(values)} state value(s) for the {len(variables)} states of layer "
+                             f"'{self.name}'")
+        for variable, value in zip(variables, values):
+            variable.assign(creation.zeros_like(variable) if value is None else value)
+
+    reset_states = reset_state
 
     def get_initial_state(self, batch_size):
         """The cell's initial states for `batch_size` sequences (zeros unless the cell says otherwise)."""
@@ -80,6 +109,9 @@ class RNN(Layer):
         if self.unroll and sequences.shape[1] is None:
             raise ValueError("Cannot unroll a RNN if the time dimension is undefined. Give the inputs a known "
                              "number of steps (the `shape` of `keras.Input`).")
+        if initial_state is None and self.stateful:
+            self._check_batch_size(sequences)
+            initial_state = nest.map_structure(lambda v: v.value(), self.states)
         states = self._initial_states(initial_state, array_ops.shape(sequences)[0])
         self._prepare_dropout_masks(self.cell, sequences[:, 0], states, training)
         try:
@@ -89,10 +121,20 @@ class RNN(Layer):
                                                 return_all_outputs=self.return_sequences)
         finally:
             _reset_dropout_masks(self.cell)
+        if self.stateful:
+            for variable, value in zip(nest.flatten(self.states), nest.flatten(states)):
+                variable.assign(value)
         output = outputs if self.return_sequences else last
         if self.return_state:
             return (output, *states)
         return output
+
+    def _check_batch_size(self, sequences):
+        expected = nest.flatten(self.states)[0].shape[0]
+        if sequences.shape[0] is not None and sequences.shape[0] != expected:
+            raise ValueError(f"If an RNN is stateful, the batch size of the input sequences must be the same as "
+                             f"the batch size of the initial state. Expected batch size: {expected}; received "
+                             f"batch size: {sequences.shape[0]}")
 
     def _step_function(self, sequences, training):
         """(the loop's inputs, the step): the projected inputs and the recurrent part for a built-in cell,
@@ -164,6 +206,13 @@ class RNN(Layer):
         config = dict(config)
         cell = deserialize_layer(config.pop("cell"), custom_objects)
         return cls(cell, **config)
+
+
+class _Untracked:
+    """A holder that keeps its value out of the layer's weights (a stateful RNN's states)."""
+
+    def __init__(self, value):
+        self.value = value
 
 
 def _reset_dropout_masks(cell):

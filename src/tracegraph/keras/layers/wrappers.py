@@ -171,6 +171,21 @@ class Bidirectional(Layer):
             return (*output, *states) if self.merge_mode is None else (output, *states)
         return output
 
+    @property
+    def states(self):
+        """The forward layer's state Variables, then the backward layer's (stateful layers only)."""
+        forward, backward = self.forward_layer.states, self.backward_layer.states
+        return tuple(forward) + tuple(backward) if forward and backward else None
+
+    def reset_state(self):
+        """Reset both layers' states (stateful layers only)."""
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        self.forward_layer.reset_state()
+        self.backward_layer.reset_state()
+
+    reset_states = reset_state
+
     def _call_kwargs(self, mask, training):
         accepts_training, accepts_mask = _call_parameters(type(self.forward_layer))
         kwargs = {"training": training} if accepts_training and training is not None else {}
