@@ -43,10 +43,12 @@ class DropoutRNNCell:
     _recurrent_dropout_mask = None
 
     def _create_dropout_mask(self, step_input, rate):
+        if rate >= 1.0:
+            return creation.zeros_like(step_input)
         generator = getattr(self, "_generator", None)
         source = random if generator is None else generator
-        ones = creation.ones_like(step_input)
         uniform = source.uniform(join_split.stack(list(_dims(step_input))), dtype=step_input.dtype)
+        ones = creation.ones_like(step_input)
         return comparison.where(uniform >= rate, ones * (1.0 / (1.0 - rate)), creation.zeros_like(ones))
 
     def get_dropout_mask(self, step_input):
