@@ -11,6 +11,7 @@ TF's fingerprint crossing.
 Like the string ops they run on the host (object arrays exist only in NumPy) and return int64,
 which has no gradient.
 """
+import itertools
 import weakref
 
 import farmhash
@@ -74,7 +75,8 @@ def _lookup_infer(x, vocabulary):
 def _lookup_impl(xp, x, vocabulary):
     table = _table_of(_host(vocabulary))
     x = _host(x)
-    flat = np.fromiter((table.get(v, -1) for v in x.reshape(-1).tolist()), dtype=np.int64, count=x.size)
+    flat = np.fromiter(map(table.get, x.reshape(-1).tolist(), itertools.repeat(-1)), dtype=np.int64,
+                       count=x.size)
     return _on_backend(xp, flat.reshape(x.shape))
 
 
