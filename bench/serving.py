@@ -57,14 +57,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="measured time per scenario")
     parser.add_argument("--tf-python", default="/tmp/tfvenv/bin/python", help="the interpreter with TensorFlow")
-    parser.add_argument("--timeout-micros", type=int, default=1000, help="batch_timeout_micros when batching")
+    parser.add_argument("--timeout-micros", type=int, default=0, help="batch_timeout_micros when batching")
     parser.add_argument("--client", nargs=5, help=argparse.SUPPRESS)  # port path body-file clients seconds
     args = parser.parse_args()
     if args.client:
         print(json.dumps(asyncio.run(_load(*args.client))))
         return
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory() as root:
         _run(root, args)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 def _run(root, args):
@@ -95,12 +97,21 @@ def _run(root, args):
                                          ("32 clients", single, 32), ("1000 rows x1", rows, 1),
                                          ("1000 rows x4", rows, 4)]:
                 _client(root, port, body, 8 if clients > 1 else 1, 0.5)  # warm-up
-                results[name][label] = _client(root, port, body, clients, args.seconds)
+                cpu = _cpu_seconds(process.pid)
+                results[name][label] = result = _client(root, port, body, clients, args.seconds)
+                result["server_cpu_us"] = 1e6 * (_cpu_seconds(process.pid) - cpu) / result["requests"]
                 print(f"{name:20s} {label:14s} {_format(results[name][label], body is rows)}", flush=True)
         finally:
             process.terminate()
             process.wait(timeout=30)
     _summary(results)
+
+
+def _cpu_seconds(pid):
+    """User + system CPU time of process `pid` (Linux): the server's own cost, whatever the machine's load."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _export(root):
@@ -213,7 +224,8 @@ async def _load(port, path, body_file, clients, seconds):
 def _format(result, many_rows):
     rate = f"{result['rps'] * 1000:10.0f} rows/s" if many_rows else f"{result['rps']:8.0f} req/s"
     errors = f"  ERRORS {result['errors']}: {result['first_error']}" if result["errors"] else ""
-    return f"{rate}  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms{errors}"
+    return (f"{rate}  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
+            f"server CPU {result['server_cpu_us']:6.0f} us/request{errors}")
 
 
 def _summary(results):

@@ -3,7 +3,9 @@
 Requests for the same signature of the same version that arrive while a batch is open join it; the
 batch runs when it holds `max_batch_size` rows or `batch_timeout_micros` after its first request,
 whichever comes first, as one call of the concrete function on the inputs concatenated along the
-batch dimension. Each request gets back exactly its own rows of every output (slices at the offsets
+batch dimension. With a timeout of 0 (TF Serving's default) the batch runs at the event loop's next
+turn: it holds the requests whose bytes arrived together, and a lone request waits for nothing.
+Each request gets back exactly its own rows of every output (slices at the offsets
 its rows went in at). A request with more rows than `max_batch_size`, or whose inputs disagree on the
 batch size, runs alone. If a batched call fails, or returns outputs that do not have one row per
 input row (a model that mixes examples, such as a batch norm in training mode), its requests run
@@ -21,7 +23,7 @@ __all__ = ["Batcher"]
 class Batcher:
     """Merges the rows of concurrent requests for one signature into calls of at most `max_batch_size`."""
 
-    def __init__(self, signature, loop, max_batch_size=32, batch_timeout_micros=1000, on_batch=None):
+    def __init__(self, signature, loop, max_batch_size=32, batch_timeout_micros=0, on_batch=None):
         self.signature = signature
         self.max_batch_size = max_batch_size
         self.timeout = batch_timeout_micros / 1e6

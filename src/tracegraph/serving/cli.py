@@ -2,7 +2,7 @@
 
     tracegraph serve MODEL_BASE_PATH --model-name NAME [--port 8501] [--versions latest|latest:N|all|1,3]
     tracegraph serve --model-config-file models.config [--port 8501]
-        [--enable-batching --max-batch-size 32 --batch-timeout-micros 1000] [--workers N]
+        [--enable-batching --max-batch-size 32 --batch-timeout-micros 0] [--workers N]
         [--max-body-bytes B] [--body-timeout S] [--poll-seconds S] [--host H] [--backend NAME]
 
 TF Serving's own spellings (`--rest_api_port`, `--model_base_path`, `--model_name`, `--model_config_file`,
@@ -40,8 +40,9 @@ def add_subcommand(commands):
     serve.add_argument("--enable-batching", "--enable_batching", dest="enable_batching", action="store_true",
                        help="merge concurrent requests into one call of the model")
     serve.add_argument("--max-batch-size", type=_positive_int, default=32, help="rows per batched call (32)")
-    serve.add_argument("--batch-timeout-micros", type=_non_negative_int, default=1000,
-                       help="how long a batch waits for more requests after its first (1000)")
+    serve.add_argument("--batch-timeout-micros", type=_non_negative_int, default=0,
+                       help="how long a batch waits for more requests after its first; 0 (the default, as in "
+                            "TF Serving): it takes the requests that arrived together")
     serve.add_argument("--max-body-bytes", type=_positive_int, default=64 << 20,
                        help="the largest request body accepted, else 413 (default: 64 MiB)")
     serve.add_argument("--body-timeout", type=float, default=30.0, metavar="SECONDS",
