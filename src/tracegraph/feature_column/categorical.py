@@ -197,7 +197,10 @@ class CrossedColumn(CategoricalColumn):
         # TF's SparseCross takes its sparse inputs first, then the dense ones, and the hash chain
         # depends on the order: the categorical ids (sparse in TF) and sparse raw features come
         # first, dense raw features last.
-        leaves = sorted(_leaf_keys(self.keys), key=lambda k: isinstance(k, str) and not transformation_cache.is_sparse(k))
+        def dense_raw(key):
+            return isinstance(key, str) and not transformation_cache.is_sparse(key)
+
+        leaves = sorted(_leaf_keys(self.keys), key=dense_raw)
         values, presence = [], []
         for key in leaves:
             if isinstance(key, str):

@@ -149,7 +149,8 @@ def test_hashing_and_crossing_inside_a_dataset_map():
 
 @pytest.mark.parametrize("layer", [
     Hashing(num_bins=3, salt=7, mask_value=""), HashedCrossing(num_bins=4, output_mode="one_hot"),
-    CategoryEncoding(num_tokens=3, output_mode="count"), Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot"),
+    CategoryEncoding(num_tokens=3, output_mode="count"),
+    Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot"),
     Normalization(mean=[1.0, 2.0], variance=[1.0, 4.0], axis=-1),
 ])
 def test_config_round_trip_through_json(layer):
