@@ -36,6 +36,7 @@ def test_nodes_inputs_dtypes_and_shapes(tmp_path):
     assert nodes["x"].attr["T"].type == DataType.Value("DT_FLOAT")
     assert nodes["n"].attr["T"].type == DataType.Value("DT_INT32")
     assert nodes["exp"].op == "exp" and list(nodes["exp"].input) == ["x"]
+    assert nodes["exp"].attr["_defined_at"].s.decode().endswith(", in f")  # the user's line
     assert nodes["scale"].op == "VarHandleOp" and nodes["scale"].attr["dtype"].type == DataType.Value("DT_FLOAT")
     reads = [node for node in nodes.values() if node.op == "read_variable"]
     assert reads and all(list(node.input) == ["scale"] for node in reads)

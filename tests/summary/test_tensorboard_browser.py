@@ -46,7 +46,9 @@ function deepText(root) {
 }
 function deepCount(root, selector) {
   let count = root.querySelectorAll(selector).length;
-  for (const element of root.querySelectorAll('*')) if (element.shadowRoot) count += deepCount(element.shadowRoot, selector);
+  for (const element of root.querySelectorAll('*')) {
+    if (element.shadowRoot) count += deepCount(element.shadowRoot, selector);
+  }
   return count;
 }
 """

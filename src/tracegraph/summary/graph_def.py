@@ -2,9 +2,10 @@
 
 Each input becomes a `Placeholder`, each Variable a `VarHandleOp` that its reads and assigns take as
 an input, each node a `NodeDef` named after its op (`add`, `add_1`, ...) with the IR's op name, its
-inputs (`name:k` for a second or later output), `T` (its dtype), `_output_shapes`, and its plain
-attrs; the graph's results feed `Identity` nodes. A control-flow node and its sub-graphs form one
-group, `cond/cond` beside `cond/true_graph/...`, which the dashboard shows folded.
+inputs (`name:k` for a second or later output), `T` (its dtype), `_output_shapes`, its plain attrs
+and `_defined_at` (the line of the user's code); the graph's results feed `Identity` nodes. A
+control-flow node and its sub-graphs form one group, `cond/cond` beside `cond/true_graph/...`,
+which the dashboard shows folded.
 """
 import numpy as np
 from tensorboard.compat.proto.attr_value_pb2 import AttrValue
@@ -57,6 +58,13 @@ class _Builder:
             node.attr[key].CopyFrom(value)
         return node.name
 
+    def op_node(self, name, node, inputs, specs):
+        """A node for an IR node, with its attrs and where the user's code defined it."""
+        attrs = _attrs(node)
+        if node.defined_at and node.defined_at[0] is not None:
+            attrs["_defined_at"] = AttrValue(s=str(node.defined_at[0]).encode())
+        return self.node(name, node.op.name, inputs, specs, attrs)
+
     def handle(self, variable):
         """The name of `variable`'s `VarHandleOp` node, added on first use."""
         if id(variable) not in self.handles:
@@ -79,8 +87,8 @@ class _Builder:
             subgraphs = [(key, sub) for key, sub in node.attrs.items() if isinstance(sub, Graph)]
             base = node.op.name if node.op.name != "const" else "Const"
             group = self.name(prefix + base) + "/" if subgraphs else prefix
-            name = self.node(group + base if subgraphs else prefix + base, node.op.name, inputs,
-                             [v.spec for v in node.outputs] or [v.spec for v in node.inputs[:1]], _attrs(node))
+            name = self.op_node(group + base if subgraphs else prefix + base, node, inputs,
+                                [v.spec for v in node.outputs] or [v.spec for v in node.inputs[:1]])
             for j, value in enumerate(node.outputs):
                 sources[id(value)] = name if j == 0 else f"{name}:{j}"
             for key, sub in subgraphs:

@@ -62,9 +62,7 @@ def graph(graph_data):
     writer = state.writer
     if writer is None or _condition() is False:
         return constant(False)
-    from .graph_def import graph_def  # noqa: PLC0415 - imports TensorBoard's protos (optional, heavy)
-    proto = graph_data if type(graph_data).__name__ == "GraphDef" else graph_def(_ir_graph(graph_data))
-    writer.write_event(0, graph_def=proto.SerializeToString())
+    writer.write_graph(graph_data if type(graph_data).__name__ == "GraphDef" else _ir_graph(graph_data))
     return constant(True)
 
 

@@ -81,9 +81,10 @@ class SummaryWriter:
 
     def __init__(self, logdir=None, max_queue=None, flush_millis=None, filename_suffix=None):
         self._closed = False
-        self._events = None
+        self._events = self._protos = None
         self.id = register_writer(self)
         if logdir is not None:
+            self._protos = _protos()
             self._events = EventFile(os.fspath(logdir), 10 if max_queue is None else max_queue,
                                      120.0 if flush_millis is None else flush_millis / 1000,
                                      ".v2" if filename_suffix is None else filename_suffix)
@@ -131,10 +132,14 @@ class SummaryWriter:
 
     def write_array(self, kind, tag, step, array, options):
         """Append one summary event (called by the `write_summary` op with host arrays)."""
-        if self._events is None or self._closed:
-            return
-        from .events import summary_proto  # noqa: PLC0415 - imports TensorBoard's protos (optional, heavy)
-        self.write_event(step, summary=summary_proto(kind, tag, array, options))
+        if self._events is not None and not self._closed:
+            self.write_event(step, summary=self._protos.summary_proto(kind, tag, array, options))
+
+    def write_graph(self, graph):
+        """Append a graph event at step 0: an IR graph (converted to a `GraphDef`) or a `GraphDef`."""
+        if self._events is not None and not self._closed:
+            proto = graph if type(graph).__name__ == "GraphDef" else self._protos.graph_def(graph)
+            self.write_event(0, graph_def=proto.SerializeToString())
 
     def write_event(self, step, **fields):
         """Append an `Event` with `step`, the wall time and `fields` (e.g. `summary=` or `graph_def=`)."""
@@ -148,6 +153,18 @@ class SummaryWriter:
     def __repr__(self):
         where = self.logdir if self._events is not None else "no-op"
         return f"<tg.summary.SummaryWriter {where}>"
+
+
+class _Protos:
+    """The summary and graph protos, from the modules that import TensorBoard."""
+
+    def __init__(self, events, graph_def):
+        self.summary_proto, self.graph_def = events.summary_proto, graph_def.graph_def
+
+
+def _protos():
+    from . import events, graph_def  # noqa: PLC0415 - TensorBoard's protos (optional, heavy), for file writers only
+    return _Protos(events, graph_def)
 
 
 def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffix=None, name=None,

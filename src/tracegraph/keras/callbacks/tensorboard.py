@@ -44,7 +44,8 @@ class TensorBoard(Callback):
             raise ValueError("TensorBoard: profiling (profile_batch) and embeddings (embeddings_freq, "
                              "embeddings_metadata) are not available in tracegraph; leave them at 0/None")
         if update_freq not in ("epoch", "batch") and not (isinstance(update_freq, int) and update_freq > 0):
-            raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive int, got {update_freq!r}")
+            raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive int, "
+                             f"got {update_freq!r}")
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
