@@ -103,6 +103,20 @@ def test_the_batch_may_be_unknown_while_tracing(numpy_backend):
     assert upsample.get_concrete_function().structured_outputs.shape.as_list() == [None, 6, 8, 2]
 
 
+def test_image_sizes_may_be_unknown_while_tracing(numpy_backend):
+    w = rand(18, (3, 3, 2))  # width 3, 3 result channels, 2 input channels
+
+    @tg.function(input_signature=[tg.TensorSpec([None, 2, None], tg.float64)])
+    def upsample(y):  # channels first, its length known only at run time
+        return tg.nn.conv1d_transpose(y, w, [tg.shape(y)[0], 3, 2 * tg.shape(y)[2]], 2, "SAME", data_format="NCW")
+
+    for shape in [(1, 2, 3), (2, 2, 5)]:
+        y = rand(19, shape)
+        want = tg.nn.conv1d_transpose(y, w, [shape[0], 3, 2 * shape[2]], 2, "SAME", data_format="NCW")
+        np.testing.assert_allclose(upsample(y).numpy(), want.numpy(), rtol=1e-12)
+    assert upsample.get_concrete_function().structured_outputs.shape.as_list() == [None, 3, None]
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: tg.nn.conv2d_transpose(rand(0, (1, 3, 3, 2)), rand(1, (2, 2, 1, 2)), [1, 9, 9, 1], 2), "output_shape"),
     (lambda: tg.nn.conv1d_transpose(rand(0, (1, 3, 2)), rand(1, (2, 1, 2)), [1, 6, 1, 1], 2), "3 entries"),

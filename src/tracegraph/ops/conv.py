@@ -33,8 +33,9 @@ The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
 import itertools
 import math
 
-from . import array_ops, creation, join_split, shape_args
-from ..convert import operands_to_tensors
+from . import array_ops, cast, creation, join_split, shape_args
+from .. import dtypes
+from ..convert import convert_to_tensor, operands_to_tensors
 from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import check_dtype, same_dtype, spec_of
@@ -599,27 +600,35 @@ def conv3d_transpose(input, filters, output_shape, strides, padding="SAME", data
 def _transpose(op_name, n, input, filters, output_shape, strides, padding, data_format, dilations):  # noqa: A002
     """`conv_backprop_input` of `input` and `filters` for a forward input of `output_shape`."""
     x, w = operands_to_tensors(input, filters)
-    shape = shape_args.constant_value_as_shape(output_shape).as_list() if output_shape is not None else None
-    if shape is None or len(shape) != n + 2:
+    known = shape_args.constant_value_as_shape(output_shape) if output_shape is not None else None
+    if known is None or known.rank != n + 2:
         raise ValueError(f"{op_name}: `output_shape` must have {n + 2} entries, got {output_shape}")
     first = channels_first(op_name, data_format, n)
+    order = [0, *range(2, n + 2), 1] if first else list(range(n + 2))  # channels-last positions
     if first:
         x = to_channels_last(x, n)
-        shape = [shape[0], *shape[2:], shape[1]]
-    if None in shape[1:]:
-        raise ValueError(f"{op_name}: the spatial and channel entries of `output_shape` must be known when "
-                         f"tracing, got {output_shape}")
+    shape = [known.as_list()[i] for i in order]
     attrs = {"strides": spatial_tuple(op_name, "strides", strides, n, first=first),
              "dilations": spatial_tuple(op_name, "dilations", dilations, n, first=first),
              "padding": padding_attr(op_name, padding, n, first=first)}
-    expected = _conv_infer(spec_of([shape[0], *shape[1:]], x.dtype), w.spec, **attrs)
+    expected = _conv_infer(spec_of(shape, x.dtype), w.spec, **attrs)
     if x.shape.rank is not None and not expected.shape.is_compatible_with(x.shape):
         raise ValueError(f"{op_name}: `output_shape` {shape} convolved with the filter (shape {w.shape}) "
                          f"gives shape {expected.shape}, but `input` has shape {x.shape}")
-    # an empty batch: the reference carries only the result's spatial and channel sizes
-    reference = creation.zeros([0, *shape[1:]], x.dtype)
+    reference = creation.zeros(_reference_shape(output_shape, shape, order), x.dtype)
     result = bind(_conv_backprop_input, [x, w, reference], attrs)
     return to_channels_first(result, n) if first else result
+
+
+def _reference_shape(output_shape, shape, order):
+    """The shape of the transposed convolution's reference: an empty batch, then the result's spatial
+    and channel sizes (channels last), as Python ints where known while tracing, else taken from the
+    `output_shape` tensor at run time."""
+    if None not in shape[1:]:
+        return [0, *shape[1:]]
+    entries = cast.cast(convert_to_tensor(output_shape), dtypes.int32)
+    sizes = [size if size is not None else entries[i] for size, i in zip(shape[1:], order[1:])]
+    return join_split.stack([0, *sizes])
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):  # noqa: A002

@@ -122,6 +122,33 @@ def test_the_batch_may_be_unknown_while_tracing():
         assert f.experimental_get_tracing_count() == 1
 
 
+@pytest.mark.parametrize("make, spec, shapes", [
+    (lambda: Conv2DTranspose(2, 3, strides=2, output_padding=1, data_format="channels_first"), [None, 3, None, None],
+     [(2, 3, 4, 5), (1, 3, 6, 3)]),
+    (lambda: Conv1DTranspose(2, 3, strides=3), [None, None, 3], [(2, 4, 3), (1, 7, 3)]),
+    (lambda: DepthwiseConv2D(3, strides=2, padding="same"), [None, None, None, 3], [(2, 5, 6, 3), (1, 7, 4, 3)]),
+])
+def test_image_sizes_may_be_unknown_while_tracing(make, spec, shapes):
+    layer = make()
+    f = tg.function(layer, input_signature=[tg.TensorSpec(spec, tg.float32)])
+    for k, shape in enumerate(shapes):
+        x = rand(k, shape).astype(np.float32)
+        np.testing.assert_allclose(f(x).numpy(), layer(x).numpy(), rtol=1e-6, atol=1e-6)
+    assert f.experimental_get_tracing_count() == 1
+    static = f.get_concrete_function().structured_outputs.shape  # the channels stay known
+    assert static[1 if layer.data_format == "channels_first" else -1] is not None
+
+
+def test_locally_connected_layers_keep_the_size_they_were_built_for():
+    layer = LocallyConnected2D(2, 2)
+    x = rand(0, (2, 4, 5, 3)).astype(np.float32)
+    eager = layer(x)  # built for 4 x 5 images, then traced for images of any size
+    f = tg.function(layer, input_signature=[tg.TensorSpec([None, None, None, 3], tg.float32)])
+    np.testing.assert_allclose(f(x).numpy(), eager.numpy(), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match=r"built for inputs of spatial shape \(4, 5\)"):
+        layer(np.ones((1, 5, 5, 3), np.float32))
+
+
 def test_configs_round_trip_with_keras_keys():
     regularized = dict(depthwise_regularizer=keras.regularizers.L2(0.1), depthwise_constraint="non_neg")
     layers = [

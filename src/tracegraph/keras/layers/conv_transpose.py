@@ -84,8 +84,11 @@ class BaseConvTranspose(Layer):
     def call(self, inputs):
         """activation(conv_transpose(inputs, kernel) + bias)."""
         data_format = tf_data_format(self.data_format, self.rank)
-        output_shape = list(self.compute_output_shape(tuple(inputs.shape)))
-        output_shape[0] = array_ops.shape(inputs)[0]  # the batch may be unknown while tracing
+        # sizes unknown while tracing (the batch, or a fully convolutional model's image size) come from
+        # the input's run-time shape
+        runtime = array_ops.shape(inputs)
+        output_shape = self.compute_output_shape([runtime[i] if size is None else size
+                                                  for i, size in enumerate(inputs.shape)])
         outputs = nn.conv_transpose(inputs, self.kernel, output_shape, self.strides, self.padding.upper(),
                                     data_format, self.dilation_rate)
         if self.use_bias:
