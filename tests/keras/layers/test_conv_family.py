@@ -268,3 +268,28 @@ def test_models_round_trip_through_keras_files(tmp_path):
         loaded = keras.models.load_model(path)
         assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
         np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_the_tutorials_parameter_counts_and_shapes():
+    channels, filters, image = 3, 8, (None, 12, 12, 3)
+
+    def built(layer, shape=image):
+        layer.build(shape)
+        return layer
+    # SeparableConv2D: in * kernel + in * 1 * 1 * out (+ out biases)
+    assert built(SeparableConv2D(filters, 3)).count_params() == channels * 9 + channels * filters + filters
+    # DepthwiseConv2D: in * kernel * depth_multiplier (+ biases); out channels = in * depth_multiplier
+    depthwise = built(DepthwiseConv2D(3, depth_multiplier=2))
+    assert depthwise.count_params() == channels * 9 * 2 + channels * 2
+    assert depthwise.compute_output_shape(image) == (None, 10, 10, 6)
+    # Conv3D: in * kernel * filters (+ biases)
+    assert built(Conv3D(filters, 3), (None, 5, 6, 7, 3)).count_params() == channels * 27 * filters + filters
+    # Conv2DTranspose on a convolution's output size gives back the convolution's input size
+    for strides, padding in [(2, "same"), (3, "valid"), (1, "valid")]:
+        conv = keras.layers.Conv2D(filters, 3, strides=strides, padding=padding)
+        transpose = Conv2DTranspose(channels, 3, strides=strides, padding=padding)
+        assert transpose.compute_output_shape(conv.compute_output_shape(image)) == image
+    # LocallyConnected2D: no sharing across positions, many more weights than Conv2D's
+    local = built(LocallyConnected2D(filters, 3))
+    assert local.count_params() == 100 * (9 * channels * filters + filters)
+    assert local.count_params() > 50 * built(keras.layers.Conv2D(filters, 3)).count_params()
