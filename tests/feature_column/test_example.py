@@ -2,14 +2,9 @@
 import importlib.util
 import pathlib
 
-import pytest
-
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "feature_columns.py"
 
 
-@pytest.mark.xfail(raises=AttributeError, strict=True,
-                   reason="keras.Sequential cannot yet build from a dict of features (its _maybe_build reads "
-                          "inputs.shape); the change is in the feature-column helper's report")
 def test_the_tutorials_feature_column_example_trains(monkeypatch):
     monkeypatch.setenv("EXAMPLE_EPOCHS", "6")
     spec = importlib.util.spec_from_file_location("feature_columns_example", EXAMPLE)

@@ -76,9 +76,17 @@ class Sequential(Model):
 
     def _maybe_build(self, inputs):
         """On a first call with data, build for its shape with the batch dimension left unknown."""
-        if not self.built:
-            shape = tuple(inputs.shape.as_list()) if hasattr(inputs.shape, "as_list") else tuple(inputs.shape)
-            self.build((None,) + shape[1:])
+        if self.built:
+            return
+        if isinstance(inputs, dict):  # a dict of features (DenseFeatures first): build by calling on the batch
+            x = inputs
+            for layer in self._layers:
+                x = layer(x)
+                self._output_shapes[id(layer)] = (None,) + tuple(x.shape)[1:]
+            self.built = True
+            return
+        shape = tuple(inputs.shape.as_list()) if hasattr(inputs.shape, "as_list") else tuple(inputs.shape)
+        self.build((None,) + shape[1:])
 
     def call(self, inputs, training=None):
         x = inputs

@@ -10,6 +10,7 @@ from ...ops import gather_scatter
 from ...sparse import SparseTensor
 from ...type_spec import CompositeTensor
 from ...data import INFINITE_CARDINALITY
+from ...convert import convert_to_tensor
 from ...tensor import Tensor
 from .. import backend
 
@@ -40,6 +41,8 @@ def _as_array(value):
     if value is None or isinstance(value, CompositeTensor):
         return value
     array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if array.dtype.kind in "US":  # NumPy str arrays: the bytes objects of a tg.string tensor
+        array = convert_to_tensor(array).numpy()
     if array.dtype.kind == "f" and array.dtype != np.dtype(backend.floatx()):
         array = array.astype(backend.floatx())
     return array
