@@ -11,9 +11,9 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
-from .convolutional import serialize, spatial_axes, standardize_data_format, standardize_padding, standardize_tuple, \
-    tf_data_format
-from .depthwise_conv import check_positive, input_channels
+from .conv_utils import check_positive, input_channels
+from .convolutional import (serialize, spatial_axes, standardize_data_format, standardize_padding, standardize_tuple,
+                            tf_data_format)
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]

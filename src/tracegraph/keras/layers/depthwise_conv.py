@@ -10,8 +10,8 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
-from .convolutional import (output_length, serialize, spatial_axes, standardize_data_format, standardize_padding,
-                            standardize_tuple, tf_data_format)
+from .conv_utils import check_positive, conv_output_shape, input_channels
+from .convolutional import serialize, standardize_data_format, standardize_padding, standardize_tuple, tf_data_format
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 
@@ -27,39 +27,6 @@ def depthwise_convolution(inputs, kernel, rank, strides, padding, data_format, d
     outputs = nn.depthwise_conv2d(image, array_ops.expand_dims(kernel, 0), (1, 1, strides[0], 1), padding.upper(),
                                   tf_data_format(data_format, 2), (1, dilation_rate[0]))
     return array_ops.squeeze(outputs, [height_axis])
-
-
-def input_channels(layer, input_shape):
-    """The channel size of `input_shape` in `layer.data_format`; a clear error if it is unknown."""
-    if len(input_shape) != layer.rank + 2:
-        raise ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected "
-                         f"ndim={layer.rank + 2}, found ndim={len(input_shape)}. Full shape received: "
-                         f"{tuple(input_shape)}")
-    channels = input_shape[-1] if layer.data_format == "channels_last" else input_shape[1]
-    if channels is None:
-        raise ValueError(f"The channel dimension of the inputs of {type(layer).__name__} should be defined. "
-                         f"Received input shape {tuple(input_shape)}.")
-    return channels
-
-
-def conv_output_shape(layer, input_shape, channels):
-    """[batch, *output lengths, channels] (channels first: [batch, channels, *lengths])."""
-    input_shape = tuple(input_shape)
-    lengths = [output_length(input_shape[a], k, s, layer.padding, d) for a, k, s, d in zip(
-        spatial_axes(layer.data_format, layer.rank), layer.kernel_size, layer.strides, layer.dilation_rate)]
-    if any(n is not None and n <= 0 for n in lengths):
-        raise ValueError(f"Computed output size would be negative. Received `inputs shape={input_shape}`, "
-                         f"`kernel shape={layer.kernel_size}`, `dilation_rate={layer.dilation_rate}`.")
-    if layer.data_format == "channels_last":
-        return (input_shape[0], *lengths, channels)
-    return (input_shape[0], channels, *lengths)
-
-
-def check_positive(name, value):
-    """ValueError unless `value` is a positive number (Keras's message)."""
-    if value is None or value <= 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive value. "
-                         f"Received {name}={value}.")
 
 
 class BaseDepthwiseConv(Layer):

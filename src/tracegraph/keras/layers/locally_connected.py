@@ -17,8 +17,8 @@ from ... import linalg
 from ...ops import array_ops, gather_scatter
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
+from .conv_utils import check_positive, input_channels
 from .convolutional import output_length, serialize, spatial_axes, standardize_data_format, standardize_tuple
-from .depthwise_conv import check_positive, input_channels
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 

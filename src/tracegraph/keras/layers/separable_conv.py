@@ -8,9 +8,9 @@ depth_multiplier, filters]), then the bias [filters] and the activation.
 from ... import nn
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
-from .convolutional import (serialize, standardize_data_format, standardize_padding, standardize_tuple,
-                            tf_data_format)
-from .depthwise_conv import check_positive, conv_output_shape, depthwise_convolution, input_channels
+from .conv_utils import check_positive, conv_output_shape, input_channels
+from .convolutional import serialize, standardize_data_format, standardize_padding, standardize_tuple, tf_data_format
+from .depthwise_conv import depthwise_convolution
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
 
