@@ -88,7 +88,7 @@ class BaseLocallyConnected(Layer):
         self.output_lengths = self._out_sizes(in_sizes)
         self._windows = window_indices(in_sizes, channels, self.kernel_size, self.strides, self.output_lengths,
                                        self.data_format == "channels_first")
-        self._built_sizes, self._windows_source_size = in_sizes, math.prod(in_sizes) * channels
+        self._built_sizes, self._flat_input_size = in_sizes, math.prod(in_sizes) * channels
         self.kernel = self.add_weight(name="kernel", shape=(*self._windows.shape, self.filters),
                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
@@ -105,7 +105,7 @@ class BaseLocallyConnected(Layer):
             raise ValueError(f"{type(self).__name__} '{self.name}' was built for inputs of spatial shape "
                              f"{tuple(self._built_sizes)} (a kernel per output position), got inputs of shape "
                              f"{tuple(inputs.shape)}")
-        flat = array_ops.reshape(inputs, [-1, self._windows_source_size])
+        flat = array_ops.reshape(inputs, [-1, self._flat_input_size])
         windows = gather_scatter.gather(flat, self._windows, axis=1)  # [batch, positions, window]
         outputs = linalg.einsum("bpk,pkf->bpf", windows, self.kernel)
         outputs = array_ops.reshape(outputs, [-1, *self.output_lengths, self.filters])
