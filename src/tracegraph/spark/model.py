@@ -16,6 +16,7 @@ from .. import saved_model
 from ..ir.serialize import decode_value
 from ..saved_model.format import METADATA_FILE, SavedModelError, read_metadata
 from ..spec import TensorSpec
+from .columns import SparkInputError, batch_array, row_shapes
 
 __all__ = ["ModelSignature", "BatchPredictor", "SparkInputError", "resolve_model_path", "loaded_signature",
            "ROW_BLOCK"]
@@ -29,10 +30,6 @@ MAX_LOADED_MODELS = 4
 
 _loaded = collections.OrderedDict()
 _lock = threading.Lock()
-
-
-class SparkInputError(ValueError):
-    """Columns that do not fit the model's signature (count, shape or dtype), naming the input and its spec."""
 
 
 def resolve_model_path(model_path):
@@ -89,12 +86,6 @@ class ModelSignature:
         """The inputs' names, in the order the UDF takes its columns."""
         return [name for name, _ in self.inputs]
 
-    def tensor_shapes(self):
-        """`predict_batch_udf`'s `input_tensor_shapes`: each input's shape without the batch dimension,
-        None for a scalar column; None altogether if every input is a scalar column."""
-        shapes = [None if spec.shape.rank == 1 else list(spec.shape.as_list()[1:]) for _, spec in self.inputs]
-        return None if all(shape is None for shape in shapes) else shapes
-
     def columns_text(self):
         """The columns the model takes, for error messages."""
         columns = ", ".join(f"{name!r}: {_column_text(spec)}" for name, spec in self.inputs)
@@ -144,21 +135,24 @@ def loaded_signature(model_path, signature_name):
 
 
 class BatchPredictor:
-    """Runs a signature on a batch: one NumPy array per input (signature order) -> {output name: array}.
+    """Runs a signature on a batch: one column's values per input (signature order) -> {output name: array}.
 
-    Arrays are cast to the input's dtype where NumPy's "same_kind" rule allows (float64 columns feed a
-    float32 model) and checked against its shape; anything else is a `SparkInputError`.
+    Each column becomes an array of the input's row shape (`columns.batch_array`), cast to the input's
+    dtype where NumPy's "same_kind" rule allows (float64 columns feed a float32 model) and checked against
+    its spec; anything else is a `SparkInputError`. `input_tensor_shapes` override the signature's row shapes.
     """
 
-    def __init__(self, signature):
+    def __init__(self, signature, input_tensor_shapes=None):
         self.signature = signature
+        self.row_shapes = row_shapes(signature.inputs, input_tensor_shapes)
 
-    def __call__(self, *arrays):
-        """{output name: array of len(rows)} for the batch `arrays`."""
+    def __call__(self, *columns):
+        """{output name: array of len(rows)} for the batch `columns`."""
         inputs = self.signature.inputs
-        if len(arrays) != len(inputs):
-            raise SparkInputError(f"got {len(arrays)} column(s) for {len(inputs)} input(s)")
-        arrays = [_conform(name, spec, array) for (name, spec), array in zip(inputs, arrays)]
+        if len(columns) != len(inputs):
+            raise SparkInputError(f"got {len(columns)} column(s) for {len(inputs)} input(s)")
+        arrays = [_conform(name, spec, batch_array(name, spec, column, shape))
+                  for (name, spec), column, shape in zip(inputs, columns, self.row_shapes)]
         rows = {len(array) for array in arrays}
         if len(rows) != 1:
             raise SparkInputError(f"the inputs have different numbers of rows {sorted(rows)}")
@@ -169,11 +163,7 @@ class BatchPredictor:
 
 
 def _conform(name, spec, array):
-    array = np.asarray(array)
     want = np.dtype(spec.dtype.as_numpy_dtype)
-    if array.dtype == object:
-        raise SparkInputError(f"input {name!r}: got Python objects (null values, or rows of different lengths?), "
-                              f"expected {spec!r}")
     if not np.can_cast(array.dtype, want, "same_kind"):
         raise SparkInputError(f"input {name!r}: got {array.dtype} values, expected {spec!r} "
                               f"({array.dtype} does not convert to {want} without changing kind)")

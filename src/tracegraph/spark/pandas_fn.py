@@ -4,7 +4,6 @@ No MLlib needed: the function takes an iterator of pandas DataFrames (Spark's pa
 DataFrames) and yields them with the model's outputs as added columns.
 """
 
-import numpy as np
 import pandas as pd
 from pyspark.sql import types
 
@@ -115,17 +114,7 @@ def _input_array(frame, name, spec, source):
     if missing:
         raise SparkInputError(f"input {name!r}: no column {missing} in the DataFrame (its columns: "
                               f"{list(frame.columns)})")
-    values = frame[source].to_numpy()
-    if values.dtype == object:  # an array column: one flattened array (or list) per row
-        try:
-            values = np.stack([np.asarray(row) for row in values]) if len(values) else values
-        except ValueError:
-            raise SparkInputError(f"input {name!r}: the rows of column {source!r} have different lengths, "
-                                  f"expected {spec!r}") from None
-    dims = spec.shape.as_list()[1:]
-    if values.dtype == object or None in dims or values.size != len(values) * int(np.prod(dims, dtype=np.int64)):
-        return values  # as it is: the predictor names the input and what it expected
-    return values.reshape([len(values)] + dims)
+    return frame[source].to_numpy()  # BatchPredictor shapes it (columns.batch_array)
 
 
 def _output_column(values, index):

@@ -1,20 +1,22 @@
 """`predict_batch_udf`: a saved model as a Spark UDF, on `pyspark.ml.functions.predict_batch_udf`.
 
-Spark hands each Python worker column batches as NumPy arrays (an array column reshaped by
-`input_tensor_shapes`, which default to the signature's shapes); the worker's model, loaded once per
+Spark hands each Python worker column batches as NumPy arrays (an array column's rows reshaped to the
+input's row shape: the signature's, or `input_tensor_shapes`); the worker's model, loaded once per
 process, predicts them, and the results come back as a column (scalar, array or struct).
 """
 import functools
 import inspect
 from typing import Iterator, Union
 
+import numpy as np
 import pandas as pd
 from pyspark import SparkContext
 from pyspark.ml import functions as ml_functions
 from pyspark.sql.functions import pandas_udf
 
+from .columns import SparkInputError, flat_rows, row_shapes
 from .java import ensure_java
-from .model import BatchPredictor, ModelSignature, SparkInputError
+from .model import BatchPredictor, ModelSignature
 from .schema import checked_return_type, spark_result
 
 __all__ = ["predict_batch_udf", "DEFAULT_BATCH_SIZE"]
@@ -43,11 +45,62 @@ def predict_batch_udf(model_path, *, return_type=None, batch_size=DEFAULT_BATCH_
         ensure_java()  # before the session that will run the UDF starts its JVM
     signature = ModelSignature(model_path, signature_name)
     return_type = checked_return_type(signature.outputs, return_type)
-    make_predict_fn = functools.partial(_make_predict_fn, signature, return_type)
-    batched = ml_functions.predict_batch_udf(
-        make_predict_fn, return_type=return_type, batch_size=batch_size,
-        input_tensor_shapes=signature.tensor_shapes() if input_tensor_shapes is None else input_tensor_shapes)
-    return _counting_columns(pandas_udf(_explained(batched.func, signature.columns_text()), return_type), signature)
+    shapes = row_shapes(signature.inputs, input_tensor_shapes)
+    make_predict_fn = functools.partial(_make_predict_fn, signature, input_tensor_shapes, return_type)
+    batched = ml_functions.predict_batch_udf(make_predict_fn, return_type=return_type, batch_size=batch_size,
+                                             input_tensor_shapes=_spark_shapes(signature, shapes))
+    prepared = _prepared(batched.func, signature)
+    return _counting_columns(pandas_udf(prepared, return_type), signature)
+
+
+def _spark_shapes(signature, shapes):
+    """The `input_tensor_shapes` Spark's batching gets. With one input, an array column comes to it as 2-D
+    (`_prepared` flattens it, far faster than Spark's row-by-row `vstack`) and leaves as (rows, values per
+    row); with several, each column passes through as it is. `BatchPredictor` shapes the rows."""
+    if len(shapes) > 1:
+        return [None] * len(shapes)
+    (shape,) = shapes
+    if not shape:
+        return None
+    if None in shape:
+        name, spec = signature.inputs[0]
+        raise ValueError(f"input {name!r} is {spec!r}: its rows' shape is not known; give it as "
+                         f"input_tensor_shapes=[[...]] (the shape each row's flattened array takes)")
+    return [[int(np.prod(shape, dtype=np.int64))]]
+
+
+def _make_predict_fn(signature, input_tensor_shapes, return_type):
+    """Runs on the worker, once per UDF and process: the predict function Spark calls with each batch."""
+    predictor = BatchPredictor(signature, input_tensor_shapes)
+
+    def predict(*arrays):
+        return spark_result(predictor(*arrays), return_type)
+
+    # Spark matches columns to inputs by the predict function's parameter count.
+    predict.__signature__ = inspect.Signature(
+        [inspect.Parameter(f"input_{k}", inspect.Parameter.POSITIONAL_ONLY) for k in range(len(signature.inputs))])
+    return predict
+
+
+def _prepared(predict_batches, signature):
+    """Spark's batch function, fed one input's array column as a 2-D frame, its errors about the columns
+    completed with the columns the model takes."""
+    columns_text = signature.columns_text()
+
+    def flattened(batch):
+        if len(signature.inputs) == 1 and isinstance(batch, pd.Series) and batch.dtype == object:
+            return pd.DataFrame(flat_rows(*signature.inputs[0], batch.to_numpy()), index=batch.index)
+        return batch
+
+    def predict(data: Iterator[Union[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
+        try:
+            yield from predict_batches(flattened(batch) for batch in data)
+        except SparkInputError as error:
+            raise SparkInputError(f"{error}; {columns_text}") from None
+        except (ValueError, TypeError) as error:
+            raise SparkInputError(f"{type(error).__name__}: {error}; {columns_text}") from error
+
+    return predict
 
 
 def _counting_columns(spark_udf, signature):
@@ -61,30 +114,3 @@ def _counting_columns(spark_udf, signature):
         return spark_udf(*columns, **named_columns)
 
     return udf
-
-
-def _make_predict_fn(signature, return_type):
-    """Runs on the worker, once per UDF and process: the predict function Spark calls with each batch."""
-    predictor = BatchPredictor(signature)
-
-    def predict(*arrays):
-        return spark_result(predictor(*arrays), return_type)
-
-    # Spark matches columns to inputs by the predict function's parameter count.
-    predict.__signature__ = inspect.Signature(
-        [inspect.Parameter(f"input_{k}", inspect.Parameter.POSITIONAL_ONLY) for k in range(len(signature.inputs))])
-    return predict
-
-
-def _explained(predict_batches, columns_text):
-    """Spark's batch function, its errors about the columns completed with the columns the model takes."""
-
-    def predict(data: Iterator[Union[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
-        try:
-            yield from predict_batches(data)
-        except SparkInputError as error:
-            raise SparkInputError(f"{error}; {columns_text}") from None
-        except (ValueError, TypeError) as error:
-            raise SparkInputError(f"{type(error).__name__}: {error}; {columns_text}") from error
-
-    return predict
