@@ -162,8 +162,8 @@ class ServedSignature:
         """{output name: array} for the checked input arrays (in `input_names` order)."""
         result = self._concrete.call_flat([EagerTensor(a) for a in arrays])
         if self._single_output is not None:
-            return {self._single_output: np.asarray(result)}
-        return {key: np.asarray(value) for key, value in flatten_outputs(self._structure, result).items()}
+            return {self._single_output: _array(result)}
+        return {key: _array(value) for key, value in flatten_outputs(self._structure, result).items()}
 
     def example_inputs(self, rows=1):
         """Zero (or empty-string) arrays fitting the inputs, `rows` along unknown sizes (a warm-up call)."""
@@ -180,6 +180,12 @@ class ServedSignature:
         return {"inputs": {key: _tensor_info(key, spec) for key, spec in self.input_specs.items()},
                 "outputs": {key: _tensor_info(key, spec) for key, spec in self.output_specs.items()},
                 "method_name": "tensorflow/serving/predict"}
+
+
+def _array(tensor):
+    """A result's NumPy array as the backend holds it (the server only serializes it: no read-only view)."""
+    value = tensor._value
+    return value if type(value) is np.ndarray else np.asarray(tensor)
 
 
 def _tensor_info(key, spec):
