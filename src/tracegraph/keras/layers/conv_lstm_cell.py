@@ -10,7 +10,7 @@ from .. import activations, constraints, initializers, regularizers
 from .base import Layer
 from .convolutional import (output_length, serialize, spatial_axes, standardize_data_format, standardize_padding,
                             standardize_tuple, tf_data_format)
-from .rnn_cells import DropoutRNNCell
+from .rnn_cell_base import DropoutRNNCell
 
 __all__ = ["ConvLSTMCell"]
 

@@ -16,7 +16,7 @@ from ...variable import Variable
 from .. import backend
 from .base import Layer
 from .nested_config import deserialize_layer, serialize_layer
-from .rnn_cells import DropoutRNNCell, StackedRNNCells, call_cell, initial_state, output_size
+from .rnn_cell_base import DropoutRNNCell, StackedRNNCells, call_cell, initial_state, output_size
 
 __all__ = ["RNN"]
 

@@ -1,7 +1,5 @@
 """Keras 3's recurrent cells: one time step of a recurrence, which `keras.layers.RNN` loops over time.
 
-A cell is any layer with `call(inputs, states, training=None) -> (output, new_states)` and a
-`state_size` (an int, or one per state); `output_size` and `get_initial_state(batch_size)` are optional.
 SimpleRNNCell, LSTMCell and GRUCell hold Keras's weights: `kernel` [features, gates * units] (the input
 projection), `recurrent_kernel` [units, gates * units] and `bias` [gates * units] (GRU with
 `reset_after`: [2, 3 * units], input and recurrent biases), with Keras's gate order (LSTM: i, f, c, o;
@@ -11,117 +9,16 @@ The built-in cells split a step in two: `project(x)`, the input projection x W +
 `recurrent_step(projected, states)`, the rest. `RNN` projects the whole sequence with one matmul before
 the loop, so the loop body holds only the recurrent matmul and the gates.
 
-Dropout draws one mask per sequence (Keras's `DropoutRNNCell`): `RNN` asks the cell for its masks
-before the loop (`get_dropout_mask`, `get_recurrent_dropout_mask`) and resets them after it.
+The cell protocol, AbstractRNNCell and StackedRNNCells are in `rnn_cell_base`.
 """
-import inspect
-
 from ... import random
-from ...ops import arithmetic, array_ops, comparison, creation, join_split, linalg
+from ...ops import arithmetic, creation, join_split, linalg
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
 from .convolutional import serialize
-from .nested_config import deserialize_layer, serialize_layer
+from .rnn_cell_base import AbstractRNNCell, DropoutRNNCell, StackedRNNCells, zero_states
 
 __all__ = ["AbstractRNNCell", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
-
-
-def zero_states(state_size, batch_size, dtype):
-    """Zeros [batch_size, size] for each size of `state_size` (an int or a list of them)."""
-    sizes = state_size if isinstance(state_size, (list, tuple)) else [state_size]
-    return [creation.zeros(join_split.stack([batch_size, size]), dtype) for size in sizes]
-
-
-class DropoutRNNCell:
-    """The per-sequence dropout masks of a cell with `dropout` and `recurrent_dropout` (Keras's mixin).
-
-    A mask is cached on the cell until `reset_*` (the RNN layer resets after each call), so every step
-    of one sequence drops the same units.
-    """
-
-    _dropout_mask = None
-    _recurrent_dropout_mask = None
-
-    def _create_dropout_mask(self, step_input, rate):
-        if rate >= 1.0:
-            return creation.zeros_like(step_input)
-        generator = getattr(self, "_generator", None)
-        source = random if generator is None else generator
-        uniform = source.uniform(join_split.stack(list(_dims(step_input))), dtype=step_input.dtype)
-        ones = creation.ones_like(step_input)
-        return comparison.where(uniform >= rate, ones * (1.0 / (1.0 - rate)), creation.zeros_like(ones))
-
-    def get_dropout_mask(self, step_input):
-        """The input mask, drawn on the first request of a sequence."""
-        if self._dropout_mask is None and self.dropout > 0:
-            self._dropout_mask = self._create_dropout_mask(step_input, self.dropout)
-        return self._dropout_mask
-
-    def get_recurrent_dropout_mask(self, step_input):
-        """The mask of the previous output, drawn on the first request of a sequence."""
-        if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
-            self._recurrent_dropout_mask = self._create_dropout_mask(step_input, self.recurrent_dropout)
-        return self._recurrent_dropout_mask
-
-    def reset_dropout_mask(self):
-        """Forget the input mask (the next sequence draws a new one)."""
-        self._dropout_mask = None
-
-    def reset_recurrent_dropout_mask(self):
-        """Forget the recurrent mask."""
-        self._recurrent_dropout_mask = None
-
-    def _input_mask(self, x, training):
-        """The input mask in training with dropout (the cached one, or a new one for a cell called alone)."""
-        if not training or not 0.0 < self.dropout < 1.0:
-            return None
-        return self._dropout_mask if self._dropout_mask is not None else self._create_dropout_mask(x, self.dropout)
-
-    def _recurrent_mask(self, h, training):
-        if not training or not 0.0 < self.recurrent_dropout < 1.0:
-            return None
-        if self._recurrent_dropout_mask is not None:
-            return self._recurrent_dropout_mask
-        return self._create_dropout_mask(h, self.recurrent_dropout)
-
-
-def _dims(x):
-    """The sizes of `x`, static where known."""
-    dynamic = None
-    for axis, size in enumerate(x.shape.as_list()):
-        if size is None:
-            dynamic = array_ops.shape(x) if dynamic is None else dynamic
-            size = dynamic[axis]
-        yield size
-
-
-class AbstractRNNCell(Layer):
-    """The base of a user's own cell (tf.keras's `AbstractRNNCell`): define `state_size`, `output_size`
-    and `call(inputs, states) -> (output, new_states)`; `keras.layers.RNN(cell)` loops it over time."""
-
-    @property
-    def state_size(self):
-        """An int, or a list of ints (one per state)."""
-        raise NotImplementedError(f"{type(self).__name__} must define `state_size`")
-
-    @property
-    def output_size(self):
-        """The size of the output of a step."""
-        raise NotImplementedError(f"{type(self).__name__} must define `output_size`")
-
-    def call(self, inputs, states):
-        """(output, new_states) of one step."""
-        raise NotImplementedError(f"{type(self).__name__} must define `call(inputs, states)`")
-
-    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
-        """Zeros [batch_size, size] for each state."""
-        if batch_size is None:
-            batch_size = _batch_size(inputs)
-        return zero_states(self.state_size, batch_size, dtype or self.compute_dtype)
-
-
-def _batch_size(inputs):
-    return next(iter(_dims(inputs)))
 
 
 class _GatedCell(DropoutRNNCell, Layer):
@@ -354,88 +251,3 @@ class GRUCell(_GatedCell):
         return config
 
 
-class StackedRNNCells(Layer):
-    """Several cells as one: each step runs them in order, each cell's output the next one's input
-    (what `RNN([cell_1, cell_2])` builds). The states are one entry per cell."""
-
-    def __init__(self, cells, **kwargs):
-        super().__init__(**kwargs)
-        for cell in cells:
-            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
-                raise ValueError(f"All cells must have a `call` method and a `state_size` attribute. "
-                                 f"Received: {cell}")
-        self.cells = list(cells)
-
-    @property
-    def state_size(self):
-        """The cells' `state_size`s, in order."""
-        return [cell.state_size for cell in self.cells]
-
-    @property
-    def output_size(self):
-        """The last cell's output size."""
-        return output_size(self.cells[-1])
-
-    def get_initial_state(self, batch_size=None):
-        """Each cell's initial states."""
-        return [initial_state(cell, batch_size, self.compute_dtype) for cell in self.cells]
-
-    def build(self, input_shape):
-        """Build each cell on the output size of the one before."""
-        for cell in self.cells:
-            if isinstance(cell, Layer) and not cell.built:
-                cell.build(input_shape)
-            input_shape = (input_shape[0], output_size(cell))
-
-    def call(self, inputs, states, training=None):
-        """Run the cells in order on one step."""
-        new_states = []
-        for cell, cell_states in zip(self.cells, states):
-            listed = isinstance(cell_states, (list, tuple))
-            inputs, cell_states = call_cell(cell, inputs, list(cell_states) if listed else [cell_states], training)
-            if len(cell_states) == 1 and not listed:
-                cell_states = cell_states[0]
-            new_states.append(cell_states)
-        return inputs, new_states
-
-    def get_config(self):
-        """The cells' configs."""
-        return {**super().get_config(), "cells": [serialize_layer(cell) for cell in self.cells]}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """The cells from their configs."""
-        config = dict(config)
-        cells = [deserialize_layer(c, custom_objects) for c in config.pop("cells")]
-        return cls(cells, **config)
-
-
-def output_size(cell):
-    """A cell's `output_size`, else its (first) state size."""
-    size = getattr(cell, "output_size", None)
-    if size is not None:
-        return size
-    state_size = cell.state_size
-    return state_size[0] if isinstance(state_size, (list, tuple)) else state_size
-
-
-def initial_state(cell, batch_size, dtype):
-    """The cell's `get_initial_state(batch_size=...)`, else zeros for each state."""
-    method = getattr(cell, "get_initial_state", None)
-    if method is not None:
-        return method(batch_size=batch_size)
-    if isinstance(cell.state_size, int):
-        return zero_states(cell.state_size, batch_size, dtype)[0]
-    return zero_states(cell.state_size, batch_size, dtype)
-
-
-def call_cell(cell, inputs, states, training):
-    """`cell(inputs, states)` with `training` if its `call` takes it; the new states as a list."""
-    kwargs = {"training": training} if training is not None and _takes_training(cell) else {}
-    output, new_states = cell(inputs, states, **kwargs) if callable(cell) else cell.call(inputs, states, **kwargs)
-    return output, list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
-
-
-def _takes_training(cell):
-    parameters = inspect.signature(cell.call).parameters
-    return "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
