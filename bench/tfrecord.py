@@ -7,7 +7,8 @@ values and a bytes `label` (~50 bytes serialized). The rows:
 
 - `build+serialize`: make each Example with the `train.Example` classes and `SerializeToString()` it;
 - `write plain` / `write gzip`: `io.TFRecordWriter` over the serialized records;
-- `read plain` / `read gzip`: one pass of `data.TFRecordDataset` (no parsing);
+- `read plain` / `read gzip`: one pass of `data.TFRecordDataset` (no parsing), iterated in Python;
+- `count plain (reduce)`: `TFRecordDataset(...).reduce(0, count)`, where TF's loop runs in C++;
 - `read+parse_example`: `TFRecordDataset(...).batch(256).map(parse_example)`, the fast path TF recommends;
 - `read+parse_single`: `TFRecordDataset(...).map(parse_single_example)`, one Example per call.
 
@@ -73,6 +74,8 @@ def measure(name, count, repeats, directory):
     rows["write gzip"] = _best(lambda: write("GZIP"), repeats)
     rows["read plain"] = _best(lambda: consume(tf.data.TFRecordDataset(paths[""])), repeats)
     rows["read gzip"] = _best(lambda: consume(tf.data.TFRecordDataset(paths["GZIP"], "GZIP")), repeats)
+    counted = tf.data.TFRecordDataset(paths[""])
+    rows["count plain (reduce)"] = _best(lambda: counted.reduce(tf.constant(0, tf.int64), lambda n, _: n + 1), repeats)
     batched = tf.data.TFRecordDataset(paths[""]).batch(256).map(lambda r: tf.io.parse_example(r, spec))
     rows["read+parse_example"] = _best(lambda: consume(batched), repeats)
     single = tf.data.TFRecordDataset(paths[""]).map(lambda r: tf.io.parse_single_example(r, spec))

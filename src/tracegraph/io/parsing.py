@@ -9,6 +9,7 @@ components of a SparseTensor, then one dense tensor per dense feature; features 
 key order, as TF does.
 """
 import itertools
+import operator
 
 import numpy as np
 
@@ -75,21 +76,16 @@ def _feature_maps(records):
 
 
 def _lists(maps, key, dtype):
-    """Per Example, the values of feature `key` (a protobuf repeated field, or () for a feature of no
+    """Per Example, the values of feature `key` (a protobuf repeated field, empty for a feature of no
     kind), or None where the Example lacks it."""
     kind = LIST_OF_DTYPE[dtype]
-    lists = []
-    for index, features in enumerate(maps):
-        feature = features.get(key)   # get: indexing a protobuf map would add the key
-        if feature is None:
-            lists.append(None)
-            continue
-        found = feature.WhichOneof("kind")
-        if found == kind:
-            lists.append(getattr(feature, kind).value)
-        elif found is None:
-            lists.append(())
-        else:
+    values_of = operator.attrgetter(f"{kind}.value")
+    features = [m.get(key) for m in maps]   # get: indexing a protobuf map would add the key
+    # Reading another kind's list gives an empty one: only empty lists need their kind checked.
+    lists = [None if f is None else values_of(f) for f in features]
+    for index in [i for i, values in enumerate(lists) if values is not None and not values]:
+        found = features[index].WhichOneof("kind")
+        if found not in (kind, None):
             raise InvalidArgumentError(f"parse_example: Key: {key}, Index: {index}.  Data types don't match. "
                                        f"Expected type: {dtype}, but the feature holds a {found}")
     return lists

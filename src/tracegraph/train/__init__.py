@@ -22,7 +22,8 @@ from . import example  # noqa: E402 - the Example classes, below
 def __getattr__(name):
     """`Example`, `Features`, ...: protobuf message classes built (loading protobuf) on first use."""
     if name in example.__all__:
-        return getattr(example, name)
+        value = globals()[name] = getattr(example, name)   # later lookups find it without this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -12,5 +12,6 @@ __all__ = list(EXAMPLE_MESSAGES)
 
 def __getattr__(name):
     if name in EXAMPLE_MESSAGES:
-        return message_class(name)
+        value = globals()[name] = message_class(name)   # later lookups find it without this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
