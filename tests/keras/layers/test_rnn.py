@@ -36,22 +36,20 @@ class MinimalRNNCell(layers.Layer):
 
 
 class CountingCell(layers.AbstractRNNCell):
-    """A tf.keras-style cell: h = tanh(x W) + h, plus a running count as a second state."""
+    """A tf.keras-style cell: h = tanh(x W) + h, plus a running count as a second state (as TF's docs
+    write one: attributes set before `super().__init__`, no `output_size`, `self.built = True`)."""
 
     def __init__(self, units, **kwargs):
-        super().__init__(**kwargs)
         self.units = units
+        super().__init__(**kwargs)
 
     @property
     def state_size(self):
         return [self.units, 1]
 
-    @property
-    def output_size(self):
-        return self.units
-
     def build(self, input_shape):
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+        self.built = True
 
     def call(self, inputs, states):
         h = tg.tanh(tg.matmul(inputs, self.kernel)) + states[0]
@@ -157,6 +155,7 @@ def test_abstract_cell_with_two_states_and_unknown_batch():
     layer = layers.RNN(CountingCell(2), return_state=True)
     output, h, count = layer(X)
     assert output.shape == (2, 2) and count.numpy().tolist() == [[4.0], [4.0]]
+    assert layer.compute_output_shape((None, 4, 3)) == ((None, 2), (None, 2), (None, 1))
     close(output, h)
     with pytest.raises(NotImplementedError, match="state_size"):
         layers.AbstractRNNCell().state_size

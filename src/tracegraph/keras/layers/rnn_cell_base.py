@@ -95,8 +95,9 @@ class AbstractRNNCell(Layer):
 
     @property
     def output_size(self):
-        """The size of the output of a step."""
-        raise NotImplementedError(f"{type(self).__name__} must define `output_size`")
+        """The size of the output of a step (by default the first state's size)."""
+        size = self.state_size
+        return size[0] if isinstance(size, (list, tuple)) else size
 
     def call(self, inputs, states):
         """(output, new_states) of one step."""
