@@ -52,6 +52,10 @@ def _mask(crc):
 
 def compression_name(compression_type, where):
     """`compression_type` ('', None, 'GZIP', 'ZLIB', any case) as one of COMPRESSION_TYPES."""
+    if hasattr(compression_type, "numpy"):   # a string tensor, as TF accepts it
+        compression_type = compression_type.numpy()
+    if isinstance(compression_type, bytes):
+        compression_type = compression_type.decode()
     kind = (compression_type or "").upper()
     if kind not in COMPRESSION_TYPES:
         raise ValueError(f"{where}: unknown compression_type {compression_type!r} (use '', 'GZIP' or 'ZLIB')")
