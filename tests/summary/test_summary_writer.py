@@ -208,3 +208,16 @@ def test_the_file_is_flushed_past_max_queue_events_and_at_exit(tmp_path):
             "tg.summary.scalar('y', 2.0)\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
     assert [(s, float(v)) for s, v in values(read(tmp_path / "exit"), "y")] == [(1, 2.0)]
+
+
+def test_write_takes_any_tensor_with_the_caller_s_metadata(writer, tmp_path):
+    from tensorboard.compat.proto.summary_pb2 import SummaryMetadata
+    metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="my_plugin", content=b"\x00\xff"))
+    with writer.as_default(step=2):
+        assert bool(tg.summary.write("matrix", [[1, 2], [3, 4]], metadata=metadata))
+        tg.summary.write("words", ["a", "b"], metadata=metadata.SerializeToString())
+    run = read(tmp_path / "run")
+    step, matrix = values(run, "matrix")[0]
+    assert step == 2 and matrix.tolist() == [[1, 2], [3, 4]]
+    assert values(run, "words")[0][1].tolist() == [b"a", b"b"]
+    assert run.SummaryMetadata("matrix").plugin_data.content == b"\x00\xff"

@@ -22,6 +22,7 @@ import pytest
 pytest.importorskip("tensorboard", reason="needs TensorBoard (the tensorboard extra)")
 
 import tracegraph as tg  # noqa: E402
+from tracegraph.keras.callbacks.tensorboard import keras_model_summary  # noqa: E402
 
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 
@@ -55,7 +56,7 @@ function deepCount(root, selector) {
 
 
 def write_run(logdir):
-    """A run with a loss curve and a traced function's graph, written with tg.summary."""
+    """A run with a loss curve, a traced function's graph and a Keras model's (conceptual) graph."""
     @tg.function
     def predict(x):
         return tg.reduce_sum(tg.exp(x) * 2.0)
@@ -66,6 +67,9 @@ def write_run(logdir):
         for step, loss in enumerate(LOSSES):
             tg.summary.scalar("loss", loss, step=step)
         tg.summary.graph(predict)
+        model = tg.keras.Sequential([tg.keras.layers.Input((3,)), tg.keras.layers.Dense(2, name="hidden")],
+                                    name="tg_model")
+        keras_model_summary("keras", model, step=0)
     writer.close()
 
 
@@ -193,6 +197,8 @@ def test_the_data_api_serves_the_run(tensorboard):
     assert json.loads(get(tensorboard + "/data/plugin/graphs/info"))[RUN]["run_graph"] is True
     graph = get(f"{tensorboard}/data/plugin/graphs/graph?run={RUN}&conceptual=false")
     assert 'op: "exp"' in graph and 'op: "Placeholder"' in graph and 'op: "reduce_sum"' in graph
+    conceptual = get(f"{tensorboard}/data/plugin/graphs/graph?run={RUN}&tag=keras&conceptual=true")
+    assert 'name: "tg_model/hidden"' in conceptual
 
 
 def test_the_scalars_dashboard_shows_the_run(tensorboard, browser, tmp_path):

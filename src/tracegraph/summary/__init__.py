@@ -10,8 +10,8 @@ own format, written with TensorBoard's libraries (the `tensorboard` extra: `pip 
 """
 from . import experimental
 from .defaults import record_if
-from .summaries import graph, histogram, image, scalar, should_record_summaries, text
+from .summaries import graph, histogram, image, scalar, should_record_summaries, text, write
 from .writer import SummaryWriter, create_file_writer, create_noop_writer, flush
 
 __all__ = ["SummaryWriter", "create_file_writer", "create_noop_writer", "experimental", "flush", "graph",
-           "histogram", "image", "record_if", "scalar", "should_record_summaries", "text"]
+           "histogram", "image", "record_if", "scalar", "should_record_summaries", "text", "write"]

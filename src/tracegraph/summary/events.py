@@ -9,7 +9,7 @@ import io
 
 import numpy as np
 from PIL import Image
-from tensorboard.compat.proto.summary_pb2 import Summary
+from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
 from tensorboard.compat.proto.tensor_pb2 import TensorProto
 from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.types_pb2 import DT_FLOAT
@@ -23,7 +23,7 @@ __all__ = ["summary_proto", "histogram_buckets", "image_to_uint8"]
 
 
 def summary_proto(kind, tag, array, options):
-    """The `Summary` of `kind` ("scalar", "histogram", "text", "image") for a host array."""
+    """The `Summary` of `kind` ("scalar", "histogram", "text", "image", "tensor") for a host array."""
     description = options.get("description")
     if kind == "scalar":  # the proto made directly: make_tensor_proto costs ~50 us, this ~3
         tensor = TensorProto(dtype=DT_FLOAT, tensor_shape=TensorShapeProto(), float_val=[float(np.float32(array))])
@@ -39,6 +39,10 @@ def summary_proto(kind, tag, array, options):
         blobs = [str(width).encode(), str(height).encode()] + [_png(image) for image in images]
         tensor = tensor_util.make_tensor_proto(np.array(blobs, dtype=object))
         return _summary(tag, tensor, _metadata("image", description))
+    if kind == "tensor":  # tg.summary.write: the tensor as it is, with the caller's metadata
+        metadata = SummaryMetadata.FromString(options.get("metadata", "").encode("latin-1"))
+        return _summary(tag, tensor_util.make_tensor_proto(_as_bytes(array) if array.dtype == object else array),
+                        metadata)
     raise ValueError(f"unknown summary kind {kind!r}")
 
 

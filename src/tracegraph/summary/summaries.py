@@ -14,7 +14,7 @@ from ..ops.summary_ops import write_summary
 from ..tensor import SymbolicTensor, Tensor
 from .defaults import state
 
-__all__ = ["scalar", "histogram", "text", "image", "graph", "should_record_summaries"]
+__all__ = ["scalar", "histogram", "text", "image", "write", "graph", "should_record_summaries"]
 
 
 def scalar(name, data, step=None, description=None):
@@ -48,6 +48,17 @@ def image(name, data, step=None, max_outputs=3, description=None):
         raise ValueError(f"tg.summary.image({name!r}): data must have shape [k, h, w, c] with c 1, 3 or 4, "
                          f"got {shape}")
     return _write("image", name, data, step, {"description": description, "max_outputs": max_outputs})
+
+
+def write(tag, tensor, step=None, metadata=None, name=None):
+    """Write `tensor` (any dtype and shape) under `tag` with `metadata`, a `SummaryMetadata` proto or its
+    serialized bytes (TF's `tf.summary.write`, on which plugins build their own summaries)."""
+    tensor = _checked(tag, tensor, "write", lambda t: True, "a tensor")
+    if metadata is not None and not isinstance(metadata, (bytes, str)):
+        metadata = metadata.SerializeToString()
+    if isinstance(metadata, bytes):
+        metadata = metadata.decode("latin-1")  # attrs are plain data: the bytes as a str, one char per byte
+    return _write("tensor", tag, tensor, step, {"metadata": metadata})
 
 
 def graph(graph_data):

@@ -3,12 +3,15 @@
 The tags, steps and layout (train/, validation/) are those Keras 3.15's callback writes (checked
 in TF 2.21's venv), except that epoch-level summaries are always recorded (see the callback's docstring).
 """
+import json
+
 import numpy as np
 import pytest
 
 pytest.importorskip("tensorboard", reason="the callback writes with TensorBoard's libraries (the tensorboard extra)")
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+from tensorboard.plugins.graph import keras_util  # noqa: E402
 from tensorboard.util import tensor_util  # noqa: E402
 
 import tracegraph as tg  # noqa: E402
@@ -39,8 +42,8 @@ def data():
 
 
 def model():
-    net = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(3, activation="relu"),
-                            keras.layers.Dense(1, activation="sigmoid")])
+    net = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(3, activation="relu", name="hidden"),
+                            keras.layers.Dense(1, activation="sigmoid", name="out")], name="net")
     net.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     return net
 
@@ -59,15 +62,20 @@ def test_epoch_and_batch_scalars_histograms_images_and_the_graph(tmp_path, data)
     np.testing.assert_allclose(scalars(train, "epoch_learning_rate"), [0.001] * 3, rtol=1e-6)
     np.testing.assert_allclose(scalars(validation, "epoch_loss"), history.history["val_loss"], rtol=1e-6)
     assert steps(validation, "evaluation_loss_vs_iterations") == [3, 6, 9]  # the optimizer's iterations
-    assert steps(train, "dense/kernel/histogram") == [0, 2]
+    assert steps(train, "hidden/kernel/histogram") == [0, 2]
     kernel = net.layers[0].kernel.numpy()
-    buckets = tensor_util.make_ndarray(train.Tensors("dense/kernel/histogram")[-1].tensor_proto)
+    buckets = tensor_util.make_ndarray(train.Tensors("hidden/kernel/histogram")[-1].tensor_proto)
     assert buckets[:, 2].sum() == kernel.size and buckets[0, 0] == kernel.min() and buckets[-1, 1] == kernel.max()
-    assert "dense/bias/image" in train.Tags()["tensors"]
+    assert "hidden/bias/image" in train.Tags()["tensors"]
     graph = train.Graph()
     ops = {node.op for node in graph.node}
     assert {"matmul", "assign_variable", "Placeholder", "VarHandleOp"} <= ops
     assert "graph" not in validation.Tags() or not validation.Tags()["graph"]
+    # the conceptual graph: the model's JSON, which TensorBoard's own converter reads
+    assert train.SummaryMetadata("keras").plugin_data.plugin_name == "graph_keras_model"
+    config = json.loads(tensor_util.make_ndarray(train.Tensors("keras")[0].tensor_proto).item())
+    conceptual = keras_util.keras_model_to_graph_def(config)
+    assert [node.name for node in conceptual.node] == ["net/hidden", "net/out"]
 
 
 def test_epoch_updates_add_no_batch_hooks_and_no_batch_summaries(tmp_path, data):

@@ -1,6 +1,7 @@
 """`keras.callbacks.TensorBoard`: losses, metrics, weight histograms and the train step's graph for TensorBoard."""
 import os
 import time
+import warnings
 
 import numpy as np
 
@@ -8,7 +9,7 @@ from ... import summary
 from ...variable import Variable
 from .callback import Callback
 
-__all__ = ["TensorBoard"]
+__all__ = ["TensorBoard", "keras_model_summary"]
 
 
 class TensorBoard(Callback):
@@ -18,7 +19,8 @@ class TensorBoard(Callback):
         log_dir: the run's directory (`tensorboard --logdir` it or a parent).
         histogram_freq: every this many epochs, write a histogram of each layer's weights
             (`<weight path>/histogram`); 0 writes none.
-        write_graph: write the traced train step's graph (after the first epoch) for the graphs dashboard.
+        write_graph: write the traced train step's graph (after the first epoch) and, for a Sequential or
+            Functional model, its layers (the graphs dashboard's conceptual graph, tag `keras`).
         write_images: with `histogram_freq`, also write each weight as an image.
         write_steps_per_second: also write the training speed (`epoch_steps_per_second`,
             and `batch_steps_per_second` with batch-level updates).
@@ -105,6 +107,9 @@ class TensorBoard(Callback):
         """Start counting batches; the train writer becomes the default for batch-level summaries."""
         self._global_train_batch = 0
         self._graph_written = False
+        if self.write_graph and type(self.model).__name__ in ("Sequential", "Functional"):
+            with self._writer("train").as_default(), summary.record_if(True):
+                keras_model_summary("keras", self.model, step=0)
         self._push_writer("train")
 
     def on_train_end(self, logs=None):
@@ -210,6 +215,19 @@ class TensorBoard(Callback):
                         image = weight_as_image(np.asarray(weight))
                         if image is not None:
                             summary.image(f"{name}/image", image, step=epoch)
+
+
+def keras_model_summary(name, data, step=None):
+    """Write a Keras model's JSON config (`model.to_json()`) for the graphs dashboard's conceptual graph,
+    as Keras does; False (with a warning) when the model cannot be serialized or there is no writer."""
+    from tensorboard.compat.proto.summary_pb2 import SummaryMetadata  # noqa: PLC0415 - optional, heavy (protobuf)
+    try:
+        json_string = data.to_json()
+    except Exception as error:  # noqa: BLE001 - any failure to serialize means "skip it", as Keras does
+        warnings.warn(f"Model failed to serialize as JSON. Ignoring... {error}", stacklevel=2)
+        return False
+    metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="graph_keras_model", content=b"1"))
+    return summary.write(name, json_string, step=step, metadata=metadata)
 
 
 def weight_as_image(weight):
