@@ -85,7 +85,8 @@ class MirroredExtended(StrategyExtended):
         try:
             return fn(*_local_args(args, context.local_replica_id), **_local_args(kwargs, context.local_replica_id))
         except BaseException:
-            self._group.abort()  # the other replicas would wait for this one in their next collective
+            if self._group is not None:
+                self._group.abort()  # the other replicas would wait for this one in their next collective
             raise
         finally:
             local.replica, state.backend, state.device = saved
