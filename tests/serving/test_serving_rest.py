@@ -200,3 +200,5 @@ def test_metrics_count_requests_and_latency(servers):
     assert re.search(r'tracegraph_serving_requests_total\{model="half_plus_two",api="predict",code="200"\} [1-9]', text)
     assert 'tracegraph_serving_request_latency_seconds_bucket{model="half_plus_two",api="predict",le="+Inf"}' in text
     assert 'tracegraph_serving_model_versions{model="mlp"} 1' in text
+    server.post("/v1/models/nope:predict", {"instances": [1.0]})
+    assert 'model="nope"' not in server.get("/metrics").text  # clients' names do not grow the metrics

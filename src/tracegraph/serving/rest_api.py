@@ -102,7 +102,7 @@ class _Api:
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
-        self._metrics.observe_request(name, "predict", status, time.perf_counter() - started)
+        self._metrics.observe_request(self._label(name), "predict", status, time.perf_counter() - started)
 
     async def models(self, request):
         """GET status and metadata (and the answers to other methods) through Starlette."""
@@ -116,8 +116,12 @@ class _Api:
         except Exception as error:  # noqa: BLE001 - one request's failure, never the server's
             logger.exception("request %s %s failed", request.method, request.url.path)
             response = _error(500, f"internal error: {type(error).__name__}: {error}")
-        self._metrics.observe_request(name, api, response.status_code, time.perf_counter() - started)
+        self._metrics.observe_request(self._label(name), api, response.status_code, time.perf_counter() - started)
         return response
+
+    def _label(self, name):
+        """The metrics label of a requested model name: unknown names share one (clients choose them)."""
+        return name if name in self.store.models else ""
 
     async def _dispatch(self, request, name, version, label, api):
         model = self.store.model(name)
