@@ -122,3 +122,16 @@ def test_import_tracegraph_does_not_load_protobuf_or_crc32c():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_saved_model_holding_parse_example_loads_and_parses(tmp_path):
+    class Parser(tg.Module):
+        @tg.function(input_signature=[tg.TensorSpec([None], tg.string)])
+        def __call__(self, records):
+            parsed = tg.io.parse_example(records, SPEC)
+            return {"id": parsed["id"], "tags": tg.sparse.to_dense(parsed["tags"])}
+
+    tg.saved_model.save(Parser(), str(tmp_path / "parser"))
+    result = tg.saved_model.load(str(tmp_path / "parser"))(tg.constant(_golden_records()))
+    assert result["id"].numpy().tolist() == [e["id"] for e in EXPECTED["parsed"]]
+    assert result["tags"].numpy().tolist() == [[3, 4, 5], [0, 0, 0], [9, 0, 0]]
