@@ -1,5 +1,7 @@
 """MirroredStrategy on two logical CPU devices (replicas on threads), the default strategy, the logical
 device configuration, and the collectives' packing."""
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,42 @@ def test_the_default_strategy_is_one_replica():
     assert context.replica_id_in_sync_group == 0 and context.num_replicas_in_sync == 1
     assert float(strategy.reduce("MEAN", tg.constant([1.0, 3.0]), axis=0)) == 2.0
     assert tg.distribute.InputContext(2, 1, 4).get_per_replica_batch_size(16) == 4
+
+
+def _second_of_two_workers():
+    """A strategy as worker 1 of 2 sees it (no collectives are used by dataset sharding)."""
+    strategy = tg.distribute.Strategy(None)
+    strategy._extended = tg.distribute.StrategyExtended(strategy, ["/cpu:0"], num_workers=2, worker_index=1)
+    return strategy
+
+
+def test_file_auto_shard_gives_each_worker_every_other_file(tmp_path):
+    names = []
+    for i in range(4):
+        names.append(str(tmp_path / f"part{i}.txt"))
+        pathlib.Path(names[-1]).write_text(f"{i}a\n{i}b\n")
+    dataset = tg.data.TextLineDataset(names).batch(2)
+    batches = [b.numpy().tolist() for b in _second_of_two_workers().experimental_distribute_dataset(dataset)]
+    assert batches == [[b"1a"], [b"1b"], [b"3a"], [b"3b"]]  # files 1 and 3, each batch split over 2 workers' steps
+
+
+def test_data_auto_shard_gives_each_worker_its_rows_of_every_global_batch():
+    dataset = tg.data.Dataset.range(8).batch(4)
+    options = tg.distribute.InputOptions(experimental_auto_shard_policy=tg.distribute.experimental.AutoShardPolicy.DATA)
+    batches = [b.numpy().tolist() for b in _second_of_two_workers().experimental_distribute_dataset(dataset, options)]
+    assert batches == [[2, 3], [6, 7]]
+    with pytest.raises(ValueError, match="reads no files"):
+        _second_of_two_workers().experimental_distribute_dataset(
+            dataset, tg.distribute.InputOptions(experimental_auto_shard_policy=1))
+
+
+def test_distribute_datasets_from_function_passes_the_input_context():
+    seen = []
+
+    def dataset_fn(context):
+        seen.append((context.num_input_pipelines, context.input_pipeline_id, context.num_replicas_in_sync))
+        return tg.data.Dataset.range(6).shard(context.num_input_pipelines, context.input_pipeline_id).batch(
+            context.get_per_replica_batch_size(4))
+
+    batches = [b.numpy().tolist() for b in _second_of_two_workers().distribute_datasets_from_function(dataset_fn)]
+    assert seen == [(2, 1, 2)] and batches == [[1, 3], [5]]
