@@ -32,6 +32,9 @@ pytestmark = [pytest.mark.browser,
 RUN = "tg_run"
 LOSSES = [1.0, 0.5, 0.25, 0.125]
 
+FDS_3_AND_4 = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+               "os.execv(sys.argv[3], sys.argv[3:])")
+
 #: The text of the page, shadow roots included, and how many elements match a selector there.
 DEEP_DOM_JS = """
 function deepText(root) {
@@ -118,15 +121,13 @@ class Chromium:
     def __init__(self, profile):
         commands_read, self._commands = os.pipe()
         self._replies, replies_write = os.pipe()
-
-        def on_fds_3_and_4():
-            os.dup2(commands_read, 3)
-            os.dup2(replies_write, 4)
-
         flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--user-data-dir={profile}", "--window-size=1280,900", "--remote-debugging-pipe", "about:blank"]
-        self.process = subprocess.Popen([CHROMIUM, *flags], pass_fds=(3, 4), preexec_fn=on_fds_3_and_4,
+        # a small trampoline puts the pipe's ends on descriptors 3 and 4, then becomes Chromium (a preexec_fn
+        # is unsafe with threads running; a POSIX shell's redirections stop at descriptor 9)
+        self.process = subprocess.Popen([sys.executable, "-c", FDS_3_AND_4, str(commands_read), str(replies_write),
+                                         CHROMIUM, *flags], pass_fds=(commands_read, replies_write),
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(commands_read)
         os.close(replies_write)
