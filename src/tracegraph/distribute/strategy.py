@@ -195,17 +195,20 @@ class Strategy:
         parts = [np.asarray(v) for v in self.experimental_local_results(value)]
         if not isinstance(value, DistributedValues):
             parts = parts * self._extended.num_local_replicas
-        count = len(parts) if axis is None else sum(p.shape[axis] for p in parts)
-        total = sum(p if axis is None else p.sum(axis=axis) for p in parts[1:]) + \
-            (parts[0] if axis is None else parts[0].sum(axis=axis))
-        group = self._extended._group
+        dtype = parts[0].dtype
+        if axis is not None:
+            count = sum(p.shape[axis] for p in parts)
+            parts = [p.sum(axis=axis) for p in parts]
+        else:
+            count = len(parts)
+        total = np.sum(parts, axis=0, dtype=dtype)  # in replica order, as every collective sums
         if self._extended.num_workers > 1:
-            total = group.all_reduce(np.ascontiguousarray(total, dtype=parts[0].dtype).reshape(-1), 0) \
-                .reshape(np.shape(total))
+            group = self._extended._group
+            total = group.all_reduce(np.ascontiguousarray(total).reshape(-1), 0).reshape(total.shape)
             count = int(group.all_reduce(np.array([count], np.int64), 0)[0])
         if reduce_op == ReduceOp.MEAN:
-            total = total / count if parts[0].dtype.kind == "f" else total // count
-        return convert_to_tensor(np.asarray(total, dtype=parts[0].dtype))
+            total = total / count if dtype.kind == "f" else total // count
+        return convert_to_tensor(np.asarray(total, dtype=dtype))
 
     def gather(self, value, axis):
         """The replicas' values concatenated along `axis` (on several workers, a collective)."""
