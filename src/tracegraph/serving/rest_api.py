@@ -80,6 +80,8 @@ def create_app(store, options=None):
 
 
 class _Api:
+    """The REST API's handlers over a ModelStore, with the server's options and metrics."""
+
     def __init__(self, store, options, metrics):
         self.store, self.options, self._metrics = store, options, metrics
         self._slow_clients = _SlowClients(options.body_timeout_seconds)
