@@ -93,7 +93,14 @@ class BackupAndRestore(Callback):
             self._batches_seen_since_last_saving = 0
             self._save_model()
 
+    def _is_chief(self):
+        """Under a multi-worker strategy every worker restores the backup but only the chief writes it."""
+        strategy = getattr(self.model, "distribute_strategy", None)
+        return strategy is None or strategy.extended.should_checkpoint
+
     def _save_model(self):
+        if not self._is_chief():
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             for path, previous in ((self._weights_path, self._prev_weights_path),
@@ -106,7 +113,7 @@ class BackupAndRestore(Callback):
 
     def on_train_end(self, logs=None):
         """Training ended normally: the backup is no longer needed."""
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+        if self.delete_checkpoint and self._is_chief() and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
         # Keras leaves this set, so a second `fit` of the same model would skip epochs.
         if getattr(self.model, "_initial_epoch", None) is not None:
