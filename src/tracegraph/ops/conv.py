@@ -402,14 +402,17 @@ def _depthwise_impl(xp, x, w, strides, dilations, padding):
     out = [out_size(in_sizes[i], kernel[i], strides[i], dilations[i], padding, i) for i in range(n)]
     source = padded(xp, x, pads)
     # One multiply-add of a strided slice per kernel offset and filter: whole contiguous passes,
-    # where a product per window would copy every window and multiply tiny matrices.
-    filters = []
-    for m in range(w.shape[-1]):
-        result = xp.zeros((x.shape[0], *out, x.shape[-1]), dtype=x.dtype)
-        if 0 not in result.shape:
-            for offset, index in offset_slices(kernel, strides, dilations, out):
-                result += source[index] * w[offset + (slice(None), m)]
-        filters.append(result)
+    # where a product per window would copy every window and multiply tiny matrices. The products
+    # go to one reused buffer (a fresh one per offset would cost its page faults every time).
+    shape = (x.shape[0], *out, x.shape[-1])
+    filters = [xp.zeros(shape, dtype=x.dtype) for _ in range(w.shape[-1])]
+    if 0 not in shape:
+        product = xp.empty(shape, dtype=x.dtype)
+        for offset, index in offset_slices(kernel, strides, dilations, out):
+            for m, result in enumerate(filters):
+                result += xp.multiply(source[index], w[offset + (slice(None), m)], out=product)
+    if len(filters) == 1:
+        return filters[0]
     return xp.stack(filters, axis=-1).reshape(x.shape[0], *out, -1)
 
 
@@ -427,10 +430,12 @@ def _depthwise_backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding)
     padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), channels)
     split = g.reshape(*g.shape[:-1], channels, -1)  # [b, *out, c, m]
 
-    def columns(offset):  # the gradient of the windows' entries at `offset`: [b, *out, c]
-        total = split[..., 0] * w[offset][:, 0]
+    total, product = (xp.empty(g.shape[:-1] + (channels,), dtype=g.dtype) for _ in range(2))
+
+    def columns(offset):  # the gradient of the windows' entries at `offset`: [b, *out, c], reusing a buffer
+        xp.multiply(split[..., 0], w[offset][:, 0], out=total)
         for m in range(1, split.shape[-1]):
-            total += split[..., m] * w[offset][:, m]
+            xp.add(total, xp.multiply(split[..., m], w[offset][:, m], out=product), out=total)
         return total
     result = scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, g.dtype)
     return cropped(result, pads, in_sizes)
