@@ -7,8 +7,10 @@ batch dimension. With a timeout of 0 (TF Serving's default) the batch runs at th
 turn: it holds the requests whose bytes arrived together, and a lone request waits for nothing.
 Each request gets back exactly its own rows of every output (slices at the offsets
 its rows went in at). A request with more rows than `max_batch_size`, or whose inputs disagree on the
-batch size, runs alone. If a batched call fails, or returns outputs that do not have one row per
-input row (a model that mixes examples, such as a batch norm in training mode), its requests run
+batch size, runs alone, and so does every request of a signature that is not row-wise: when a version
+loads, two different rows are run together and alone (`ServedSignature.check_batchable`), and a model
+whose answers differ (one that mixes the examples of a batch, such as a batch statistic) is never
+batched. If a batched call fails, or returns outputs without one row per input row, its requests run
 again one by one, so one request can never change or fail another's answer.
 
 Everything here runs on the event loop's thread: the futures are resolved in the same loop iteration
@@ -36,7 +38,7 @@ class Batcher:
 
     async def run(self, arrays, rows):
         """{output name: array} for this request's rows, computed in a batch with others where possible."""
-        if rows is None or rows >= self.max_batch_size:
+        if rows is None or rows >= self.max_batch_size or not self.signature.batchable:
             self._record(rows or 1)
             return self.signature.run(arrays)
         key = tuple(a.shape[1:] for a in arrays)

@@ -54,7 +54,7 @@ def load_version(model_name, version, path):
     for signature in signatures.values():
         signature.run(signature.example_inputs())
         signature._concrete.wait_compiled(COMPILE_WAIT_SECONDS)
-        signature.run(signature.example_inputs())
+        signature.check_batchable()
     return ServableVersion(model_name, version, path, signatures)
 
 

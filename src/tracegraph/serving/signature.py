@@ -153,6 +153,7 @@ class ServedSignature:
         self.input_names = [c.name for c in self.converters]
         self.output_names = list(self.output_specs)
         self.base64_outputs = {key for key in self.output_names if key.endswith("_bytes")}
+        self.batchable = False  # set by check_batchable when the version loads
         self._structure = self._concrete._result
         # A function returning one tensor answers with it alone: no structure to flatten on the hot path.
         self._single_output = self.output_names[0] if isinstance(self._structure, TensorSpec) \
@@ -165,15 +166,49 @@ class ServedSignature:
             return {self._single_output: _array(result)}
         return {key: _array(value) for key, value in flatten_outputs(self._structure, result).items()}
 
-    def example_inputs(self, rows=1):
-        """Zero (or empty-string) arrays fitting the inputs, `rows` along unknown sizes (a warm-up call)."""
+    def example_inputs(self, rows=1, seed=None):
+        """Arrays fitting the inputs, `rows` along unknown sizes: zeros (or empty strings), or with `seed`
+        varied values (distinct rows)."""
+        rng = np.random.default_rng(seed) if seed is not None else None
         arrays = []
         for converter in self.converters:
             dims = converter.dims if converter.dims is not None else (rows,)
             shape = tuple(rows if d is None else d for d in dims)
-            arrays.append(np.full(shape, b"", dtype=object) if converter.is_string
-                          else np.zeros(shape, converter.numpy_dtype))
+            if converter.is_string:
+                codes = rng.integers(0, 8, shape) if rng is not None else np.zeros(shape, int)
+                array = np.array([b"" if rng is None else b"%d" % c for c in codes.flat], dtype=object).reshape(shape)
+            elif rng is None:
+                array = np.zeros(shape, converter.numpy_dtype)
+            else:
+                array = (rng.integers(0, 8, shape) if converter.numpy_dtype.kind in "iub"
+                         else rng.standard_normal(shape)).astype(converter.numpy_dtype)
+            arrays.append(array)
         return arrays
+
+    def check_batchable(self):
+        """Decide whether requests may share a call: every input has an unknown leading size, and two
+        different rows run together give each one's result alone (a model that mixes the examples of a
+        batch, such as a batch statistic, must run each request on its own)."""
+        self.batchable = False
+        if any(c.dims is None or not c.dims or c.dims[0] is not None for c in self.converters):
+            return False
+        pair = self.example_inputs(rows=2, seed=0)
+        try:
+            together = self.run(pair)
+            alone = [self.run([a[k:k + 1] for a in pair]) for k in range(2)]
+        except Exception:  # noqa: BLE001 - a signature that fails on varied values is simply not batched
+            return False
+        for key, value in together.items():
+            parts = [one[key] for one in alone]
+            if value.ndim == 0 or value.shape[0] != 2 or any(p.shape != (1,) + value.shape[1:] for p in parts):
+                return False
+            joined = np.concatenate(parts)
+            same = np.array_equal(joined, value) if value.dtype == object else \
+                np.allclose(joined, value, rtol=1e-4, atol=1e-5, equal_nan=True)
+            if not same:
+                return False
+        self.batchable = True
+        return True
 
     def metadata(self):
         """The signature_def as TF Serving's metadata answer describes it."""
