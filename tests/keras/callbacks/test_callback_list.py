@@ -132,3 +132,28 @@ def test_progbar_logger_is_silent_for_validation_inside_fit(capsys):
     assert capsys.readouterr().out == ""
     callbacks.on_epoch_end(0, {"loss": 1.0, "val_loss": 9.0})
     assert capsys.readouterr().out.endswith("- loss: 1.0000 - val_loss: 9.0000\n")
+
+
+def test_fit_validation_calls_the_test_hooks_of_fits_callbacks():
+    """As Keras: `fit`'s validation pass is an `evaluate` with the same callbacks (TensorBoard writes
+    its validation summaries from these hooks)."""
+    import numpy as np
+    import tracegraph as tg
+
+    seen = []
+
+    class Recorder(tg.keras.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            seen.append("test_begin")
+
+        def on_test_end(self, logs=None):
+            seen.append(("test_end", sorted(logs)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append("epoch_end")
+
+    model = tg.keras.Sequential([tg.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 2), np.float32), np.ones((8, 1), np.float32)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_data=(x, y), callbacks=[Recorder()])
+    assert seen == ["test_begin", ("test_end", ["loss"]), "epoch_end"] * 2

@@ -285,7 +285,7 @@ class Trainer:
             epoch_logs = pythonify_logs(self._global_logs(logs))
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 validation_logs = self._evaluate_validation(validation_data, validation_batch_size or batch_size,
-                                                            validation_steps)
+                                                            validation_steps, callback_list)
                 epoch_logs.update({"val_" + name: value for name, value in validation_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             logs = epoch_logs
@@ -310,13 +310,15 @@ class Trainer:
                 break
         return logs
 
-    def _evaluate_validation(self, validation_data, batch_size, steps):
-        """The validation logs (by metric name) for `fit`'s `validation_data`."""
+    def _evaluate_validation(self, validation_data, batch_size, steps, callback_list):
+        """The validation logs (by metric name) for `fit`'s `validation_data`; `fit`'s callbacks see
+        its test hooks, as in Keras (the progress bar stays silent)."""
         if isinstance(validation_data, tuple):
             vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
             return self.evaluate(vx, vy, sample_weight=vsw, batch_size=batch_size, steps=steps, verbose=0,
-                                 return_dict=True)
-        return self.evaluate(validation_data, batch_size=batch_size, steps=steps, verbose=0, return_dict=True)
+                                 callbacks=callback_list, return_dict=True)
+        return self.evaluate(validation_data, batch_size=batch_size, steps=steps, verbose=0,
+                             callbacks=callback_list, return_dict=True)
 
     @_in_strategy_scope
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
