@@ -7,7 +7,7 @@ Both keep the program unchanged: make the model in `strategy.scope()` and call `
 from . import experimental
 from .errors import CollectiveTimeoutError, WorkerLostError
 from .input import InputContext, InputOptions, InputReplicationMode
-from .mirrored import MirroredStrategy
+from .mirrored import MirroredStrategy, OneDeviceStrategy
 from .multi_worker import MultiWorkerMirroredStrategy
 from .reduce_op import ReduceOp
 from .replica_context import (ReplicaContext, get_cross_replica_context, get_replica_context, get_strategy,
@@ -16,7 +16,7 @@ from .strategy import Strategy, StrategyExtended, create_variable
 from .training import all_reduce_sum_gradients, scale_loss_for_distribution
 from .values import DistributedValues, PerReplica
 
-__all__ = ["MirroredStrategy", "MultiWorkerMirroredStrategy", "Strategy", "StrategyExtended", "ReduceOp",
+__all__ = ["MirroredStrategy", "OneDeviceStrategy", "MultiWorkerMirroredStrategy", "Strategy", "StrategyExtended", "ReduceOp",
            "ReplicaContext", "get_strategy", "has_strategy", "get_replica_context", "get_cross_replica_context",
            "in_cross_replica_context", "InputContext", "InputOptions", "InputReplicationMode", "DistributedValues",
            "PerReplica", "experimental", "CollectiveTimeoutError", "WorkerLostError", "create_variable",

@@ -16,7 +16,7 @@ from .replica_context import ReplicaContext, local
 from .strategy import CommunicationOptions, Strategy, StrategyExtended, _local_args
 from .values import distributed_variable_class
 
-__all__ = ["MirroredStrategy"]
+__all__ = ["MirroredStrategy", "OneDeviceStrategy"]
 
 
 def _default_devices():
@@ -124,3 +124,11 @@ class MirroredStrategy(Strategy):
 def _env_timeout():
     value = os.environ.get("TRACEGRAPH_COLLECTIVE_TIMEOUT")
     return float(value) if value else None
+
+
+class OneDeviceStrategy(MirroredStrategy):
+    """One replica on `device` (TF's `tf.distribute.OneDeviceStrategy`): the strategy API without replication."""
+
+    def __init__(self, device):
+        super().__init__([device])
+

@@ -39,12 +39,19 @@ def mpi_world_size():
 
     Launchers announce themselves in the environment, so a plain `python train.py` never loads MPI.
     """
-    for name in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS"):
+    for name in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"):
         if os.environ.get(name, "1") not in ("", "1"):
             try:
                 return _mpi().COMM_WORLD.Get_size()
             except ImportError:
-                return 1
+                raise ImportError(f"This process was started by an MPI launcher ({name}={os.environ[name]}) but "
+                                  "mpi4py is not installed, so the workers cannot reach each other: "
+                                  "pip install 'tracegraph[distributed]'") from None
+    if os.environ.get("SLURM_NTASKS", "1") not in ("", "1"):  # srun; mpi4py may be missing outside MPI jobs
+        try:
+            return _mpi().COMM_WORLD.Get_size()
+        except ImportError:
+            return 1
     return 1
 
 
