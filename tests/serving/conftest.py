@@ -1,11 +1,11 @@
 """Model servers for the serving tests: real `tracegraph serve` processes on free loopback ports.
 
 The models are saved once per session and the servers start together (they boot in parallel):
-- "config": a model config file with three models (the tutorials' MLP with a version label,
-  TF Serving's half_plus_two example, and the three-input model of TF Serving's REST API guide),
-  batching on, a 100 kB body limit and a 1 s body timeout;
-- "swap": the MLP from a base path polled every 0.2 s (a test writes version 2 under load);
-- "workers": half_plus_two with `--workers 2`.
+- "config": a model config file with four models (the tutorials' MLP with a version label,
+  TF Serving's half_plus_two example, the three-input model of TF Serving's REST API guide, and
+  "swap", the MLP again, whose version 2 a test writes under load), batching on, a 100 kB body
+  limit, a 1 s body timeout, and the base paths polled every 0.2 s;
+- "workers": half_plus_two from its base path (the one-model command line) with `--workers 2`.
 """
 import os
 import socket
@@ -119,6 +119,7 @@ model_config_list {{
            version_labels {{ key: "stable" value: 1 }} }}
   config {{ name: "half_plus_two" base_path: "{root / 'half_plus_two'}" }}
   config {{ name: "three" base_path: "{root / 'three'}" model_version_policy {{ all {{}} }} }}
+  config {{ name: "swap" base_path: "{root / 'swap'}" }}
 }}
 """)
     return root
@@ -130,8 +131,8 @@ def servers(model_dir, tmp_path_factory):
     started = {
         "config": Server("config", ["--model-config-file", str(model_dir / "models.config"), "--enable-batching",
                                     "--max-batch-size", "16", "--batch-timeout-micros", "3000",
-                                    "--max-body-bytes", str(BODY_LIMIT), "--body-timeout", "1"], logs),
-        "swap": Server("swap", [str(model_dir / "swap"), "--model-name", "mlp", "--poll-seconds", "0.2"], logs),
+                                    "--max-body-bytes", str(BODY_LIMIT), "--body-timeout", "1",
+                                    "--poll-seconds", "0.2"], logs),
         "workers": Server("workers", [str(model_dir / "half_plus_two"), "--model-name", "half_plus_two",
                                       "--workers", "2"], logs),
     }

@@ -16,7 +16,7 @@ def _answer(model):
 
 
 def test_new_version_swaps_in_under_load_without_dropping_a_request(servers, model_dir):
-    server = servers["swap"]
+    server = servers["config"]
     old, new = _answer(build_mlp(0)), _answer(build_mlp(1))
     stop = threading.Event()
     seen = [[] for _ in range(4)]
@@ -26,7 +26,7 @@ def test_new_version_swaps_in_under_load_without_dropping_a_request(servers, mod
         import httpx  # noqa: PLC0415 - a client per thread
         with httpx.Client(base_url=server.url, timeout=30) as http:
             while not stop.is_set():
-                response = http.post("/v1/models/mlp:predict", json={"instances": X.tolist()})
+                response = http.post("/v1/models/swap:predict", json={"instances": X.tolist()})
                 if response.status_code != 200:
                     failures.append(response.text)
                     continue
@@ -56,9 +56,26 @@ def test_new_version_swaps_in_under_load_without_dropping_a_request(servers, mod
         assert answers[0] == 1 and answers[-1] == 2
         first_new = answers.index(2)
         assert set(answers[first_new:]) == {2}  # once a client sees version 2, it never sees 1 again
-    status = server.get("/v1/models/mlp").json()["model_version_status"]
+    status = server.get("/v1/models/swap").json()["model_version_status"]
     assert [(s["version"], s["state"]) for s in status] == [("2", "AVAILABLE"), ("1", "END")]
-    assert server.get("/v1/models/mlp/versions/1/metadata").status_code == 404
+    assert server.get("/v1/models/swap/versions/1/metadata").status_code == 404
+
+
+def test_a_damaged_version_is_reported_and_the_previous_one_keeps_serving(servers, model_dir):
+    server = servers["config"]
+    damaged = model_dir / "swap" / "3"
+    damaged.mkdir()
+    (damaged / "saved_model.json").write_text('{"format": "tracegraph.saved_model", "vers')
+    deadline = time.monotonic() + 30
+    status = {}
+    while time.monotonic() < deadline and status.get("3", ("LOADING",))[0] != "END":
+        status = {s["version"]: (s["state"], s["status"]["error_message"])
+                  for s in server.get("/v1/models/swap").json()["model_version_status"]}
+        time.sleep(0.05)
+    assert status["3"][0] == "END" and "saved_model.json" in status["3"][1]
+    assert status["2"][0] == "AVAILABLE"
+    got = server.post("/v1/models/swap:predict", {"instances": X.tolist()}).json()["predictions"]
+    np.testing.assert_allclose(got, _answer(build_mlp(1)), rtol=1e-5, atol=1e-6)
 
 
 def test_workers_share_the_port(servers):
