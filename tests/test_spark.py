@@ -24,9 +24,15 @@ from tracegraph import spark as tg_spark  # noqa: E402
 FEATURES = [f"f{i}" for i in range(8)]
 
 
+#: For short jobs on small data: the JVM's quick compiler only, and no generated Java code per query
+#: (each costs seconds of CPU that these tests would not win back).
+QUICK_START = {"spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+               "spark.sql.codegen.wholeStage": "false"}
+
+
 @pytest.fixture(scope="module")
 def spark():
-    session = tg_spark.local_session("local[2]", app_name="tracegraph-tests")
+    session = tg_spark.local_session("local[2]", app_name="tracegraph-tests", config=QUICK_START)
     yield session
     session.stop()
 
@@ -95,6 +101,10 @@ def test_several_named_outputs_come_back_as_a_struct(spark, tmp_path_factory):
     expected = _predict(path, inputs=x)
     np.testing.assert_array_equal(score.to_numpy(), expected["score"][:, 0])
     np.testing.assert_array_equal(np.stack(embedding), expected["embedding"])
+    fn = tg_spark.map_in_pandas_fn(path, FEATURES, {"embedding": "e"}, keep_columns=False)
+    mapped = _frame(spark, 1000, seed=2).mapInPandas(fn, fn.schema()).toPandas()
+    assert list(mapped.columns) == ["e", "score"]
+    np.testing.assert_array_equal(np.stack(mapped["e"]), expected["embedding"])
 
 
 def test_several_input_columns_feed_the_inputs_in_signature_order(spark, tmp_path_factory):
@@ -134,6 +144,13 @@ def test_a_model_shipped_as_an_archive_is_found_by_its_name(spark, mlp_path, tmp
     udf = tg_spark.predict_batch_udf("shipped_mlp")
     x, y = _collected(_frame(spark, 500, seed=6).withColumn("y", udf(F.array(*FEATURES))), "y")
     np.testing.assert_array_equal(y.to_numpy(), _predict(mlp_path, inputs=x)["output_0"][:, 0])
+
+
+def test_null_and_ragged_rows_are_errors_naming_the_input(mlp_path):
+    fn = tg_spark.map_in_pandas_fn(mlp_path, "features")
+    for rows, problem in [([np.ones(8), None], "null values"), ([np.ones(8), np.ones(7)], "different lengths")]:
+        with pytest.raises(tg_spark.SparkInputError, match=f"input 'inputs': .*{problem}.*TensorSpec"):
+            list(fn([pd.DataFrame({"features": rows})]))
 
 
 def test_a_missing_model_path_is_an_error_naming_it(tmp_path):

@@ -18,11 +18,11 @@ from ..saved_model.format import METADATA_FILE, SavedModelError, read_metadata
 from ..spec import TensorSpec
 from .columns import SparkInputError, batch_array, row_shapes
 
-__all__ = ["ModelSignature", "BatchPredictor", "SparkInputError", "resolve_model_path", "loaded_signature",
-           "ROW_BLOCK"]
+__all__ = ["ModelSignature", "BatchPredictor", "SparkInputError", "SavedModelError", "resolve_model_path",
+           "loaded_signature", "ROW_BLOCK"]
 
 #: Batches are padded to a whole number of these rows. BLAS computes a matrix product's rows in blocks
-#: (OpenBLAS's gemv: 4 at a time) and the rows left over another way, one ulp apart: padding makes a
+#: (OpenBLAS here: 4 at a time) and the rows left over another way, one ulp apart: padding makes a
 #: row's prediction independent of where Spark's batches split the data.
 ROW_BLOCK = 32
 #: Models a worker process keeps loaded (the least recently used goes first).

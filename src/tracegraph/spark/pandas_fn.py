@@ -3,7 +3,6 @@
 No MLlib needed: the function takes an iterator of pandas DataFrames (Spark's partitions, or any
 DataFrames) and yields them with the model's outputs as added columns.
 """
-
 import pandas as pd
 from pyspark.sql import types
 
@@ -49,8 +48,8 @@ class PandasPredictFunction:
     def predict_frame(self, frame):
         """`frame` (kept or not, per `keep_columns`) with the model's outputs for its rows as new columns."""
         try:
-            outputs = self._predictor(*[_input_array(frame, name, spec, source)
-                                        for (name, spec), source in zip(self.signature.inputs, self.sources)])
+            outputs = self._predictor(*[_input_values(frame, name, source)
+                                        for name, source in zip(self.signature.input_names, self.sources)])
         except SparkInputError as error:
             raise SparkInputError(f"{error}; {self.signature.columns_text()}") from None
         result = frame if self.keep_columns else pd.DataFrame(index=frame.index)
@@ -107,14 +106,14 @@ def _output_names(signature, output_columns):
     return {name: output_columns.get(name, name) for name in names}
 
 
-def _input_array(frame, name, spec, source):
-    """The batch array of input `name` from `frame`'s column(s) `source`."""
+def _input_values(frame, name, source):
+    """The values of input `name` from `frame`'s column(s) `source` (BatchPredictor shapes them)."""
     sources = source if isinstance(source, list) else [source]
     missing = [column for column in sources if column not in frame.columns]
     if missing:
         raise SparkInputError(f"input {name!r}: no column {missing} in the DataFrame (its columns: "
                               f"{list(frame.columns)})")
-    return frame[source].to_numpy()  # BatchPredictor shapes it (columns.batch_array)
+    return frame[source].to_numpy()
 
 
 def _output_column(values, index):

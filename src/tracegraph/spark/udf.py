@@ -16,7 +16,7 @@ from pyspark.sql.functions import pandas_udf
 
 from .columns import SparkInputError, flat_rows, row_shapes
 from .java import ensure_java
-from .model import BatchPredictor, ModelSignature
+from .model import BatchPredictor, ModelSignature, SavedModelError
 from .schema import checked_return_type, spark_result
 
 __all__ = ["predict_batch_udf", "DEFAULT_BATCH_SIZE"]
@@ -97,6 +97,8 @@ def _prepared(predict_batches, signature):
             yield from predict_batches(flattened(batch) for batch in data)
         except SparkInputError as error:
             raise SparkInputError(f"{error}; {columns_text}") from None
+        except SavedModelError:
+            raise  # the model itself (missing on this worker, damaged): not about the columns
         except (ValueError, TypeError) as error:
             raise SparkInputError(f"{type(error).__name__}: {error}; {columns_text}") from error
 
