@@ -269,7 +269,7 @@ class Optimizer(Module):
         variables = self._variables_for(grads, trainable_variables)
         with self.name_scope:
             grads, variables = self._filter_empty_gradients(grads, variables)
-            grads = distribute.all_reduce_sum_gradients(grads)  # over the replicas of a strategy (TF's sum)
+            grads = distribute.all_reduce_sum_gradients(grads, variables)  # over a strategy's replicas (TF's sum)
             grads = [self._prepare(g, v) for g, v in zip(grads, variables)]
             if self.loss_scale_factor is not None:
                 grads = [grads_lib.divide(g, self.loss_scale_factor) for g in grads]
