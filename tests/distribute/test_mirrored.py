@@ -183,3 +183,15 @@ def test_distribute_datasets_from_function_passes_the_input_context():
 
     batches = [b.numpy().tolist() for b in _second_of_two_workers().distribute_datasets_from_function(dataset_fn)]
     assert seen == [(2, 1, 2)] and batches == [[1, 3], [5]]
+
+
+def test_a_variable_without_a_copy_per_replica_is_refused_by_the_optimizer(two_cpus):
+    with two_cpus.scope():
+        shared = tg.Variable([1.0])  # tg.Variable itself is not mirrored (see docs/distributed.md)
+        optimizer = tg.keras.optimizers.SGD(0.1)
+
+    def step():
+        optimizer.apply_gradients([(tg.constant([1.0]), shared)])
+
+    with pytest.raises(ValueError, match="would apply the update"):
+        two_cpus.run(step)

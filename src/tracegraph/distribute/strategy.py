@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import nest
 from ..convert import convert_to_tensor
-from ..variable import VariableSynchronization
 from . import collectives
 from .input import DistributedDataset, DistributedDatasetsFromFunction, ValueContext, split_rows
 from .reduce_op import ReduceOp, as_reduce_op
@@ -19,7 +18,7 @@ from .replica_context import ReplicaContext, current_replica_id, get_strategy, l
 from .values import DistributedValues, PerReplica
 
 __all__ = ["Strategy", "StrategyExtended", "CommunicationOptions", "CommunicationImplementation",
-           "create_variable", "is_on_read"]
+           "create_variable"]
 
 
 class CommunicationImplementation:
@@ -262,8 +261,3 @@ def create_variable(cls, *args, **kwargs):
     broadcast from worker 0 in a MultiWorkerMirroredStrategy's); Keras layers, optimizers and metrics
     make their variables through this."""
     return get_strategy().extended.create_variable(cls, args, kwargs)
-
-
-def is_on_read(variable):
-    """Whether `variable` is aggregated on read (a metric's state)."""
-    return getattr(variable, "synchronization", None) == VariableSynchronization.ON_READ
