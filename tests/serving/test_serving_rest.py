@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import BODY_LIMIT
+from serving_models import BODY_LIMIT
 
 ROW = [0.5, -1.0, 2.0, 0.25, 1.5, -0.5, 0.75, 1.0]
 

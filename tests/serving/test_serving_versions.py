@@ -6,7 +6,7 @@ import time
 import numpy as np
 import tracegraph as tg
 
-from conftest import build_mlp
+from serving_models import build_mlp
 
 X = np.random.default_rng(3).standard_normal((2, 8)).astype(np.float32)
 
