@@ -2,7 +2,9 @@
 TF's fingerprint crossing.
 
 - `vocabulary_lookup(x, vocabulary)`: each element's position in `vocabulary` (int64), -1 where
-  it is absent (TF's `StaticHashTable` lookup of a range-valued table).
+  it is absent (TF's `StaticHashTable` lookup of a range-valued table). Strings and integers go
+  through a compiled hash table (`ops/hashing_kernel.py`); few values, other dtypes and machines
+  without the kernels use a dict, with the same results.
 - `fingerprint_cross(inputs, num_buckets, hash_key)`: TF's `SparseCrossHashed` on equally shaped
   inputs, element by element. Each input value hashes to a uint64 (a string to FarmHash's
   Fingerprint64, an integer to itself), the hashes are chained with `FingerprintCat64` starting
@@ -22,6 +24,7 @@ from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import broadcast_shapes, spec_of
+from ..ops import hashing_kernel
 
 __all__ = ["vocabulary_lookup", "equals_token", "fingerprint_cross", "DEFAULT_HASH_KEY"]
 
@@ -47,22 +50,65 @@ def _on_backend(xp, array):
 
 # ----- vocabulary lookup ----------------------------------------------------------------------
 
-# A vocabulary is a captured constant, so the same array comes back on every call: its dict is
+# A vocabulary is a captured constant, so the same array comes back on every call: its tables are
 # kept (keyed by id, checked through a weak reference) instead of being rebuilt per batch.
 _tables = {}
 
 
-def _table_of(vocabulary):
+class _Tables:
+    """A vocabulary's lookup tables, each made from it when first needed: a dict, and the compiled hash
+    table (False where the kernels cannot hold this vocabulary). The vocabulary itself is not kept, so
+    the weak reference that keys this entry can expire."""
+
+    def __init__(self):
+        self._dict = self._compiled = None
+
+    def dict(self, vocabulary):
+        if self._dict is None:
+            self._dict = {key: position for position, key in enumerate(vocabulary.reshape(-1).tolist())}
+        return self._dict
+
+    def compiled(self, vocabulary):
+        if self._compiled is None:
+            if vocabulary.dtype == object:
+                table = hashing_kernel.string_table(vocabulary)
+            else:
+                keys = _as_int64(vocabulary)
+                table = None if keys is None else hashing_kernel.integer_table(keys)
+            self._compiled = table or False
+        return self._compiled
+
+
+def _tables_of(vocabulary):
     entry = _tables.get(id(vocabulary))
     if entry is not None and entry[0]() is vocabulary:
         return entry[1]
-    table = {key: position for position, key in enumerate(vocabulary.reshape(-1).tolist())}
+    tables = _Tables()
     key = id(vocabulary)
     try:
-        _tables[key] = (weakref.ref(vocabulary, lambda _, key=key: _tables.pop(key, None)), table)
+        _tables[key] = (weakref.ref(vocabulary, lambda _, key=key: _tables.pop(key, None)), tables)
     except TypeError:  # an array view that cannot be weakly referenced: not cached
         pass
-    return table
+    return tables
+
+
+def _as_int64(values):
+    """`values` as int64 where that keeps every value (signed integers, unsigned up to 32 bits), else None."""
+    kind, size = values.dtype.kind, values.dtype.itemsize
+    return values.astype(np.int64, copy=False) if kind == "i" or (kind == "u" and size <= 4) else None
+
+
+def _compiled_lookup(x, vocabulary):
+    """The positions of `x` by the compiled table, or None where it cannot or need not serve."""
+    strings = x.dtype == object
+    if x.size < hashing_kernel.MIN_KERNEL_VALUES or strings != (vocabulary.dtype == object):
+        return None
+    values = x if strings else _as_int64(x)
+    table = values is not None and _tables_of(vocabulary).compiled(vocabulary)
+    if not table:
+        return None
+    lookup = hashing_kernel.lookup_strings if strings else hashing_kernel.lookup_integers
+    return lookup(table, values)
 
 
 def _lookup_infer(x, vocabulary):
@@ -73,11 +119,13 @@ def _lookup_infer(x, vocabulary):
 
 
 def _lookup_impl(xp, x, vocabulary):
-    table = _table_of(_host(vocabulary))
-    x = _host(x)
-    flat = np.fromiter(map(table.get, x.reshape(-1).tolist(), itertools.repeat(-1)), dtype=np.int64,
-                       count=x.size)
-    return _on_backend(xp, flat.reshape(x.shape))
+    x, vocabulary = _host(x), _host(vocabulary)
+    positions = _compiled_lookup(x, vocabulary)
+    if positions is None:
+        table = _tables_of(vocabulary).dict(vocabulary)
+        positions = np.fromiter(map(table.get, x.reshape(-1).tolist(), itertools.repeat(-1)), dtype=np.int64,
+                                count=x.size).reshape(x.shape)
+    return _on_backend(xp, positions)
 
 
 _vocabulary_lookup = Op("feature_vocabulary_lookup", infer=_lookup_infer, impl=_lookup_impl)

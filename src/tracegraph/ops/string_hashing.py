@@ -1,6 +1,7 @@
 """String hashing into buckets, with TF's three hash functions (so bucket ids agree with TensorFlow's).
 
-- `to_hash_bucket_fast`: FarmHash's Fingerprint64 (the `pyfarmhash` package).
+- `to_hash_bucket_fast`: FarmHash's Fingerprint64, compiled (`hashing_kernel.py`) or, for few strings
+  and where the kernel cannot run, the `pyfarmhash` package's.
 - `to_hash_bucket`: TF's legacy `Hash64`, a MurmurHash64A variant with seed 0xDECAFCAFFE
   (tensorflow/tsl/platform/hash.cc).
 - `to_hash_bucket_strong`: SipHash-2-4 under a 128-bit key (TF's `StrongKeyedHash`, highwayhash's SipHash).
@@ -12,15 +13,17 @@ they run on the host (see `string_ops.py`).
 import farmhash
 import numpy as np
 
+from . import hashing_kernel
 from .api_dispatch import add_dispatch_support
-from .string_ops import as_string_tensor, check_string, mapping_op, to_backend, to_host
+from .string_ops import as_string_tensor, check_string, to_backend, to_host
 from .. import dtypes
 from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import spec_of
 from ..errors import InvalidArgumentError
 
-__all__ = ["to_hash_bucket_fast", "to_hash_bucket", "to_hash_bucket_strong", "legacy_hash64", "siphash24"]
+__all__ = ["to_hash_bucket_fast", "to_hash_bucket", "to_hash_bucket_strong", "fingerprint64", "legacy_hash64",
+           "siphash24"]
 
 _U64 = np.uint64
 #: Masks keeping the low `k` bytes of a word, k = 0..8.
@@ -57,6 +60,16 @@ class _Blocks:
         result = np.empty_like(hashes)
         result[self.order] = hashes
         return result
+
+
+def fingerprint64(strings):
+    """FarmHash's Fingerprint64 of each byte string of the object array `strings`, uint64 (same shape)."""
+    hashes = hashing_kernel.fingerprint64(strings)
+    if hashes is None:
+        flat = np.fromiter(map(farmhash.fingerprint64, strings.reshape(-1).tolist()), dtype=np.uint64,
+                           count=strings.size)
+        hashes = flat.reshape(strings.shape)
+    return hashes
 
 
 def legacy_hash64(strings, seed=0xDECAFCAFFE):
@@ -152,11 +165,7 @@ def _bucket_op(name, hash_all):
     return Op(name, infer=_bucket_infer(name), impl=impl)
 
 
-def _fingerprint_bucket(num_buckets):
-    return lambda s: farmhash.fingerprint64(s) % num_buckets
-
-
-_hash_bucket_fast = mapping_op("string_to_hash_bucket_fast", _fingerprint_bucket, dtypes.int64)
+_hash_bucket_fast = _bucket_op("string_to_hash_bucket_fast", fingerprint64)
 _hash_bucket = _bucket_op("string_to_hash_bucket", legacy_hash64)
 _hash_bucket_strong = _bucket_op("string_to_hash_bucket_strong", lambda strings, key: siphash24(strings, key))
 
@@ -166,8 +175,8 @@ def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002 - TF's arg
     """Each string hashed to a bucket in `[0, num_buckets)` (int64).
 
     The hash is TF's: FarmHash's Fingerprint64 of the string's bytes, modulo
-    `num_buckets` (from the `pyfarmhash` package). It is stable across processes,
-    machines and versions, so bucket ids agree with TensorFlow's.
+    `num_buckets`. It is stable across processes, machines and versions, so bucket
+    ids agree with TensorFlow's.
     """
     num_buckets = _check_buckets("to_hash_bucket_fast", num_buckets)
     return bind(_hash_bucket_fast, [as_string_tensor(input, "to_hash_bucket_fast")], {"num_buckets": num_buckets})
