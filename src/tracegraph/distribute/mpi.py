@@ -158,7 +158,7 @@ class MPIGroup:
         who = (f"lost contact with rank{'s' if len(lost) > 1 else ''} {', '.join(map(str, lost))} of "
                f"{self.num_replicas} (dead or hung)") if lost else "every other worker answered a roll call"
         raise WorkerLostError(f"Worker {self.rank}: the {what} failed: {reason}; {who}. The workers stop; "
-                              "restart the job (fit resumes from the last checkpoint).", lost)
+                              "restart the job from the last checkpoint (BackupAndRestore does it in fit).", lost)
 
 
 _exiting = []
