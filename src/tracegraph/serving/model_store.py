@@ -199,6 +199,15 @@ class ModelStore:
     def start(self):
         """Load what is there now (before the server takes requests), then poll in the background."""
         self.poll_all()
+        for model in self.models.values():
+            if not model.versions and os.path.isfile(os.path.join(model.spec.base_path, "saved_model.json")):
+                logger.warning("model %s: %s is a saved model itself; the base path is the directory holding its "
+                               "versions (move it to %s/1 and serve %s)", model.name, model.spec.base_path,
+                               model.spec.base_path, model.spec.base_path)
+            elif not model.versions:
+                logger.warning("model %s: no loadable version under %s yet (expected directories named by "
+                               "version number, each a tg.saved_model); answering 503 until one appears",
+                               model.name, model.spec.base_path)
         if self.poll_seconds > 0:
             self._thread = threading.Thread(target=self._run, name="tracegraph-model-poller", daemon=True)
             self._thread.start()
