@@ -201,9 +201,9 @@ class ModelStore:
         self.poll_all()
         for model in self.models.values():
             if not model.versions and os.path.isfile(os.path.join(model.spec.base_path, "saved_model.json")):
-                logger.warning("model %s: %s is a saved model itself; the base path is the directory holding its "
-                               "versions (move it to %s/1 and serve %s)", model.name, model.spec.base_path,
-                               model.spec.base_path, model.spec.base_path)
+                logger.warning("model %s: %s is a saved model itself, not a directory of versions: serve the "
+                               "directory above it if its name is a version number, else move it into a "
+                               "sub-directory named 1", model.name, model.spec.base_path)
             elif not model.versions:
                 logger.warning("model %s: no loadable version under %s yet (expected directories named by "
                                "version number, each a tg.saved_model); answering 503 until one appears",
