@@ -9,6 +9,7 @@ from `google-crc32c` (Google's C library with hardware CRC; imported on first us
 `import tracegraph` does not load it). Offsets in errors count bytes of the uncompressed stream,
 as TensorFlow's reader counts them.
 """
+import functools
 import struct
 import zlib
 
@@ -42,8 +43,14 @@ def masked_crc32c(data):
 def frame(data, crc=None):
     """One record's bytes: header, `data`, footer."""
     crc = crc or crc32c_function()
-    length = struct.pack("<Q", len(data))
-    return b"".join((length, _FOOTER.pack(_mask(crc(length))), data, _FOOTER.pack(_mask(crc(data)))))
+    return b"".join((_header(len(data)), data, _FOOTER.pack(_mask(crc(data)))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _header(length):
+    """The 12 header bytes of a record of `length` bytes (remembered: records of a file often share lengths)."""
+    packed = struct.pack("<Q", length)
+    return packed + _FOOTER.pack(_mask(crc32c_function()(packed)))
 
 
 def _mask(crc):
