@@ -72,6 +72,9 @@ def test_metadata_describes_the_signature(servers):
     assert [d["size"] for d in signature["inputs"]["inputs"]["tensor_shape"]["dim"]] == ["-1", "8"]
     assert [d["size"] for d in signature["outputs"]["output_0"]["tensor_shape"]["dim"]] == ["-1", "1"]
     assert signature["method_name"] == "tensorflow/serving/predict"
+    assert servers["config"].get("/v1/models/mlp/labels/stable/metadata").json()["model_spec"]["version"] == "1"
+    labelled = servers["config"].get("/v1/models/mlp/labels/stable").json()["model_version_status"]
+    assert [(s["version"], s["state"]) for s in labelled] == [("1", "AVAILABLE")]
 
 
 # ----- batching ----------------------------------------------------------------------------------
