@@ -13,6 +13,7 @@ TF's fingerprint crossing.
 Like the string ops they run on the host (object arrays exist only in NumPy) and return int64,
 which has no gradient.
 """
+import functools
 import itertools
 import weakref
 
@@ -86,10 +87,16 @@ def _tables_of(vocabulary):
     tables = _Tables()
     key = id(vocabulary)
     try:
-        _tables[key] = (weakref.ref(vocabulary, lambda _, key=key: _tables.pop(key, None)), tables)
+        _tables[key] = (weakref.ref(vocabulary, functools.partial(_forget, key)), tables)
     except TypeError:  # an array view that cannot be weakly referenced: not cached
         pass
     return tables
+
+
+def _forget(key, reference, tables=_tables):
+    # The dict is bound as a default: at interpreter exit the module's globals may be gone already.
+    if tables.get(key, (None,))[0] is reference:
+        del tables[key]
 
 
 def _as_int64(values):
