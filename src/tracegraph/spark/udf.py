@@ -49,7 +49,7 @@ def predict_batch_udf(model_path, *, return_type=None, batch_size=DEFAULT_BATCH_
     make_predict_fn = functools.partial(_make_predict_fn, signature, input_tensor_shapes, return_type)
     batched = ml_functions.predict_batch_udf(make_predict_fn, return_type=return_type, batch_size=batch_size,
                                              input_tensor_shapes=_spark_shapes(signature, shapes))
-    prepared = _prepared(batched.func, signature)
+    prepared = _prepared(batched.func, signature, _spark_shapes(signature, shapes))
     return _counting_columns(pandas_udf(prepared, return_type), signature)
 
 
@@ -82,15 +82,19 @@ def _make_predict_fn(signature, input_tensor_shapes, return_type):
     return predict
 
 
-def _prepared(predict_batches, signature):
+def _prepared(predict_batches, signature, spark_shapes):
     """Spark's batch function, fed one input's array column as a 2-D frame, its errors about the columns
     completed with the columns the model takes."""
     columns_text = signature.columns_text()
 
     def flattened(batch):
-        if len(signature.inputs) == 1 and isinstance(batch, pd.Series) and batch.dtype == object:
-            return pd.DataFrame(flat_rows(*signature.inputs[0], batch.to_numpy()), index=batch.index)
-        return batch
+        if len(signature.inputs) > 1 or not isinstance(batch, pd.Series) or batch.dtype != object:
+            return batch
+        (name, spec), ((per_row,),) = signature.inputs[0], spark_shapes
+        rows = flat_rows(name, spec, batch.to_numpy())
+        if rows.shape[1] != per_row:
+            raise SparkInputError(f"input {name!r}: rows hold {rows.shape[1]} values, expected {per_row} ({spec!r})")
+        return pd.DataFrame(rows, index=batch.index)
 
     def predict(data: Iterator[Union[pd.Series, pd.DataFrame]]) -> Iterator[pd.DataFrame]:
         try:
