@@ -2,12 +2,16 @@
 against pyfarmhash at every length 0..300 and on hypothesis' byte strings, lookups against a dict
 (repeated entries, colliding fingerprints, one-entry vocabularies, integers), the Python fallbacks, and
 the Keras layers on inputs large enough for the kernels, against values recorded from Keras 3.15 on TF 2.21."""
+import gc
+import weakref
+
 import farmhash
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import tracegraph as tg
+from tracegraph.feature_column import lookup_ops
 from tracegraph.keras.layers import Hashing, IntegerLookup, StringLookup
 from tracegraph.ops import hashing_kernel
 
@@ -19,6 +23,7 @@ EVERY_LENGTH = [bytes((7 * i + n) % 256 for i in range(n)) for n in range(301)]
 def kernel_always(monkeypatch):
     """The kernels serve inputs of every size (they are small here)."""
     monkeypatch.setattr(hashing_kernel, "MIN_KERNEL_VALUES", 0)
+    monkeypatch.setattr(hashing_kernel, "MIN_VALUES_TO_LOAD", 0)
     if not hashing_kernel._kernel_module():
         pytest.skip("the numba backend is not available (or this interpreter is not CPython)")
 
@@ -103,9 +108,24 @@ def test_elements_that_are_not_bytes_and_small_inputs_take_the_python_path(kerne
     monkeypatch.setattr(hashing_kernel, "MIN_KERNEL_VALUES", 3)
     assert hashing_kernel.fingerprint64(object_array([b"a", b"b"])) is None
     monkeypatch.setattr(hashing_kernel, "MIN_KERNEL_VALUES", 0)
+    monkeypatch.setattr(hashing_kernel, "_kernels", None)
+    monkeypatch.setattr(hashing_kernel, "MIN_VALUES_TO_LOAD", 3)
+    assert not hashing_kernel.serves(2) and hashing_kernel._kernels is None  # not loaded for two values
     monkeypatch.setattr(hashing_kernel, "_kernels", False)
     assert hashing_kernel.fingerprint64(object_array([b"a"])) is None
     assert hashing_kernel.string_table(object_array([b"a"])) is None
+
+
+def test_a_vocabularys_tables_go_with_it(kernel_always):
+    for make in (lambda: (object_array([b"a", b"b"]), object_array([b"b", b"c"])),
+                 lambda: (np.array([7, 3], dtype=np.int64), np.array([3, 4], dtype=np.int32))):
+        vocabulary, values = make()
+        assert lookup_ops._lookup_impl(np, values, vocabulary).tolist() == [1, -1]
+        assert lookup_ops._tables_of(vocabulary).compiled(vocabulary)  # the compiled table served
+        gone = weakref.ref(vocabulary)
+        del vocabulary
+        gc.collect()
+        assert gone() is None
 
 
 # ----- the layers on inputs the kernels serve ----------------------------------------------------

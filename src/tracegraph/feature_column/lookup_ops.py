@@ -108,7 +108,7 @@ def _as_int64(values):
 def _compiled_lookup(x, vocabulary):
     """The positions of `x` by the compiled table, or None where it cannot or need not serve."""
     strings = x.dtype == object
-    if x.size < hashing_kernel.MIN_KERNEL_VALUES or strings != (vocabulary.dtype == object):
+    if strings != (vocabulary.dtype == object) or not hashing_kernel.serves(x.size):
         return None
     values = x if strings else _as_int64(x)
     table = values is not None and _tables_of(vocabulary).compiled(vocabulary)

@@ -18,7 +18,7 @@ The kernels hold the GIL (no `nogil`), so no other thread can release an object 
 
 A repeated vocabulary entry maps to its last position, as a dict built in order does.
 Each function returns None where the kernel cannot or need not run (no numba, not CPython, a
-big-endian machine, fewer than `MIN_KERNEL_VALUES` values, an element that is not `bytes`);
+big-endian machine, too few values (see `serves`), an element that is not `bytes`);
 the caller then hashes or looks up in Python, with the same results.
 """
 import ctypes
@@ -30,11 +30,13 @@ import numpy as np
 from ..backend import get_backend
 
 __all__ = ["fingerprint64", "string_table", "lookup_strings", "integer_table", "lookup_integers",
-           "MIN_KERNEL_VALUES"]
+           "serves", "MIN_KERNEL_VALUES", "MIN_VALUES_TO_LOAD"]
 
-#: Fewer values take the Python path: loading the kernels (and compiling them, once per machine)
-#: would cost more than it saves on them.
-MIN_KERNEL_VALUES = 1 << 12
+#: Fewer values always take the Python path: calling a kernel costs a few microseconds.
+MIN_KERNEL_VALUES = 64
+#: Fewer values take the Python path until the kernels are loaded: loading them (importing numba,
+#: and compiling them once per machine) would cost more than it saves on them.
+MIN_VALUES_TO_LOAD = 1 << 12
 
 _KERNEL_SOURCE = '''
 import numpy as np
@@ -49,7 +51,7 @@ _KMUL = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _loader(bits):
-    """An intrinsic reading the little-endian unsigned integer of `bits` bits at a byte address."""
+    """An intrinsic reading the unsigned integer of `bits` bits at a byte address (unaligned)."""
     @intrinsic
     def load(typingctx, address):
         def codegen(context, builder, signature, args):
@@ -348,8 +350,15 @@ def _kernel_module():
     return _kernels
 
 
+def serves(size):
+    """Whether the kernels should serve `size` values (loading them, for many values, if need be)."""
+    if size < MIN_KERNEL_VALUES or (_kernels is None and size < MIN_VALUES_TO_LOAD):
+        return False
+    return bool(_kernel_module())
+
+
 def _usable_kernels(values):
-    return _kernel_module() if values.size >= MIN_KERNEL_VALUES else None
+    return _kernel_module() if serves(values.size) else None
 
 
 def _object_pointers(strings):
@@ -417,7 +426,7 @@ def lookup_strings(table, strings):
     """The position of each element of the object array `strings` in the `string_table` (int64, -1
     if absent, same shape), or None where the kernel cannot or need not run."""
     kernels = _usable_kernels(strings)
-    if not kernels or table is None:
+    if not kernels:
         return None
     flat, address = _object_pointers(strings)
     out = np.empty(flat.size, np.int64)
@@ -433,17 +442,17 @@ def lookup_strings(table, strings):
 
 
 def integer_table(vocabulary):
-    """The hash table of the int64 array `vocabulary`, or None where the kernels cannot run."""
+    """The hash table of the int64 array `vocabulary`, or None where the kernels cannot run. It holds a
+    copy of the vocabulary, so a cache of tables keyed by a weak reference to it can expire."""
     kernels = _kernel_module()
-    return _IntegerTable(kernels, np.ascontiguousarray(vocabulary.reshape(-1), dtype=np.int64)) if kernels \
-        else None
+    return _IntegerTable(kernels, np.array(vocabulary.reshape(-1), dtype=np.int64)) if kernels else None
 
 
 def lookup_integers(table, values):
     """The position of each element of the int64 array `values` in the `integer_table` (int64, -1 if
     absent, same shape), or None where the kernel cannot or need not run."""
     kernels = _usable_kernels(values)
-    if not kernels or table is None:
+    if not kernels:
         return None
     flat = np.ascontiguousarray(values.reshape(-1), dtype=np.int64)
     out = np.empty(flat.size, np.int64)
