@@ -12,7 +12,6 @@ import numpy as np
 
 import tracegraph as tg
 
-tg.config.set_backend("numpy")
 GLOBAL_BATCH = 12
 
 
@@ -130,6 +129,7 @@ def fault(directory, strategy, rank):
 
 if __name__ == "__main__":
     scenario, directory = sys.argv[1], sys.argv[2]
+    tg.config.set_backend("numpy")  # speed is not the point here; start-up is
     strategy = tg.distribute.MultiWorkerMirroredStrategy()
     rank = strategy.cluster_resolver.task_id
     result = {"train": train, "restore": restore, "fault": fault}[scenario](directory, strategy, rank)
