@@ -108,6 +108,8 @@ def test_a_traced_step_is_traced_once_and_every_replica_updates_its_copy(two_cpu
     assert [float(c) for c in mirrored.values] == [3.0, 3.0]
     assert step.experimental_get_tracing_count() == 1
     assert not hasattr(v, "values")  # tg.Variable itself is not mirrored (Keras' variables are)
+    assert str(mirrored).splitlines()[0] == "MirroredVariable:{"  # as TF 2.21 prints one
+    assert "1: <tg.Variable 'Variable" in str(mirrored) and "numpy=3.0" in str(mirrored)
 
 
 def test_a_failing_replica_stops_the_others():

@@ -5,7 +5,7 @@ of a variable goes through its `_array` attribute (graph plans included), so the
 there, by the replica running on the current thread: one traced function serves every replica.
 """
 from ..variable import VariableAggregation, VariableSynchronization
-from .replica_context import current_replica_id, local
+from .replica_context import ReplicaContext, current_replica_id, local
 
 __all__ = ["DistributedValues", "PerReplica", "Mirrored", "DistributedVariable", "distributed_variable_class"]
 
@@ -76,6 +76,20 @@ class DistributedVariable:
     def values(self):
         """The replicas' arrays, in replica order."""
         return tuple(self.__dict__["_components"])
+
+    def __repr__(self):
+        """As TF prints it: `MirroredVariable:{ 0: <tg.Variable ...>, 1: ... }` (SyncOnReadVariable for metrics)."""
+        saved, lines = local.replica, []
+        try:
+            for i in range(len(self.__dict__["_components"])):
+                local.replica = ReplicaContext(None, i, i)
+                lines.append(f"  {i}: {super().__repr__()}")
+        finally:
+            local.replica = saved
+        kind = "SyncOnReadVariable" if self._synchronization == VariableSynchronization.ON_READ else "MirroredVariable"
+        return kind + ":{\n" + ",\n".join(lines) + "\n}"
+
+    __str__ = __repr__
 
 
 _classes = {}
