@@ -5,8 +5,7 @@ import collections
 from .. import dtypes, nest
 from ..context import state
 from ..convert import constant, convert_to_tensor
-from ..ops import array_ops, cast, comparison, control_flow, creation, gather_scatter, join_split, tensor_array
-from ..ops import tiling
+from ..ops import array_ops, cast, comparison, control_flow, creation, gather_scatter, join_split, tiling
 
 __all__ = ["floatx", "set_floatx", "epsilon", "set_epsilon", "clear_session", "unique_object_name",
            "image_data_format", "rnn"]
@@ -166,8 +165,6 @@ def _while_loop(step, flat_inputs, masks, states, zero_output_for_mask, return_a
     the step is traced once before the loop on the first input to learn the outputs' shapes (that copy
     is dead code the optimizer removes)."""
     count = array_ops.shape(flat_inputs[0])[0]
-    readers = [tensor_array.TensorArray(x.dtype, size=count).unstack(x) for x in flat_inputs]
-    mask_steps = None if masks is None else tensor_array.TensorArray("bool", size=count).unstack(masks)
     probe, structure, _ = step([x[0] for x in flat_inputs], states)
     batch = array_ops.shape(flat_inputs[0])[1]
     shapes = [_shape_without_probe(o, batch) for o in probe]
@@ -176,9 +173,9 @@ def _while_loop(step, flat_inputs, masks, states, zero_output_for_mask, return_a
     previous = [creation.zeros(join_split.stack(shape), o.dtype) for o, shape in zip(probe, shapes)]
 
     def body(t, previous, buffers, states):
-        outputs, _, new_states = step([r.read(t) for r in readers], states)
-        if mask_steps is not None:
-            outputs, new_states = _apply_mask(mask_steps.read(t), outputs, previous, states, new_states,
+        outputs, _, new_states = step([gather_scatter.gather(x, t) for x in flat_inputs], states)
+        if masks is not None:
+            outputs, new_states = _apply_mask(gather_scatter.gather(masks, t), outputs, previous, states, new_states,
                                               zero_output_for_mask)
         if return_all_outputs:
             index = array_ops.reshape(t, [1, 1])
