@@ -120,7 +120,13 @@ def to_json_value(array, as_base64=False):
         return array if array.flags.c_contiguous else np.ascontiguousarray(array)
     if array.dtype == object:
         return _strings_json(array.tolist(), as_base64)
-    return array.tolist()
+    if array.dtype.kind not in "biufc":  # bfloat16 and other extension floats: their float32 values
+        array = array.astype(np.float32)
+    elif array.dtype.kind == "f" and array.dtype.itemsize < 4:
+        array = array.astype(np.float32)
+    if array.dtype.kind == "c":
+        raise TypeError(f"a {array.dtype} output has no JSON form (TF Serving's REST API has none either)")
+    return to_json_value(array) if array.ndim and array.dtype in _NATIVE_JSON else array.tolist()
 
 
 def _strings_json(value, as_base64):
