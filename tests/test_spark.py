@@ -57,9 +57,9 @@ def mlp_path(tmp_path_factory):
     return _save(tmp_path_factory, "mlp", model)
 
 
-def _frame(spark, rows, seed=0):
+def _frame(spark, rows, seed=0, partitions=None):
     """`rows` rows of an id and 8 float features, made by Spark (no data sent from this process)."""
-    return spark.range(rows).select("id", *[F.sin(F.col("id") * (0.37 + 0.11 * i) + seed).cast("float").alias(name)
+    return spark.range(0, rows, 1, partitions).select("id", *[F.sin(F.col("id") * (0.37 + 0.11 * i) + seed).cast("float").alias(name)
                                             for i, name in enumerate(FEATURES)])
 
 
@@ -76,6 +76,21 @@ def test_100000_rows_through_the_udf_equal_single_process_predict(spark, mlp_pat
     assert ids.tolist() == list(range(100_000))
     assert y.dtype == np.float32  # FloatType: the [None, 1] output is a scalar column
     np.testing.assert_array_equal(y.to_numpy(), _predict(mlp_path, inputs=x)["output_0"][:, 0])
+
+
+def test_each_worker_loads_the_model_once_for_every_udf_and_task(spark, mlp_path):
+    for _ in range(2):  # two UDFs of one model, each run as 6 tasks on the 2 workers
+        udf = tg_spark.predict_batch_udf(mlp_path, batch_size=500)
+        _frame(spark, 3000, partitions=6).select(udf(F.array(*FEATURES))).collect()
+    real_path = os.path.realpath(mlp_path)
+
+    def loads_in_this_worker(frames):  # runs in the workers (a closure: pickled by value)
+        from tracegraph.spark import model  # noqa: PLC0415 - imported where it runs, in the Python worker
+        for _ in frames:
+            yield pd.DataFrame({"pid": [os.getpid()], "loads": [model.load_counts().get(real_path, 0)]})
+
+    loads = _frame(spark, 6, partitions=6).mapInPandas(loads_in_this_worker, "pid long, loads long").toPandas()
+    assert set(loads["loads"]) <= {0, 1} and 1 in set(loads["loads"]), loads
 
 
 def test_array_outputs_come_back_as_array_columns(spark, tmp_path_factory):

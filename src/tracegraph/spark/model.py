@@ -19,7 +19,7 @@ from ..spec import TensorSpec
 from .columns import SparkInputError, batch_array, row_shapes
 
 __all__ = ["ModelSignature", "BatchPredictor", "SparkInputError", "SavedModelError", "resolve_model_path",
-           "loaded_signature", "ROW_BLOCK"]
+           "loaded_signature", "load_counts", "ROW_BLOCK"]
 
 #: Batches are padded to a whole number of these rows. BLAS computes a matrix product's rows in blocks
 #: (OpenBLAS here: 4 at a time) and the rows left over another way, one ulp apart: padding makes a
@@ -29,6 +29,7 @@ ROW_BLOCK = 32
 MAX_LOADED_MODELS = 4
 
 _loaded = collections.OrderedDict()
+_loads = collections.Counter()
 _lock = threading.Lock()
 
 
@@ -126,12 +127,20 @@ def loaded_signature(model_path, signature_name):
             _loaded.move_to_end(key)
             return _loaded[key]
         signatures = saved_model.load(path).signatures
+        _loads[key[0]] += 1
         if signature_name not in signatures:
             raise SavedModelError(f"{path}: no signature {signature_name!r}; the model has {sorted(signatures)}")
         _loaded[key] = signatures[signature_name]
         while len(_loaded) > MAX_LOADED_MODELS:
             _loaded.popitem(last=False)
         return _loaded[key]
+
+
+def load_counts():
+    """{real path of a model directory: how many times this process has loaded it} (once, unless it was
+    saved again or pushed out of the cache by other models)."""
+    with _lock:
+        return dict(_loads)
 
 
 class BatchPredictor:
