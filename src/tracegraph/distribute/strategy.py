@@ -56,10 +56,12 @@ class StrategyExtended:
 
     @property
     def num_local_replicas(self):
+        """How many replicas run in this process."""
         return len(self.worker_devices)
 
     @property
     def num_replicas_in_sync(self):
+        """How many replicas run in lockstep, over every worker."""
         return self.num_local_replicas * self._num_workers
 
     @property
@@ -71,10 +73,12 @@ class StrategyExtended:
 
     @property
     def worker_index(self):
+        """This worker's index (its MPI rank; 0 in one process)."""
         return self._worker_index
 
     @property
     def num_workers(self):
+        """How many processes (workers) take part."""
         return self._num_workers
 
     # ----- variables -------------------------------------------------------------------------------
