@@ -155,6 +155,15 @@ def test_unknown_model_status_and_metadata_are_404(servers):
     assert servers["config"].get("/v1/models/mlp/versions/9/metadata").status_code == 404
 
 
+def test_a_large_request_is_answered_in_full(servers):
+    x = np.random.default_rng(4).standard_normal(150_000).astype(np.float32)
+    body = ('{"instances": [' + ", ".join(map(repr, x.tolist())) + "]}").encode()
+    assert len(body) > 1 << 20  # handled off the event loop's thread
+    response = servers["workers"].post("/v1/models/half_plus_two:predict", content=body)
+    assert response.status_code == 200
+    np.testing.assert_array_equal(np.asarray(response.json()["predictions"], np.float32), 0.5 * x + 2)
+
+
 def test_over_large_body_is_413(servers):
     rows = [[1.0] * 8] * (BODY_LIMIT // 30)
     response = servers["config"].post("/v1/models/mlp:predict", {"instances": rows})

@@ -14,6 +14,7 @@ writing are a large part of a small model's request, and orjson writes NumPy arr
 Predict requests, the hot path, are handled as plain ASGI in front of the Starlette app.
 """
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -38,6 +39,8 @@ _MODEL_PATH = re.compile(r"(?P<name>[^/:]+)(?:/versions/(?P<version>-?\d+)|/labe
                          r"(?P<method>/metadata|:predict|:classify|:regress)?")
 _JSON = "application/json"
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
+#: Bodies larger than this are handled off the event loop's thread (`_Api.predict`).
+LARGE_BODY_BYTES = 1 << 20
 
 
 class ServerOptions:
@@ -66,6 +69,7 @@ def create_app(store, options=None):
             yield
         finally:
             store.stop()
+            api.close()
 
     async def not_found(request, exc):
         status = getattr(exc, "status_code", 404)
@@ -85,6 +89,11 @@ class _Api:
     def __init__(self, store, options, metrics):
         self.store, self.options, self._metrics = store, options, metrics
         self._slow_clients = _SlowClients(options.body_timeout_seconds)
+        self._large_requests = concurrent.futures.ThreadPoolExecutor(1, "tracegraph-large-requests")
+
+    def close(self):
+        """Stop the thread of large requests (at shutdown)."""
+        self._large_requests.shutdown(wait=False)
 
     async def asgi(self, scope, receive, send):
         """POST .../NAME[...]:predict, served as plain ASGI (see `_PredictFirst`)."""
@@ -145,25 +154,36 @@ class _Api:
         return Response(await self.predict(name, version, label, body), media_type=_JSON)
 
     async def predict(self, name, version, label, body):
-        """The JSON answer to a predict request's body."""
+        """The JSON answer to a predict request's body.
+
+        A body over LARGE_BODY_BYTES is decoded, run and encoded on a thread of its own: its JSON alone
+        takes tens of milliseconds, and on the event loop's thread it would hold every other request
+        for as long; on another thread the loop gets the interpreter back every few milliseconds."""
+        if len(body) > LARGE_BODY_BYTES:
+            return await asyncio.get_running_loop().run_in_executor(self._large_requests, self._predict_alone,
+                                                                    name, version, label, body)
+        servable, signature, parsed = self._decode(name, version, label, body)
+        if self.options.enable_batching:
+            outputs = await _model_call(self._batcher(servable, signature).run(parsed.arrays, parsed.rows),
+                                        servable, signature)
+        else:
+            outputs = _run(servable, signature, parsed.arrays)
+        return orjson.dumps(format_predict(outputs, signature, parsed.row_format), option=_NUMPY)
+
+    def _predict_alone(self, name, version, label, body):
+        servable, signature, parsed = self._decode(name, version, label, body)
+        outputs = _run(servable, signature, parsed.arrays)
+        return orjson.dumps(format_predict(outputs, signature, parsed.row_format), option=_NUMPY)
+
+    def _decode(self, name, version, label, body):
+        """(servable version, signature, PredictRequest) of a predict body."""
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError as error:
             raise InvalidArgument(f"JSON Parse error: {error}") from None
         servable = self.store.model(name).resolve(version, label)
         signature = servable.signature(signature_name(document))
-        parsed = parse_predict(document, signature)
-        try:
-            if self.options.enable_batching:
-                outputs = await self._batcher(servable, signature).run(parsed.arrays, parsed.rows)
-            else:
-                outputs = signature.run(parsed.arrays)
-        except ServingError:
-            raise
-        except Exception as error:  # noqa: BLE001 - the model's own failure on this input
-            raise ServingError(f"running signature '{signature.name}' of model '{name}' version "
-                               f"{servable.version} failed: {type(error).__name__}: {error}") from None
-        return orjson.dumps(format_predict(outputs, signature, parsed.row_format), option=_NUMPY)
+        return servable, signature, parse_predict(document, signature)
 
     def _batcher(self, servable, signature):
         batcher = servable.batchers.get(signature.name)
@@ -261,6 +281,28 @@ class _SlowClients:
                 self._expired.add(task)
                 task.cancel()
         self._timer = loop.call_later(self.seconds / 4, self._sweep, loop) if self._reading else None
+
+
+def _run(servable, signature, arrays):
+    """The signature's outputs; the model's own failure becomes the request's error."""
+    try:
+        return signature.run(arrays)
+    except Exception as error:  # noqa: BLE001 - the model's own failure on this input
+        raise _model_failure(servable, signature, error) from None
+
+
+async def _model_call(awaitable, servable, signature):
+    try:
+        return await awaitable
+    except ServingError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the model's own failure on this input
+        raise _model_failure(servable, signature, error) from None
+
+
+def _model_failure(servable, signature, error):
+    return ServingError(f"running signature '{signature.name}' of model '{servable.model_name}' version "
+                        f"{servable.version} failed: {type(error).__name__}: {error}")
 
 
 def _parse_path(rest, full_path):
