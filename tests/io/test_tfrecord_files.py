@@ -4,6 +4,7 @@ The golden files in `golden/` were written by TensorFlow 2.21 (copied from ../sh
 clones only this repository); `expected.json` says what they hold.
 """
 import gzip
+import hashlib
 import pathlib
 import zlib
 
@@ -49,6 +50,23 @@ def test_compressed_golden_files_hold_the_plain_files_records(name, compression)
 def test_written_file_is_byte_for_byte_tensorflows(tmp_path):
     _write(tmp_path / "out.tfrecord", STRINGS)
     assert (tmp_path / "out.tfrecord").read_bytes() == (GOLDEN / "plain_strings.tfrecord").read_bytes()
+
+
+#: SHA-256 of the file TensorFlow 2.21's TFRecordWriter wrote for `_many_records()` with each compression.
+TF_FILE_HASHES = {"": "03636b6c250fbbdc4a2764ec24a0b60dac3e63c8e7962957643f87ef26d40ca9",
+                  "GZIP": "3a75b664c9de2edeac511dd2fd6e30847ed5e0a81ac16ef5ce6d2cace7f63b57",
+                  "ZLIB": "cab6a432a8f97f3021b8482601634fcda1523707286df01b1f93ea1b60073088"}
+
+
+def _many_records():
+    return [bytes([i % 256]) * (i % 700) for i in range(3000)]   # ~1 MB: several write chunks
+
+
+@pytest.mark.parametrize("compression", ["", "GZIP", "ZLIB"])
+def test_a_large_file_is_byte_for_byte_tensorflows_in_every_compression(tmp_path, compression):
+    _write(tmp_path / "out.tfrecord", _many_records(), compression)
+    assert hashlib.sha256((tmp_path / "out.tfrecord").read_bytes()).hexdigest() == TF_FILE_HASHES[compression]
+    assert _read(tmp_path / "out.tfrecord", compression, buffer_size=4096) == _many_records()
 
 
 @pytest.mark.parametrize("options", ["GZIP", "ZLIB", tg.io.TFRecordOptions("GZIP", compression_level=9),

@@ -1,15 +1,21 @@
 """`tg.io.TFRecordWriter` and `tg.io.TFRecordOptions` (TF's names and arguments).
 
-Like TensorFlow's writer, it writes the file in place (a reader may follow it after `flush`). Each
-record is framed in memory and handed to the file in one write, so the file never holds part of a
-record beyond what a crash in the middle of that write leaves; `close` writes whatever is buffered
-(and the end of the compressed stream) and never leaves a half-written record behind.
+Like TensorFlow's writer, it writes the file in place (a reader may follow it after `flush`). Records
+are framed in memory and gathered into chunks of whole records (so compression and the file see a few
+large writes, not one per record; deflate's output does not depend on how its input is cut), so the file
+never holds part of a record beyond what a crash in the middle of a write leaves; `close` writes whatever
+is gathered (and the end of the compressed stream) and never leaves a half-written record behind.
 """
 import zlib
 
 from .records import WINDOW_BITS, compression_name, crc32c_function, frame
 
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType"]
+
+#: TF's default zlib memory level (zlib's own is 8): with it, compressed files are byte-identical to TF's.
+_TF_MEM_LEVEL = 9
+#: Bytes of framed records gathered before they go to the compressor and the file.
+_CHUNK = 256 * 1024
 
 
 class TFRecordCompressionType:
@@ -25,7 +31,7 @@ _BY_NUMBER = {TFRecordCompressionType.NONE: "", TFRecordCompressionType.ZLIB: "Z
 class TFRecordOptions:
     """How a TFRecord file is compressed: `compression_type` ('', 'GZIP' or 'ZLIB') and zlib's
     parameters (`compression_level` 0-9 or -1 for zlib's default, `window_bits`, `mem_level`,
-    `compression_strategy`, `compression_method`); `None` keeps zlib's default, as TF does."""
+    `compression_strategy`, `compression_method`); `None` keeps TF's default (zlib's, but mem_level 9)."""
 
     def __init__(self, compression_type=None, flush_mode=None, input_buffer_size=None, output_buffer_size=None,
                  window_bits=None, compression_level=None, compression_method=None, mem_level=None,
@@ -56,7 +62,7 @@ class TFRecordOptions:
             bits = self.window_bits + (16 if kind == "GZIP" else 0)
         return zlib.compressobj(_or(self.compression_level, zlib.Z_DEFAULT_COMPRESSION),
                                 _or(self.compression_method, zlib.DEFLATED), bits,
-                                _or(self.mem_level, zlib.DEF_MEM_LEVEL),
+                                _or(self.mem_level, _TF_MEM_LEVEL),
                                 _or(self.compression_strategy, zlib.Z_DEFAULT_STRATEGY))
 
     def __repr__(self):
@@ -81,6 +87,7 @@ class TFRecordWriter:
         self._options = options
         self._deflater = options._deflater()
         self._crc = crc32c_function()
+        self._pending, self._pending_size = [], 0
         self._file = open(self._path, "wb")  # noqa: SIM115 - closed by close() or the with block
 
     def write(self, record):
@@ -92,6 +99,14 @@ class TFRecordWriter:
         elif not isinstance(record, bytes):
             record = _bytes_of(record)
         data = frame(record, self._crc)
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= _CHUNK:
+            self._write_pending()
+
+    def _write_pending(self):
+        data = b"".join(self._pending)
+        self._pending, self._pending_size = [], 0
         self._file.write(data if self._deflater is None else self._deflater.compress(data))
 
     def flush(self):
@@ -99,6 +114,7 @@ class TFRecordWriter:
         byte boundary, so a reader can decompress every record written)."""
         if self._file is None:
             return
+        self._write_pending()
         if self._deflater is not None:
             self._file.write(self._deflater.flush(zlib.Z_SYNC_FLUSH))
         self._file.flush()
@@ -108,6 +124,7 @@ class TFRecordWriter:
         if self._file is None:
             return
         try:
+            self._write_pending()
             if self._deflater is not None:
                 self._file.write(self._deflater.flush(zlib.Z_FINISH))
         finally:
