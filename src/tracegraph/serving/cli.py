@@ -25,7 +25,8 @@ def add_subcommand(commands):
                     "(pip install 'tracegraph[serve]').")
     serve.add_argument("base_path", nargs="?", metavar="MODEL_BASE_PATH",
                        help="the directory holding the model's version directories")
-    serve.add_argument("--model_base_path", dest="base_path_option", help="the same, as TF Serving spells it")
+    serve.add_argument("--model_base_path", dest="base_path_option", metavar="PATH",
+                       help="the same, as TF Serving spells it")
     serve.add_argument("--model-name", "--model_name", dest="model_name", default="default",
                        help="the name clients use in /v1/models/NAME (default: default)")
     serve.add_argument("--model-config-file", "--model_config_file", dest="config_file", metavar="FILE",
