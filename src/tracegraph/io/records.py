@@ -18,9 +18,9 @@ from ..errors import DataLossError, NotFoundError
 __all__ = ["masked_crc32c", "crc32c_function", "frame", "read_records", "compression_name", "COMPRESSION_TYPES",
            "WINDOW_BITS"]
 
-_HEADER = struct.Struct("<QI")
+_LENGTH = struct.Struct("<Q")
 _FOOTER = struct.Struct("<I")
-HEADER_SIZE, FOOTER_SIZE = _HEADER.size, _FOOTER.size
+HEADER_SIZE, FOOTER_SIZE = _LENGTH.size + _FOOTER.size, _FOOTER.size
 _MASK_DELTA = 0xA282EAD8
 #: zlib's `wbits` for each compression: a zlib stream, or a gzip member.
 WINDOW_BITS = {"ZLIB": zlib.MAX_WBITS, "GZIP": 16 + zlib.MAX_WBITS}
@@ -49,7 +49,7 @@ def frame(data, crc=None):
 @functools.lru_cache(maxsize=4096)
 def _header(length):
     """The 12 header bytes of a record of `length` bytes (remembered: records of a file often share lengths)."""
-    packed = struct.pack("<Q", length)
+    packed = _LENGTH.pack(length)
     return packed + _FOOTER.pack(_mask(crc32c_function()(packed)))
 
 
@@ -115,8 +115,8 @@ def _parse(name, chunks, crc):
                 if buffer:
                     raise _truncated(name, base, "its header")
                 return
-        length, length_crc = _HEADER.unpack_from(buffer, position)
-        if _mask(crc(buffer[position:position + 8])) != length_crc:
+        (length,) = _LENGTH.unpack_from(buffer, position)
+        if buffer[position:position + HEADER_SIZE] != _header(length):   # the length's CRC, remembered
             raise DataLossError(f"{name}: corrupted record at byte offset {base + position} "
                                 f"(the checksum of its length does not match)")
         total = HEADER_SIZE + length + FOOTER_SIZE
@@ -127,7 +127,8 @@ def _parse(name, chunks, crc):
         end = position + HEADER_SIZE
         data = buffer[end:end + length]
         (data_crc,) = _FOOTER.unpack_from(buffer, end + length)
-        if _mask(crc(data)) != data_crc:
+        value = crc(data)
+        if (((value >> 15) | (value << 17)) + _MASK_DELTA) & 0xFFFFFFFF != data_crc:   # _mask, inline: per record
             raise DataLossError(f"{name}: corrupted record at byte offset {base + position} "
                                 f"(the checksum of its data does not match)")
         yield base + position, data
