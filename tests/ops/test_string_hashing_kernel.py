@@ -60,6 +60,9 @@ def test_fingerprint64_equals_pyfarmhash_on_any_bytes(kernel_always, strings):
     hashes = hashing_kernel.fingerprint64(object_array(strings).reshape(len(strings), 1))
     assert hashes.shape == (len(strings), 1)
     assert hashes.ravel().tolist() == [farmhash.fingerprint64(s) for s in strings]
+    for n in (1, 3, 1000, 2 ** 63 - 1):
+        buckets = hashing_kernel.fingerprint_buckets(object_array(strings), n)
+        assert buckets.dtype == np.int64 and buckets.tolist() == [farmhash.fingerprint64(s) % n for s in strings]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -100,11 +103,14 @@ def test_integer_lookup_equals_a_dict(kernel_always, vocabulary, others):
 def test_elements_that_are_not_bytes_and_small_inputs_take_the_python_path(kernel_always, monkeypatch):
     assert hashing_kernel.fingerprint64(object_array([b"a", "a"])) is None
     assert hashing_kernel.fingerprint64(object_array([b"a", np.bytes_(b"a")])) is None
+    assert hashing_kernel.fingerprint_buckets(object_array([b"a", "a"]), 3) is None
     assert hashing_kernel.string_table(object_array([b"a", 1])) is None
     table = hashing_kernel.string_table(object_array([b"a"]))
     assert hashing_kernel.lookup_strings(table, object_array([b"a", None])) is None
     mixed = tg.ops.string_hashing.fingerprint64(object_array([b"a", "b", np.bytes_(b"c")]))
     assert mixed.tolist() == [farmhash.fingerprint64(s) for s in (b"a", "b", b"c")]
+    mixed = tg.strings.to_hash_bucket_fast(object_array([b"a", "b", np.bytes_(b"c")]), 7)
+    assert mixed.numpy().tolist() == [farmhash.fingerprint64(s) % 7 for s in (b"a", "b", b"c")]
     monkeypatch.setattr(hashing_kernel, "MIN_KERNEL_VALUES", 3)
     assert hashing_kernel.fingerprint64(object_array([b"a", b"b"])) is None
     monkeypatch.setattr(hashing_kernel, "MIN_KERNEL_VALUES", 0)

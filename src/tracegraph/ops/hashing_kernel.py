@@ -12,30 +12,35 @@ The kernels hold the GIL (no `nogil`), so no other thread can release an object 
 
 - `fingerprint64(strings)`: FarmHash's Fingerprint64 (farmhashna's Hash64), the public algorithm
   ported line by line; it equals `pyfarmhash`'s bit for bit (tests compare every length 0..300).
+  `fingerprint_buckets(strings, n)`: the same modulo n.
 - `string_table(vocabulary)` / `lookup_strings(table, strings)`: an open-addressing table keyed by
   the fingerprint; a hit also compares the bytes, so colliding fingerprints never match.
 - `integer_table(vocabulary)` / `lookup_integers(table, values)`: the same for integers.
 
 A repeated vocabulary entry maps to its last position, as a dict built in order does.
 Each function returns None where the kernel cannot or need not run (no numba, not CPython, a
-big-endian machine, too few values (see `serves`), an element that is not `bytes`);
+big-endian machine, too few values, an element that is not `bytes`, or the kernels still loading:
+`serves` loads them on a background thread, as tiered execution compiles a function's kernels);
 the caller then hashes or looks up in Python, with the same results.
 """
+import atexit
 import ctypes
+import os
 import sys
 import threading
 
 import numpy as np
 
+from .. import config_experimental
 from ..backend import get_backend
 
-__all__ = ["fingerprint64", "string_table", "lookup_strings", "integer_table", "lookup_integers",
-           "serves", "MIN_KERNEL_VALUES", "MIN_VALUES_TO_LOAD"]
+__all__ = ["fingerprint64", "fingerprint_buckets", "string_table", "lookup_strings", "integer_table", "lookup_integers",
+           "serves", "MIN_KERNEL_VALUES", "MIN_VALUES_TO_LOAD", "EXIT_GRACE"]
 
 #: Fewer values always take the Python path: calling a kernel costs a few microseconds.
 MIN_KERNEL_VALUES = 64
-#: Fewer values take the Python path until the kernels are loaded: loading them (importing numba,
-#: and compiling them once per machine) would cost more than it saves on them.
+#: Fewer values do not start loading the kernels: importing numba and loading them (compiling them,
+#: once per machine) costs more than it saves on them.
 MIN_VALUES_TO_LOAD = 1 << 12
 
 _KERNEL_SOURCE = '''
@@ -221,6 +226,18 @@ def fingerprints(objects, count, bytes_type, out):
     return -1
 
 
+@njit(cache=True)
+def fingerprint_buckets(objects, count, bytes_type, num_buckets, out):
+    """Fingerprint64 modulo `num_buckets` (uint64) of each bytes object, as `fingerprints` reads them,
+    into `out` (int64); the index of the first element that is not `bytes`, or -1."""
+    for i in range(count):
+        data, length = _bytes_at(objects, i, bytes_type)
+        if length < 0:
+            return i
+        out[i] = np.int64(_fingerprint64(data, length) % num_buckets)
+    return -1
+
+
 @njit(cache=True, inline="always")
 def _same_bytes(a, b, length):
     """Whether the `length` bytes at a and b are equal: read as the hash reads them (overlapping
@@ -316,8 +333,13 @@ def integer_positions(values, slots, keys, shift, out):
         out[i] = slots[_integer_slot(slots, keys, shift, values[i])]
 '''
 
-_kernels = None
+#: Seconds the process's exit waits for a load in flight (a thread killed inside LLVM could crash the exit).
+EXIT_GRACE = 2.0
+
+_kernels = None  # the kernels, once loaded and run once; False where they cannot run
+_loader = None  # (process id, the thread loading them)
 _lock = threading.Lock()
+_loader_lock = threading.Lock()
 
 
 def _bytes_layout():
@@ -335,30 +357,74 @@ def _bytes_layout():
     return layout
 
 
+def _loaded_kernels():
+    """The kernels loaded (compiled once per machine) and run once each, or False where they cannot run."""
+    layout = _bytes_layout()
+    if layout is None:
+        return False
+    try:
+        kernels = get_backend("numba").kernel_cache().load_kernel_module(
+            "TYPE_OFFSET = %d\nSIZE_OFFSET = %d\nDATA_OFFSET = %d\n" % layout + _KERNEL_SOURCE)
+    except (RuntimeError, ValueError, ImportError):
+        return False
+    _warm_up(kernels)
+    return kernels
+
+
+def _warm_up(kernels):
+    """Run each kernel once, on arrays of every kind it is given, so later calls find it compiled."""
+    strings = np.array([b"warm", b"up"], dtype=object)
+    _fingerprint_buckets(kernels, strings, 3)
+    for vocabulary in (strings, strings[:1]):
+        _lookup_strings(kernels, _StringTable(kernels, vocabulary), strings)
+    table = _IntegerTable(kernels, np.arange(2, dtype=np.int64))
+    values = np.arange(3, dtype=np.int64)
+    _lookup_integers(kernels, table, values)
+    values.flags.writeable = False  # a tensor's array may be read-only: numba compiles for it apart
+    _lookup_integers(kernels, table, values)
+
+
 def _kernel_module():
-    """The compiled kernels, or False where they cannot run."""
+    """The kernels, loaded on this thread if need be, or False where they cannot run."""
     global _kernels
     if _kernels is None:
         with _lock:
             if _kernels is None:
-                layout = _bytes_layout()
-                try:
-                    _kernels = layout is not None and get_backend("numba").kernel_cache().load_kernel_module(
-                        "TYPE_OFFSET = %d\nSIZE_OFFSET = %d\nDATA_OFFSET = %d\n" % layout + _KERNEL_SOURCE)
-                except (RuntimeError, ValueError, ImportError):
-                    _kernels = False
+                _kernels = _loaded_kernels()
     return _kernels
 
 
+def _start_loading():
+    """Load the kernels on a background thread (once per process; a forked child starts its own), or
+    here and now where tiered execution is off (`tg.config.experimental.set_tiered_execution`)."""
+    global _loader
+    if not config_experimental.tiered_execution_enabled():
+        _kernel_module()
+        return
+    with _loader_lock:
+        if _loader is None or _loader[0] != os.getpid():
+            thread = threading.Thread(target=_kernel_module, name="tracegraph-hashing-kernels", daemon=True)
+            _loader = os.getpid(), thread
+            thread.start()
+            atexit.register(_finish_loading, EXIT_GRACE)
+
+
+def _finish_loading(timeout=None):
+    """Wait (at most `timeout` seconds) for the background load, if one runs in this process."""
+    loader = _loader
+    if loader is not None and loader[0] == os.getpid():
+        loader[1].join(timeout)
+
+
 def serves(size):
-    """Whether the kernels should serve `size` values (loading them, for many values, if need be)."""
-    if size < MIN_KERNEL_VALUES or (_kernels is None and size < MIN_VALUES_TO_LOAD):
+    """Whether the kernels serve `size` values now. The first call with many values starts loading
+    them on a background thread (importing numba and loading takes a second or two); the Python path
+    serves meanwhile, so no call waits for the compiler."""
+    if size < MIN_KERNEL_VALUES:
         return False
-    return bool(_kernel_module())
-
-
-def _usable_kernels(values):
-    return _kernel_module() if serves(values.size) else None
+    if _kernels is None and size >= MIN_VALUES_TO_LOAD:
+        _start_loading()
+    return bool(_kernels)
 
 
 def _object_pointers(strings):
@@ -370,12 +436,28 @@ def _object_pointers(strings):
 def fingerprint64(strings):
     """FarmHash's Fingerprint64 of each element of the object array `strings` (uint64, same shape),
     or None where the kernel cannot or need not run."""
-    kernels = _usable_kernels(strings)
-    if not kernels:
+    if not serves(strings.size):
         return None
     flat, address = _object_pointers(strings)
     out = np.empty(flat.size, np.uint64)
-    if kernels.fingerprints(address, flat.size, id(bytes), out) >= 0:
+    if _kernels.fingerprints(address, flat.size, id(bytes), out) >= 0:
+        return None
+    return out.reshape(strings.shape)
+
+
+def fingerprint_buckets(strings, num_buckets):
+    """Fingerprint64 modulo `num_buckets` (below 2**63) of each element of the object array `strings`
+    (int64, same shape), or None where the kernel cannot or need not run. The kernel divides: NumPy's
+    uint64 remainder takes longer than the hashing."""
+    if not serves(strings.size):
+        return None
+    return _fingerprint_buckets(_kernels, strings, num_buckets)
+
+
+def _fingerprint_buckets(kernels, strings, num_buckets):
+    flat, address = _object_pointers(strings)
+    out = np.empty(flat.size, np.int64)
+    if kernels.fingerprint_buckets(address, flat.size, id(bytes), np.uint64(num_buckets), out) >= 0:
         return None
     return out.reshape(strings.shape)
 
@@ -425,9 +507,10 @@ def string_table(vocabulary):
 def lookup_strings(table, strings):
     """The position of each element of the object array `strings` in the `string_table` (int64, -1
     if absent, same shape), or None where the kernel cannot or need not run."""
-    kernels = _usable_kernels(strings)
-    if not kernels:
-        return None
+    return _lookup_strings(_kernels, table, strings) if serves(strings.size) else None
+
+
+def _lookup_strings(kernels, table, strings):
     flat, address = _object_pointers(strings)
     out = np.empty(flat.size, np.int64)
     if table.hashes.size == 1:
@@ -451,9 +534,10 @@ def integer_table(vocabulary):
 def lookup_integers(table, values):
     """The position of each element of the int64 array `values` in the `integer_table` (int64, -1 if
     absent, same shape), or None where the kernel cannot or need not run."""
-    kernels = _usable_kernels(values)
-    if not kernels:
-        return None
+    return _lookup_integers(_kernels, table, values) if serves(values.size) else None
+
+
+def _lookup_integers(kernels, table, values):
     flat = np.ascontiguousarray(values.reshape(-1), dtype=np.int64)
     out = np.empty(flat.size, np.int64)
     kernels.integer_positions(flat, table.slots, table.keys, table.shift, out)

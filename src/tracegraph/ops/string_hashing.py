@@ -65,11 +65,13 @@ class _Blocks:
 def fingerprint64(strings):
     """FarmHash's Fingerprint64 of each byte string of the object array `strings`, uint64 (same shape)."""
     hashes = hashing_kernel.fingerprint64(strings)
-    if hashes is None:
-        flat = np.fromiter(map(farmhash.fingerprint64, strings.reshape(-1).tolist()), dtype=np.uint64,
-                           count=strings.size)
-        hashes = flat.reshape(strings.shape)
-    return hashes
+    return _python_fingerprint64(strings) if hashes is None else hashes
+
+
+def _python_fingerprint64(strings):
+    flat = np.fromiter(map(farmhash.fingerprint64, strings.reshape(-1).tolist()), dtype=np.uint64,
+                       count=strings.size)
+    return flat.reshape(strings.shape)
 
 
 def legacy_hash64(strings, seed=0xDECAFCAFFE):
@@ -155,19 +157,28 @@ def _bucket_infer(op_name):
     return infer
 
 
-def _bucket_op(name, hash_all):
-    """An op hashing every string with `hash_all(flat strings, **attrs)` (uint64) into `num_buckets`."""
+def _bucket_op(name, buckets_of):
+    """An op putting every string in a bucket with `buckets_of(flat strings, num_buckets, **attrs)` (int64)."""
     def impl(xp, x, num_buckets, **attrs):
         x = to_host(x)
-        hashes = hash_all(x.reshape(-1), **attrs) % _U64(num_buckets)
-        return to_backend(xp, hashes.astype(np.int64).reshape(x.shape))
+        return to_backend(xp, buckets_of(x.reshape(-1), num_buckets, **attrs).reshape(x.shape))
 
     return Op(name, infer=_bucket_infer(name), impl=impl)
 
 
-_hash_bucket_fast = _bucket_op("string_to_hash_bucket_fast", fingerprint64)
-_hash_bucket = _bucket_op("string_to_hash_bucket", legacy_hash64)
-_hash_bucket_strong = _bucket_op("string_to_hash_bucket_strong", lambda strings, key: siphash24(strings, key))
+def _buckets(hashes, num_buckets):
+    return (hashes % _U64(num_buckets)).astype(np.int64)
+
+
+def _fingerprint_buckets(strings, num_buckets):
+    buckets = hashing_kernel.fingerprint_buckets(strings, num_buckets)
+    return _buckets(_python_fingerprint64(strings), num_buckets) if buckets is None else buckets
+
+
+_hash_bucket_fast = _bucket_op("string_to_hash_bucket_fast", _fingerprint_buckets)
+_hash_bucket = _bucket_op("string_to_hash_bucket", lambda strings, n: _buckets(legacy_hash64(strings), n))
+_hash_bucket_strong = _bucket_op("string_to_hash_bucket_strong",
+                                 lambda strings, n, key: _buckets(siphash24(strings, key), n))
 
 
 @add_dispatch_support
