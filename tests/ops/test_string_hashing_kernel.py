@@ -122,6 +122,22 @@ def test_elements_that_are_not_bytes_and_small_inputs_take_the_python_path(kerne
     assert hashing_kernel.string_table(object_array([b"a"])) is None
 
 
+def test_many_values_load_the_kernels_in_the_background_or_at_once_without_tiering(kernel_always, monkeypatch):
+    monkeypatch.setattr(hashing_kernel, "MIN_VALUES_TO_LOAD", 10)
+    monkeypatch.setattr(hashing_kernel, "_loader", None)
+    monkeypatch.setattr(hashing_kernel, "_kernels", None)
+    tg.config.experimental.set_tiered_execution(True)  # the tests' default is off (conftest.py)
+    assert not hashing_kernel.serves(9) and hashing_kernel._loader is None
+    hashing_kernel.serves(10)  # starts the load and answers at once (False until it is done)
+    assert hashing_kernel._loader is not None
+    hashing_kernel._finish_loading()
+    assert hashing_kernel.serves(10) and hashing_kernel._kernels
+    monkeypatch.setattr(hashing_kernel, "_loader", None)
+    monkeypatch.setattr(hashing_kernel, "_kernels", None)
+    tg.config.experimental.set_tiered_execution(False)
+    assert hashing_kernel.serves(10) and hashing_kernel._loader is None
+
+
 def test_a_vocabularys_tables_go_with_it(kernel_always):
     for make in (lambda: (object_array([b"a", b"b"]), object_array([b"b", b"c"])),
                  lambda: (np.array([7, 3], dtype=np.int64), np.array([3, 4], dtype=np.int32))):
