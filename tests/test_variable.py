@@ -183,3 +183,28 @@ def test_shape_argument_allows_a_less_defined_shape():
     assert v.numpy().shape == (3,)
     with pytest.raises(ValueError, match="shape"):
         tg.Variable([1.0, 2.0], shape=[3])
+
+
+def test_variable_creator_scopes_make_the_variables_innermost_first():
+    calls = []
+
+    def frozen(next_creator, **kwargs):
+        calls.append(("frozen", kwargs["name"]))
+        kwargs["trainable"] = False
+        return next_creator(**kwargs)
+
+    def outer(next_creator, **kwargs):
+        calls.append(("outer", kwargs["name"]))
+        return next_creator(**kwargs)
+
+    with tg.variable_creator_scope(outer), tg.variable_creator_scope(frozen):
+        v = tg.Variable([1.0, 2.0], name="w")
+    assert calls == [("frozen", "w"), ("outer", "w")]
+    assert type(v) is tg.Variable and not v.trainable and v.numpy().tolist() == [1.0, 2.0]
+    assert tg.Variable(3.0).trainable  # the scope has ended
+
+
+def test_a_creator_may_return_its_own_variable():
+    made = tg.Variable(7.0)
+    with tg.variable_creator_scope(lambda next_creator, **kwargs: made):
+        assert tg.Variable(1.0) is made

@@ -11,7 +11,7 @@ from .spec import TensorSpec  # noqa: F401
 from .tensor import Tensor, newaxis  # noqa: F401
 from .convert import constant, convert_to_tensor  # noqa: F401
 from .context import executing_eagerly  # noqa: F401
-from .variable import Variable, VariableAggregation, VariableSynchronization  # noqa: F401
+from .variable import Variable, VariableAggregation, VariableSynchronization, variable_creator_scope  # noqa: F401
 from . import ops as _ops
 from .ops.arithmetic import *  # noqa: F401,F403
 from .ops.unary_math import *  # noqa: F401,F403

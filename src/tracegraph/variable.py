@@ -5,7 +5,10 @@ installs a new array, so tensors read earlier keep their values and tensors
 stay immutable. Reads and writes go through `state_ops`, so inside a traced
 function they become ordered graph nodes and on a tape they are recorded.
 """
+import contextlib
+import inspect
 import itertools
+import threading
 
 from . import dtypes
 from .context import state
@@ -17,7 +20,7 @@ from .ops.indexed_slices import IndexedSlices
 from .tensor import EagerTensor, SymbolicTensor, _numpy_text
 from .variable_base import VariableBase
 
-__all__ = ["Variable", "VariableSynchronization", "VariableAggregation"]
+__all__ = ["Variable", "VariableSynchronization", "VariableAggregation", "variable_creator_scope"]
 
 _uids = itertools.count()
 _names_used = {}
@@ -42,7 +45,52 @@ class VariableAggregation:
     NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
 
 
-class Variable(VariableBase):
+_creators = threading.local()
+
+
+def _creator_stack():
+    if not hasattr(_creators, "stack"):
+        _creators.stack = []
+    return _creators.stack
+
+
+@contextlib.contextmanager
+def variable_creator_scope(variable_creator):
+    """Within the block, `tg.Variable(...)` (in this thread) calls `variable_creator(next_creator, **kwargs)`.
+
+    As TF's `tf.variable_creator_scope`: the creator gets the constructor's arguments as keywords and
+    returns the variable, usually by calling `next_creator(**kwargs)` with arguments it changed (the
+    next creator of an enclosing scope, in the end the plain constructor). A `tg.distribute` strategy's
+    scope makes its variables (mirrored, or broadcast from worker 0) this way.
+    """
+    stack = _creator_stack()
+    stack.append(variable_creator)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+class _VariableMetaclass(type):
+    """Routes `tg.Variable(...)` through the creators of the `variable_creator_scope`s in force."""
+
+    def __call__(cls, *args, **kwargs):
+        stack = _creator_stack()
+        if cls is not Variable or not stack:
+            return super().__call__(*args, **kwargs)
+        arguments = _CONSTRUCTOR.bind(None, *args, **kwargs).arguments
+        del arguments["self"]
+        return _through_creators(list(stack), len(stack) - 1)(**arguments)
+
+
+def _through_creators(creators, index):
+    """The creator chain from `creators[index]` outwards, ending in the plain constructor."""
+    if index < 0:
+        return lambda **kwargs: type.__call__(Variable, **kwargs)
+    return lambda **kwargs: creators[index](_through_creators(creators, index - 1), **kwargs)
+
+
+class Variable(VariableBase, metaclass=_VariableMetaclass):
     """A mutable tensor-valued state (TF's `tf.Variable`).
 
     `initial_value` (a value or a callable returning one) fixes the dtype and
@@ -302,3 +350,6 @@ def slice_of(variable, key):
 operators.install(Variable)
 Variable.__hash__ = lambda self: id(self)
 Variable.__getitem__ = slice_of
+
+
+_CONSTRUCTOR = inspect.signature(Variable.__init__)
