@@ -16,7 +16,7 @@ from .format import (FORMAT_NAME, FORMAT_VERSION, FUNCTIONS_DIR, METADATA_FILE, 
                      write_variables)
 from .. import nest
 from ..ir.graph import all_variables
-from ..keras.saving.atomic import sync_directory
+from ..atomic_files import sync_directory
 from ..ir.serialize import encode_value, graph_to_json
 from ..module import Module
 from ..spec import TensorSpec

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from ..keras.saving.atomic import write_atomically
+from ..atomic_files import write_atomically
 
 __all__ = ["CheckpointFormatError", "FORMAT_NAME", "FORMAT_VERSION", "write_checkpoint", "read_index",
            "read_arrays", "index_path", "data_files", "remove_checkpoint"]

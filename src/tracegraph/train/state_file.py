@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-from ..keras.saving.atomic import write_atomically
+from ..atomic_files import write_atomically
 from . import checkpoint_file
 
 __all__ = ["CheckpointState", "get_checkpoint_state", "latest_checkpoint", "write_state", "STATE_FILENAME"]

@@ -3,7 +3,7 @@ import json
 import os
 import shutil
 
-from ..saving.atomic import write_atomically
+from ...atomic_files import write_atomically
 from ..saving.weights_file import WEIGHTS_SUFFIX
 from .callback import Callback
 

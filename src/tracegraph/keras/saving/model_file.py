@@ -18,7 +18,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from .object_registry import get_registered_class, get_registered_name
-from .atomic import write_atomically
+from ...atomic_files import write_atomically
 
 __all__ = ["save_model", "load_model", "serialize_layer", "deserialize_layer", "MODEL_SUFFIX", "FORMAT_NAME",
            "FORMAT_VERSION"]

@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 
-from .atomic import write_atomically
+from ...atomic_files import write_atomically
 
 __all__ = ["save_weights", "load_weights", "read_weights", "FORMAT_NAME", "FORMAT_VERSION", "WEIGHTS_SUFFIX",
            "HEADER_MEMBER"]
