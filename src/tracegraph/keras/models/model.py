@@ -2,7 +2,9 @@
 defines its layers in `__init__` and its computation in `call`."""
 from ..layers.base import Layer
 import json
+import os
 
+from ... import saved_model
 from ...ops import creation
 from ..saving import model_file, weights_file
 from ..trainers.trainer import Trainer
@@ -68,10 +70,27 @@ class Model(Trainer, Layer):
         """The model's architecture (no weights) as a JSON string; `keras.models.model_from_json` reads it."""
         return json.dumps(model_file.serialize_layer(self), **kwargs)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, signatures=None):
         """Write the whole model (config, weights, compile settings, optimizer state) to a `.keras`
-        file in tracegraph's model format (docs/formats/keras_model.md)."""
+        file in tracegraph's model format (docs/formats/keras_model.md).
+
+        `save_format="tf"` (TF 2's tf.keras, as the tutorials' deployment chapter uses it) exports
+        a SavedModel directory for serving instead: see `export`.
+        """
+        if save_format == "tf":
+            self.export(filepath, signatures=signatures)
+            return
+        if save_format not in (None, "keras"):
+            raise ValueError(f"save: `save_format` must be 'keras' or 'tf' (a SavedModel), got {save_format!r}")
         model_file.save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def export(self, filepath, format="tf_saved_model", signatures=None):  # noqa: A002 - Keras's argument name
+        """Write the model's inference function (its call, `training=False`) as a SavedModel directory
+        (docs/formats/saved_model.md), which `tg.saved_model.load`, `tracegraph serve` and
+        `tracegraph.spark` read; `signatures` as `tg.saved_model.save` takes them."""
+        if format != "tf_saved_model":
+            raise ValueError(f"export: only format='tf_saved_model' is supported, got {format!r}")
+        saved_model.save(self, os.fspath(filepath), signatures=signatures)
 
     def build_from_shape(self, input_shape):
         """Create the weights by calling the model once on zeros of `input_shape` (batch None -> 1)."""
