@@ -99,7 +99,8 @@ def test_array_outputs_come_back_as_array_columns(spark, tmp_path_factory):
                                                              keras.layers.Dense(3)]))
     udf = tg_spark.predict_batch_udf(path, batch_size=300)
     assert udf.returnType == T.ArrayType(T.FloatType(), containsNull=False)
-    x, y = _collected(_frame(spark, 1000, seed=1).withColumn("y", udf(F.array(*FEATURES))), "y")
+    # the features as a struct column this time (an array column works the same)
+    x, y = _collected(_frame(spark, 1000, seed=1).withColumn("y", udf(F.struct(*FEATURES))), "y")
     np.testing.assert_array_equal(np.stack(y), _predict(path, inputs=x)["output_0"])
 
 

@@ -31,10 +31,11 @@ def predict_batch_udf(model_path, *, return_type=None, batch_size=DEFAULT_BATCH_
 
     Call it with one column per signature input, in the signature's order: a numeric column for an
     input of shape `[None]` (or `[None, 1]`), an array column (e.g. `F.array(*feature_columns)`) holding
-    each row's values flattened for a wider input. It returns a column: a scalar for an output with one
-    value per row, an array for a wider output, a struct of the outputs' names for several outputs.
+    each row's values flattened for a wider input (or, for a one-input model, `F.struct(*feature_columns)`).
+    It returns a column: a scalar for an output with one value per row, an array for a wider output, a
+    struct of the outputs' names for several outputs.
 
-    `return_type` (a Spark DataType or DDL string) defaults to that; `batch_size` rows go to the model
+    `return_type` (a Spark DataType, or a DDL string with a SparkSession active) defaults to that; `batch_size` rows go to the model
     per call; `input_tensor_shapes` (as in `pyspark.ml.functions.predict_batch_udf`) default to the
     signature's shapes. `model_path` is a directory every worker can read (a shared path), or the name of
     a directory shipped with `spark-submit --archives model.zip#name`. Each Python worker loads the model
