@@ -115,6 +115,7 @@ def test_elements_that_are_not_bytes_and_small_inputs_take_the_python_path(kerne
     assert hashing_kernel.fingerprint64(object_array([b"a", b"b"])) is None
     monkeypatch.setattr(hashing_kernel, "MIN_KERNEL_VALUES", 0)
     monkeypatch.setattr(hashing_kernel, "_kernels", None)
+    monkeypatch.setattr(hashing_kernel, "_values_in_python", 0)
     monkeypatch.setattr(hashing_kernel, "MIN_VALUES_TO_LOAD", 3)
     assert not hashing_kernel.serves(2) and hashing_kernel._kernels is None  # not loaded for two values
     monkeypatch.setattr(hashing_kernel, "_kernels", False)
@@ -126,16 +127,17 @@ def test_many_values_load_the_kernels_in_the_background_or_at_once_without_tieri
     monkeypatch.setattr(hashing_kernel, "MIN_VALUES_TO_LOAD", 10)
     monkeypatch.setattr(hashing_kernel, "_loader", None)
     monkeypatch.setattr(hashing_kernel, "_kernels", None)
+    monkeypatch.setattr(hashing_kernel, "_values_in_python", 0)
     tg.config.experimental.set_tiered_execution(True)  # the tests' default is off (conftest.py)
-    assert not hashing_kernel.serves(9) and hashing_kernel._loader is None
-    hashing_kernel.serves(10)  # starts the load and answers at once (False until it is done)
+    assert not hashing_kernel.serves(6) and hashing_kernel._loader is None
+    hashing_kernel.serves(4)  # 10 values in all: starts the load and answers at once (False until done)
     assert hashing_kernel._loader is not None
     hashing_kernel._finish_loading()
     assert hashing_kernel.serves(10) and hashing_kernel._kernels
     monkeypatch.setattr(hashing_kernel, "_loader", None)
     monkeypatch.setattr(hashing_kernel, "_kernels", None)
     tg.config.experimental.set_tiered_execution(False)
-    assert hashing_kernel.serves(10) and hashing_kernel._loader is None
+    assert hashing_kernel.serves(1) and hashing_kernel._loader is None
 
 
 def test_a_vocabularys_tables_go_with_it(kernel_always):

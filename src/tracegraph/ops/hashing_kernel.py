@@ -39,8 +39,9 @@ __all__ = ["fingerprint64", "fingerprint_buckets", "string_table", "lookup_strin
 
 #: Fewer values always take the Python path: calling a kernel costs a few microseconds.
 MIN_KERNEL_VALUES = 64
-#: Fewer values do not start loading the kernels: importing numba and loading them (compiling them,
-#: once per machine) costs more than it saves on them.
+#: Values served in Python (in one call or over many, as a pipeline's batches come) that start
+#: loading the kernels: importing numba and loading them (compiling them, once per machine) costs
+#: more than it saves on fewer.
 MIN_VALUES_TO_LOAD = 1 << 12
 
 _KERNEL_SOURCE = '''
@@ -337,6 +338,7 @@ def integer_positions(values, slots, keys, shift, out):
 EXIT_GRACE = 2.0
 
 _kernels = None  # the kernels, once loaded and run once; False where they cannot run
+_values_in_python = 0  # values served before the kernels were loaded
 _loader = None  # (process id, the thread loading them)
 _lock = threading.Lock()
 _loader_lock = threading.Lock()
@@ -417,13 +419,16 @@ def _finish_loading(timeout=None):
 
 
 def serves(size):
-    """Whether the kernels serve `size` values now. The first call with many values starts loading
-    them on a background thread (importing numba and loading takes a second or two); the Python path
-    serves meanwhile, so no call waits for the compiler."""
+    """Whether the kernels serve `size` values now. Once `MIN_VALUES_TO_LOAD` values have come, they
+    start loading on a background thread (importing numba and loading takes a second or two); the
+    Python path serves meanwhile, so no call waits for the compiler."""
+    global _values_in_python
     if size < MIN_KERNEL_VALUES:
         return False
-    if _kernels is None and size >= MIN_VALUES_TO_LOAD:
-        _start_loading()
+    if _kernels is None:
+        _values_in_python += size
+        if _values_in_python >= MIN_VALUES_TO_LOAD:
+            _start_loading()
     return bool(_kernels)
 
 
