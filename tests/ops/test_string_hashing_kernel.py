@@ -140,6 +140,19 @@ def test_many_values_load_the_kernels_in_the_background_or_at_once_without_tieri
     assert hashing_kernel.serves(1) and hashing_kernel._loader is None
 
 
+def test_kernels_that_fail_to_compile_leave_the_python_path_with_a_warning(monkeypatch):
+    def broken(kernels):
+        raise TypeError("cannot type the intrinsics")
+
+    monkeypatch.setattr(hashing_kernel, "_warm_up", broken)
+    monkeypatch.setattr(hashing_kernel, "_kernels", None)
+    with pytest.warns(RuntimeWarning, match="run in Python"):
+        assert hashing_kernel._kernel_module() is False
+    monkeypatch.setattr(hashing_kernel, "MIN_KERNEL_VALUES", 0)
+    assert tg.strings.to_hash_bucket_fast(["a", "b"], 5).numpy().tolist() == \
+        [farmhash.fingerprint64(s) % 5 for s in (b"a", b"b")]
+
+
 def test_a_vocabularys_tables_go_with_it(kernel_always):
     for make in (lambda: (object_array([b"a", b"b"]), object_array([b"b", b"c"])),
                  lambda: (np.array([7, 3], dtype=np.int64), np.array([3, 4], dtype=np.int32))):

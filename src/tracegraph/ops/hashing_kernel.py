@@ -28,6 +28,7 @@ import ctypes
 import os
 import sys
 import threading
+import warnings
 
 import numpy as np
 
@@ -365,11 +366,17 @@ def _loaded_kernels():
     if layout is None:
         return False
     try:
-        kernels = get_backend("numba").kernel_cache().load_kernel_module(
-            "TYPE_OFFSET = %d\nSIZE_OFFSET = %d\nDATA_OFFSET = %d\n" % layout + _KERNEL_SOURCE)
-    except (RuntimeError, ValueError, ImportError):
+        backend = get_backend("numba")
+    except (RuntimeError, ValueError):
         return False
-    _warm_up(kernels)
+    try:
+        kernels = backend.kernel_cache().load_kernel_module(
+            "TYPE_OFFSET = %d\nSIZE_OFFSET = %d\nDATA_OFFSET = %d\n" % layout + _KERNEL_SOURCE)
+        _warm_up(kernels)
+    except Exception as error:  # noqa: BLE001 - a failure here (a numba typing intrinsics otherwise) costs speed only
+        warnings.warn(f"tracegraph's hashing kernels could not be compiled ({error!r}); string hashing and "
+                      "vocabulary lookups run in Python", RuntimeWarning, stacklevel=2)
+        return False
     return kernels
 
 
