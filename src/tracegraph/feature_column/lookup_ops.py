@@ -17,7 +17,6 @@ import functools
 import itertools
 import weakref
 
-import farmhash
 import numpy as np
 
 from .. import dtypes
@@ -26,6 +25,7 @@ from ..core.dispatch import bind
 from ..core.op import Op
 from ..core.rules import broadcast_shapes, spec_of
 from ..ops import hashing_kernel
+from ..ops.string_hashing import fingerprint64
 
 __all__ = ["vocabulary_lookup", "equals_token", "fingerprint_cross", "DEFAULT_HASH_KEY"]
 
@@ -164,9 +164,7 @@ def fingerprint_cat64(first, second):
 def _value_hashes(values):
     """One uint64 per element: Fingerprint64 of a string's bytes, an integer's two's complement."""
     if values.dtype == object:
-        flat = np.fromiter(map(farmhash.fingerprint64, values.reshape(-1).tolist()), dtype=np.uint64,
-                           count=values.size)
-        return flat.reshape(values.shape)
+        return fingerprint64(values)
     return values.astype(np.int64).view(np.uint64)
 
 
