@@ -34,6 +34,9 @@ def set_tiered_execution(enabled):
     within the kernels' documented accuracy, not bit for bit. Off, the first call
     compiles (or loads from the disk cache) and every call runs the compiled plan.
     `tg.function(..., experimental_tiered_execution=False)` does the same for one function.
+    The compiled string-hashing and lookup kernels (`tg.strings.to_hash_bucket_fast`, the Keras
+    lookup and hashing layers, feature columns) follow the same switch: on, they load in the
+    background while the Python path answers; off, the first large call loads them.
     """
     global _tiered_execution
     _tiered_execution = bool(enabled)
