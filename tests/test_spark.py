@@ -219,6 +219,8 @@ def test_java_versions_are_read_from_the_runtime(tmp_path):
     assert tg_spark.java_version(_fake_java_home(tmp_path / "j21", "21.0.2")) == 21
     new_enough = _fake_java_home(tmp_path / "j17", "17.0.15")
     assert tg_spark.find_java_home({"JAVA_HOME": new_enough, "PATH": ""}) == new_enough
+    too_old = _fake_java_home(tmp_path / "j11", "11.0.2")  # then the java on PATH
+    assert tg_spark.find_java_home({"JAVA_HOME": too_old, "PATH": os.path.join(new_enough, "bin")}) == new_enough
 
 
 def test_without_a_java_17_spark_gets_jdk4pys_runtime_which_runs(tmp_path):

