@@ -100,3 +100,17 @@ def test_ignore_errors_drops_the_elements_a_map_fails_on(tmp_path, caplog):
 def test_a_missing_file_is_not_found(tmp_path):
     with pytest.raises(tg.errors.NotFoundError, match="absent.tfrecord"):
         list(tg.data.TFRecordDataset(str(tmp_path / "absent.tfrecord")))
+
+
+def test_a_parsed_tfrecord_pipeline_runs_in_a_traced_loop():
+    dataset = tg.data.TFRecordDataset(str(GOLDEN / "examples.tfrecord")).batch(2).map(
+        lambda records: tg.io.parse_example(records, SPEC)["score"])
+
+    @tg.function
+    def total(ds):
+        result = tg.constant(0.0)
+        for scores in ds:
+            result += tg.reduce_sum(scores)
+        return result
+
+    assert total(dataset).numpy() == pytest.approx(sum(sum(e["score"]) for e in EXPECTED), rel=1e-6)
