@@ -180,3 +180,9 @@ def test_strided_slice_masks():
     with pytest.raises(ValueError, match="one length"):
         tg.strided_slice(x, [0], [1, 2])
     tg.test.check_gradients(lambda t: tg.strided_slice(t, [2, 0], [0, 4], [-1, 3]) * 2.0, [rand(3, 4)])
+
+
+def test_one_string_of_a_string_tensor_inside_a_function():
+    first = tg.function(lambda x: x[0])
+    assert first(tg.constant([b"a", b"bc"])).numpy() == b"a"
+    assert tg.function(lambda x: x[1, 0])(tg.constant([[b"a"], [b"bc"]])).numpy() == b"bc"

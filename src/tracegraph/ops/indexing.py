@@ -146,9 +146,12 @@ def _slice_length(item, n):
 
 def _getitem_impl(xp, x, *index_values, key):
     try:
-        return x[decode_key(key, index_values)]
+        result = x[decode_key(key, index_values)]
     except IndexError as error:
         raise IndexOutOfRangeError(f"{error} (tensor shape {tuple(x.shape)})") from None
+    if x.dtype == object and not isinstance(result, np.ndarray):
+        return np.array(result, dtype=object)  # one string: NumPy gives the bare bytes, a plan needs an array
+    return result
 
 
 def _getitem_grad(ctx, g):
