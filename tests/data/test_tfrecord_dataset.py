@@ -114,3 +114,8 @@ def test_a_parsed_tfrecord_pipeline_runs_in_a_traced_loop():
         return result
 
     assert total(dataset).numpy() == pytest.approx(sum(sum(e["score"]) for e in EXPECTED), rel=1e-6)
+
+
+def test_the_experimental_form_of_ignore_errors_drops_failing_map_elements():
+    dataset = tg.data.Dataset.from_tensor_slices([1, 0, 2]).map(lambda x: 4 // x)
+    assert list(dataset.apply(tg.data.experimental.ignore_errors()).as_numpy_iterator()) == [4, 2]
