@@ -413,7 +413,7 @@ def _depthwise_impl(xp, x, w, strides, dilations, padding):
                 result += xp.multiply(source[index], w[offset + (slice(None), m)], out=product)
     if len(filters) == 1:
         return filters[0]
-    return xp.stack(filters, axis=-1).reshape(x.shape[0], *out, -1)
+    return xp.stack(filters, axis=-1).reshape(*shape[:-1], x.shape[-1] * w.shape[-1])
 
 
 def _depthwise_grad(ctx, g):
@@ -428,7 +428,7 @@ def _depthwise_backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding)
     channels = w.shape[-2]
     pads = all_pads(in_sizes, kernel, strides, dilations, padding)
     padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), channels)
-    split = g.reshape(*g.shape[:-1], channels, -1)  # [b, *out, c, m]
+    split = g.reshape(*g.shape[:-1], channels, w.shape[-1])  # [b, *out, c, m]
 
     total, product = (xp.empty(g.shape[:-1] + (channels,), dtype=g.dtype) for _ in range(2))
 
@@ -445,7 +445,7 @@ def _depthwise_backprop_filter_impl(xp, x, g, w_ref, strides, dilations, padding
     n = x.ndim - 2
     kernel, in_sizes, out = w_ref.shape[:n], x.shape[1:-1], g.shape[1:-1]
     source = padded(xp, x, all_pads(in_sizes, kernel, strides, dilations, padding))
-    split = g.reshape(*g.shape[:-1], x.shape[-1], -1)  # [b, *out, c, m]
+    split = g.reshape(*g.shape[:-1], *w_ref.shape[-2:])  # [b, *out, c, m]
     positions = "pqrs"[:n + 1]
     result = xp.zeros(w_ref.shape, dtype=x.dtype)
     if 0 in out or 0 in g.shape:
