@@ -52,6 +52,7 @@ def _run(processes, scenario, directory):
                       stderr=subprocess.STDOUT, text=True)
     output, _ = process.communicate(timeout=120)
     assert process.returncode == 0, output
+    assert "was lost" not in output, output  # workers that finish are not reported by the sentinel
     return [json.loads((directory / f"{scenario}_{rank}.json").read_text()) for rank in range(processes)]
 
 
@@ -117,9 +118,9 @@ def test_the_chiefs_checkpoint_restored_by_one_process(trained):
     assert found["resumed_weight_difference"] < 1e-5
 
 
-def _fault_run(tmp_path, processes, stop):
-    """Launch `processes` workers, wait for an epoch, `stop` worker 1 (a signal); returns the output
-    lines, the seconds from the signal to the end of the run, and mpiexec's exit status."""
+def _fault_run(tmp_path, processes, stop, victim=1):
+    """Launch `processes` workers, wait for an epoch, `stop` worker `victim` (a signal); returns the
+    output lines, the seconds from the signal to the end of the run, and mpiexec's exit status."""
     process = _launch(processes, "fault", tmp_path, env=_environment(TRACEGRAPH_COLLECTIVE_TIMEOUT="4"),
                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines, pids, signalled, deadline = [], {}, None, time.monotonic() + 100
@@ -128,11 +129,11 @@ def _fault_run(tmp_path, processes, stop):
             lines.append(line)
             for rank, pid in re.findall(r"worker (\d+) pid (\d+)", line):  # two workers' lines may interleave
                 pids[int(rank)] = int(pid)
-            if signalled is None and "worker 1 epoch 1" in line:
-                signalled, signalled_pid = time.monotonic(), pids[1]
+            if signalled is None and f"worker {victim} epoch 1" in line:
+                signalled, signalled_pid = time.monotonic(), pids[victim]
                 os.kill(signalled_pid, stop)
             survivors_done = len(re.findall(r"worker \d+ stopped after", "".join(lines))) == processes - 1
-            if stop == signal.SIGSTOP and survivors_done and pids.pop(1, None):
+            if stop == signal.SIGSTOP and survivors_done and pids.pop(victim, None):
                 os.kill(signalled_pid, signal.SIGKILL)  # the hung worker never exits by itself
             if time.monotonic() > deadline:
                 break
@@ -153,10 +154,12 @@ def test_a_hung_worker_makes_the_others_stop_naming_it(tmp_path):
     assert seconds < 60 and status != 0
 
 
-def test_a_killed_worker_ends_the_job(tmp_path):
-    # mpich's launcher tears the job down at once when a process dies (naming its pid and exit code), so
-    # the survivors do not wait for the collective timeout.
-    lines, seconds, status = _fault_run(tmp_path, 2, signal.SIGKILL)
+@pytest.mark.parametrize("killed", [1, 0], ids=["worker", "chief"])
+def test_a_killed_worker_is_named_and_the_job_ends(tmp_path, killed):
+    # mpich's launcher kills the survivors at once (SIGKILL: they cannot speak); the sentinel names the lost one.
+    lines, seconds, status = _fault_run(tmp_path, 3, signal.SIGKILL, victim=killed)
     text = "".join(lines)
     assert status != 0 and seconds < 60, text
-    assert "BAD TERMINATION" in text or "lost contact with rank 1" in text, text
+    named = re.findall(r"tracegraph.distribute: worker (\d+) of 3 \(pid \d+ on .+?\) was lost: it died without "
+                       r"finishing", text)
+    assert named == [str(killed)], text

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from .errors import WorkerLostError
+from .sentinel import connect_to_sentinel, start_sentinel
 
 __all__ = ["MPIGroup", "mpi_world_size"]
 
@@ -72,6 +73,8 @@ class MPIGroup:
         self.roll_call_seconds = roll_call_seconds
         self._answered = set()   # ranks whose roll call this worker has heard
         self._sends = []         # roll-call messages in flight (kept until the process ends)
+        address = start_sentinel(self.num_replicas) if self.rank == 0 else None
+        self._sentinel = connect_to_sentinel(self.comm.bcast(address, root=0), self.rank, self.num_replicas)
 
     # ----- collectives on flat NumPy buffers ---------------------------------------------------------
 
@@ -154,6 +157,8 @@ class MPIGroup:
 
     def _fail(self, what, reason):
         lost = self.lost_ranks()
+        if self._sentinel is not None:
+            self._sentinel.leaving()  # this worker stops on purpose: not the one to name
         _exit_without_finalize()
         who = (f"lost contact with rank{'s' if len(lost) > 1 else ''} {', '.join(map(str, lost))} of "
                f"{self.num_replicas} (dead or hung)") if lost else "every other worker answered a roll call"
