@@ -118,10 +118,11 @@ def test_the_chiefs_checkpoint_restored_by_one_process(trained):
     assert found["resumed_weight_difference"] < 1e-5
 
 
-def _fault_run(tmp_path, processes, stop, victim=1):
-    """Launch `processes` workers, wait for an epoch, `stop` worker `victim` (a signal); returns the
-    output lines, the seconds from the signal to the end of the run, and mpiexec's exit status."""
-    process = _launch(processes, "fault", tmp_path, env=_environment(TRACEGRAPH_COLLECTIVE_TIMEOUT="4"),
+def _fault_run(tmp_path, processes, stop, victim=1, timeout=4, notify=False):
+    """Launch `processes` workers, wait for an epoch, `stop` worker `victim` (a signal) and, with `notify`,
+    send the others SIGUSR1 as mpiexec -disable-auto-cleanup does; returns the output lines, the seconds
+    from the signal to the end of the run, and mpiexec's exit status."""
+    process = _launch(processes, "fault", tmp_path, env=_environment(TRACEGRAPH_COLLECTIVE_TIMEOUT=str(timeout)),
                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines, pids, signalled, deadline = [], {}, None, time.monotonic() + 100
     try:
@@ -132,6 +133,8 @@ def _fault_run(tmp_path, processes, stop, victim=1):
             if signalled is None and f"worker {victim} epoch 1" in line:
                 signalled, signalled_pid = time.monotonic(), pids[victim]
                 os.kill(signalled_pid, stop)
+                for rank in (pids.keys() - {victim}) if notify else ():
+                    os.kill(pids[rank], signal.SIGUSR1)
             survivors_done = len(re.findall(r"worker \d+ stopped after", "".join(lines))) == processes - 1
             if stop == signal.SIGSTOP and survivors_done and pids.pop(victim, None):
                 os.kill(signalled_pid, signal.SIGKILL)  # the hung worker never exits by itself
@@ -151,6 +154,17 @@ def test_a_hung_worker_makes_the_others_stop_naming_it(tmp_path):
                          r"within 4 s; lost contact with rank 1 of 3 \(dead or hung\)", text)
     assert sorted(stopped) == ["0", "2"], text
     assert text.count("lost=[1]") == 2  # WorkerLostError.lost_ranks
+    assert seconds < 60 and status != 0
+
+
+def test_the_launchers_death_notice_makes_the_others_stop_at_once_naming_the_lost_worker(tmp_path):
+    # What the survivors see across machines under mpiexec -disable-auto-cleanup (on one machine mpich's
+    # proxy SIGKILLs them first): SIGUSR1, then a roll call, long before the collective's 300 s timeout.
+    lines, seconds, status = _fault_run(tmp_path, 3, signal.SIGSTOP, timeout=300, notify=True)
+    text = "".join(lines)
+    stopped = re.findall(r"worker (\d+) stopped after [\d.]+ s: Worker \d+: the all-reduce failed: the launcher "
+                         r"reported that a worker died; lost contact with rank 1 of 3 \(dead or hung\)", text)
+    assert sorted(stopped) == ["0", "2"], text
     assert seconds < 60 and status != 0
 
 

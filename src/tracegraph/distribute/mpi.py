@@ -10,7 +10,9 @@ so the process exits without it.
 """
 import atexit
 import os
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -73,6 +75,8 @@ class MPIGroup:
         self.roll_call_seconds = roll_call_seconds
         self._answered = set()   # ranks whose roll call this worker has heard
         self._sends = []         # roll-call messages in flight (kept until the process ends)
+        self._launcher_reported_a_death = False
+        _listen_for_the_launchers_death_notice(self)
         address = start_sentinel(self.num_replicas) if self.rank == 0 else None
         self._sentinel = connect_to_sentinel(self.comm.bcast(address, root=0), self.rank, self.num_replicas)
 
@@ -128,6 +132,8 @@ class MPIGroup:
                 next_probe = now + 0.5
             if deadline is not None and now > deadline:
                 self._fail(what, f"it did not complete within {self.timeout:g} s")
+            if self._launcher_reported_a_death:
+                self._fail(what, "the launcher reported that a worker died")
 
     def _answer_roll_calls(self):
         """Reply to the roll calls of workers that timed out already (they are checking who is alive)."""
@@ -164,6 +170,19 @@ class MPIGroup:
                f"{self.num_replicas} (dead or hung)") if lost else "every other worker answered a roll call"
         raise WorkerLostError(f"Worker {self.rank}: the {what} failed: {reason}; {who}. The workers stop; "
                               "restart the job from the last checkpoint (BackupAndRestore does it in fit).", lost)
+
+
+def _listen_for_the_launchers_death_notice(group):
+    """mpich's launcher run with `-disable-auto-cleanup` sends SIGUSR1 to the workers when one dies (by default
+    that signal would end them silently): note it, so a waiting collective holds its roll call at once instead
+    of waiting out its timeout. A handler the program installed itself is left alone."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGUSR1) is not signal.SIG_DFL:
+        return
+
+    def notice(signum, frame):
+        group._launcher_reported_a_death = True
+    signal.signal(signal.SIGUSR1, notice)
 
 
 _exiting = []
