@@ -2,12 +2,14 @@
 against the same model's single-process `predict` on the same rows.
 
 The model is the bench's Keras MLP, 8 -> 30 (relu) -> 1, exported with `tg.saved_model.save`. The rows
-(8 float32 features) are made by Spark, cached in memory as an array column, and collected once for the
-single-process run, so both sides predict the same values (and the results are checked equal).
+(8 float32 features) are made by Spark, cached in memory as 8 columns and as an array column, and
+collected once for the single-process run, so both sides predict the same values (and the results are
+checked equal).
 
 - `single process`: the saved model loaded in this process, called on all the rows at once, and in
   `--batch-size` slices as Spark's workers call it.
-- `spark predict_batch_udf`, `spark mapInPandas`: the rows through the UDF / the pandas function,
+- `spark predict_batch_udf` (on the array column, and on `F.struct` of the 8 columns), `spark mapInPandas`
+  (the array column): the rows through the UDF / the pandas function,
   written to Spark's `noop` sink (everything computed, nothing stored). The first run (workers start,
   import tracegraph and load the model) is reported apart; the figure is the median of the next runs.
 
@@ -62,7 +64,9 @@ def main():
     spark = tg_spark.local_session(args.master, app_name="tracegraph-bench")
     session_seconds = time.perf_counter() - session_start
     features = [F.sin(F.col("id") * (0.37 + 0.11 * i)).cast("float") for i in range(8)]
-    df = spark.range(args.rows).select(F.array(*features).alias("features")).cache()
+    names = [f"f{i}" for i in range(8)]
+    df = spark.range(args.rows).select(*[f.alias(name) for f, name in zip(features, names)])
+    df = df.withColumn("features", F.array(*names)).cache()
     df.count()
     x = np.stack(df.toPandas()["features"].to_numpy()).astype(np.float32)
 
@@ -75,6 +79,8 @@ def main():
     udf = tg_spark.predict_batch_udf(path, batch_size=args.batch_size)
     predicted = df.select(udf("features").alias("y"))
     by_udf = _timed(lambda: predicted.write.format("noop").mode("overwrite").save(), args.repeats)
+    from_struct = df.select(udf(F.struct(*names)).alias("y"))
+    by_udf_struct = _timed(lambda: from_struct.write.format("noop").mode("overwrite").save(), args.repeats)
     fn = tg_spark.map_in_pandas_fn(path, "features", ["y"], batch_size=args.batch_size, keep_columns=False)
     mapped = df.mapInPandas(fn, fn.schema())
     by_pandas = _timed(lambda: mapped.write.format("noop").mode("overwrite").save(), args.repeats)
@@ -89,7 +95,9 @@ def main():
     print(f"{'path':<42} {'rows/s':>12} {'vs single':>10} {'first run s':>12}")
     for name, (first, median) in [("single process, all rows in one call", whole),
                                   (f"single process, {args.batch_size:,}-row calls", sliced),
-                                  ("spark predict_batch_udf", by_udf), ("spark mapInPandas", by_pandas)]:
+                                  ("spark predict_batch_udf, array column", by_udf),
+                                  ("spark predict_batch_udf, struct column", by_udf_struct),
+                                  ("spark mapInPandas, array column", by_pandas)]:
         rate = args.rows / median
         print(f"{name:<42} {rate:>12,.0f} {rate / base:>9.2f}x {first:>12.2f}")
 
