@@ -8,7 +8,7 @@ the weights are the same in both, and the first step's loss is printed to show t
 Printed: the best and median time of `--repeats` steps per row, and TensorFlow's median over
 tracegraph's (above 1: tracegraph is faster).
 
-    python3 bench/conv_family.py [--repeats N] [--peer-python PATH] [--backend numba] [--json]
+    python3 bench/conv_family.py [--repeats N] [--blas-threads N] [--peer-python PATH] [--backend numba] [--json]
 
 `--peer-python` is the interpreter with TensorFlow and Keras 3 (default /tmp/tfvenv/bin/python);
 LocallyConnected2D (gone from Keras 3) comes from `tf_keras` there.
@@ -76,9 +76,11 @@ for name, source, shape in CASES:
 '''
 
 
-def run_framework(python, framework, repeats, cases):
+def run_framework(python, framework, repeats, cases, blas_threads=None):
     """{case: {"loss", "times"}} of one framework, run in a new process (or {"error": ...})."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "src"), os.path.join(ROOT, "backends")]))
+    if blas_threads is not None:
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
     process = subprocess.run([python, "-c", _CHILD, framework, str(repeats), json.dumps(cases)],
                              capture_output=True, text=True, env=env)
     rows = [json.loads(line) for line in process.stdout.splitlines() if line.startswith("{")]
@@ -92,11 +94,11 @@ def _median(values):
     return ordered[len(ordered) // 2]
 
 
-def format_table(results, load):
+def format_table(results, load, blas_threads):
     """The table: per case, each framework's best and median step time and TF median / tracegraph median."""
     frameworks = list(results)
-    lines = [f"load average (1 min) before/after: {load[0]:.2f} / {load[1]:.2f}; "
-             f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}",
+    lines = [f"load average (1 min) before/after: {load[0]:.2f} / {load[1]:.2f}; tracegraph's OPENBLAS_NUM_THREADS="
+             f"{blas_threads or os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}",
              f"{'case':26s}" + "".join(f"{f + ' best/median ms':>34s}" for f in frameworks) + f"{'TF/tg':>8s}"]
     cases = [row for rows in results.values() if "error" not in rows for row in rows]
     for case in dict.fromkeys(cases):
@@ -128,6 +130,8 @@ def main(argv=None):
     parser.add_argument("--python", default=sys.executable, help="the interpreter for tracegraph")
     parser.add_argument("--peer-python", default="/tmp/tfvenv/bin/python", help="the interpreter with TensorFlow")
     parser.add_argument("--backend", default="numba", help="tracegraph's backend (default numba)")
+    parser.add_argument("--blas-threads", type=int, help="OPENBLAS_NUM_THREADS for tracegraph's process "
+                        "(TensorFlow does not use OpenBLAS); default: inherited")
     parser.add_argument("--case", action="append", help="only these cases (by name; repeatable)")
     parser.add_argument("--no-peer", action="store_true", help="tracegraph only")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -135,11 +139,11 @@ def main(argv=None):
     cases = [case for case in CASES if not args.case or case[0] in args.case]
     load_start = os.getloadavg()[0]
     results = {f"tracegraph {args.backend}": run_framework(args.python, f"tracegraph {args.backend}", args.repeats,
-                                                           cases)}
+                                                           cases, args.blas_threads)}
     if not args.no_peer:
         results["tensorflow"] = run_framework(args.peer_python, "tensorflow", args.repeats, cases)
     load = (load_start, os.getloadavg()[0])
-    print(json.dumps({"load": load, "results": results}) if args.json else format_table(results, load))
+    print(json.dumps({"load": load, "results": results}) if args.json else format_table(results, load, args.blas_threads))
     return 0
 
 

@@ -356,3 +356,19 @@ def test_traced_graph_survives_json_and_runs_on_numba():
     np.testing.assert_allclose(f(x, w).numpy(), want, rtol=1e-5, atol=1e-5)
     graph = Graph.from_json(f.get_concrete_function(x, w).optimized_graph.to_json())
     np.testing.assert_allclose(interpret(graph, [x, w])[0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_results_from_pooled_buffers_stay_valid_while_held():
+    # conv results (and their temporaries) come from the buffer pool: a held result is never handed out again
+    x, w1, w2 = rand(40, (2, 6, 5, 3)), rand(41, (3, 3, 3, 4)), rand(42, (3, 3, 3, 4))
+    want1, want2 = reference_conv(x, w1, (1, 1), (1, 1), "SAME"), reference_conv(x, w2, (1, 1), (1, 1), "SAME")
+    first = tg.nn.conv2d(x, w1, 1, "SAME")
+    views = [tg.nn.conv2d(x, w, 1, "SAME").numpy()[:, 1:] for w in (w2, w1, w2)]
+    np.testing.assert_allclose(first.numpy(), want1, rtol=1e-12)
+    for view, want in zip(views, (want2, want1, want2)):
+        np.testing.assert_allclose(view, want[:, 1:], rtol=1e-12)
+    both = tg.function(lambda x: [tg.nn.conv2d(x, w1, 1, "SAME"), tg.nn.conv2d(x, w2, 1, "SAME")])
+    for _ in range(2):
+        got = [t.numpy() for t in both(x)]
+        np.testing.assert_allclose(got[0], want1, rtol=1e-12)
+        np.testing.assert_allclose(got[1], want2, rtol=1e-12)

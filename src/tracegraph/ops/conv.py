@@ -25,7 +25,14 @@ and are added back with one strided add per kernel offset instead.
 
 The depthwise ops (one filter group per channel) are one multiply-add of a
 strided slice of the padded input per kernel offset: per-window products would
-be tiny matrices.
+be tiny matrices. (The Numba backend runs them as compiled loops instead:
+`tracegraph_backends.numba.conv_kernels`.)
+
+Large temporaries (padded inputs, im2col matrices, spread gradients) and the
+matrix products' results come from the process's buffer pool (`scratch`): a
+fresh array costs its page faults on every call, about as much as the copy or
+product that fills it. A pointwise (1x1, stride 1) convolution needs no im2col
+and its input gradient no spread gradient: both are one matrix product.
 
 The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
 `scatter_windows`, ...) are shared with `pooling`.
@@ -35,6 +42,7 @@ import math
 
 from . import array_ops, cast, creation, join_split, shape_args
 from .. import dtypes
+from ..buffer_pool import BUFFERS
 from ..convert import convert_to_tensor, operands_to_tensors
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -181,13 +189,23 @@ def _padding_repr(padding):
     return repr(padding) if isinstance(padding, str) else str([list(p) for p in padding])
 
 
+def scratch(xp, shape, dtype):
+    """An uninitialized array of `shape` from the process's buffer pool, for a temporary or a result.
+
+    A fresh large array costs its page faults on every call (an 8 MB one ~2.5 ms, more than a
+    matrix product that fills it); a pooled one is handed out again once nothing refers to it.
+    """
+    return BUFFERS.take(xp, dtype, math.prod(shape)).reshape(shape)
+
+
 def padded(xp, x, pads, value=0):
     """`x` with `pads` added to its spatial axes (no copy when there is none)."""
     if not any(lo or hi for lo, hi in pads):
         return x
     shape = (x.shape[0], *(size + lo + hi for size, (lo, hi) in zip(x.shape[1:-1], pads)), x.shape[-1])
     # a filled array and one copy into its interior: several times faster than xp.pad
-    result = xp.zeros(shape, dtype=x.dtype) if value == 0 else xp.full(shape, value, dtype=x.dtype)
+    result = scratch(xp, shape, x.dtype)
+    result.fill(value)
     result[(slice(None),) + tuple(slice(lo, lo + size) for size, (lo, _) in zip(x.shape[1:-1], pads))] = x
     return result
 
@@ -217,7 +235,8 @@ def scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, 
     or a callable giving [batch, *out, channels] for one kernel offset) back into a zero array of
     `padded_shape`. One vectorized add per kernel offset: windows of one offset never overlap."""
     n = len(kernel)
-    result = xp.zeros(padded_shape, dtype=dtype)
+    result = scratch(xp, padded_shape, dtype)
+    result.fill(0)
     if 0 in out:
         return result
     for offset, index in offset_slices(kernel, strides, dilations, out):
@@ -264,14 +283,23 @@ def im2col(xp, x, kernel, strides, dilations, out):
     """Every window of the padded `x` as a row of a contiguous [batch * prod(out), prod(kernel) * channels]
     matrix, its entries in (kernel offset, channel) order: the left operand of a convolution's matmul."""
     rows, channels = x.shape[0] * math.prod(out), x.shape[-1]
+    if all(k == 1 for k in kernel) and all(s == 1 for s in strides) and tuple(x.shape[1:-1]) == tuple(out):
+        return x.reshape(rows, channels)  # a pointwise (1x1) convolution: the input itself
     if channels != 1 or rows == 0:
-        return windows(xp, x, kernel, strides, dilations, out).reshape(rows, math.prod(kernel) * channels)
+        columns = scratch(xp, (x.shape[0], *out, *kernel, channels), x.dtype)
+        columns[...] = windows(xp, x, kernel, strides, dilations, out)
+        return columns.reshape(rows, math.prod(kernel) * channels)
     # One element per window position and offset: copying the window view would move single elements,
     # while one strided slice per kernel offset copies whole rows (3x faster for a 3x3 kernel).
-    columns = xp.empty((*x.shape[:1], *out, math.prod(kernel)), dtype=x.dtype)
+    columns = scratch(xp, (*x.shape[:1], *out, math.prod(kernel)), x.dtype)
     for k, (_, index) in enumerate(offset_slices(kernel, strides, dilations, out)):
         columns[..., k] = x[index][..., 0]
     return columns.reshape(rows, -1)
+
+
+def matmul(xp, a, b):
+    """a @ b for 2-D operands, into a pooled result (see `scratch`)."""
+    return xp.matmul(a, b, out=scratch(xp, (a.shape[0], b.shape[1]), a.dtype))
 
 
 def _conv_geometry(x_shape, kernel, strides, dilations, padding):
@@ -287,7 +315,7 @@ def _conv_impl(xp, x, w, strides, dilations, padding):
     kernel = w.shape[:n]
     pads, out = _conv_geometry(x.shape, kernel, strides, dilations, padding)
     columns = im2col(xp, padded(xp, x, pads), kernel, strides, dilations, out)
-    return (columns @ w.reshape(columns.shape[1], w.shape[-1])).reshape(x.shape[0], *out, w.shape[-1])
+    return matmul(xp, columns, w.reshape(columns.shape[1], w.shape[-1])).reshape(x.shape[0], *out, w.shape[-1])
 
 
 def _conv_grad(ctx, g):
@@ -304,7 +332,8 @@ def _spread_gradient(xp, g, kernel, strides, dilations, pads, in_sizes):
     n = len(kernel)
     reach = [(kernel[i] - 1) * dilations[i] for i in range(n)]
     sizes = [in_sizes[i] + reach[i] for i in range(n)]
-    spread = xp.zeros((g.shape[0], *sizes, g.shape[-1]), dtype=g.dtype)
+    spread = scratch(xp, (g.shape[0], *sizes, g.shape[-1]), g.dtype)
+    spread.fill(0)
     target, source = [slice(None)], [slice(None)]
     for i in range(n):
         shift, stride = reach[i] - pads[i][0], strides[i]
@@ -325,10 +354,14 @@ def _backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
     if 0 in g.shape or 0 in w.shape[-2:]:
         return xp.zeros((g.shape[0], *in_sizes, w.shape[-2]), dtype=g.dtype)
     in_channels, out_channels = w.shape[-2:]
+    if all(k == 1 for k in kernel) and all(s == 1 for s in strides) and tuple(g.shape[1:-1]) == tuple(in_sizes):
+        # pointwise (1x1): the product with the transposed filter, no spread gradient to build
+        result = matmul(xp, g.reshape(-1, out_channels), w.reshape(in_channels, out_channels).T)
+        return result.reshape(g.shape[0], *in_sizes, in_channels)
     if 2 * math.prod(g.shape[1:-1]) * in_channels < math.prod(in_sizes) * out_channels:
         # Few input channels (a first layer) or large strides: the per-window products for each
         # kernel offset, added back slice by slice, are smaller than the im2col of the spread gradient.
-        columns = g.reshape(-1, out_channels) @ w.reshape(-1, out_channels).T
+        columns = matmul(xp, g.reshape(-1, out_channels), w.reshape(-1, out_channels).T)
         padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), in_channels)
         columns = columns.reshape(*g.shape[:-1], *kernel, in_channels)
         result = scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, g.shape[1:-1], g.dtype)
@@ -336,7 +369,7 @@ def _backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
     spread = _spread_gradient(xp, g, kernel, strides, dilations, pads, in_sizes)
     columns = im2col(xp, spread, kernel, (1,) * n, dilations, in_sizes)
     flipped = w[(slice(None, None, -1),) * n].swapaxes(-1, -2)  # [*kernel, out_channels, in_channels]
-    result = columns @ flipped.reshape(columns.shape[1], w.shape[-2])
+    result = matmul(xp, columns, flipped.reshape(columns.shape[1], w.shape[-2]))
     return result.reshape(g.shape[0], *in_sizes, w.shape[-2])
 
 
