@@ -158,9 +158,10 @@ def test_the_pandas_function_also_runs_on_plain_pandas_with_an_array_column(mlp_
 def test_a_model_shipped_as_an_archive_is_found_by_its_name(spark, mlp_path, tmp_path):
     archive = shutil.make_archive(str(tmp_path / "model"), "zip", mlp_path)
     spark.sparkContext.addArchive(f"{archive}#shipped_mlp")
-    udf = tg_spark.predict_batch_udf("shipped_mlp")
+    udf = tg_spark.predict_batch_udf("shipped_mlp", return_type=T.DoubleType())  # and a return type of choice
     x, y = _collected(_frame(spark, 500, seed=6).withColumn("y", udf(F.array(*FEATURES))), "y")
-    np.testing.assert_array_equal(y.to_numpy(), _predict(mlp_path, inputs=x)["output_0"][:, 0])
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.to_numpy(), _predict(mlp_path, inputs=x)["output_0"][:, 0].astype(np.float64))
 
 
 def test_a_rows_prediction_does_not_depend_on_where_batches_split(mlp_path):

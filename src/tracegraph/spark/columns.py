@@ -6,7 +6,7 @@ column that cannot is a `SparkInputError` naming the input and its spec.
 """
 import numpy as np
 
-__all__ = ["SparkInputError", "row_shapes", "batch_array", "flat_rows"]
+__all__ = ["SparkInputError", "row_shapes", "batch_array", "flat_rows", "row_size"]
 
 
 class SparkInputError(ValueError):
@@ -35,7 +35,7 @@ def batch_array(name, spec, values, row_shape):
         values = flat_rows(name, spec, values)
     if values.ndim == 0:
         raise SparkInputError(f"input {name!r}: got a single value, expected a batch of {spec!r}")
-    per_row = _size(row_shape)
+    per_row = row_size(row_shape)
     rows = len(values)
     if per_row is None or values.size != rows * per_row:
         return values  # as it came: the spec check names what is wrong
@@ -60,7 +60,8 @@ def flat_rows(name, spec, values):
     return flat.reshape(len(values), int(lengths[0]))
 
 
-def _size(row_shape):
+def row_size(row_shape):
+    """How many values a row of this shape holds (None if a dimension is unknown)."""
     if any(d is None for d in row_shape):
         return None
     return int(np.prod(row_shape, dtype=np.int64))

@@ -7,7 +7,7 @@ with one field per output name.
 import numpy as np
 from pyspark.sql import types
 
-from .model import SparkInputError
+from .columns import row_size
 
 __all__ = ["spark_type", "default_return_type", "checked_return_type", "numpy_dtype", "spark_result",
            "values_per_row"]
@@ -23,12 +23,7 @@ _NUMPY_DTYPES = {types.FloatType: np.float32, types.DoubleType: np.float64, type
 
 def values_per_row(spec):
     """How many values an output has per row (None if a dimension is unknown)."""
-    count = 1
-    for dim in spec.shape.as_list()[1:]:
-        if dim is None:
-            return None
-        count *= dim
-    return count
+    return row_size(spec.shape.as_list()[1:])
 
 
 def spark_type(name, spec):
@@ -73,7 +68,7 @@ def _check_field(name, spec, data_type):
         raise ValueError(f"output {name!r}: return type {data_type.simpleString()} is not a numeric or boolean "
                          f"Spark type (or an array of one)")
     if not isinstance(data_type, types.ArrayType) and values_per_row(spec) != 1:
-        raise ValueError(f"output {name!r} is {spec!r}, several values per row: its return type must be an "
+        raise ValueError(f"output {name!r} is {spec!r}, not one value per row: its return type must be an "
                          f"ArrayType, not {data_type.simpleString()}")
 
 
@@ -97,6 +92,6 @@ def _column(name, values, data_type):
     if isinstance(data_type, types.ArrayType):
         return rows
     if rows.shape[1] != 1:
-        raise SparkInputError(f"output {name!r} has {rows.shape[1]} values per row; its return type "
-                              f"{data_type.simpleString()} holds one")
+        raise ValueError(f"output {name!r} has {rows.shape[1]} values per row; its return type "
+                         f"{data_type.simpleString()} holds one")
     return rows[:, 0]
