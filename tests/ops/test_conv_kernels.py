@@ -45,8 +45,7 @@ def _kernels(attrs):
 
 
 @st.composite
-def depthwise_cases(draw):
-    n = draw(st.sampled_from([1, 2]))
+def geometries(draw, n):
     kernel = tuple(draw(st.integers(1, 4)) for _ in range(n))
     strides = tuple(draw(st.integers(1, 3)) for _ in range(n))
     dilations = tuple(draw(st.integers(1, 3)) for _ in range(n))
@@ -55,11 +54,15 @@ def depthwise_cases(draw):
     padding = draw(st.sampled_from(["SAME", "VALID", "explicit"]))
     if padding == "explicit":
         padding = tuple((draw(st.integers(0, 5)), draw(st.integers(0, 5))) for _ in range(n))
+    return kernel, in_sizes, {"strides": strides, "dilations": dilations, "padding": padding}
+
+
+@st.composite
+def depthwise_cases(draw):
+    kernel, in_sizes, attrs = draw(geometries(draw(st.sampled_from([1, 2]))))
     channels, multiplier, batch = draw(st.integers(1, 5)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     seed = draw(st.integers(0, 2 ** 16))
-    x = rand(seed, (batch, *in_sizes, channels))
-    w = rand(seed + 1, (*kernel, channels, multiplier))
-    return x, w, {"strides": strides, "dilations": dilations, "padding": padding}
+    return rand(seed, (batch, *in_sizes, channels)), rand(seed + 1, (*kernel, channels, multiplier)), attrs
 
 
 @settings(max_examples=60, deadline=None)
@@ -76,6 +79,21 @@ def test_the_three_kernels_equal_the_numpy_implementations(case):
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(backprop_filter(np, x, g, w), backprop_filter.fallback(np, x, g, w),
                                rtol=1e-12, atol=1e-11)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([1, 2]).flatmap(geometries), st.integers(1, 3), st.integers(1, 6), st.integers(0, 2 ** 16))
+def test_the_window_sum_kernel_equals_the_numpy_input_gradient(geometry, in_channels, out_channels, seed):
+    from tracegraph.ops.conv import out_size  # noqa: PLC0415 - test helper: the op's own output sizes
+    kernel, in_sizes, attrs = geometry
+    out = [out_size(in_sizes[i], kernel[i], attrs["strides"][i], attrs["dilations"][i], attrs["padding"], i)
+           for i in range(len(kernel))]
+    g, w = rand(seed, (2, *out, out_channels)), rand(seed + 1, (*kernel, in_channels, out_channels))
+    x_ref = np.zeros((0, *in_sizes, in_channels))  # a transposed convolution's reference: an empty batch
+    window_sum = conv_kernels.WindowSumKernel(_Node("conv_backprop_input", attrs))
+    got = window_sum(np, g, w, x_ref)
+    assert got.shape == (2, *in_sizes, in_channels)
+    np.testing.assert_allclose(got, window_sum.fallback(np, g, w, x_ref), rtol=1e-12, atol=1e-12)
 
 
 def test_float32_within_rounding_and_other_dtypes_or_empty_arrays_run_on_numpy():

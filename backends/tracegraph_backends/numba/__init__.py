@@ -1,6 +1,6 @@
 """The Numba backend: fused elementwise nodes run as generated, compiled, multithreaded kernels,
-while loops of scalar arithmetic as one compiled function each, and depthwise convolutions
-(forward and gradients) as compiled loops (`conv_kernels`).
+while loops of scalar arithmetic as one compiled function each, and some convolution ops
+(depthwise ones, a transposed convolution's sum of window products) as compiled loops (`conv_kernels`).
 
 Everything else runs through the ops' shared `xp` implementations on NumPy.
 numba is imported only when this backend is first used.
@@ -14,7 +14,7 @@ import numpy as np
 from tracegraph.backend import Backend
 from tracegraph.execute import build_plan
 
-from .conv_kernels import DEPTHWISE_OPS, DepthwiseKernel
+from .conv_kernels import COMPILED_OPS
 
 __all__ = ["NumbaBackend", "use_fork_safe_threading_layer"]
 
@@ -70,9 +70,9 @@ class NumbaBackend(Backend):
         if node.op.name == "while_loop":
             from .loop_kernels import compiled_loop_for  # noqa: PLC0415 - imports numba
             return compiled_loop_for(node, self.compile)
-        if node.op.name in DEPTHWISE_OPS:
+        if node.op.name in COMPILED_OPS:
             use_fork_safe_threading_layer()
-            return DepthwiseKernel(node)
+            return COMPILED_OPS[node.op.name](node)
         if node.op.name != "fused_elementwise":
             return None
         use_fork_safe_threading_layer()

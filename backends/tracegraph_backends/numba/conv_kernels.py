@@ -1,4 +1,5 @@
-"""Compiled kernels for the depthwise convolution ops (forward, input gradient, filter gradient).
+"""Compiled kernels for convolutions: the depthwise ops (forward, input gradient, filter gradient)
+and the input gradient's (a transposed convolution's) sum of per-window products.
 
 On NumPy a depthwise convolution is one multiply-add of a whole strided slice per kernel offset:
 nine passes over memory for a 3x3 kernel, each far slower than its arithmetic. Here one parallel
@@ -14,7 +15,7 @@ over C * M channels, and the input gradient sums the M entries of each channel a
 The filter gradient sums over batch and positions in a fixed number of row blocks (independent of
 the thread count, so results do not depend on it), then adds the blocks' partial filters.
 
-The backend compiles the ops named in `DEPTHWISE_OPS` with `DepthwiseKernel`.
+The backend compiles the ops named in `COMPILED_OPS` with the class given there.
 Only 1-D and 2-D convolutions of float32/float64 arrays run here; anything else (and empty
 arrays) runs the op's NumPy implementation.
 """
@@ -24,11 +25,11 @@ import math
 import numpy as np
 
 from tracegraph.buffer_pool import BUFFERS
-from tracegraph.ops.conv import all_pads, out_size
+from tracegraph.ops.conv import all_pads, is_pointwise, out_size, sums_window_products, window_products
 
-__all__ = ["DEPTHWISE_OPS", "DepthwiseKernel"]
+__all__ = ["COMPILED_OPS", "DEPTHWISE_OPS", "DepthwiseKernel", "WindowSumKernel"]
 
-#: The ops this module compiles, by name: which of the three computations each one is.
+#: The depthwise ops, by name: which of the three computations each one is.
 DEPTHWISE_OPS = {"depthwise_conv": "forward", "depthwise_conv_backprop_input": "input",
                  "depthwise_conv_backprop_filter": "filter"}
 
@@ -156,6 +157,31 @@ def backprop_filter(x, g, channels, sh, sw, dh, dw, ph, pw, partials):
                 for p in range(out_w):
                     for j in range(channels):
                         partial[kh, kw, j] += along[kh, kw, p * channels + j]
+
+
+@njit(parallel=True, **_OPTIONS)
+def sum_windows(columns, kernel_h, kernel_w, channels, sh, sw, dh, dw, ph, pw, dx):
+    """dx[b, i, q, j] = the sum of columns[b, o, p, kh, kw, j] over the taps at input position (i, q):
+    a convolution's input gradient from its per-window products (columns [b, out_h, out_w * kh * kw * c],
+    dx [b, h, w * c]), gathered per input row."""
+    out_h, window = columns.shape[1], kernel_h * kernel_w * channels
+    out_w, height, width = columns.shape[2] // window, dx.shape[1], dx.shape[2] // channels
+    for r in prange(columns.shape[0] * height):
+        b, i = r // height, r % height
+        row = dx[b, i]
+        row[:] = 0
+        for kh in range(kernel_h):
+            t = i + ph - kh * dh
+            if t < 0 or t % sh != 0 or t // sh >= out_h:
+                continue
+            source = columns[b, t // sh]
+            for kw in range(kernel_w):
+                offset = kw * dw - pw
+                lo, hi = _tap_range(offset, sw, width, out_w)
+                for p in range(lo, hi):
+                    first, target = p * window + (kh * kernel_w + kw) * channels, (p * sw + offset) * channels
+                    for j in range(channels):
+                        row[np.uint64(target + j)] += source[np.uint64(first + j)]
 '''
 
 
@@ -242,3 +268,38 @@ class DepthwiseKernel:
         _kernels().backprop_filter(self._rows(x, multiplier), self._rows(g), channels * multiplier, *geometry,
                                    partials)
         return partials.sum(axis=0).reshape(w_ref.shape)
+
+
+class WindowSumKernel:
+    """A callable `(xp, g, w, x_ref)` for `conv_backprop_input` (a transposed convolution's forward):
+    where the op adds back per-window products (`sums_window_products`), the products are the op's
+    own (one matrix product) and `sum_windows` gathers them into each input row, instead of a
+    zero-filled padded array, one strided add per kernel offset and a cropped view. Elsewhere, the
+    op's NumPy implementation."""
+
+    def __init__(self, node):
+        self.strides, self.dilations, self.padding = (node.attrs[k] for k in ("strides", "dilations", "padding"))
+        self.n = len(self.strides)
+        self.fallback = functools.partial(node.op.impl, **node.attrs)
+
+    def __call__(self, xp, g, w, x_ref):
+        kernel, in_sizes = w.shape[:-2], x_ref.shape[1:-1]
+        if (self.n not in (1, 2) or g.dtype not in (np.float32, np.float64) or w.dtype != g.dtype or g.size == 0
+                or w.size == 0 or 0 in in_sizes or is_pointwise(kernel, self.strides, in_sizes, g.shape[1:-1])
+                or not sums_window_products(g.shape, w.shape, in_sizes)):
+            return self.fallback(xp, g, w, x_ref)
+        pads = all_pads(in_sizes, kernel, self.strides, self.dilations, self.padding)
+        lift = 2 - self.n
+        columns = window_products(np, g, w)
+        channels = w.shape[-2]
+        shape = (g.shape[0], *in_sizes, channels)
+        result = BUFFERS.take(np, g.dtype, math.prod(shape)).reshape(shape)
+        _kernels().sum_windows(columns.reshape(g.shape[0], 1 if self.n == 1 else g.shape[1], -1),
+                               *((1,) * lift + tuple(kernel)), channels, *(1,) * lift, *self.strides,
+                               *(1,) * lift, *self.dilations, *(0,) * lift, *(lo for lo, _ in pads),
+                               result.reshape(shape[0], 1 if self.n == 1 else shape[1], -1))
+        return result
+
+
+#: The ops this module compiles, by name, and the kernel class of each.
+COMPILED_OPS = {**dict.fromkeys(DEPTHWISE_OPS, DepthwiseKernel), "conv_backprop_input": WindowSumKernel}

@@ -279,12 +279,17 @@ def _check_channels(op_name, have, want, x_shape, w_shape):
                          f"{want} input channels (shape {w_shape})")
 
 
+def is_pointwise(kernel, strides, in_sizes, out):
+    """A 1x1 convolution with stride 1 and no padding: its im2col is its input."""
+    return all(k == 1 for k in kernel) and all(s == 1 for s in strides) and tuple(in_sizes) == tuple(out)
+
+
 def im2col(xp, x, kernel, strides, dilations, out):
     """Every window of the padded `x` as a row of a contiguous [batch * prod(out), prod(kernel) * channels]
     matrix, its entries in (kernel offset, channel) order: the left operand of a convolution's matmul."""
     rows, channels = x.shape[0] * math.prod(out), x.shape[-1]
-    if all(k == 1 for k in kernel) and all(s == 1 for s in strides) and tuple(x.shape[1:-1]) == tuple(out):
-        return x.reshape(rows, channels)  # a pointwise (1x1) convolution: the input itself
+    if is_pointwise(kernel, strides, x.shape[1:-1], out):
+        return x.reshape(rows, channels)  # the input itself
     if channels != 1 or rows == 0:
         columns = scratch(xp, (x.shape[0], *out, *kernel, channels), x.dtype)
         columns[...] = windows(xp, x, kernel, strides, dilations, out)
@@ -347,6 +352,21 @@ def _spread_gradient(xp, g, kernel, strides, dilations, pads, in_sizes):
     return spread
 
 
+def sums_window_products(g_shape, w_shape, in_sizes):
+    """Whether the input gradient adds back per-window products (`window_products`) rather than
+    convolving the spread gradient: when the input has few channels (a first layer) or the strides
+    are large, the products are smaller than the spread gradient's im2col."""
+    return 2 * math.prod(g_shape[1:-1]) * w_shape[-2] < math.prod(in_sizes) * w_shape[-1]
+
+
+def window_products(xp, g, w):
+    """[batch, *out, *kernel, in_channels]: each output position's gradient times the filter, the
+    gradient of every entry of its window (a pooled result, see `scratch`)."""
+    out_channels = w.shape[-1]
+    columns = matmul(xp, g.reshape(-1, out_channels), w.reshape(-1, out_channels).T)
+    return columns.reshape(*g.shape[:-1], *w.shape[:-1])
+
+
 def _backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
     n = g.ndim - 2
     kernel, in_sizes = w.shape[:n], x_ref.shape[1:-1]
@@ -354,16 +374,12 @@ def _backprop_input_impl(xp, g, w, x_ref, strides, dilations, padding):
     if 0 in g.shape or 0 in w.shape[-2:]:
         return xp.zeros((g.shape[0], *in_sizes, w.shape[-2]), dtype=g.dtype)
     in_channels, out_channels = w.shape[-2:]
-    if all(k == 1 for k in kernel) and all(s == 1 for s in strides) and tuple(g.shape[1:-1]) == tuple(in_sizes):
-        # pointwise (1x1): the product with the transposed filter, no spread gradient to build
+    if is_pointwise(kernel, strides, in_sizes, g.shape[1:-1]):  # a product with the transposed filter
         result = matmul(xp, g.reshape(-1, out_channels), w.reshape(in_channels, out_channels).T)
         return result.reshape(g.shape[0], *in_sizes, in_channels)
-    if 2 * math.prod(g.shape[1:-1]) * in_channels < math.prod(in_sizes) * out_channels:
-        # Few input channels (a first layer) or large strides: the per-window products for each
-        # kernel offset, added back slice by slice, are smaller than the im2col of the spread gradient.
-        columns = matmul(xp, g.reshape(-1, out_channels), w.reshape(-1, out_channels).T)
+    if sums_window_products(g.shape, w.shape, in_sizes):
+        columns = window_products(xp, g, w)
         padded_shape = (g.shape[0], *(in_sizes[i] + sum(pads[i]) for i in range(n)), in_channels)
-        columns = columns.reshape(*g.shape[:-1], *kernel, in_channels)
         result = scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, g.shape[1:-1], g.dtype)
         return cropped(result, pads, in_sizes)
     spread = _spread_gradient(xp, g, kernel, strides, dilations, pads, in_sizes)
