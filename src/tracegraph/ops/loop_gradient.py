@@ -3,12 +3,15 @@
 A `while_loop` node keeps only the final loop variables, but its gradient needs
 the value of every iteration. So the gradient first runs the loop again as a
 `while_loop_history` node: the same loop, which also returns how many
-iterations ran and, for each loop variable the gradient needs, its value at the
-start of every iteration, stacked along a new leading axis. Then a second,
-ordinary `tg.while_loop` runs the iterations backwards: iteration i inlines the
-body on the recorded values of iteration i under a GradientTape, turns the
+iterations ran and, for each loop variable the gradient reads, its value at the
+start of every iteration, stacked along a new leading axis. Which ones it reads
+comes from tracing the VJP of one iteration once (`loop_vjp.IterationVJP`): a
+buffer the body only writes into is not recorded (that would cost O(T^2)
+memory). Then a second, ordinary `tg.while_loop` runs the iterations backwards:
+iteration i inlines that VJP on the recorded values of iteration i, turning the
 gradients with respect to the body's outputs into gradients with respect to its
-inputs, and adds up the gradients of the captured inputs.
+inputs, and adds up the gradients of the captured inputs (a gather's slices are
+added in place of the gathered rows, with no dense zeros in between).
 
 Because the backward loop is itself a `tg.while_loop`, its own gradient (second
 order) comes from this module again; the gradient of `while_loop_history` reuses
@@ -18,7 +21,8 @@ Running the loop again repeats its effects, so a body or condition with stateful
 ops (random numbers, Variable assignments, printing) has no gradient; and the
 stacked values need every recorded loop variable to keep its shape.
 """
-from . import cast, control_flow, creation, gather_scatter, join_split
+from . import control_flow, creation, gather_scatter, join_split
+from .loop_vjp import IterationVJP
 from ..context import state
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -71,11 +75,12 @@ def _history_inline(args, cond_graph, body_graph, n_vars, recorded):
 
 
 def _history_grad(ctx, *grads):
-    n_vars = ctx.attrs["n_vars"]
-    var_grads, captured_grads = _backward_loop(ctx.vjp,
-        ctx.attrs["body_graph"], n_vars, ctx.attrs["recorded"], ctx.inputs,
-        ctx.outputs[:n_vars], ctx.outputs[n_vars], ctx.outputs[n_vars + 1:],
-        grads[:n_vars], grads[n_vars + 1:])
+    n_vars, recorded = ctx.attrs["n_vars"], ctx.attrs["recorded"]
+    iteration = _iteration_vjp(ctx.vjp, ctx.attrs["body_graph"], n_vars)
+    if iteration is None:
+        return (None,) * len(ctx.inputs)
+    var_grads, captured_grads = _backward_loop(iteration, recorded, ctx.inputs,
+        ctx.outputs[:n_vars], ctx.outputs[n_vars], ctx.outputs[n_vars + 1:], grads[:n_vars], grads[n_vars + 1:])
     return (*var_grads, *captured_grads)
 
 
@@ -119,11 +124,10 @@ def while_gradient(ctx, grads):
         return (None,) * len(ctx.inputs)
     _check_stateless(cond_graph, "condition")
     _check_stateless(body_graph, "body")
-    recorded = _recorded_loop_vars(body_graph, n_vars)
-    results = record_history(cond_graph, body_graph, n_vars, recorded, list(ctx.inputs))
-    var_grads, captured_grads = _backward_loop(ctx.vjp,
-        body_graph, n_vars, recorded, ctx.inputs, ctx.outputs, results[n_vars], results[n_vars + 1:],
-        grads, [None] * len(recorded))
+    iteration = _iteration_vjp(ctx.vjp, body_graph, n_vars)
+    results = record_history(cond_graph, body_graph, n_vars, iteration.reads, list(ctx.inputs))
+    var_grads, captured_grads = _backward_loop(iteration, iteration.reads, ctx.inputs, ctx.outputs,
+        results[n_vars], results[n_vars + 1:], grads, [None] * len(iteration.reads))
     return (*var_grads, *captured_grads)
 
 
@@ -142,12 +146,16 @@ def _differentiable_loop_vars(body_graph, n_vars):
     return [k for k in range(n_vars) if body_graph.inputs[k].spec.dtype.is_differentiable]
 
 
-def _recorded_loop_vars(body_graph, n_vars):
-    """The loop variables whose values the backward loop needs: the differentiable ones, and the
-    others (e.g. an integer counter) that the differentiable outputs of the body depend on."""
+def _iteration_vjp(vjp, body_graph, n_vars):
+    """The `IterationVJP` of the body's differentiable part (None if the body has none): it tells which
+    loop variables the gradient reads, so only those are recorded."""
     differentiable = _differentiable_loop_vars(body_graph, n_vars)
-    live, _ = _live_part(body_graph, differentiable)
-    return tuple(k for k in range(n_vars) if k in differentiable or id(body_graph.inputs[k]) in live)
+    if not differentiable:  # the body's outputs cannot depend on the captured values differentiably
+        return None
+    body, live = _differentiable_body(body_graph, differentiable)
+    diff_captured = [c for c, v in enumerate(body_graph.inputs[n_vars:])
+                     if v.spec.dtype.is_differentiable and id(v) in live]
+    return IterationVJP(vjp, body, n_vars, differentiable, diff_captured)
 
 
 def _live_part(graph, output_indices):
@@ -170,23 +178,22 @@ def _differentiable_body(body_graph, differentiable):
     return graph, live
 
 
-def _backward_loop(vjp, body_graph, n_vars, recorded, inputs, outputs, count, histories, final_grads,
-                   history_grads):
+def _backward_loop(iteration, recorded, inputs, outputs, count, histories, final_grads, history_grads):
     """Gradients of the loop's inputs: (one per loop variable, one per captured input).
 
-    `vjp` is the gradient context's (see `GradContext.vjp`). `outputs` are the final loop variables, `final_grads` their gradients (None:
-    zero). `histories` hold the values of the `recorded` loop variables at the
-    start of each of the `count` iterations, and `history_grads` the gradients
+    `iteration` is the body's `IterationVJP`. `outputs` are the final loop
+    variables, `final_grads` their gradients (None: zero). `histories` hold the
+    values of the `recorded` loop variables (at least those `iteration` reads) at
+    the start of each of the `count` iterations, and `history_grads` the gradients
     with respect to those histories (None: zero). Runs the iterations backwards
     with a `tg.while_loop`.
     """
+    n_vars = iteration.n_vars
     loop_inputs, captured = list(inputs[:n_vars]), list(inputs[n_vars:])
-    differentiable = _differentiable_loop_vars(body_graph, n_vars)
-    if not differentiable:  # the body's outputs cannot depend on the captured values differentiably
-        return [None] * n_vars, [None] * len(captured)
-    body, live = _differentiable_body(body_graph, differentiable)
-    diff_captured = [c for c, t in enumerate(captured)
-                     if t.dtype.is_differentiable and id(body_graph.inputs[n_vars + c]) in live]
+    differentiable, diff_captured = iteration.differentiable, iteration.diff_captured
+    missing = set(iteration.reads) - set(recorded)
+    if missing:
+        raise AssertionError(f"while_loop gradient: loop variables {sorted(missing)} are read but not recorded")
     history_of = dict(zip(recorded, histories))
     injected = {k: g for k, g in zip(recorded, history_grads) if g is not None and k in differentiable}
     n_diff = len(differentiable)
@@ -196,18 +203,14 @@ def _backward_loop(vjp, body_graph, n_vars, recorded, inputs, outputs, count, hi
 
     def step(i, *state_):
         output_grads, sums = state_[:n_diff], state_[n_diff:]
-        values = [gather_scatter.gather(history_of[k], i) if k in history_of else loop_inputs[k]
+        # A loop variable the gradient does not read stands in for itself with its first value (its shape at most
+        # is read, and only where that shape is fully known).
+        values = [gather_scatter.gather(history_of[k], i) if k in iteration.reads else loop_inputs[k]
                   for k in range(n_vars)]
-        # Local copies: a value captured from further out would reach nested loops as another tensor.
-        inner_captured = list(captured)
-        for c in diff_captured:
-            inner_captured[c] = cast.identity(captured[c])
-        sources = [values[k] for k in differentiable] + [inner_captured[c] for c in diff_captured]
-        grads = vjp(lambda: control_flow._inline_graph(body, values + inner_captured), sources,
-                    list(output_grads))
+        var_grads, captured_grads = iteration(values, captured, output_grads)
         var_grads = [g + gather_scatter.gather(injected[k], i) if k in injected else g
-                     for k, g in zip(differentiable, grads[:n_diff])]
-        return [i - 1, *var_grads, *[s + g for s, g in zip(sums, grads[n_diff:])]]
+                     for k, g in zip(differentiable, var_grads)]
+        return [i - 1, *var_grads, *[iteration.accumulate(s, g) for s, g in zip(sums, captured_grads)]]
 
     start_grads = [final_grads[k] if final_grads[k] is not None else creation.zeros_like(outputs[k])
                    for k in differentiable]
