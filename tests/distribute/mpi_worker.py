@@ -127,11 +127,25 @@ def fault(directory, strategy, rank):
     return {}
 
 
+def error(directory, strategy, rank):
+    """Worker 1 raises an error in its second epoch; the launcher then ends the others."""
+    x, y = data(480)
+    with strategy.scope():
+        model = make_model()
+
+    def fail(epoch, logs):
+        if rank == 1 and epoch == 1:
+            raise RuntimeError("worker 1 fails on purpose")
+    model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=10_000, verbose=0,
+              callbacks=[tg.keras.callbacks.LambdaCallback(on_epoch_end=fail)])
+    return {}
+
+
 if __name__ == "__main__":
     scenario, directory = sys.argv[1], sys.argv[2]
     tg.config.set_backend("numpy")  # speed is not the point here; start-up is
     strategy = tg.distribute.MultiWorkerMirroredStrategy()
     rank = strategy.cluster_resolver.task_id
-    result = {"train": train, "restore": restore, "fault": fault}[scenario](directory, strategy, rank)
+    result = {"train": train, "restore": restore, "fault": fault, "error": error}[scenario](directory, strategy, rank)
     with open(os.path.join(directory, f"{scenario}_{rank}.json"), "w") as f:
         json.dump(result, f)

@@ -177,3 +177,19 @@ def test_a_killed_worker_is_named_and_the_job_ends(tmp_path, killed):
     named = re.findall(r"tracegraph.distribute: worker (\d+) of 3 \(pid \d+ on .+?\) was lost: it died without "
                        r"finishing", text)
     assert named == [str(killed)], text
+
+
+def test_a_worker_failing_with_an_error_is_not_reported_as_lost(tmp_path):
+    # It exits through Python (its traceback is the report; MPI_Finalize then waits for the others, which
+    # time out and name it); the launcher then kills the rest: the sentinel must not name one of them.
+    process = _launch(3, "error", tmp_path, env=_environment(TRACEGRAPH_COLLECTIVE_TIMEOUT="4"),
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=100)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode != 0, output
+    assert "RuntimeError: worker 1 fails on purpose" in output, output
+    assert "lost contact with rank 1 of 3" in output, output
+    assert "was lost" not in output, output

@@ -164,7 +164,7 @@ class MPIGroup:
     def _fail(self, what, reason):
         lost = self.lost_ranks()
         if self._sentinel is not None:
-            self._sentinel.leaving()  # this worker stops on purpose: not the one to name
+            self._sentinel.stopping()  # this worker stops on purpose and names the lost ranks itself
         _exit_without_finalize()
         who = (f"lost contact with rank{'s' if len(lost) > 1 else ''} {', '.join(map(str, lost))} of "
                f"{self.num_replicas} (dead or hung)") if lost else "every other worker answered a roll call"

@@ -5,8 +5,9 @@ every other process of the machine with SIGKILL as soon as one dies by a signal,
 `-disable-auto-cleanup` says (its proxy does this when it reaps the dead process), and MPI's own
 message then names a pid, sometimes not even the dead one's. So the chief starts one small process
 in a session of its own (out of reach of the launcher's process-group kills), and every worker holds
-a TCP connection to it. A worker leaving on purpose says so first; a connection that closes without
-that is a worker that died. The kernel closes a dead process's sockets at once and the sentinel's
+a TCP connection to it. A worker that exits says so first (at the interpreter's exit); a connection
+that closes without that is a worker that died. When a worker exits while the others still run (an
+error in the program), the launcher kills the rest: the sentinel then names nobody. The kernel closes a dead process's sockets at once and the sentinel's
 epoll returns closed connections in the order they closed, so the first abrupt close is the lost
 worker, not one the launcher killed after it, however late the sentinel gets a CPU. It prints one line
 on the chief's stderr (which the launcher passes on), then waits for the rest and exits.
@@ -22,8 +23,10 @@ import sys
 
 __all__ = ["start_sentinel", "connect_to_sentinel"]
 
-#: What a worker sends before it leaves on purpose (normal exit, or after it reported a lost peer).
+#: What a worker sends before it exits (at the interpreter's exit, an error's included)...
 LEAVING = b"leaving\n"
+#: ... and before it stops because it found other workers lost (it names them itself).
+STOPPING = b"stopping\n"
 
 _SENTINEL_PROGRAM = r"""
 import select, signal, socket, sys, time
@@ -33,7 +36,7 @@ expected, accepted = int(sys.argv[1]), 0
 stop_accepting, stop = time.monotonic() + 120.0, float("inf")
 poller = select.epoll()
 poller.register(listener, select.EPOLLIN)
-workers, reported = {}, False
+workers, reported, someone_left = {}, False, False
 while (listener is not None or workers) and time.monotonic() < stop:
     for fd, _ in poller.poll(1.0):   # in the order the connections became ready: deaths in the order they came
         if listener is not None and fd == listener.fileno():
@@ -48,12 +51,15 @@ while (listener is not None or workers) and time.monotonic() < stop:
         except OSError:
             data = b""
         if data:
-            workers[fd][1] = said + data
+            said = workers[fd][1] = said + data
+            # A worker that exits (with an error, say) while the others still run makes the launcher kill
+            # them: those are not lost workers, and the one that left has its own output.
+            someone_left = someone_left or b"\nleaving\n" in said
             continue
         poller.unregister(fd)
         connection.close()
         del workers[fd]
-        if not reported and b"\nleaving\n" not in said and said.endswith(b"\n"):
+        if not (reported or someone_left or b"\nstopping\n" in said) and said.endswith(b"\n"):
             rank, size, pid, host = said.split(b"\n")[0].decode().split()
             sys.stderr.write(
                 f"tracegraph.distribute: worker {rank} of {size} (pid {pid} on {host}) was lost: it died without "
@@ -87,19 +93,23 @@ class _Connection:
     def __init__(self, sock):
         self.sock = sock
 
-    def leaving(self):
-        """Tell the sentinel this worker leaves on purpose (idempotent)."""
+    def leaving(self, message=LEAVING):
+        """Tell the sentinel this worker exits on purpose (once; later calls do nothing)."""
         if self.sock is not None:
             try:
-                self.sock.sendall(LEAVING)
+                self.sock.sendall(message)
             except OSError:
                 pass
             self.sock = None
 
+    def stopping(self):
+        """Tell the sentinel this worker stops because it found others lost (and names them itself)."""
+        self.leaving(STOPPING)
+
 
 def connect_to_sentinel(address, rank, num_workers):
-    """Connect this worker to the sentinel at `address` (from `start_sentinel`); returns an object whose
-    `leaving()` tells the sentinel it exits on purpose (also called at normal interpreter exit), or None."""
+    """Connect this worker to the sentinel at `address` (from `start_sentinel`); returns the connection
+    (`leaving()` is called at the interpreter's exit, `stopping()` when this worker finds others lost), or None."""
     if address is None:
         return None
     try:
