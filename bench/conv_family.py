@@ -143,7 +143,8 @@ def main(argv=None):
     if not args.no_peer:
         results["tensorflow"] = run_framework(args.peer_python, "tensorflow", args.repeats, cases)
     load = (load_start, os.getloadavg()[0])
-    print(json.dumps({"load": load, "results": results}) if args.json else format_table(results, load, args.blas_threads))
+    table = format_table(results, load, args.blas_threads)
+    print(json.dumps({"load": load, "results": results}) if args.json else table)
     return 0
 
 

@@ -185,6 +185,13 @@ def sum_windows(columns, kernel_h, kernel_w, channels, sh, sw, dh, dw, ph, pw, d
 '''
 
 
+def _geometry_2d(strides, dilations, pads):
+    """The kernels' six geometry arguments (strides, dilations, pads before), a 1-D convolution's as
+    a 2-D one's of height 1."""
+    lift = 2 - len(strides)
+    return (*(1,) * lift, *strides, *(1,) * lift, *dilations, *(0,) * lift, *(lo for lo, _ in pads))
+
+
 @functools.cache
 def _kernels():
     from .cache import load_kernel_module  # noqa: PLC0415 - imports numba (this module is imported by the backend's)
@@ -214,8 +221,7 @@ class DepthwiseKernel:
         strides, dilations, padding = self.attrs["strides"], self.attrs["dilations"], self.attrs["padding"]
         pads = all_pads(in_sizes, kernel, strides, dilations, padding)
         out = tuple(out_size(in_sizes[i], kernel[i], strides[i], dilations[i], padding, i) for i in range(self.n))
-        lift = (1,) * (2 - self.n)
-        return out, (*lift, *strides, *lift, *dilations, *(0,) * (2 - self.n), *(lo for lo, _ in pads))
+        return out, _geometry_2d(strides, dilations, pads)
 
     def _rows(self, a, repeats=1):
         """[batch, *spatial, channels] as contiguous flat rows [batch, height, width * channels]
@@ -289,14 +295,12 @@ class WindowSumKernel:
                 or not sums_window_products(g.shape, w.shape, in_sizes)):
             return self.fallback(xp, g, w, x_ref)
         pads = all_pads(in_sizes, kernel, self.strides, self.dilations, self.padding)
-        lift = 2 - self.n
         columns = window_products(np, g, w)
-        channels = w.shape[-2]
-        shape = (g.shape[0], *in_sizes, channels)
+        shape = (g.shape[0], *in_sizes, w.shape[-2])
         result = BUFFERS.take(np, g.dtype, math.prod(shape)).reshape(shape)
+        geometry = _geometry_2d(self.strides, self.dilations, pads)
         _kernels().sum_windows(columns.reshape(g.shape[0], 1 if self.n == 1 else g.shape[1], -1),
-                               *((1,) * lift + tuple(kernel)), channels, *(1,) * lift, *self.strides,
-                               *(1,) * lift, *self.dilations, *(0,) * lift, *(lo for lo, _ in pads),
+                               *(1,) * (2 - self.n), *kernel, shape[-1], *geometry,
                                result.reshape(shape[0], 1 if self.n == 1 else shape[1], -1))
         return result
 
