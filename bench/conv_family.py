@@ -5,10 +5,15 @@ a GradientTape around `reduce_sum(square(layer(x)))`, then the gradient with res
 weights and (the "+dx" rows, as for any layer but the first of a network) its input. Every framework
 runs in a new process (so no library's threads disturb another's), with the interpreter given for it;
 the weights are the same in both, and the first step's loss is printed to show that they agree.
-Printed: the best and median time of `--repeats` steps per row, and TensorFlow's median over
-tracegraph's (above 1: tracegraph is faster).
+Printed: the best and median time of `--repeats` steps per row (over all `--rounds`: the frameworks
+run in turn, a new process each, so that a change of the machine's load meets both), and
+TensorFlow's median over tracegraph's (above 1: tracegraph is faster).
 
-    python3 bench/conv_family.py [--repeats N] [--blas-threads N] [--peer-python PATH] [--backend numba] [--json]
+    python3 bench/conv_family.py [--repeats N] [--rounds N] [--blas-threads N] [--peer-python PATH]
+                                 [--backend numba] [--case NAME] [--no-peer] [--json]
+
+OpenBLAS's thread count decides the BLAS-bound rows (Conv2D, the transposed and the pointwise
+convolutions) on a shared machine: see bench/results/conv_family_session7.txt.
 
 `--peer-python` is the interpreter with TensorFlow and Keras 3 (default /tmp/tfvenv/bin/python);
 LocallyConnected2D (gone from Keras 3) comes from `tf_keras` there.
@@ -81,12 +86,26 @@ def run_framework(python, framework, repeats, cases, blas_threads=None):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "src"), os.path.join(ROOT, "backends")]))
     if blas_threads is not None:
         env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
-    process = subprocess.run([python, "-c", _CHILD, framework, str(repeats), json.dumps(cases)],
-                             capture_output=True, text=True, env=env)
+    try:
+        process = subprocess.run([python, "-c", _CHILD, framework, str(repeats), json.dumps(cases)],
+                                 capture_output=True, text=True, env=env)
+    except OSError as error:
+        return {"error": f"{python}: {error}"}
     rows = [json.loads(line) for line in process.stdout.splitlines() if line.startswith("{")]
     if process.returncode != 0:
         return {"error": process.stderr.strip().splitlines()[-1] if process.stderr.strip() else "failed"}
     return {row["case"]: row for row in rows}
+
+
+def _merge(rows, more):
+    """Add one run's rows to `rows` (their times joined); an error is kept only if nothing ran."""
+    if "error" in more:
+        if not rows:
+            rows.update(more)
+        return
+    rows.pop("error", None)
+    for case, row in more.items():
+        rows.setdefault(case, {**row, "times": []})["times"].extend(row["times"])
 
 
 def _median(values):
@@ -126,7 +145,8 @@ def format_table(results, load, blas_threads):
 def main(argv=None):
     """Run every case in each framework's own process and print the table (or JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=30, help="timed steps per row (default 30)")
+    parser.add_argument("--repeats", type=int, default=30, help="timed steps per row and round (default 30)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of every framework, alternating (default 1)")
     parser.add_argument("--python", default=sys.executable, help="the interpreter for tracegraph")
     parser.add_argument("--peer-python", default="/tmp/tfvenv/bin/python", help="the interpreter with TensorFlow")
     parser.add_argument("--backend", default="numba", help="tracegraph's backend (default numba)")
@@ -138,10 +158,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cases = [case for case in CASES if not args.case or case[0] in args.case]
     load_start = os.getloadavg()[0]
-    results = {f"tracegraph {args.backend}": run_framework(args.python, f"tracegraph {args.backend}", args.repeats,
-                                                           cases, args.blas_threads)}
+    runs = {f"tracegraph {args.backend}": (args.python, args.blas_threads)}
     if not args.no_peer:
-        results["tensorflow"] = run_framework(args.peer_python, "tensorflow", args.repeats, cases)
+        runs["tensorflow"] = (args.peer_python, None)
+    results = {}
+    for _ in range(args.rounds):  # alternating, so that a change of the machine's load meets every framework
+        for framework, (python, blas_threads) in runs.items():
+            _merge(results.setdefault(framework, {}),
+                   run_framework(python, framework, args.repeats, cases, blas_threads))
     load = (load_start, os.getloadavg()[0])
     table = format_table(results, load, args.blas_threads)
     print(json.dumps({"load": load, "results": results}) if args.json else table)
