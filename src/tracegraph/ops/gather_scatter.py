@@ -10,6 +10,7 @@ import numpy as np
 from . import array_ops, cast as cast_ops, comparison, creation, indexed_slices, shape_args
 from .api_dispatch import add_dispatch_support
 from .. import dtypes
+from ..buffer_pool import BUFFERS
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -99,6 +100,8 @@ def _gather_index(xp, params_shape, indices, axis, batch_dims):
 def _gather_impl(xp, params, indices, axis, batch_dims):
     _check_range("gather", indices, params.shape[axis], "indices", params.shape)
     if batch_dims == 0:
+        if axis == 0 and indices.ndim == 0:  # one slice (a loop's step): take copies all of a strided `params`
+            return params[int(indices)].copy()
         return xp.take(params, indices, axis=axis)
     return params[_gather_index(xp, params.shape, indices, axis, batch_dims)]
 
@@ -121,9 +124,22 @@ def _scatter_add_axis_infer(base, indices, updates, axis, batch_dims):
 
 def _scatter_add_axis_impl(xp, base, indices, updates, axis, batch_dims):
     _check_range("scatter_add_axis", indices, base.shape[axis], "indices", base.shape)
-    out = base.copy()
+    out = _copy(xp, base)
     _add_at(xp, out, _gather_index(xp, base.shape, indices, axis, batch_dims), updates)
     return out
+
+
+def _copy(xp, array):
+    """A copy of `array` to update: a large one goes into a pooled buffer nothing else holds (a loop that
+    writes one slice of a big buffer per step would otherwise page-fault a fresh copy every step)."""
+    if array.nbytes < _POOLED_BYTES:
+        return array.copy()
+    out = BUFFERS.take(xp, array.dtype, array.size).reshape(array.shape)
+    out[...] = array
+    return out
+
+
+_POOLED_BYTES = 1 << 16
 
 
 def _scatter_add_axis_grad(ctx, g):
@@ -243,13 +259,13 @@ def _scatter_nd_infer(op_name):
 
 
 def _scatter_nd_add_impl(xp, tensor, indices, updates, batch_dims):
-    out = tensor.copy()
+    out = _copy(xp, tensor)
     _add_at(xp, out, _nd_index(xp, "tensor_scatter_nd_add", tensor.shape, indices, batch_dims), updates)
     return out
 
 
 def _scatter_nd_update_impl(xp, tensor, indices, updates, batch_dims):
-    out = tensor.copy()
+    out = _copy(xp, tensor)
     out[_nd_index(xp, "tensor_scatter_nd_update", tensor.shape, indices, batch_dims)] = updates
     return out
 
