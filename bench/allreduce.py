@@ -7,7 +7,14 @@ mpi4py's throughput. tracegraph's path is what a train step runs: `collectives.a
 bucket (packing included; one tensor here, so no copy), a non-blocking request polled against the
 collective timeout.
 
-    python3 bench/allreduce.py [--processes N] [--megabytes MB] [--rounds N]
+With `--overlap`, it measures instead how much of a non-blocking all-reduce hides behind computation
+that makes no MPI call (what a step would gain by starting a bucket's reduction during the backward
+pass and waiting for it before the update): the computation alone (C), the all-reduce alone (A), the
+computation then the all-reduce (S, as a step runs today), and Iallreduce started, the computation,
+then the wait (O); hidden = (S - O) / A. Run it with and without MPIR_CVAR_ASYNC_PROGRESS=1 in the
+environment (MPICH's progress thread).
+
+    python3 bench/allreduce.py [--processes N] [--megabytes MB] [--rounds N] [--overlap]
 """
 import argparse
 import pathlib
@@ -60,19 +67,73 @@ def measure(megabytes, rounds, repeats=20):
         print(f"  tracegraph's throughput: {share:.0%} of raw mpi4py's")
 
 
+def measure_overlap(kilobytes, rounds, compute_ms=20.0):
+    from mpi4py import MPI  # noqa: PLC0415 - only the MPI child needs it
+
+    comm = MPI.COMM_WORLD
+    buffer = np.ones(kilobytes * 1024 // 4, np.float32)
+    out = np.empty_like(buffer)
+    a = np.random.default_rng(0).standard_normal((160, 160))
+    matmuls = 1
+    start = time.perf_counter()
+    while time.perf_counter() - start < compute_ms / 1e3:  # calibrate: matmuls in compute_ms
+        a @ a
+        matmuls += 1
+    matmuls = comm.allreduce(matmuls, op=MPI.MAX)  # a rank descheduled while counting counts too few
+
+    def compute():
+        for _ in range(matmuls):
+            a @ a
+
+    def reduce_alone():
+        request = comm.Iallreduce(buffer, out, op=MPI.SUM)
+        while not request.Test():
+            time.sleep(0.0001)
+
+    def overlapped():
+        request = comm.Iallreduce(buffer, out, op=MPI.SUM)
+        compute()
+        while not request.Test():
+            time.sleep(0.0001)
+
+    def sequential():
+        compute()
+        reduce_alone()
+
+    times = {"C": [], "A": [], "S": [], "O": []}
+    for _ in range(rounds):
+        for name, fn in (("C", compute), ("A", reduce_alone), ("S", sequential), ("O", overlapped)):
+            comm.Barrier()
+            begin = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - begin)
+    if comm.rank == 0:
+        c, a_, s, o = (float(np.median(times[k])) * 1e3 for k in "CASO")
+        print(f"{kilobytes:5d} KB over {comm.size} processes, median of {rounds} rounds: computation {c:6.2f} ms, "
+              f"all-reduce {a_:6.2f} ms, one after the other {s:6.2f} ms, all-reduce started before the "
+              f"computation {o:6.2f} ms -> hidden {(s - o) / a_:.0%} of the all-reduce")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--megabytes", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--overlap", action="store_true", help="measure overlap with computation (below)")
+    parser.add_argument("--kilobytes", type=int, nargs="+", default=[11, 4096], help="bucket sizes for --overlap")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        measure(args.megabytes, args.rounds)
+        if args.overlap:
+            for kilobytes in args.kilobytes:
+                measure_overlap(kilobytes, args.rounds)
+        else:
+            measure(args.megabytes, args.rounds)
         return
     mpiexec = pathlib.Path(sysconfig.get_path("scripts")) / "mpiexec"
     subprocess.run([str(mpiexec) if mpiexec.exists() else "mpiexec", "-n", str(args.processes), sys.executable,
-                    __file__, "--child", "--megabytes", str(args.megabytes), "--rounds", str(args.rounds)],
+                    __file__, "--child", "--megabytes", str(args.megabytes), "--rounds", str(args.rounds),
+                    "--kilobytes", *map(str, args.kilobytes)] + (["--overlap"] if args.overlap else []),
                    check=True)
 
 
