@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from .errors import WorkerLostError
-from .sentinel import connect_to_sentinel, start_sentinel
+from .sentinel import join_sentinel
 
 __all__ = ["MPIGroup", "mpi_world_size"]
 
@@ -78,8 +78,7 @@ class MPIGroup:
         self._sends = []         # roll-call messages in flight (kept until the process ends)
         self._launcher_reported_a_death = False
         _listen_for_the_launchers_death_notice(self)
-        address = start_sentinel(self.num_replicas) if self.rank == 0 else None
-        self._sentinel = connect_to_sentinel(self.comm.bcast(address, root=0), self.rank, self.num_replicas)
+        self._sentinel = join_sentinel(self.comm)
 
     # ----- collectives on flat NumPy buffers ---------------------------------------------------------
 

@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 
-__all__ = ["start_sentinel", "connect_to_sentinel"]
+__all__ = ["join_sentinel"]
 
 #: What a worker sends before it exits (at the interpreter's exit, an error's included)...
 LEAVING = b"leaving\n"
@@ -74,14 +74,33 @@ while (listener is not None or workers) and time.monotonic() < stop:
 """
 
 
-def start_sentinel(num_workers):
-    """On the chief: start the sentinel; returns its (host, port) for every worker to connect to."""
+#: This process's connection to its job's sentinel (one however many strategies the program makes), and
+#: on the chief the sentinel process itself.
+_joined = []
+_started = []
+
+
+def join_sentinel(comm):
+    """This worker's connection to the job's sentinel, which worker 0 of MPI communicator `comm` starts the
+    first time (a collective call: every worker makes it); None where it could not be started or reached.
+    The connection's `leaving()` runs at the interpreter's exit; call `stopping()` when this worker stops
+    because it found others lost."""
+    if not _joined:
+        rank, size = comm.Get_rank(), comm.Get_size()
+        address = _start(size) if rank == 0 else None
+        _joined.append(_connect(comm.bcast(address, root=0), rank, size))
+    return _joined[0]
+
+
+def _start(num_workers):
+    """Start the sentinel; returns its (host, port) for every worker to connect to, or None."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("", 0))
     listener.listen(max(num_workers, 16))
     try:
-        subprocess.Popen([sys.executable, "-S", "-c", _SENTINEL_PROGRAM, str(num_workers)], stdin=listener.fileno(),
-                         stdout=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+        _started.append(subprocess.Popen([sys.executable, "-S", "-c", _SENTINEL_PROGRAM, str(num_workers)],
+                                         stdin=listener.fileno(), stdout=subprocess.DEVNULL,
+                                         start_new_session=True, close_fds=True))
         return socket.gethostname(), listener.getsockname()[1]
     except OSError:
         return None
@@ -90,6 +109,8 @@ def start_sentinel(num_workers):
 
 
 class _Connection:
+    """A worker's connection to the sentinel; it closes after the worker said why it goes."""
+
     def __init__(self, sock):
         self.sock = sock
 
@@ -107,9 +128,8 @@ class _Connection:
         self.leaving(STOPPING)
 
 
-def connect_to_sentinel(address, rank, num_workers):
-    """Connect this worker to the sentinel at `address` (from `start_sentinel`); returns the connection
-    (`leaving()` is called at the interpreter's exit, `stopping()` when this worker finds others lost), or None."""
+def _connect(address, rank, num_workers):
+    """Connect to the sentinel at `address` and introduce this worker; None if it cannot be reached."""
     if address is None:
         return None
     try:
