@@ -23,9 +23,10 @@ from .sentinel import join_sentinel
 __all__ = ["MPIGroup", "mpi_world_size"]
 
 _ROLL_CALL_TAG = 7321
-#: Poll without pausing for this long first: a 4 MB all-reduce between two workers of a moderately busy
-#: machine took 1.9-2.4 ms spinning 2 ms first against 3.1-3.3 ms spinning 0.05 ms (raw mpi4py: 1.7-2.5 ms).
-_SPIN_SECONDS = 0.002
+#: Poll without pausing for this long first. Longer spins help on a moderately busy machine (a 4 MB
+#: all-reduce: 2 ms spinning 1.9-2.4 ms, 0.05 ms 3.1-3.3 ms at load 4.5) and hurt on a quiet one (6.0 ms
+#: against 2.7 ms at load 1.5; Test() in a Python loop slows MPICH's progress): see bench/results.
+_SPIN_SECONDS = 0.00005
 #: The pause between two polls of a request, and after how long waiting the pauses grow.
 _PAUSE_SECONDS = 0.0001
 _BACKOFF_AFTER_SECONDS = 0.05
@@ -121,9 +122,9 @@ class MPIGroup:
             now = time.monotonic()
             if now - start < _SPIN_SECONDS:
                 continue  # a small bucket completes within microseconds on an idle machine
-            # Then short sleeps, not a busy loop: on a crowded machine Test() in a tight loop slows MPI's own
-            # progress (a 4 MB all-reduce took 21 ms spinning throughout against 10 ms with 0.1 ms sleeps)
-            # and takes the core from the other workers. Long waits back off to 2 ms.
+            # Short sleeps, not a busy loop: Test() in a tight loop slows MPI's own progress (a 4 MB
+            # all-reduce took 21 ms spinning against 10 ms with 0.1 ms sleeps) and takes the core from
+            # the other workers of a shared machine. Long waits back off to 2 ms.
             if now - start > _BACKOFF_AFTER_SECONDS:
                 pause = min(0.002, pause * 1.5)
             time.sleep(pause)
