@@ -6,11 +6,12 @@ every other process of the machine with SIGKILL as soon as one dies by a signal,
 message then names a pid, sometimes not even the dead one's. So the chief starts one small process
 in a session of its own (out of reach of the launcher's process-group kills), and every worker holds
 a TCP connection to it. A worker that exits says so first (at the interpreter's exit); a connection
-that closes without that is a worker that died. When a worker exits while the others still run (an
-error in the program), the launcher kills the rest: the sentinel then names nobody. The kernel closes a dead process's sockets at once and the sentinel's
-epoll returns closed connections in the order they closed, so the first abrupt close is the lost
-worker, not one the launcher killed after it, however late the sentinel gets a CPU. It prints one line
-on the chief's stderr (which the launcher passes on), then waits for the rest and exits.
+that closes without that is a worker that died. The kernel closes a dead process's sockets at once,
+and the sentinel's epoll returns closed connections in the order they closed, so the first abrupt
+close is the lost worker, not one the launcher killed after it, however late the sentinel gets a
+CPU. It prints one line on the chief's stderr (which the launcher passes on), then waits for the
+rest and exits. When a worker exits while the others still run (an error in the program), the
+launcher kills the rest: the sentinel then names nobody (the error's traceback is the report).
 
 Best effort: a worker that cannot reach the sentinel trains on without it; collectives' timeouts
 still catch a lost worker whose connection never closes (a machine or network that fails).
