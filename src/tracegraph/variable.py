@@ -20,7 +20,8 @@ from .ops.indexed_slices import IndexedSlices
 from .tensor import EagerTensor, SymbolicTensor, _numpy_text
 from .variable_base import VariableBase
 
-__all__ = ["Variable", "VariableSynchronization", "VariableAggregation", "variable_creator_scope"]
+__all__ = ["Variable", "VariableSynchronization", "VariableAggregation", "variable_creator_scope",
+           "construct_variable"]
 
 _uids = itertools.count()
 _names_used = {}
@@ -83,10 +84,16 @@ class _VariableMetaclass(type):
         return _through_creators(list(stack), len(stack) - 1)(**arguments)
 
 
+def construct_variable(cls, *args, **kwargs):
+    """`cls(*args, **kwargs)` without the creators of `variable_creator_scope`s (for a creator that
+    makes the variable itself, as a `tg.distribute` strategy does)."""
+    return type.__call__(cls, *args, **kwargs)
+
+
 def _through_creators(creators, index):
     """The creator chain from `creators[index]` outwards, ending in the plain constructor."""
     if index < 0:
-        return lambda **kwargs: type.__call__(Variable, **kwargs)
+        return lambda **kwargs: construct_variable(Variable, **kwargs)
     return lambda **kwargs: creators[index](_through_creators(creators, index - 1), **kwargs)
 
 

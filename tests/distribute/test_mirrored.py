@@ -107,7 +107,7 @@ def test_a_traced_step_is_traced_once_and_every_replica_updates_its_copy(two_cpu
     assert [float(r) for r in result.values] == [1.5, 1.5]
     assert [float(c) for c in mirrored.values] == [3.0, 3.0]
     assert step.experimental_get_tracing_count() == 1
-    assert not hasattr(v, "values")  # tg.Variable itself is not mirrored (Keras' variables are)
+    assert [float(c) for c in v.values] == [0.0, 0.0]  # a tg.Variable made in the scope is mirrored too, as in TF
     assert str(mirrored).splitlines()[0] == "MirroredVariable:{"  # as TF 2.21 prints one
     assert "1: <tg.Variable 'Variable" in str(mirrored) and "numpy=3.0" in str(mirrored)
 
@@ -187,9 +187,23 @@ def test_distribute_datasets_from_function_passes_the_input_context():
     assert seen == [(2, 1, 2)] and batches == [[1, 3], [5]]
 
 
-def test_a_variable_without_a_copy_per_replica_is_refused_by_the_optimizer(two_cpus):
+def test_a_plain_variable_made_in_the_scope_is_mirrored_and_trained_by_a_custom_loop(two_cpus):
     with two_cpus.scope():
-        shared = tg.Variable([1.0])  # tg.Variable itself is not mirrored (see docs/distributed.md)
+        weight = tg.Variable([1.0])  # through the strategy's variable creator, as in TF
+        optimizer = tg.keras.optimizers.SGD(0.1)
+    assert len(weight.values) == 2
+
+    def step():
+        optimizer.apply_gradients([(tg.constant([1.0]), weight)])
+
+    two_cpus.run(step)
+    np.testing.assert_allclose(weight.numpy(), [1.0 - 0.1 * 2.0])  # the replicas' gradients are summed
+    np.testing.assert_allclose([np.asarray(v) for v in weight.values], [[0.8], [0.8]], rtol=1e-6)
+
+
+def test_a_variable_made_outside_the_scope_is_refused_by_the_optimizer(two_cpus):
+    shared = tg.Variable([1.0])  # no copy per replica
+    with two_cpus.scope():
         optimizer = tg.keras.optimizers.SGD(0.1)
 
     def step():

@@ -11,6 +11,7 @@ import os
 from .. import config
 from ..context import state
 from ..device import DeviceSpec
+from ..variable import construct_variable
 from .collectives import ThreadGroup
 from .replica_context import ReplicaContext, local
 from .strategy import CommunicationOptions, Strategy, StrategyExtended, _local_args
@@ -41,7 +42,7 @@ class MirroredExtended(StrategyExtended):
 
     def create_variable(self, cls, args, kwargs):
         if self.num_local_replicas == 1:
-            return cls(*args, **kwargs)
+            return construct_variable(cls, *args, **kwargs)
         return distributed_variable_class(cls, self.num_local_replicas)(*args, **kwargs)
 
     def call_for_each_replica(self, fn, args=(), kwargs=None):

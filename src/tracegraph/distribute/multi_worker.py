@@ -8,7 +8,7 @@ makes the others raise `WorkerLostError` naming it, after `timeout_seconds`.
 import os
 
 from .. import config
-from ..variable import VariableAggregation, VariableSynchronization
+from ..variable import VariableAggregation, VariableSynchronization, construct_variable
 from .collectives import all_reduce_arrays, broadcast_arrays, buckets
 from .mpi import MPIGroup, mpi_world_size
 from .strategy import CommunicationOptions, Strategy, StrategyExtended
@@ -23,7 +23,7 @@ class MultiWorkerExtended(StrategyExtended):
     """Workers as MPI processes: variables broadcast from worker 0, collectives over MPI."""
 
     def create_variable(self, cls, args, kwargs):
-        variable = cls(*args, **kwargs)
+        variable = construct_variable(cls, *args, **kwargs)
         if self._group is not None and variable.synchronization != VariableSynchronization.ON_READ:
             variable._assign_array(self._group.broadcast(variable._array.reshape(-1), 0, 0)
                                    .reshape(variable._array.shape))

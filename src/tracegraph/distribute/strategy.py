@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import nest
 from ..convert import convert_to_tensor
+from ..variable import Variable, construct_variable, variable_creator_scope
 from . import collectives
 from .input import DistributedDataset, DistributedDatasetsFromFunction, ValueContext, split_rows
 from .reduce_op import ReduceOp, as_reduce_op
@@ -85,7 +86,7 @@ class StrategyExtended:
 
     def create_variable(self, cls, args, kwargs):
         """A Variable of class `cls` made in this strategy's scope."""
-        return cls(*args, **kwargs)
+        return construct_variable(cls, *args, **kwargs)
 
     def broadcast_variables(self, variables):
         """Give every worker worker 0's values of `variables` (fused buckets); no-op on one worker."""
@@ -169,12 +170,19 @@ class Strategy:
 
     @contextlib.contextmanager
     def scope(self):
-        """Variables made in this block (layers' weights, optimizer slots, metrics) belong to the strategy."""
+        """Variables made in this block (layers' weights, optimizer slots, metrics, a plain `tg.Variable`)
+        belong to the strategy."""
         local.scopes.append(self)
         try:
-            yield self
+            with variable_creator_scope(self._make_variable):
+                yield self
         finally:
             local.scopes.pop()
+
+    def _make_variable(self, next_creator, **kwargs):
+        """`tg.Variable(...)` in the scope: made as the strategy makes its variables (mirrored, or broadcast
+        from worker 0), as TF's strategies do through their variable creator."""
+        return self._extended.create_variable(Variable, (), kwargs)
 
     def run(self, fn, args=(), kwargs=None, options=None):
         """`fn(*args, **kwargs)` on every replica; PerReplica arguments give each replica its own value.
