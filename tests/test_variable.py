@@ -190,6 +190,7 @@ def test_variable_creator_scopes_make_the_variables_innermost_first():
 
     def frozen(next_creator, **kwargs):
         calls.append(("frozen", kwargs["name"]))
+        assert kwargs["trainable"] is None and kwargs["dtype"] is None  # every argument, by name
         kwargs["trainable"] = False
         return next_creator(**kwargs)
 

@@ -79,7 +79,9 @@ class _VariableMetaclass(type):
         stack = _creator_stack()
         if cls is not Variable or not stack:
             return super().__call__(*args, **kwargs)
-        arguments = _CONSTRUCTOR.bind(None, *args, **kwargs).arguments
+        bound = _CONSTRUCTOR.bind(None, *args, **kwargs)
+        bound.apply_defaults()  # as TF's creators, every argument is there by name
+        arguments = dict(bound.arguments)
         del arguments["self"]
         return _through_creators(list(stack), len(stack) - 1)(**arguments)
 
