@@ -3,6 +3,7 @@
 Each scenario runs several checks in one launch (a launch costs a second of imports per process)
 and writes its findings to `<directory>/<scenario>_<rank>.json` for the test to assert on.
 """
+import itertools
 import json
 import os
 import sys
@@ -109,17 +110,39 @@ def restore(directory, strategy, rank):
     return found
 
 
-def fault(directory, strategy, rank):
-    """Train until a worker is stopped or killed from outside; the survivors must raise, naming it."""
+#: Floats in the buckets of `fault_large` (2 MiB: all-reduced by MPI's blocking Allreduce on the group's thread).
+LARGE_BUCKET = 1 << 19
+
+
+def large_all_reduces(strategy, rank):
+    """All-reduce large buckets until stopped, checking the sums. The 'epoch 1' line comes after the second,
+    so once the test sees it every worker has finished the first one and prints that it was right."""
+    group, workers = strategy.extended._group, strategy.num_replicas_in_sync
+    for i in itertools.count():
+        total = group.all_reduce(np.full(LARGE_BUCKET, rank + 1, np.float32))
+        if i == 0:
+            right = bool(np.all(total == workers * (workers + 1) / 2))
+            print(f"worker {rank} large all-reduce right: {right}", flush=True)
+        if i == 1:
+            print(f"worker {rank} epoch 1", flush=True)
+
+
+def fault(directory, strategy, rank, large=False):
+    """Train until a worker is stopped or killed from outside; the survivors must raise, naming it. With `large`,
+    the workers all-reduce large buckets from the end of epoch 1 on, so the victim stops in one of those."""
     print(f"worker {rank} pid {os.getpid()}", flush=True)
     x, y = data(480)
     with strategy.scope():
         model = make_model()
+
+    def epoch_end(epoch, logs):
+        if large and epoch == 1:
+            large_all_reduces(strategy, rank)
+        print(f"worker {rank} epoch {epoch}", flush=True)
     start = time.time()
     try:
         model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=10_000, verbose=0,
-                  callbacks=[tg.keras.callbacks.LambdaCallback(
-                      on_epoch_end=lambda epoch, logs: print(f"worker {rank} epoch {epoch}", flush=True))])
+                  callbacks=[tg.keras.callbacks.LambdaCallback(on_epoch_end=epoch_end)])
     except tg.distribute.WorkerLostError as error:
         print(f"worker {rank} stopped after {time.time() - start:.1f} s: {error} lost={list(error.lost_ranks)}",
               flush=True)
@@ -146,6 +169,8 @@ if __name__ == "__main__":
     tg.config.set_backend("numpy")  # speed is not the point here; start-up is
     strategy = tg.distribute.MultiWorkerMirroredStrategy()
     rank = strategy.cluster_resolver.task_id
-    result = {"train": train, "restore": restore, "fault": fault, "error": error}[scenario](directory, strategy, rank)
+    scenarios = {"train": train, "restore": restore, "fault": fault, "error": error,
+                 "fault_large": lambda *args: fault(*args, large=True)}
+    result = scenarios[scenario](directory, strategy, rank)
     with open(os.path.join(directory, f"{scenario}_{rank}.json"), "w") as f:
         json.dump(result, f)

@@ -118,11 +118,11 @@ def test_the_chiefs_checkpoint_restored_by_one_process(trained):
     assert found["resumed_weight_difference"] < 1e-5
 
 
-def _fault_run(tmp_path, processes, stop, victim=1, timeout=4, notify=False):
+def _fault_run(tmp_path, processes, stop, victim=1, timeout=4, notify=False, scenario="fault"):
     """Launch `processes` workers, wait for an epoch, `stop` worker `victim` (a signal) and, with `notify`,
     send the others SIGUSR1 as mpiexec -disable-auto-cleanup does; returns the output lines, the seconds
     from the signal to the end of the run, and mpiexec's exit status."""
-    process = _launch(processes, "fault", tmp_path, env=_environment(TRACEGRAPH_COLLECTIVE_TIMEOUT=str(timeout)),
+    process = _launch(processes, scenario, tmp_path, env=_environment(TRACEGRAPH_COLLECTIVE_TIMEOUT=str(timeout)),
                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines, pids, signalled, deadline = [], {}, None, time.monotonic() + 100
     try:
@@ -147,9 +147,13 @@ def _fault_run(tmp_path, processes, stop, victim=1, timeout=4, notify=False):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_a_hung_worker_makes_the_others_stop_naming_it(tmp_path):
-    lines, seconds, status = _fault_run(tmp_path, 3, signal.SIGSTOP)
+@pytest.mark.parametrize("scenario", ["fault", "fault_large"], ids=["training", "large-bucket"])
+def test_a_hung_worker_makes_the_others_stop_naming_it(tmp_path, scenario):
+    # large-bucket: the survivors wait in MPI's blocking Allreduce, run on the group's thread
+    lines, seconds, status = _fault_run(tmp_path, 3, signal.SIGSTOP, scenario=scenario)
     text = "".join(lines)
+    if scenario == "fault_large":
+        assert sorted(re.findall(r"worker (\d+) large all-reduce right: True", text)) == ["0", "1", "2"], text
     stopped = re.findall(r"worker (\d+) stopped after [\d.]+ s: Worker \d+: the all-reduce failed: it did not complete "
                          r"within 4 s; lost contact with rank 1 of 3 \(dead or hung\)", text)
     assert sorted(stopped) == ["0", "2"], text
@@ -160,8 +164,11 @@ def test_a_hung_worker_makes_the_others_stop_naming_it(tmp_path):
 def test_the_launchers_death_notice_makes_the_others_stop_at_once_naming_the_lost_worker(tmp_path):
     # What the survivors see across machines under mpiexec -disable-auto-cleanup (on one machine mpich's
     # proxy SIGKILLs them first): SIGUSR1, then a roll call, long before the collective's 300 s timeout.
-    lines, seconds, status = _fault_run(tmp_path, 3, signal.SIGSTOP, timeout=300, notify=True)
+    # In a large bucket's all-reduce: the notice reaches a caller waiting for the group's thread too.
+    lines, seconds, status = _fault_run(tmp_path, 3, signal.SIGSTOP, timeout=300, notify=True,
+                                        scenario="fault_large")
     text = "".join(lines)
+    assert sorted(re.findall(r"worker (\d+) large all-reduce right: True", text)) == ["0", "1", "2"], text
     stopped = re.findall(r"worker (\d+) stopped after [\d.]+ s: Worker \d+: the all-reduce failed: the launcher "
                          r"reported that a worker died; lost contact with rank 1 of 3 \(dead or hung\)", text)
     assert sorted(stopped) == ["0", "2"], text
