@@ -115,15 +115,17 @@ LARGE_BUCKET = 1 << 19
 
 
 def large_all_reduces(strategy, rank):
-    """All-reduce large buckets until stopped, checking the sums. The 'epoch 1' line comes after the second,
-    so once the test sees it every worker has finished the first one and prints that it was right."""
+    """All-reduce large buckets until stopped, checking the first two sums. The 'epoch 1' line comes after the
+    second, so once the test sees it every worker is past the first one and printed whether both were right."""
     group, workers = strategy.extended._group, strategy.num_replicas_in_sync
+    expected = workers * (workers + 1) / 2
     for i in itertools.count():
-        total = group.all_reduce(np.full(LARGE_BUCKET, rank + 1, np.float32))
+        total = group.all_reduce(np.full(LARGE_BUCKET, rank + 1, np.float32) * (i + 1))
         if i == 0:
-            right = bool(np.all(total == workers * (workers + 1) / 2))
-            print(f"worker {rank} large all-reduce right: {right}", flush=True)
+            first = total  # held: the next all-reduce must not write into it (the group reuses unheld results)
         if i == 1:
+            right = bool(np.all(first == expected) and np.all(total == 2 * expected))
+            print(f"worker {rank} large all-reduce right: {right}", flush=True)
             print(f"worker {rank} epoch 1", flush=True)
 
 
