@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+import types
 
 import numpy as np
 
@@ -110,10 +111,10 @@ class MPIGroup:
     def _large_output_like(self, buffer):
         """An array for a large result: the previous one again if nothing refers to it any more (measured on
         4 MB: MPI filling a fresh array from the group's thread took up to 0.5 ms longer than a reused one)."""
-        last = self._last_large_output
-        if last is not None and last.shape == buffer.shape and last.dtype == buffer.dtype \
-                and sys.getrefcount(last) == 3:  # this attribute, `last` and getrefcount's argument: no view
-            return last
+        if sys.getrefcount(self._last_large_output) == _UNHELD_REFCOUNT:  # nothing else holds it, no view either
+            last = self._last_large_output
+            if last.shape == buffer.shape and last.dtype == buffer.dtype:
+                return last
         self._last_large_output = np.empty_like(buffer)
         return self._last_large_output
 
@@ -255,6 +256,16 @@ class _CollectiveThread:
                 job.error = error
             job.call = None  # drop the call's arrays before the caller resumes (see _large_output_like)
             job.done.set()
+
+
+def _unheld_refcount():
+    """What sys.getrefcount says of an attribute's value that nothing else refers to, on this interpreter
+    (the count of the argument itself differs between Python versions)."""
+    holder = types.SimpleNamespace(array=np.empty(1))
+    return sys.getrefcount(holder.array)
+
+
+_UNHELD_REFCOUNT = _unheld_refcount()
 
 
 def _listen_for_the_launchers_death_notice(group):
