@@ -3,10 +3,10 @@
 Every collective is waited for against a deadline: a non-blocking MPI request polled, or, for a large
 all-reduce, MPI's blocking all-reduce run on a thread of the group's own (MPICH's blocking algorithm
 moves a 4 MB bucket in ~1.4 ms, its non-blocking one in ~2.2 ms) while the caller waits for that
-thread in short slices. When the deadline
-passes, the worker holds a roll call (a tiny message to every other worker, on a communicator of
-its own) and names the ranks that did not answer within a grace period: a worker that died or hangs
-makes the others raise `WorkerLostError` naming it, instead of waiting forever. A worker that is
+thread in short slices. When the deadline passes, the worker holds a roll call (a tiny message to
+every other worker, on a communicator of its own) and names the ranks that did not answer within a
+grace period: a worker that died or hangs makes the others raise `WorkerLostError` naming it,
+instead of waiting forever. A worker that is
 itself waiting in a collective answers roll calls while it polls, so survivors recognise each other.
 After such a failure MPI cannot be shut down cleanly (MPI_Finalize would wait for the lost worker),
 so the process exits without it.
