@@ -9,16 +9,17 @@ __all__ = ["plot_report"]
 
 def plot_report(report, path):
     """Draw `report`'s ratios to `path` (the format from its extension: .png, .svg, .pdf)."""
-    import matplotlib  # noqa: PLC0415 - optional (the plot extra), heavy: only when plotting
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - as above
+    # optional (the plot extra) and heavy: only when plotting. A bare Figure needs no GUI backend and
+    # leaves the caller's pyplot state (and its backend) alone.
+    from matplotlib.figure import Figure  # noqa: PLC0415
 
     workloads = list(dict.fromkeys(r["workload"] for r in report["results"]))
     if not workloads:
         raise ValueError("the report has no timings to plot")
     columns = min(3, len(workloads))
     rows = -(-len(workloads) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.6 * rows), squeeze=False)
+    figure = Figure(figsize=(5 * columns, 3.6 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     for ax, workload in zip(axes.flat, workloads):
         _plot_workload(ax, [r for r in report["results"] if r["workload"] == workload], workload)
     for ax in list(axes.flat)[len(workloads):]:
@@ -26,7 +27,6 @@ def plot_report(report, path):
     figure.suptitle(f"tracegraph bench ({report['machine']['date_utc']}): speed-up over NumPy eager")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
-    plt.close(figure)
 
 
 def _plot_workload(ax, results, workload):
