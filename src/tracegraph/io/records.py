@@ -29,8 +29,9 @@ COMPRESSION_TYPES = ("", "GZIP", "ZLIB")
 DEFAULT_BUFFER_SIZE = 256 * 1024
 
 
+@functools.cache
 def crc32c_function():
-    """google-crc32c's `value(data) -> int`."""
+    """google-crc32c's `value(data) -> int` (looked up once: every event and record frame asks for it)."""
     import google_crc32c  # noqa: PLC0415 - a C extension loaded by the first record, not by `import tracegraph`
     return google_crc32c.value
 
