@@ -12,8 +12,7 @@ from ...ops import array_ops
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
 from .conv_utils import check_positive, input_channels
-from .convolutional import (serialize, spatial_axes, standardize_data_format, standardize_padding, standardize_tuple,
-                            tf_data_format)
+from .convolutional import serialize, spatial_axes, standardize_geometry, standardize_tuple, tf_data_format
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]
@@ -41,15 +40,10 @@ class BaseConvTranspose(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         check_positive("filters", filters)
-        self.rank = rank
+        standardize_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
         self.filters = filters
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = standardize_padding(padding)
         self.output_padding = None if output_padding is None else standardize_tuple(
             output_padding, rank, "output_padding", allow_zero=True)
-        self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

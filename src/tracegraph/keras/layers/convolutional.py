@@ -52,6 +52,18 @@ def standardize_data_format(data_format):
     return value
 
 
+def standardize_geometry(layer, rank, kernel_size, strides, padding, data_format, dilation_rate=1,
+                         allow_causal=False):
+    """Set `layer.rank`, `kernel_size`, `strides`, `dilation_rate`, `padding` and `data_format` in
+    their standard forms (the window arguments every convolution layer takes)."""
+    layer.rank = rank
+    layer.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+    layer.strides = standardize_tuple(strides, rank, "strides")
+    layer.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+    layer.padding = standardize_padding(padding, allow_causal)
+    layer.data_format = standardize_data_format(data_format)
+
+
 def tf_data_format(data_format, rank):
     """The `tg.nn` name of a Keras data format for `rank` spatial dimensions ("NHWC", "NCHW", ...)."""
     spatial = ("W", "HW", "DHW")[rank - 1]
@@ -89,14 +101,10 @@ class BaseConv(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
+        standardize_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate,
+                             allow_causal=rank == 1)
         self.filters = filters
         self.groups = groups
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = standardize_padding(padding, allow_causal=rank == 1)
-        self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

@@ -11,7 +11,7 @@ from ...ops import array_ops
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
 from .conv_utils import check_positive, conv_output_shape, input_channels
-from .convolutional import serialize, standardize_data_format, standardize_padding, standardize_tuple, tf_data_format
+from .convolutional import serialize, standardize_geometry, tf_data_format
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 
@@ -37,14 +37,9 @@ class BaseDepthwiseConv(Layer):
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
         check_positive("depth_multiplier", depth_multiplier)
         self.depth_multiplier = depth_multiplier
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = standardize_padding(padding)
-        self.data_format = standardize_data_format(data_format)
+        standardize_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.depthwise_initializer = initializers.get(depthwise_initializer)

@@ -18,7 +18,7 @@ from ...ops import array_ops, gather_scatter
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
 from .conv_utils import check_positive, input_channels
-from .convolutional import output_length, serialize, spatial_axes, standardize_data_format, standardize_tuple
+from .convolutional import output_length, serialize, spatial_axes, standardize_geometry
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
@@ -50,12 +50,8 @@ class BaseLocallyConnected(Layer):
         if implementation != 1:
             raise ValueError(f"{type(self).__name__}: only `implementation=1` (Keras 2's default, kernel of shape "
                              f"[positions, window * in_channels, filters]) is supported, got {implementation}")
-        self.rank = rank
+        standardize_geometry(self, rank, kernel_size, strides, "valid", data_format)
         self.filters = filters
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.padding = "valid"
-        self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.implementation = implementation

@@ -9,7 +9,7 @@ from ... import nn
 from .. import activations, constraints, initializers, regularizers
 from .base import Layer
 from .conv_utils import check_positive, conv_output_shape, input_channels
-from .convolutional import serialize, standardize_data_format, standardize_padding, standardize_tuple, tf_data_format
+from .convolutional import serialize, standardize_geometry, tf_data_format
 from .depthwise_conv import depthwise_convolution
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
@@ -26,14 +26,9 @@ class BaseSeparableConv(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         check_positive("depth_multiplier", depth_multiplier)
         check_positive("filters", filters)
-        self.rank = rank
         self.depth_multiplier = depth_multiplier
         self.filters = filters
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = standardize_padding(padding)
-        self.data_format = standardize_data_format(data_format)
+        standardize_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.depthwise_initializer = initializers.get(depthwise_initializer)
