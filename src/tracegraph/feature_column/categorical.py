@@ -1,6 +1,7 @@
 """Categorical columns: ids from a vocabulary list, from a hash of the value, from the value itself,
 and from a hash of several columns crossed."""
 import dataclasses
+import functools
 import math as _math
 
 from .. import dtypes, strings
@@ -51,9 +52,15 @@ class VocabularyListCategoricalColumn(CategoricalColumn):
     def num_buckets(self):
         return len(self.vocabulary_list) + self.num_oov_buckets
 
+    @functools.cached_property
+    def _vocabulary(self):
+        # Made once: the lookup keeps its tables per vocabulary array, so a new constant per call
+        # would convert the list and rebuild them on every batch.
+        return constant(list(self.vocabulary_list), dtype=self.dtype)
+
     def transform(self, transformation_cache, state_manager):
         raw = _raw_input(self, transformation_cache, state_manager)
-        positions = vocabulary_lookup(raw, constant(list(self.vocabulary_list), dtype=self.dtype))
+        positions = vocabulary_lookup(raw, self._vocabulary)
         if self.num_oov_buckets:
             unknown = _hash_buckets(raw, self.num_oov_buckets) + len(self.vocabulary_list)
         else:
