@@ -14,6 +14,7 @@ allocation, never a buffer handed out twice. The buffers of one (dtype, size) ar
 replaced, never changed in place, so a lookup needs no lock.
 """
 import collections
+import math
 import sys
 import threading
 
@@ -44,6 +45,11 @@ class BufferPool:
             if sys.getrefcount(buf) <= _FREE_REFERENCE_COUNT:
                 return buf
         return self._new(xp, dtype, n)
+
+    def empty(self, xp, shape, dtype):
+        """An uninitialized array of `shape` and `dtype`: a view of a buffer from `take`, for a
+        temporary or a result (the buffer is handed out again once nothing refers to the view)."""
+        return self.take(xp, dtype, math.prod(shape)).reshape(shape)
 
     def _new(self, xp, dtype, n):
         buf = xp.empty(n, dtype=dtype)

@@ -243,7 +243,7 @@ class DepthwiseKernel:
         shape = (x.shape[0], *out, channels)
         if min(shape) <= 0:
             return None
-        result = BUFFERS.take(np, x.dtype, math.prod(shape)).reshape(shape)
+        result = BUFFERS.empty(np, shape, x.dtype)
         _kernels().forward(self._rows(x, w.shape[-1]), self._taps(w, out[-1]), channels, *geometry,
                            result.reshape(shape[0], -1, out[-1] * channels))
         return result
@@ -256,7 +256,7 @@ class DepthwiseKernel:
         if min(shape) <= 0:
             return None
         if multiplier == 1:
-            result = BUFFERS.take(np, g.dtype, math.prod(shape)).reshape(shape)
+            result = BUFFERS.empty(np, shape, g.dtype)
         else:  # a temporary: its multiplier's entries are summed below
             result = np.empty(shape, dtype=g.dtype)
         _kernels().backprop_input(self._rows(g), self._taps(w, g.shape[-2]), shape[-1], *geometry,
@@ -297,7 +297,7 @@ class WindowSumKernel:
         pads = all_pads(in_sizes, kernel, self.strides, self.dilations, self.padding)
         columns = window_products(np, g, w)
         shape = (g.shape[0], *in_sizes, w.shape[-2])
-        result = BUFFERS.take(np, g.dtype, math.prod(shape)).reshape(shape)
+        result = BUFFERS.empty(np, shape, g.dtype)
         geometry = _geometry_2d(self.strides, self.dilations, pads)
         _kernels().sum_windows(columns.reshape(g.shape[0], 1 if self.n == 1 else g.shape[1], -1),
                                *(1,) * (2 - self.n), *kernel, shape[-1], *geometry,

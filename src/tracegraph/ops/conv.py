@@ -29,10 +29,10 @@ be tiny matrices. (The Numba backend runs them as compiled loops instead:
 `tracegraph_backends.numba.conv_kernels`.)
 
 Large temporaries (padded inputs, im2col matrices, spread gradients) and the
-matrix products' results come from the process's buffer pool (`scratch`): a
-fresh array costs its page faults on every call, about as much as the copy or
-product that fills it. A pointwise (1x1, stride 1) convolution needs no im2col
-and its input gradient no spread gradient: both are one matrix product.
+matrix products' results come from the process's buffer pool (`BUFFERS.empty`):
+a fresh array costs its page faults on every call (an 8 MB one ~2.5 ms), about as
+much as the copy or product that fills it. A pointwise (1x1, stride 1) convolution
+needs no im2col and its input gradient no spread gradient: both are one matrix product.
 
 The window helpers (`spatial_tuple`, `padding_attr`, `pads_for`, `windows`,
 `scatter_windows`, ...) are shared with `pooling`.
@@ -189,22 +189,13 @@ def _padding_repr(padding):
     return repr(padding) if isinstance(padding, str) else str([list(p) for p in padding])
 
 
-def scratch(xp, shape, dtype):
-    """An uninitialized array of `shape` from the process's buffer pool, for a temporary or a result.
-
-    A fresh large array costs its page faults on every call (an 8 MB one ~2.5 ms, more than a
-    matrix product that fills it); a pooled one is handed out again once nothing refers to it.
-    """
-    return BUFFERS.take(xp, dtype, math.prod(shape)).reshape(shape)
-
-
 def padded(xp, x, pads, value=0):
     """`x` with `pads` added to its spatial axes (no copy when there is none)."""
     if not any(lo or hi for lo, hi in pads):
         return x
     shape = (x.shape[0], *(size + lo + hi for size, (lo, hi) in zip(x.shape[1:-1], pads)), x.shape[-1])
     # a filled array and one copy into its interior: several times faster than xp.pad
-    result = scratch(xp, shape, x.dtype)
+    result = BUFFERS.empty(xp, shape, x.dtype)
     result.fill(value)
     result[(slice(None),) + tuple(slice(lo, lo + size) for size, (lo, _) in zip(x.shape[1:-1], pads))] = x
     return result
@@ -235,7 +226,7 @@ def scatter_windows(xp, columns, padded_shape, kernel, strides, dilations, out, 
     or a callable giving [batch, *out, channels] for one kernel offset) back into a zero array of
     `padded_shape`. One vectorized add per kernel offset: windows of one offset never overlap."""
     n = len(kernel)
-    result = scratch(xp, padded_shape, dtype)
+    result = BUFFERS.empty(xp, padded_shape, dtype)
     result.fill(0)
     if 0 in out:
         return result
@@ -291,20 +282,20 @@ def im2col(xp, x, kernel, strides, dilations, out):
     if is_pointwise(kernel, strides, x.shape[1:-1], out):
         return x.reshape(rows, channels)  # the input itself
     if channels != 1 or rows == 0:
-        columns = scratch(xp, (x.shape[0], *out, *kernel, channels), x.dtype)
+        columns = BUFFERS.empty(xp, (x.shape[0], *out, *kernel, channels), x.dtype)
         columns[...] = windows(xp, x, kernel, strides, dilations, out)
         return columns.reshape(rows, math.prod(kernel) * channels)
     # One element per window position and offset: copying the window view would move single elements,
     # while one strided slice per kernel offset copies whole rows (3x faster for a 3x3 kernel).
-    columns = scratch(xp, (*x.shape[:1], *out, math.prod(kernel)), x.dtype)
+    columns = BUFFERS.empty(xp, (*x.shape[:1], *out, math.prod(kernel)), x.dtype)
     for k, (_, index) in enumerate(offset_slices(kernel, strides, dilations, out)):
         columns[..., k] = x[index][..., 0]
     return columns.reshape(rows, -1)
 
 
 def matmul(xp, a, b):
-    """a @ b for 2-D operands, into a pooled result (see `scratch`)."""
-    return xp.matmul(a, b, out=scratch(xp, (a.shape[0], b.shape[1]), a.dtype))
+    """a @ b for 2-D operands, into a pooled result (see `BUFFERS.empty`)."""
+    return xp.matmul(a, b, out=BUFFERS.empty(xp, (a.shape[0], b.shape[1]), a.dtype))
 
 
 def _conv_geometry(x_shape, kernel, strides, dilations, padding):
@@ -337,7 +328,7 @@ def _spread_gradient(xp, g, kernel, strides, dilations, pads, in_sizes):
     n = len(kernel)
     reach = [(kernel[i] - 1) * dilations[i] for i in range(n)]
     sizes = [in_sizes[i] + reach[i] for i in range(n)]
-    spread = scratch(xp, (g.shape[0], *sizes, g.shape[-1]), g.dtype)
+    spread = BUFFERS.empty(xp, (g.shape[0], *sizes, g.shape[-1]), g.dtype)
     spread.fill(0)
     target, source = [slice(None)], [slice(None)]
     for i in range(n):
@@ -361,7 +352,7 @@ def sums_window_products(g_shape, w_shape, in_sizes):
 
 def window_products(xp, g, w):
     """[batch, *out, *kernel, in_channels]: each output position's gradient times the filter, the
-    gradient of every entry of its window (a pooled result, see `scratch`)."""
+    gradient of every entry of its window (a pooled result, see `BUFFERS.empty`)."""
     out_channels = w.shape[-1]
     columns = matmul(xp, g.reshape(-1, out_channels), w.reshape(-1, out_channels).T)
     return columns.reshape(*g.shape[:-1], *w.shape[:-1])

@@ -134,7 +134,7 @@ def _copy(xp, array):
     writes one slice of a big buffer per step would otherwise page-fault a fresh copy every step)."""
     if array.nbytes < _POOLED_BYTES:
         return array.copy()
-    out = BUFFERS.take(xp, array.dtype, array.size).reshape(array.shape)
+    out = BUFFERS.empty(xp, array.shape, array.dtype)
     out[...] = array
     return out
 
