@@ -41,10 +41,9 @@ def masked_crc32c(data):
     return _mask(crc32c_function()(data))
 
 
-def frame(data, crc=None):
+def frame(data):
     """One record's bytes: header, `data`, footer."""
-    crc = crc or crc32c_function()
-    return b"".join((_header(len(data)), data, _FOOTER.pack(_mask(crc(data)))))
+    return b"".join((_header(len(data)), data, _FOOTER.pack(_mask(crc32c_function()(data)))))
 
 
 @functools.lru_cache(maxsize=4096)

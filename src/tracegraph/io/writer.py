@@ -8,7 +8,7 @@ is gathered (and the end of the compressed stream) and never leaves a half-writt
 """
 import zlib
 
-from .records import WINDOW_BITS, compression_name, crc32c_function, frame
+from .records import WINDOW_BITS, compression_name, frame
 
 __all__ = ["TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType"]
 
@@ -86,7 +86,6 @@ class TFRecordWriter:
         self._path = str(path.decode() if isinstance(path, bytes) else path)
         self._options = options
         self._deflater = options._deflater()
-        self._crc = crc32c_function()
         self._pending, self._pending_size = [], 0
         self._file = open(self._path, "wb")  # noqa: SIM115 - closed by close() or the with block
 
@@ -98,7 +97,7 @@ class TFRecordWriter:
             record = record.encode()
         elif not isinstance(record, bytes):
             record = _bytes_of(record)
-        data = frame(record, self._crc)
+        data = frame(record)
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= _CHUNK:
