@@ -121,20 +121,17 @@ def _time_major_mask(mask, time_major):
     return mask if time_major else array_ops.transpose(mask, [1, 0])
 
 
-def _masked(keep, new, old):
-    """`new` where the batch rows of `keep` [batch] are true, else `old`."""
-    rank = new.shape.rank
-    keep = array_ops.reshape(keep, [-1] + [1] * (rank - 1)) if rank > 1 else keep
-    return comparison.where(keep, new, old)
+def _apply_mask(keep, outputs, held, states, new_states):
+    """The step's outputs and states after masking: where `keep` [batch] is false, `held` (the previous
+    outputs, or zeros) and the previous states. `keep` is reshaped once per rank of the tensors it masks."""
+    shaped = {}
 
-
-def _apply_mask(keep, outputs, previous, states, new_states, zero_output_for_mask):
-    """The step's outputs and states after masking: masked rows keep the states and repeat the previous
-    output (or give zeros)."""
-    held = [creation.zeros_like(o) for o in outputs] if zero_output_for_mask else previous
-    outputs = [_masked(keep, o, p) for o, p in zip(outputs, held)]
-    new_states = [_masked(keep, n, s) for n, s in zip(new_states, states)]
-    return outputs, new_states
+    def masked(new, old):
+        rank = new.shape.rank
+        if rank not in shaped:
+            shaped[rank] = array_ops.reshape(keep, [-1] + [1] * (rank - 1)) if rank > 1 else keep
+        return comparison.where(shaped[rank], new, old)
+    return [masked(o, h) for o, h in zip(outputs, held)], [masked(n, s) for n, s in zip(new_states, states)]
 
 
 def _python_loop(step, flat_inputs, masks, states, zero_output_for_mask, return_all_outputs):
@@ -146,15 +143,18 @@ def _python_loop(step, flat_inputs, masks, states, zero_output_for_mask, return_
         raise ValueError("rnn: the inputs have no time steps")
     per_step = [join_split.unstack(x, num=count) for x in flat_inputs]
     mask_steps = None if masks is None else join_split.unstack(masks, num=count)
-    collected, previous, structure = [], None, None
+    collected, previous, zeros, structure = [], None, None, None
     for t in range(count):
         outputs, structure, new_states = step([x[t] for x in per_step], states)
         if mask_steps is not None:
-            previous = previous or [creation.zeros_like(o) for o in outputs]
-            outputs, new_states = _apply_mask(mask_steps[t], outputs, previous, states, new_states,
-                                              zero_output_for_mask)
+            zeros = zeros or [creation.zeros_like(o) for o in outputs]
+            held = zeros if zero_output_for_mask else previous or zeros
+            outputs, new_states = _apply_mask(mask_steps[t], outputs, held, states, new_states)
         previous, states = outputs, new_states
-        collected = collected + [outputs] if return_all_outputs else [outputs]
+        if return_all_outputs or not collected:
+            collected.append(outputs)
+        else:
+            collected[0] = outputs
     stacked = [join_split.stack(list(column), axis=0) for column in zip(*collected)]
     return structure, previous, stacked, states
 
@@ -170,20 +170,20 @@ def _while_loop(step, flat_inputs, masks, states, zero_output_for_mask, return_a
     shapes = [_shape_without_probe(o, batch) for o in probe]
     rows = count if return_all_outputs else 0
     buffers = [creation.zeros(join_split.stack([rows, *shape]), o.dtype) for o, shape in zip(probe, shapes)]
-    previous = [creation.zeros(join_split.stack(shape), o.dtype) for o, shape in zip(probe, shapes)]
+    zeros = [creation.zeros(join_split.stack(shape), o.dtype) for o, shape in zip(probe, shapes)]
 
     def body(t, previous, buffers, states):
         outputs, _, new_states = step([gather_scatter.gather(x, t) for x in flat_inputs], states)
         if masks is not None:
-            outputs, new_states = _apply_mask(gather_scatter.gather(masks, t), outputs, previous, states, new_states,
-                                              zero_output_for_mask)
+            outputs, new_states = _apply_mask(gather_scatter.gather(masks, t), outputs,
+                                              zeros if zero_output_for_mask else previous, states, new_states)
         if return_all_outputs:
             index = array_ops.reshape(t, [1, 1])
             buffers = [gather_scatter.tensor_scatter_nd_update(b, index, array_ops.expand_dims(o, 0))
                        for b, o in zip(buffers, outputs)]
         return t + 1, list(outputs), list(buffers), list(new_states)
 
-    loop_vars = (constant(0, "int32"), previous, buffers, list(states))
+    loop_vars = (constant(0, "int32"), zeros, buffers, list(states))
     _, last, buffers, states = control_flow.while_loop(lambda t, *rest: t < count, body, loop_vars)
     outputs = buffers if return_all_outputs else [array_ops.expand_dims(o, 0) for o in last]
     return structure, list(last), list(outputs), list(states)
