@@ -38,6 +38,7 @@ from tracegraph.core.op import REGISTRY, Op
 from tracegraph.ops import string_hashing, string_joins, string_ngrams, string_numbers, string_ops, string_tokens
 from tracegraph.passes import optimize
 from tracegraph.passes.pipeline import DEFAULT_PIPELINE
+from tracegraph.trace.tiering import backend_tiers_up
 
 from conformance_cases import CASES
 from support import as_layout, assert_same_result
@@ -126,8 +127,8 @@ class Program:
 
     @property
     def tiers_up(self):
-        """Whether tiered execution runs this backend's functions on NumPy's plan first (see trace/tiering.py)."""
-        return self.backend.name != "numpy" and self.backend.xp() is np
+        """Whether tiered execution runs this backend's functions on NumPy's plan first."""
+        return backend_tiers_up(self.backend)
 
     def graph(self, stage):
         """The graph of a stage: "traced", "unfused", "fused", or "json" (fused, saved and reloaded)."""

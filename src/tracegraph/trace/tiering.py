@@ -27,7 +27,7 @@ from .. import config_experimental
 from ..backend import get_backend
 from ..float_errors import call_ignoring_float_errors
 
-__all__ = ["TieringWarning", "tiers_up", "start", "prepare", "submit", "offer_inputs", "wait", "busy",
+__all__ = ["TieringWarning", "tiers_up", "backend_tiers_up", "start", "prepare", "submit", "offer_inputs", "wait", "busy",
            "EXIT_GRACE"]
 
 #: Seconds the process's exit waits for a compile in flight.
@@ -46,7 +46,11 @@ def tiers_up(function):
     option = function._tiered
     if not (config_experimental.tiered_execution_enabled() if option is None else option):
         return False
-    backend = function.backend
+    return backend_tiers_up(function.backend)
+
+
+def backend_tiers_up(backend):
+    """Whether `backend` compiles plans for NumPy arrays, so NumPy's plan can stand in while it compiles."""
     return backend.name != "numpy" and backend.xp() is np
 
 
