@@ -9,10 +9,11 @@ window % 2 + output_padding ("same"), the window being the dilated kernel size.
 """
 from ... import nn
 from ...ops import array_ops
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from .base import Layer
 from .conv_utils import check_positive, input_channels
-from .convolutional import serialize, spatial_axes, standardize_geometry, standardize_tuple, tf_data_format
+from .convolutional import (set_weight_arguments, spatial_axes, standardize_geometry, standardize_tuple, tf_data_format,
+                            weight_arguments_config)
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]
@@ -46,12 +47,8 @@ class BaseConvTranspose(Layer):
             output_padding, rank, "output_padding", allow_zero=True)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self._check_arguments()
 
     def _check_arguments(self):
@@ -106,13 +103,7 @@ class BaseConvTranspose(Layer):
                 "padding": self.padding, "output_padding": self.output_padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
-                "kernel_initializer": serialize(initializers, self.kernel_initializer),
-                "bias_initializer": serialize(initializers, self.bias_initializer),
-                "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
-                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                **weight_arguments_config(self, "kernel", "bias")}
 
 
 class Conv1DTranspose(BaseConvTranspose):

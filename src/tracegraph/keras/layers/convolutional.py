@@ -91,6 +91,24 @@ def serialize(module, value):
     return module.serialize(value)
 
 
+def set_weight_arguments(layer, weight, initializer, regularizer, constraint):
+    """Set `layer.<weight>_initializer`, `<weight>_regularizer` and `<weight>_constraint` from their
+    argument forms."""
+    setattr(layer, f"{weight}_initializer", initializers.get(initializer))
+    setattr(layer, f"{weight}_regularizer", regularizers.get(regularizer))
+    setattr(layer, f"{weight}_constraint", constraints.get(constraint))
+
+
+def weight_arguments_config(layer, *weights):
+    """The config entries `set_weight_arguments` set for `weights`, in Keras's order: initializers,
+    regularizers (then the activity regularizer), constraints."""
+    config = {f"{w}_initializer": serialize(initializers, getattr(layer, f"{w}_initializer")) for w in weights}
+    config.update({f"{w}_regularizer": serialize(regularizers, getattr(layer, f"{w}_regularizer")) for w in weights})
+    config["activity_regularizer"] = serialize(regularizers, layer.activity_regularizer)
+    config.update({f"{w}_constraint": constraints.serialize(getattr(layer, f"{w}_constraint")) for w in weights})
+    return config
+
+
 # ----- the layers -----------------------------------------------------------------------------
 
 class BaseConv(Layer):
@@ -107,12 +125,8 @@ class BaseConv(Layer):
         self.groups = groups
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self._check_arguments()
 
     def _check_arguments(self):
@@ -192,13 +206,7 @@ class BaseConv(Layer):
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
             "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
             "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": serialize(initializers, self.kernel_initializer),
-            "bias_initializer": serialize(initializers, self.bias_initializer),
-            "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
-            "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-            "activity_regularizer": serialize(regularizers, self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments_config(self, "kernel", "bias"),
         })
         return config
 

@@ -8,10 +8,10 @@ runs the 2-D op on a height-1 image, as Keras's TensorFlow backend does.
 """
 from ... import nn
 from ...ops import array_ops
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from .base import Layer
 from .conv_utils import check_positive, conv_output_shape, input_channels
-from .convolutional import serialize, standardize_geometry, tf_data_format
+from .convolutional import set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 
@@ -42,12 +42,8 @@ class BaseDepthwiseConv(Layer):
         standardize_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
     def build(self, input_shape):
         """Create `kernel` [*kernel_size, in_channels, depth_multiplier] and `bias`
@@ -81,13 +77,7 @@ class BaseDepthwiseConv(Layer):
                 "depth_multiplier": self.depth_multiplier, "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "depthwise_initializer": serialize(initializers, self.depthwise_initializer),
-                "bias_initializer": serialize(initializers, self.bias_initializer),
-                "depthwise_regularizer": serialize(regularizers, self.depthwise_regularizer),
-                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
-                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                **weight_arguments_config(self, "depthwise", "bias")}
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):

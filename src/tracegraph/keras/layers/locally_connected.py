@@ -15,10 +15,11 @@ import numpy as np
 
 from ... import linalg
 from ...ops import array_ops, gather_scatter
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from .base import Layer
 from .conv_utils import check_positive, input_channels
-from .convolutional import output_length, serialize, spatial_axes, standardize_geometry
+from .convolutional import (output_length, set_weight_arguments, spatial_axes, standardize_geometry,
+                            weight_arguments_config)
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
@@ -55,12 +56,8 @@ class BaseLocallyConnected(Layer):
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.implementation = implementation
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
     def _in_sizes(self, input_shape):
         sizes = [input_shape[a] for a in spatial_axes(self.data_format, self.rank)]
@@ -131,13 +128,7 @@ class BaseLocallyConnected(Layer):
                 "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": serialize(initializers, self.kernel_initializer),
-                "bias_initializer": serialize(initializers, self.bias_initializer),
-                "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
-                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
+                **weight_arguments_config(self, "kernel", "bias"),
                 "implementation": self.implementation}
 
 

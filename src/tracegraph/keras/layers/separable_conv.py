@@ -6,10 +6,10 @@ A depthwise convolution (each input channel with its own `depth_multiplier` filt
 depth_multiplier, filters]), then the bias [filters] and the activation.
 """
 from ... import nn
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from .base import Layer
 from .conv_utils import check_positive, conv_output_shape, input_channels
-from .convolutional import serialize, standardize_geometry, tf_data_format
+from .convolutional import set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config
 from .depthwise_conv import depthwise_convolution
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
@@ -31,15 +31,9 @@ class BaseSeparableConv(Layer):
         standardize_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint)
+        set_weight_arguments(self, "pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
     def build(self, input_shape):
         """Create `depthwise_kernel`, `pointwise_kernel` and `bias` (in Keras's order)."""
@@ -80,16 +74,7 @@ class BaseSeparableConv(Layer):
                 "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
-                "depthwise_initializer": serialize(initializers, self.depthwise_initializer),
-                "pointwise_initializer": serialize(initializers, self.pointwise_initializer),
-                "bias_initializer": serialize(initializers, self.bias_initializer),
-                "depthwise_regularizer": serialize(regularizers, self.depthwise_regularizer),
-                "pointwise_regularizer": serialize(regularizers, self.pointwise_regularizer),
-                "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-                "activity_regularizer": serialize(regularizers, self.activity_regularizer),
-                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-                "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+                **weight_arguments_config(self, "depthwise", "pointwise", "bias")}
 
 
 class SeparableConv1D(BaseSeparableConv):
