@@ -83,3 +83,24 @@ def test_a_missing_url_is_an_os_error_naming_it(server, tmp_path):
     with pytest.raises(OSError, match="missing.npz"):
         tg.keras.utils.get_file(origin=server.url + "/missing.npz", cache_dir=str(tmp_path))
     assert list((tmp_path / "datasets").iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["tar", "zip"])
+def test_extract_unpacks_an_archive_once_beside_it(server, tmp_path, kind):
+    import tarfile
+    import zipfile
+    buffer = io.BytesIO()
+    if kind == "tar":
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            info = tarfile.TarInfo("data/readme.txt")
+            info.size = 5
+            archive.addfile(info, io.BytesIO(b"hello"))
+    else:
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("data/readme.txt", b"hello")
+    server.files[f"/archive.{kind}"] = buffer.getvalue()
+    folder = tg.keras.utils.get_file(origin=f"{server.url}/archive.{kind}", extract=True, cache_dir=str(tmp_path))
+    assert open(f"{folder}/data/readme.txt", "rb").read() == b"hello"
+    assert tg.keras.utils.get_file(origin=f"{server.url}/archive.{kind}", extract=True,
+                                   cache_dir=str(tmp_path)) == folder
+    assert len(server.requests) == 1

@@ -104,7 +104,7 @@ def _extracted(path, archive_format):
     try:
         if "tar" in formats and tarfile.is_tarfile(path):
             with tarfile.open(path) as archive:
-                archive.extractall(staging, filter="data")
+                _extract_tar(archive, staging)
         elif "zip" in formats and zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 archive.extractall(staging)
@@ -114,3 +114,17 @@ def _extracted(path, archive_format):
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _extract_tar(archive, directory):
+    """Unpack with tarfile's "data" filter (no absolute paths, no escaping `..`, no devices), or, on a
+    Python without it (before 3.10.12 / 3.11.4), after the same check of the member names."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(directory, filter="data")
+        return
+    root = os.path.realpath(directory)
+    for member in archive.getmembers():
+        target = os.path.realpath(os.path.join(directory, member.name))
+        if not target.startswith(root + os.sep) or not (member.isfile() or member.isdir()):
+            raise ValueError(f"get_file: refusing the archive member {member.name!r}")
+    archive.extractall(directory)
