@@ -145,7 +145,14 @@ def vocabulary_lookup(x, vocabulary):
 
 def equals_token(x, token):
     """Whether each element of `x` is `token` (by the host lookup, which also reads NumPy str arrays)."""
-    return bind(_vocabulary_lookup, [convert_to_tensor(x), convert_to_tensor([token], dtype=x.dtype)], {}) >= 0
+    return bind(_vocabulary_lookup, [convert_to_tensor(x), _token_vocabulary(type(token), token, x.dtype)], {}) >= 0
+
+
+@functools.lru_cache(maxsize=256)
+def _token_vocabulary(kind, token, dtype):
+    # One constant per token, so its lookup tables are made once rather than on every call
+    # (`kind` keeps tokens that compare equal across types, 1 and 1.0, apart).
+    return convert_to_tensor([token], dtype=dtype)
 
 
 # ----- fingerprint crossing -------------------------------------------------------------------
