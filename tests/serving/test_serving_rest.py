@@ -136,6 +136,9 @@ def _batch_counts(server):
                                  b'"sensor": [[[1, 2], [3, 4]]]}}', 400, ["'tag'", "base64"]),
     ("/v1/models/three:predict", b'{"inputs": {"tag": ["a"], "signal": [[1, 2, 3, 4, 5]], "extra": 1, '
                                  b'"sensor": [[[1, 2], [3, 4]]]}}', 400, ["unknown input", "'extra'"]),
+    ("/v1/models/three:predict", b'{"instances": [{"tag": "a", "signal": [1, 2, 3, 4, 5], "sensor": [[1, 2], [3, 4]]}, '
+                                 b'{"tag": "b", "signal": [1, 2, 3, 4, 5], "sensor": [[1, 2], [3, 4]], "extra": 1}]}',
+     400, ["unknown input", "'extra'"]),
     ("/v1/models/mlp:predict", b'{"signature_name": "nope", "instances": [[1]]}', 400, ['"nope"', "serving_default"]),
     ("/v1/models/nope:predict", b'{"instances": [[1]]}', 404, ["nope", "mlp"]),
     ("/v1/models/mlp/versions/7:predict", b'{"instances": [[1]]}', 404, ["7", "[1]"]),

@@ -7,10 +7,9 @@ named outputs when there are several). Columnar format: `{"inputs": value-or-obj
 """
 from .errors import InvalidArgument
 from .signature import to_json_value
+from ..saved_model.export import DEFAULT_SIGNATURE
 
 __all__ = ["PredictRequest", "parse_predict", "format_predict", "DEFAULT_SIGNATURE"]
-
-DEFAULT_SIGNATURE = "serving_default"
 
 
 class PredictRequest:
@@ -74,7 +73,9 @@ def _rows(instances, signature):
         except TypeError:
             raise InvalidArgument("every instance must be an object of named inputs when the first one is") from None
         arrays.append(converter.convert(column))
-    _check_unknown(set().union(*(i.keys() for i in instances)), signature)
+    # Every instance names every input by now: one with more keys than inputs has an unknown one.
+    if any(len(instance) != len(converters) for instance in instances):
+        _check_unknown(set().union(*(i.keys() for i in instances)), signature)
     return arrays
 
 
@@ -87,7 +88,8 @@ def _columns(inputs, signature):
             c = converters[[c.name for c in converters].index(missing[0])]
             raise InvalidArgument(f"missing input '{c.name}' ({c.spec_text}); signature '{signature.name}' "
                                   f"has the inputs {signature.input_names}")
-        _check_unknown(inputs.keys(), signature)
+        if len(inputs) != len(converters):
+            _check_unknown(inputs.keys(), signature)
         return [inputs[c.name] for c in converters]
     if len(converters) != 1:
         raise InvalidArgument(f"signature '{signature.name}' has the inputs {signature.input_names}: 'inputs' "
