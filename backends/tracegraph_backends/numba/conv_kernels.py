@@ -203,7 +203,7 @@ class DepthwiseKernel:
     or the op's NumPy implementation where the kernels do not apply."""
 
     def __init__(self, node):
-        self.kind = DEPTHWISE_OPS[node.op.name]
+        self.compute = getattr(self, "_" + DEPTHWISE_OPS[node.op.name])
         self.n = len(node.attrs["strides"])
         self.attrs = node.attrs
         self.fallback = functools.partial(node.op.impl, **node.attrs)
@@ -213,7 +213,7 @@ class DepthwiseKernel:
         if (self.n not in (1, 2) or dtype not in (np.float32, np.float64) or arrays[1].dtype != dtype
                 or arrays[0].size == 0 or arrays[1].size == 0):
             return self.fallback(xp, *arrays)
-        result = getattr(self, "_" + self.kind)(*arrays)
+        result = self.compute(*arrays)
         return self.fallback(xp, *arrays) if result is None else result
 
     def _geometry(self, in_sizes, kernel):
@@ -255,10 +255,7 @@ class DepthwiseKernel:
         shape = (g.shape[0], *in_sizes, channels * multiplier)
         if min(shape) <= 0:
             return None
-        if multiplier == 1:
-            result = BUFFERS.empty(np, shape, g.dtype)
-        else:  # a temporary: its multiplier's entries are summed below
-            result = np.empty(shape, dtype=g.dtype)
+        result = BUFFERS.empty(np, shape, g.dtype)  # with a multiplier, a temporary: its entries are summed below
         _kernels().backprop_input(self._rows(g), self._taps(w, g.shape[-2]), shape[-1], *geometry,
                                   result.reshape(shape[0], -1, in_sizes[-1] * shape[-1]))
         if multiplier > 1:
