@@ -5,11 +5,9 @@ base of a user's cell), `StackedRNNCells`, and `DropoutRNNCell`, the per-sequenc
 (`RNN` asks for them before the loop and resets them after it, so every step drops the same units and the
 loop holds no random op).
 """
-import inspect
-
 from ... import random
 from ...ops import array_ops, comparison, creation, join_split
-from .base import Layer
+from .base import Layer, _call_parameters
 from .nested_config import deserialize_layer, serialize_layer
 
 __all__ = ["AbstractRNNCell", "StackedRNNCells"]
@@ -191,11 +189,7 @@ def initial_state(cell, batch_size, dtype):
 
 def call_cell(cell, inputs, states, training):
     """`cell(inputs, states)` with `training` if its `call` takes it; the new states as a list."""
-    kwargs = {"training": training} if training is not None and _takes_training(cell) else {}
+    kwargs = {"training": training} if training is not None and _call_parameters(type(cell))[0] else {}
     output, new_states = cell(inputs, states, **kwargs) if callable(cell) else cell.call(inputs, states, **kwargs)
     return output, list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
 
-
-def _takes_training(cell):
-    parameters = inspect.signature(cell.call).parameters
-    return "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
