@@ -11,9 +11,8 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations
 from .base import Layer
-from .conv_utils import check_positive, input_channels
-from .convolutional import (set_weight_arguments, spatial_axes, standardize_geometry, standardize_tuple, tf_data_format,
-                            weight_arguments_config)
+from .convolutional import (check_positive, input_channels, set_weight_arguments, spatial_axes, standardize_geometry,
+                            standardize_tuple, tf_data_format, weight_arguments_config)
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]

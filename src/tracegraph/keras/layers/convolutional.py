@@ -5,7 +5,8 @@ The kernel is [*kernel_size, in_channels // groups, filters] and the bias [filte
 padding before, so no output sees a later step). With `groups`, the kernel's in_channels are a
 fraction of the input's, which `tg.nn.convolution` takes as a grouped convolution (as TF's does).
 
-The helpers for argument forms and output lengths are shared with the pooling layers.
+The helpers for argument forms and output lengths are shared with the pooling layers, the other
+convolution layers (depthwise, separable, transposed, locally connected) and ConvLSTM.
 """
 from ... import nn
 from .. import activations, constraints, initializers, regularizers
@@ -84,6 +85,39 @@ def spatial_axes(data_format, rank):
     return list(range(1, rank + 1)) if data_format == "channels_last" else list(range(2, rank + 2))
 
 
+def input_channels(layer, input_shape):
+    """The channel size of `input_shape` in `layer.data_format`; a clear error if it is unknown."""
+    if len(input_shape) != layer.rank + 2:
+        raise ValueError(f"Input 0 of layer '{layer.name}' is incompatible with the layer: expected "
+                         f"ndim={layer.rank + 2}, found ndim={len(input_shape)}. Full shape received: "
+                         f"{tuple(input_shape)}")
+    channels = input_shape[-1] if layer.data_format == "channels_last" else input_shape[1]
+    if channels is None:
+        raise ValueError(f"The channel dimension of the inputs of {type(layer).__name__} should be defined. "
+                         f"Received input shape {tuple(input_shape)}.")
+    return channels
+
+
+def conv_output_shape(layer, input_shape, channels):
+    """[batch, *output lengths, channels] (channels first: [batch, channels, *lengths])."""
+    input_shape = tuple(input_shape)
+    lengths = [output_length(input_shape[a], k, s, layer.padding, d) for a, k, s, d in zip(
+        spatial_axes(layer.data_format, layer.rank), layer.kernel_size, layer.strides, layer.dilation_rate)]
+    if any(n is not None and n <= 0 for n in lengths):
+        raise ValueError(f"Computed output size would be negative. Received `inputs shape={input_shape}`, "
+                         f"`kernel shape={layer.kernel_size}`, `dilation_rate={layer.dilation_rate}`.")
+    if layer.data_format == "channels_last":
+        return (input_shape[0], *lengths, channels)
+    return (input_shape[0], channels, *lengths)
+
+
+def check_positive(name, value):
+    """ValueError unless `value` is a positive number (Keras's message)."""
+    if value is None or value <= 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive value. "
+                         f"Received {name}={value}.")
+
+
 def serialize(module, value):
     """`module.serialize(value)`, with None for None (Keras's configs hold None there)."""
     if value is None:
@@ -130,9 +164,7 @@ class BaseConv(Layer):
         self._check_arguments()
 
     def _check_arguments(self):
-        if self.filters is None or self.filters <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
-                             f"Received filters={self.filters}.")
+        check_positive("filters", self.filters)
         if self.groups <= 0:
             raise ValueError(f"The number of groups must be a positive integer. Received: groups={self.groups}.")
         if self.filters % self.groups:
@@ -142,20 +174,9 @@ class BaseConv(Layer):
             raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                              f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
 
-    def _input_channels(self, input_shape):
-        channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
-        if channels is None:
-            raise ValueError(f"The channel dimension of the inputs of {type(self).__name__} should be defined. "
-                             f"Received input shape {tuple(input_shape)}.")
-        return channels
-
     def build(self, input_shape):
         """Create `kernel` [*kernel_size, in_channels // groups, filters] and `bias` [filters]."""
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected "
-                             f"ndim={self.rank + 2}, found ndim={len(input_shape)}. Full shape received: "
-                             f"{tuple(input_shape)}")
-        channels = self._input_channels(input_shape)
+        channels = input_channels(self, input_shape)
         if channels % self.groups:
             raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
                              f"Received groups={self.groups}, but the input has {channels} channels (full input "
@@ -188,16 +209,7 @@ class BaseConv(Layer):
 
     def compute_output_shape(self, input_shape):
         """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""
-        input_shape = tuple(input_shape)
-        axes = spatial_axes(self.data_format, self.rank)
-        lengths = [output_length(input_shape[a], k, s, self.padding, d)
-                   for a, k, s, d in zip(axes, self.kernel_size, self.strides, self.dilation_rate)]
-        if any(n is not None and n <= 0 for n in lengths):
-            raise ValueError(f"Computed output size would be negative. Received `inputs shape={input_shape}`, "
-                             f"`kernel shape={self.kernel_size}`, `dilation_rate={self.dilation_rate}`.")
-        if self.data_format == "channels_last":
-            return (input_shape[0], *lengths, self.filters)
-        return (input_shape[0], self.filters, *lengths)
+        return conv_output_shape(self, input_shape, self.filters)
 
     def get_config(self):
         """Keras 3's config keys for convolution layers."""

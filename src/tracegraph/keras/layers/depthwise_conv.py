@@ -10,8 +10,8 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations
 from .base import Layer
-from .conv_utils import check_positive, conv_output_shape, input_channels
-from .convolutional import set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config
+from .convolutional import (check_positive, conv_output_shape, input_channels, set_weight_arguments,
+                            standardize_geometry, tf_data_format, weight_arguments_config)
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 

@@ -17,9 +17,8 @@ from ... import linalg
 from ...ops import array_ops, gather_scatter
 from .. import activations
 from .base import Layer
-from .conv_utils import check_positive, input_channels
-from .convolutional import (output_length, set_weight_arguments, spatial_axes, standardize_geometry,
-                            weight_arguments_config)
+from .convolutional import (check_positive, input_channels, output_length, set_weight_arguments, spatial_axes,
+                            standardize_geometry, weight_arguments_config)
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 

@@ -8,8 +8,8 @@ depth_multiplier, filters]), then the bias [filters] and the activation.
 from ... import nn
 from .. import activations
 from .base import Layer
-from .conv_utils import check_positive, conv_output_shape, input_channels
-from .convolutional import set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config
+from .convolutional import (check_positive, conv_output_shape, input_channels, set_weight_arguments,
+                            standardize_geometry, tf_data_format, weight_arguments_config)
 from .depthwise_conv import depthwise_convolution
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
