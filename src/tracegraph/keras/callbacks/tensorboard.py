@@ -1,4 +1,5 @@
 """`keras.callbacks.TensorBoard`: losses, metrics, weight histograms and the train step's graph for TensorBoard."""
+import contextlib
 import os
 import time
 import warnings
@@ -96,6 +97,12 @@ class TensorBoard(Callback):
         for context in reversed(self._contexts.pop()):
             context.__exit__(None, None, None)
 
+    @contextlib.contextmanager
+    def _recording(self, kind):
+        """`kind`'s writer as the default, recording even where the batch-level `record_if` would not."""
+        with self._writer(kind).as_default(), summary.record_if(True):
+            yield
+
     def _close_writers(self):
         for writer in self._writers.values():
             writer.close()
@@ -108,7 +115,7 @@ class TensorBoard(Callback):
         self._global_train_batch = 0
         self._graph_written = False
         if self.write_graph and type(self.model).__name__ in ("Sequential", "Functional"):
-            with self._writer("train").as_default(), summary.record_if(True):
+            with self._recording("train"):
                 keras_model_summary("keras", self.model, step=0)
         self._push_writer("train")
 
@@ -130,7 +137,7 @@ class TensorBoard(Callback):
     def _log_evaluation(self, logs):
         optimizer = getattr(self.model, "optimizer", None)
         if logs and optimizer is not None and hasattr(optimizer, "iterations"):
-            with self._writer("validation").as_default(), summary.record_if(True):
+            with self._recording("validation"):
                 for name, value in logs.items():
                     summary.scalar(f"evaluation_{name}_vs_iterations", value, step=optimizer.iterations)
 
@@ -163,9 +170,12 @@ class TensorBoard(Callback):
         the weights."""
         if self.write_graph and not self._graph_written:
             self._write_train_graph()
-        self._log_epoch_metrics(epoch, logs or {})
+        logs = logs or {}
+        train_logs = {name: value for name, value in logs.items() if not name.startswith("val_")}
+        val_logs = {name[4:]: value for name, value in logs.items() if name.startswith("val_")}
+        self._log_epoch_metrics(epoch, train_logs, val_logs)
         if not self._evaluated:  # fit's validation ran without calling this callback's test hooks
-            self._log_evaluation({name[4:]: value for name, value in (logs or {}).items() if name.startswith("val_")})
+            self._log_evaluation(val_logs)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
 
@@ -176,12 +186,11 @@ class TensorBoard(Callback):
         train_function = getattr(self.model, "train_function", None)
         if train_function is None or not hasattr(train_function, "get_concrete_function"):
             return  # run_eagerly: no traced step, no graph
-        with self._writer("train").as_default(), summary.record_if(True):
+        with self._recording("train"):
             summary.graph(train_function)
 
-    def _log_epoch_metrics(self, epoch, logs):
-        train_logs = {name: value for name, value in logs.items() if not name.startswith("val_")}
-        val_logs = {name[4:]: value for name, value in logs.items() if name.startswith("val_")}
+    def _log_epoch_metrics(self, epoch, train_logs, val_logs):
+        train_logs = dict(train_logs)
         learning_rate = self._learning_rate()
         if learning_rate is not None:
             train_logs["learning_rate"] = learning_rate
@@ -190,7 +199,7 @@ class TensorBoard(Callback):
             train_logs["steps_per_second"] = (self._iterations() - iterations) / (time.perf_counter() - start)
         for kind, values in (("train", train_logs), ("validation", val_logs)):
             if values:
-                with self._writer(kind).as_default(), summary.record_if(True):
+                with self._recording(kind):
                     for name, value in values.items():
                         summary.scalar(f"epoch_{name}", value, step=epoch)
 
@@ -206,7 +215,7 @@ class TensorBoard(Callback):
         return int(np.asarray(optimizer.iterations)) if optimizer is not None else 0
 
     def _log_weights(self, epoch):
-        with self._writer("train").as_default(), summary.record_if(True):
+        with self._recording("train"):
             for layer in self.model.layers:
                 for weight in layer.weights:
                     name = weight.path.replace(":", "_")
