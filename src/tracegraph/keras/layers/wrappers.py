@@ -67,9 +67,8 @@ class TimeDistributed(Wrapper):
 
     def call(self, inputs, training=None, mask=None):
         """The layer on [batch * steps, ...], reshaped back to [batch, steps, ...]."""
-        static = inputs.shape.as_list()
-        batch_and_steps = _sizes(inputs, static[:2])
-        inner = _sizes(inputs, static)[2:]
+        sizes = _sizes(inputs, inputs.shape.as_list())
+        batch_and_steps, inner = sizes[:2], sizes[2:]
         folded = array_ops.reshape(inputs, join_split.stack([-1] + inner) if _dynamic(inner) else [-1] + inner)
         accepts_training, accepts_mask = _call_parameters(type(self.layer))
         kwargs = {"training": training} if accepts_training and training is not None else {}
@@ -153,7 +152,8 @@ class Bidirectional(Layer):
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         """Both directions, merged."""
-        forward_kwargs, backward_kwargs = self._call_kwargs(mask, training), self._call_kwargs(mask, training)
+        forward_kwargs = self._call_kwargs(mask, training)
+        backward_kwargs = dict(forward_kwargs)
         if initial_state is not None:
             half = len(initial_state) // 2
             forward_kwargs["initial_state"] = list(initial_state[:half])
