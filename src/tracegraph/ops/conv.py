@@ -694,9 +694,9 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
     multiplier, out_channels], which mixes the depthwise outputs' channels at each position.
     """
     x, depthwise, pointwise = operands_to_tensors(input, depthwise_filter, pointwise_filter)
-    if pointwise.shape.rank is not None and (pointwise.shape.rank != 4 or list(pointwise.shape)[:2] not in (
-            [1, 1], [None, 1], [1, None], [None, None])):
+    shape = pointwise.shape
+    if shape.rank is not None and (shape.rank != 4 or not {*list(shape)[:2]} <= {1, None}):
         raise ValueError(f"separable_conv2d: `pointwise_filter` must have shape [1, 1, in_channels * multiplier, "
-                         f"out_channels], got {pointwise.shape}")
+                         f"out_channels], got {shape}")
     mixed = depthwise_conv2d(x, depthwise, strides, padding, data_format, dilations)
     return conv2d(mixed, pointwise, 1, "VALID", data_format or "NHWC")
