@@ -14,6 +14,7 @@ from pyspark import SparkFiles
 
 from .. import saved_model
 from ..ir.serialize import decode_value
+from ..saved_model.export import DEFAULT_SIGNATURE
 from ..saved_model.format import METADATA_FILE, SavedModelError, read_metadata
 from ..spec import TensorSpec
 from .columns import SparkInputError, batch_array, row_shapes
@@ -66,7 +67,7 @@ class ModelSignature:
     with a batch dimension (rank 1 or more).
     """
 
-    def __init__(self, model_path, signature_name="serving_default"):
+    def __init__(self, model_path, signature_name=DEFAULT_SIGNATURE):
         self.model_path = os.fspath(model_path)
         self.name = signature_name
         path = resolve_model_path(self.model_path)

@@ -6,6 +6,7 @@ DataFrames) and yields them with the model's outputs as added columns.
 import pandas as pd
 from pyspark.sql import types
 
+from ..saved_model.export import DEFAULT_SIGNATURE
 from .model import BatchPredictor, ModelSignature, SparkInputError
 from .schema import spark_type
 from .udf import DEFAULT_BATCH_SIZE
@@ -13,7 +14,7 @@ from .udf import DEFAULT_BATCH_SIZE
 __all__ = ["map_in_pandas_fn", "PandasPredictFunction"]
 
 
-def map_in_pandas_fn(model_path, input_columns=None, output_columns=None, *, signature_name="serving_default",
+def map_in_pandas_fn(model_path, input_columns=None, output_columns=None, *, signature_name=DEFAULT_SIGNATURE,
                      batch_size=DEFAULT_BATCH_SIZE, keep_columns=True):
     """A function for `df.mapInPandas(fn, fn.schema(df.schema))` running the saved model at `model_path`.
 

@@ -14,6 +14,7 @@ from pyspark import SparkContext
 from pyspark.ml import functions as ml_functions
 from pyspark.sql.functions import pandas_udf
 
+from ..saved_model.export import DEFAULT_SIGNATURE
 from .columns import SparkInputError, flat_rows, row_shapes
 from .java import ensure_java
 from .model import BatchPredictor, ModelSignature, SavedModelError
@@ -26,7 +27,7 @@ DEFAULT_BATCH_SIZE = 10_000
 
 
 def predict_batch_udf(model_path, *, return_type=None, batch_size=DEFAULT_BATCH_SIZE, input_tensor_shapes=None,
-                      signature_name="serving_default"):
+                      signature_name=DEFAULT_SIGNATURE):
     """A Spark UDF that runs signature `signature_name` of the tracegraph saved model at `model_path`.
 
     Call it with one column per signature input, in the signature's order: a numeric column for an
@@ -46,11 +47,11 @@ def predict_batch_udf(model_path, *, return_type=None, batch_size=DEFAULT_BATCH_
         ensure_java()  # before the session that will run the UDF starts its JVM
     signature = ModelSignature(model_path, signature_name)
     return_type = checked_return_type(signature.outputs, return_type)
-    shapes = row_shapes(signature.inputs, input_tensor_shapes)
+    spark_shapes = _spark_shapes(signature, row_shapes(signature.inputs, input_tensor_shapes))
     make_predict_fn = functools.partial(_make_predict_fn, signature, input_tensor_shapes, return_type)
     batched = ml_functions.predict_batch_udf(make_predict_fn, return_type=return_type, batch_size=batch_size,
-                                             input_tensor_shapes=_spark_shapes(signature, shapes))
-    prepared = _prepared(batched.func, signature, _spark_shapes(signature, shapes))
+                                             input_tensor_shapes=spark_shapes)
+    prepared = _prepared(batched.func, signature, spark_shapes)
     return _counting_columns(pandas_udf(prepared, return_type), signature)
 
 
