@@ -76,9 +76,11 @@ class BaseConvTranspose(Layer):
         data_format = tf_data_format(self.data_format, self.rank)
         # sizes unknown while tracing (the batch, or a fully convolutional model's image size) come from
         # the input's run-time shape
-        runtime = array_ops.shape(inputs)
-        output_shape = self.compute_output_shape([runtime[i] if size is None else size
-                                                  for i, size in enumerate(inputs.shape)])
+        shape = list(inputs.shape)
+        if None in shape:
+            runtime = array_ops.shape(inputs)
+            shape = [runtime[i] if size is None else size for i, size in enumerate(shape)]
+        output_shape = self.compute_output_shape(shape)
         outputs = nn.conv_transpose(inputs, self.kernel, output_shape, self.strides, self.padding.upper(),
                                     data_format, self.dilation_rate)
         if self.use_bias:
