@@ -121,10 +121,21 @@ def _dense(maps, key, dtype, shape, default):
     return _flat_array(lists, dtype, size * len(lists)).reshape((len(lists),) + tuple(shape))
 
 
+def _ragged(maps, key, dtype):
+    """Per Example, the values of feature `key` (none where it is missing), and their counts."""
+    lists = [() if values is None else values for values in _lists(maps, key, dtype)]
+    return lists, np.array([len(values) for values in lists], np.int64)
+
+
+def _positions(lengths):
+    """Each value's row and place in its row, for rows of `lengths` values laid end to end."""
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    return rows, np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
 def _sequence(maps, key, dtype, shape, default):
     size = int(np.prod(shape))
-    lists = [() if values is None else values for values in _lists(maps, key, dtype)]
-    lengths = np.array([len(values) for values in lists], np.int64)
+    lists, lengths = _ragged(maps, key, dtype)
     for index, length in enumerate(lengths.tolist()):
         if size == 0 or length % size:
             raise InvalidArgumentError(f"parse_example: Key: {key}, Index: {index}.  Number of {dtype} values is "
@@ -133,19 +144,14 @@ def _sequence(maps, key, dtype, shape, default):
     steps = int(lengths.max(initial=0)) // max(size, 1)
     result = np.empty((len(lists), steps * size), flat.dtype)
     result[...] = default.reshape(())
-    rows = np.repeat(np.arange(len(lists)), lengths)
-    result[rows, np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = flat
+    result[_positions(lengths)] = flat
     return result.reshape((len(lists), steps) + tuple(shape))
 
 
 def _sparse(maps, key, dtype):
-    lists = [() if values is None else values for values in _lists(maps, key, dtype)]
-    lengths = np.array([len(values) for values in lists], np.int64)
+    lists, lengths = _ragged(maps, key, dtype)
     values = _flat_array(lists, dtype, int(lengths.sum()))
-    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    indices = np.stack([np.repeat(np.arange(len(lists), dtype=np.int64), lengths),
-                        np.arange(len(values), dtype=np.int64) - starts], axis=1)
-    return [indices, values, np.array([len(lists), lengths.max(initial=0)], np.int64)]
+    return [np.stack(_positions(lengths), axis=1), values, np.array([len(lists), lengths.max(initial=0)], np.int64)]
 
 
 # ----- the public functions -------------------------------------------------------------------
