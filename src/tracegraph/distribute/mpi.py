@@ -156,13 +156,7 @@ class MPIGroup:
             if now - start > _BACKOFF_AFTER_SECONDS:
                 pause = min(0.002, pause * 1.5)
             time.sleep(pause)
-            if now > next_probe:
-                self._answer_roll_calls()
-                next_probe = now + 0.5
-            if deadline is not None and now > deadline:
-                self._fail(what, f"it did not complete within {self.timeout:g} s")
-            if self._launcher_reported_a_death:
-                self._fail(what, "the launcher reported that a worker died")
+            next_probe = self._keep_watch(what, now, deadline, next_probe)
 
     def _wait_for_thread(self, call, what):
         """Run the blocking MPI `call` on the group's thread; wait for it with the deadline `_wait` keeps."""
@@ -173,18 +167,23 @@ class MPIGroup:
         deadline = None if self.timeout is None else start + self.timeout
         next_probe = start + 0.5
         while not job.done.wait(_SLICE_SECONDS):
-            now = time.monotonic()
-            if now > next_probe:
-                self._answer_roll_calls()
-                next_probe = now + 0.5
-            if deadline is not None and now > deadline:
-                self._fail(what, f"it did not complete within {self.timeout:g} s")
-            if self._launcher_reported_a_death:
-                self._fail(what, "the launcher reported that a worker died")
+            next_probe = self._keep_watch(what, time.monotonic(), deadline, next_probe)
         if isinstance(job.error, self._mpi.Exception):
             self._fail(what, f"MPI reported an error ({job.error})")
         if job.error is not None:
             raise job.error
+
+    def _keep_watch(self, what, now, deadline, next_probe):
+        """While waiting: answer roll calls every 0.5 s, and fail past the deadline or on the launcher's
+        notice of a death. Returns when to answer roll calls next."""
+        if now > next_probe:
+            self._answer_roll_calls()
+            next_probe = now + 0.5
+        if deadline is not None and now > deadline:
+            self._fail(what, f"it did not complete within {self.timeout:g} s")
+        if self._launcher_reported_a_death:
+            self._fail(what, "the launcher reported that a worker died")
+        return next_probe
 
     def _answer_roll_calls(self):
         """Reply to the roll calls of workers that timed out already (they are checking who is alive)."""
