@@ -18,10 +18,14 @@ import math
 import sys
 import threading
 
-__all__ = ["BufferPool", "BUFFERS", "RETAINED_BYTES"]
+__all__ = ["BufferPool", "BUFFERS", "MIN_BYTES", "RETAINED_BYTES"]
 
 #: The most bytes of output buffers kept for reuse (the oldest are forgotten first).
 RETAINED_BYTES = 256 << 20
+
+#: Arrays smaller than this need no pool: they come from NumPy's own cache or the malloc heap,
+#: with no page faults.
+MIN_BYTES = 1 << 16
 
 # A free buffer's references while it is tested: the pool's tuple, the loop variable, and
 # getrefcount's own argument.

@@ -10,7 +10,7 @@ import numpy as np
 from . import array_ops, cast as cast_ops, comparison, creation, indexed_slices, shape_args
 from .api_dispatch import add_dispatch_support
 from .. import dtypes
-from ..buffer_pool import BUFFERS
+from ..buffer_pool import BUFFERS, MIN_BYTES
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -132,14 +132,11 @@ def _scatter_add_axis_impl(xp, base, indices, updates, axis, batch_dims):
 def _copy(xp, array):
     """A copy of `array` to update: a large one goes into a pooled buffer nothing else holds (a loop that
     writes one slice of a big buffer per step would otherwise page-fault a fresh copy every step)."""
-    if array.nbytes < _POOLED_BYTES:
+    if array.nbytes < MIN_BYTES:
         return array.copy()
     out = BUFFERS.empty(xp, array.shape, array.dtype)
     out[...] = array
     return out
-
-
-_POOLED_BYTES = 1 << 16
 
 
 def _scatter_add_axis_grad(ctx, g):
