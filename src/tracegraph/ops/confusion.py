@@ -65,4 +65,3 @@ def _class_count(labels, predictions, num_classes):
     if values.size and values.max() >= num_classes:
         raise InvalidArgumentError(f"confusion_matrix: class {values.max()} is outside [0, {num_classes})")
     return int(num_classes)
-
