@@ -113,7 +113,8 @@ class RNN(Layer):
             self._check_batch_size(sequences)
             initial_state = nest.map_structure(lambda v: v.value(), self.states)
         states = self._initial_states(initial_state, array_ops.shape(sequences)[0])
-        self._prepare_dropout_masks(self.cell, sequences[:, 0], states, training)
+        if training:
+            self._prepare_dropout_masks(self.cell, sequences[:, 0], states)
         try:
             inputs, step = self._step_function(sequences, training)
             last, outputs, states = backend.rnn(step, inputs, states, go_backwards=self.go_backwards, mask=mask,
@@ -141,7 +142,7 @@ class RNN(Layer):
         else the sequences and the whole cell."""
         cell = self.cell
         if hasattr(cell, "project") and hasattr(cell, "recurrent_step"):
-            mask = cell._input_mask(sequences[:, 0], training)
+            mask = cell._input_mask(sequences[:, 0], training) if training else None
             if mask is not None:
                 sequences = arithmetic.multiply(sequences, array_ops.expand_dims(mask, 1))
             return cell.project(sequences), lambda x, states: cell.recurrent_step(x, states, training)
@@ -157,16 +158,14 @@ class RNN(Layer):
                              f"it needs {expected} state tensor(s), got {len(given)}.")
         return nest.map_structure(lambda s: cast.cast(convert_to_tensor(s), self.compute_dtype), given)
 
-    def _prepare_dropout_masks(self, cell, step_input, states, training):
+    def _prepare_dropout_masks(self, cell, step_input, states):
         """Draw the cells' dropout masks before the loop, so every step uses the same ones (and the loop
-        holds no random op, which its gradient could not run twice)."""
-        if not training:
-            return
+        holds no random op, which its gradient could not run twice); in training only."""
         if isinstance(cell, DropoutRNNCell):
             cell.get_dropout_mask(step_input)
             cell.get_recurrent_dropout_mask(nest.flatten(states)[0])
         for inner, inner_states in zip(getattr(cell, "cells", ()), states):
-            self._prepare_dropout_masks(inner, step_input, inner_states, training)
+            self._prepare_dropout_masks(inner, step_input, inner_states)
             # the next cell's input: only its shape matters to the masks
             batch = array_ops.shape(step_input)[0]
             step_input = creation.zeros(join_split.stack([batch, output_size(inner)]), step_input.dtype)
