@@ -11,8 +11,8 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations
 from .base import Layer
-from .convolutional import (check_positive, input_channels, set_weight_arguments, spatial_axes, standardize_geometry,
-                            standardize_tuple, tf_data_format, weight_arguments_config)
+from .convolutional import (add_argument_weight, check_positive, input_channels, set_weight_arguments, spatial_axes,
+                            standardize_geometry, standardize_tuple, tf_data_format, weight_arguments_config)
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]
@@ -63,13 +63,8 @@ class BaseConvTranspose(Layer):
     def build(self, input_shape):
         """Create `kernel` [*kernel_size, filters, in_channels] and `bias` [filters]."""
         channels = input_channels(self, input_shape)
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.kernel = add_argument_weight(self, "kernel", self.kernel_size + (self.filters, channels))
+        self.bias = add_argument_weight(self, "bias", (self.filters,)) if self.use_bias else None
 
     def call(self, inputs):
         """activation(conv_transpose(inputs, kernel) + bias)."""

@@ -133,6 +133,15 @@ def set_weight_arguments(layer, weight, initializer, regularizer, constraint):
     setattr(layer, f"{weight}_constraint", constraints.get(constraint))
 
 
+def add_argument_weight(layer, name, shape, weight=None):
+    """`layer.add_weight(name, shape)` with the initializer, regularizer and constraint
+    `set_weight_arguments` set for `weight` (`name` by default)."""
+    weight = weight or name
+    return layer.add_weight(name=name, shape=shape, initializer=getattr(layer, f"{weight}_initializer"),
+                            regularizer=getattr(layer, f"{weight}_regularizer"),
+                            constraint=getattr(layer, f"{weight}_constraint"))
+
+
 def weight_arguments_config(layer, *weights):
     """The config entries `set_weight_arguments` set for `weights`, in Keras's order: initializers,
     regularizers (then the activity regularizer), constraints."""
@@ -181,13 +190,8 @@ class BaseConv(Layer):
             raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
                              f"Received groups={self.groups}, but the input has {channels} channels (full input "
                              f"shape is {tuple(input_shape)}).")
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels // self.groups, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.kernel = add_argument_weight(self, "kernel", self.kernel_size + (channels // self.groups, self.filters))
+        self.bias = add_argument_weight(self, "bias", (self.filters,)) if self.use_bias else None
         self.built = True
 
     def convolution_op(self, inputs, kernel):

@@ -10,8 +10,8 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations
 from .base import Layer
-from .convolutional import (check_positive, conv_output_shape, input_channels, set_weight_arguments,
-                            standardize_geometry, tf_data_format, weight_arguments_config)
+from .convolutional import (add_argument_weight, check_positive, conv_output_shape, input_channels,
+                            set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config)
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 
@@ -50,14 +50,9 @@ class BaseDepthwiseConv(Layer):
         [in_channels * depth_multiplier]."""
         channels = input_channels(self, input_shape)
         conv_output_shape(self, input_shape, channels)  # rejects a window larger than the input
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-                                      initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-                                      constraint=self.depthwise_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
-                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+        self.kernel = add_argument_weight(self, "kernel", self.kernel_size + (channels, self.depth_multiplier),
+                                          "depthwise")
+        self.bias = add_argument_weight(self, "bias", (channels * self.depth_multiplier,)) if self.use_bias else None
 
     def call(self, inputs):
         """activation(depthwise_conv(inputs, kernel) + bias)."""

@@ -17,8 +17,8 @@ from ... import linalg
 from ...ops import array_ops, gather_scatter
 from .. import activations
 from .base import Layer
-from .convolutional import (check_positive, input_channels, output_length, set_weight_arguments, spatial_axes,
-                            standardize_geometry, weight_arguments_config)
+from .convolutional import (add_argument_weight, check_positive, input_channels, output_length, set_weight_arguments,
+                            spatial_axes, standardize_geometry, weight_arguments_config)
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
@@ -81,14 +81,8 @@ class BaseLocallyConnected(Layer):
         self._windows = window_indices(in_sizes, channels, self.kernel_size, self.strides, self.output_lengths,
                                        self.data_format == "channels_first")
         self._built_sizes, self._flat_input_size = in_sizes, math.prod(in_sizes) * channels
-        self.kernel = self.add_weight(name="kernel", shape=(*self._windows.shape, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(*self.output_lengths, self.filters),
-                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+        self.kernel = add_argument_weight(self, "kernel", (*self._windows.shape, self.filters))
+        self.bias = add_argument_weight(self, "bias", (*self.output_lengths, self.filters)) if self.use_bias else None
 
     def call(self, inputs):
         """activation(per-position products of the windows with their own kernels + bias)."""

@@ -8,8 +8,8 @@ depth_multiplier, filters]), then the bias [filters] and the activation.
 from ... import nn
 from .. import activations
 from .base import Layer
-from .convolutional import (check_positive, conv_output_shape, input_channels, set_weight_arguments,
-                            standardize_geometry, tf_data_format, weight_arguments_config)
+from .convolutional import (add_argument_weight, check_positive, conv_output_shape, input_channels,
+                            set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config)
 from .depthwise_conv import depthwise_convolution
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
@@ -39,18 +39,11 @@ class BaseSeparableConv(Layer):
         """Create `depthwise_kernel`, `pointwise_kernel` and `bias` (in Keras's order)."""
         channels = input_channels(self, input_shape)
         conv_output_shape(self, input_shape, self.filters)  # rejects a window larger than the input
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
-        self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.depthwise_kernel = add_argument_weight(
+            self, "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier), "depthwise")
+        self.pointwise_kernel = add_argument_weight(
+            self, "pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier, self.filters), "pointwise")
+        self.bias = add_argument_weight(self, "bias", (self.filters,)) if self.use_bias else None
 
     def call(self, inputs):
         """activation(pointwise(depthwise(inputs)) + bias)."""
