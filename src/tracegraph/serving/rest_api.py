@@ -162,15 +162,15 @@ class _Api:
         if len(body) > LARGE_BODY_BYTES:
             return await asyncio.get_running_loop().run_in_executor(self._large_requests, self._predict_alone,
                                                                     name, version, label, body)
+        if not self.options.enable_batching:
+            return self._predict_alone(name, version, label, body)
         servable, signature, parsed = self._decode(name, version, label, body)
-        if self.options.enable_batching:
-            outputs = await _model_call(self._batcher(servable, signature).run(parsed.arrays, parsed.rows),
-                                        servable, signature)
-        else:
-            outputs = _run(servable, signature, parsed.arrays)
+        outputs = await _model_call(self._batcher(servable, signature).run(parsed.arrays, parsed.rows),
+                                    servable, signature)
         return orjson.dumps(format_predict(outputs, signature, parsed.row_format), option=_NUMPY)
 
     def _predict_alone(self, name, version, label, body):
+        """The answer to a predict body run on its own (no batching), in the calling thread."""
         servable, signature, parsed = self._decode(name, version, label, body)
         outputs = _run(servable, signature, parsed.arrays)
         return orjson.dumps(format_predict(outputs, signature, parsed.row_format), option=_NUMPY)
