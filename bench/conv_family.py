@@ -21,6 +21,7 @@ LocallyConnected2D (gone from Keras 3) comes from `tf_keras` there.
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -108,11 +109,6 @@ def _merge(rows, more):
         rows.setdefault(case, {**row, "times": []})["times"].extend(row["times"])
 
 
-def _median(values):
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
-
-
 def format_table(results, load, blas_threads):
     """The table: per case, each framework's best and median step time and TF median / tracegraph median."""
     frameworks = list(results)
@@ -127,7 +123,7 @@ def format_table(results, load, blas_threads):
             if row is None:
                 cells.append(f"{'-':>34s}")
                 continue
-            medians[framework] = _median(row["times"])
+            medians[framework] = statistics.median_high(row["times"])
             cells.append(f"{1e3 * min(row['times']):14.2f} /{1e3 * medians[framework]:8.2f}"
                          f"  (loss {row['loss']:.4g})".rjust(34))
         ratio = ""
