@@ -21,7 +21,7 @@ class _Local(threading.local):
 
 
 local = _Local()
-_default = {}  # "strategy": the default strategy, made on first use (it needs strategy.py)
+_default = {}  # "strategy": the default strategy, installed when strategy.py is imported (it defines the class)
 
 
 def set_default_strategy(strategy):
