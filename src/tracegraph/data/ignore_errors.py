@@ -5,7 +5,7 @@ where it happens:
 
 - a source that can skip its own bad parts offers `_stream_ignoring_errors(report)` (TFRecordDataset:
   the rest of a file with a corrupt record is skipped, as in TF);
-- `map` is run here element by element, dropping an element whose function raises;
+- `map` runs element by element, dropping an element whose function raises (its `_stream_ignoring_errors`);
 - any other stage's error ends the pass there (the elements it would still have made are lost; TF's
   iterators could go on): put `ignore_errors()` right after the map or the reader whose errors it is for.
 
@@ -14,9 +14,9 @@ where it happens:
 import logging
 
 from .base import Dataset, register
-from .mapping import MapDataset
+from .error_skipping import stream_ignoring_errors
 
-__all__ = ["IgnoreErrorsDataset", "stream_ignoring_errors"]
+__all__ = ["IgnoreErrorsDataset"]
 
 _log = logging.getLogger("tracegraph.data")
 
@@ -41,34 +41,6 @@ class IgnoreErrorsDataset(Dataset):
     def _report(self, error):
         if self._log_warning:
             _log.warning("ignore_errors: ignored an error: %s", error)
-
-
-def stream_ignoring_errors(dataset, report):
-    """One pass over `dataset` that hands each error to `report` and goes on past it where it can."""
-    own = getattr(dataset, "_stream_ignoring_errors", None)
-    if own is not None:
-        return own(report)
-    if type(dataset) is MapDataset:
-        return _map_ignoring_errors(dataset, report)
-    return _until_error(dataset._stream(), report)
-
-
-def _map_ignoring_errors(dataset, report):
-    call = dataset._function.call_components
-    for components in stream_ignoring_errors(dataset._input, report):
-        try:
-            result = call(components)
-        except Exception as error:  # noqa: BLE001 - TF's ignore_errors drops an element whatever its error
-            report(error)
-            continue
-        yield result
-
-
-def _until_error(stream, report):
-    try:
-        yield from stream
-    except Exception as error:  # noqa: BLE001 - as above; this stage cannot go on past it
-        report(error)
 
 
 def ignore_errors(self, log_warning=False, name=None):

@@ -7,6 +7,7 @@ import collections
 import concurrent.futures
 
 from .base import Dataset, register
+from .error_skipping import stream_ignoring_errors
 from .functions import StructuredFunction
 from .options import parallelism
 
@@ -47,6 +48,18 @@ class MapDataset(Dataset):
         if deterministic is None:
             deterministic = self.options().deterministic is not False
         return parallel_map(call, self._input._stream(), self._workers, deterministic)
+
+    def _stream_ignoring_errors(self, report):
+        """One pass for `ignore_errors()`, element by element: an element whose function raises is
+        dropped (the error goes to `report`), and so are those the input skips."""
+        call = self._function.call_components
+        for components in stream_ignoring_errors(self._input, report):
+            try:
+                result = call(components)
+            except Exception as error:  # noqa: BLE001 - TF's ignore_errors drops an element whatever its error
+                report(error)
+                continue
+            yield result
 
 
 def parallel_map(call, stream, workers, deterministic):
