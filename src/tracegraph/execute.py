@@ -36,7 +36,7 @@ import math
 import numpy as np
 
 from . import dtypes
-from .buffer_pool import BUFFERS
+from .buffer_pool import BUFFERS, MIN_BYTES
 from .core.op import get_op
 from .ir.interpreter import resolve_attrs
 from .ir.location import error_naming_node
@@ -292,7 +292,7 @@ class Scratch:
     """
 
     #: Smaller arrays come from NumPy's own cache or the malloc heap, with no page faults.
-    MIN_BYTES = 1 << 16
+    MIN_BYTES = MIN_BYTES
 
     def __init__(self, xp):
         self.xp = xp
