@@ -52,6 +52,9 @@ def train(directory, strategy, rank):
     found["fit_loss"] = history.history["loss"]
     found["reference_loss"] = reference.history.history["loss"]
     found["train_traces"] = model._step_functions["train"].experimental_get_tracing_count()
+    graph = model._step_functions["train"].get_concrete_function(
+        (tg.constant(x[:GLOBAL_BATCH // 2]), tg.constant(y[:GLOBAL_BATCH // 2]))).optimized_graph
+    found["train_step_ops"] = [node.op.name for node in graph.nodes]
     # 2. fit on a dataset with a validation set; the chief alone writes files
 
     def train_set():  # seeded, so every worker (and the reference) sees the same global batches
@@ -169,7 +172,9 @@ def error(directory, strategy, rank):
 if __name__ == "__main__":
     scenario, directory = sys.argv[1], sys.argv[2]
     tg.config.set_backend("numpy")  # speed is not the point here; start-up is
-    strategy = tg.distribute.MultiWorkerMirroredStrategy()
+    # Small buckets in "train": the gradients go in three, each begun as soon as the backward pass made it.
+    options = tg.distribute.experimental.CommunicationOptions(bytes_per_pack=64 if scenario == "train" else 0)
+    strategy = tg.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     rank = strategy.cluster_resolver.task_id
     scenarios = {"train": train, "restore": restore, "fault": fault, "error": error,
                  "fault_large": lambda *args: fault(*args, large=True)}

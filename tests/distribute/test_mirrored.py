@@ -73,6 +73,30 @@ def test_fit_on_two_replicas_equals_one_replica(two_cpus):
     assert model._step_functions["train"].experimental_get_tracing_count() == 1
 
 
+def test_small_buckets_start_during_the_backward_pass_and_train_as_one_replica(two_cpus):
+    x, y = _data()
+    reference = _model()
+    reference.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    options = tg.distribute.experimental.CommunicationOptions(bytes_per_pack=64)
+    strategy = tg.distribute.MirroredStrategy(communication_options=options)
+    with strategy.scope():
+        model = _model()
+    model.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    step = model._step_functions["train"]
+    graph = step.get_concrete_function((tg.constant(x[:5]), tg.constant(y[:5]))).optimized_graph
+    assert step.experimental_get_tracing_count() == 1
+    names = [node.op.name for node in graph.nodes]
+    starts = [k for k, name in enumerate(names) if name == "collective_all_reduce_start"]
+    # Dense(1)'s 36 bytes, Dense(8)'s bias, Dense(8)'s kernel (160 bytes): three buckets, last layer first,
+    # the first two begun while the backward pass still computes the first layer's kernel gradient.
+    assert len(starts) == 3 and "collective_all_reduce" not in names
+    last_matmul = max(k for k, name in enumerate(names) if name == "matmul")
+    assert starts[1] < last_matmul < starts[2]
+    assert names.index("collective_all_reduce_finish") > starts[2]
+
+
 def test_run_all_reduce_reduce_and_distributed_dataset(two_cpus):
     def per_replica(x):
         context = tg.distribute.get_replica_context()

@@ -72,6 +72,15 @@ def test_two_workers_fit_equals_one_process_on_the_same_global_batches(trained):
         assert found["train_traces"] == 1  # one traced train step per replica
 
 
+def test_the_gradient_buckets_start_while_the_backward_pass_runs(trained):
+    _, results = trained
+    for found in results:
+        names = found["train_step_ops"]
+        starts = [k for k, name in enumerate(names) if name == "collective_all_reduce_start"]
+        last_matmul = max(k for k, name in enumerate(names) if name == "matmul")
+        assert len(starts) == 3 and starts[0] < last_matmul  # (64-byte buckets: see mpi_worker.py)
+
+
 def test_fit_on_a_dataset_with_validation(trained):
     _, results = trained
     for found in results:

@@ -25,6 +25,11 @@ Every primitive is an `Op` defined once, in the module of its family:
   passes never remove, merge or reorder stateful nodes.
 - `inline(args, **attrs)`: only for ops holding sub-graphs (control flow): how
   to re-apply the node through the public API when a graph is run op by op.
+- `split`: for a stateful op that can run in the background (a collective), a pair of
+  ops `(start, finish)` with its attrs: `start(*inputs) -> handle` (an int64 scalar)
+  begins the work, `finish(handle, *inputs) -> outputs` waits for it and returns what
+  the op returns. The `overlap_asynchronous` pass splits such nodes so the work runs
+  beside the rest of the graph.
 
 Attrs are plain data (ints, floats, strings, tuples, None, dtypes) so graphs
 serialize to JSON.
@@ -44,10 +49,10 @@ class Op:
     """A primitive operation; see the module docstring for its facets."""
 
     __slots__ = ("name", "infer", "impl", "grad", "template", "ufunc", "into", "stateful", "multiple_outputs",
-                 "elementwise", "inline", "__weakref__")
+                 "elementwise", "inline", "split", "__weakref__")
 
     def __init__(self, name, *, infer, impl, grad=None, template=None, ufunc=None, into=None, stateful=False,
-                 multiple_outputs=False, inline=None):
+                 multiple_outputs=False, inline=None, split=None):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is defined twice")
         self.name = name
@@ -61,6 +66,7 @@ class Op:
         self.stateful = stateful
         self.multiple_outputs = multiple_outputs
         self.inline = inline
+        self.split = split
         REGISTRY[name] = self
 
     def def_grad(self, fn):

@@ -6,21 +6,28 @@ fusion): one collective call per bucket instead of one per gradient, because the
 not the bandwidth, dominates small tensors. Inside a traced function each bucket is one stateful
 `collective_all_reduce` node of the graph, so a `tg.function` train step stays one traced function
 that every replica runs.
+
+The optimizer's `overlap_asynchronous` pass splits each such node into a start and a finish
+(`collective_all_reduce_start` / `_finish`): a bucket starts reducing as soon as its gradients exist,
+and the rest of the backward pass runs while it moves. Buckets are filled from the last variable to
+the first, the order in which the backward pass produces gradients.
 """
 import itertools
 import threading
 
 import numpy as np
 
+from .. import dtypes
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
+from ..spec import TensorSpec
 from .errors import CollectiveTimeoutError
 from .reduce_op import ReduceOp
 from .replica_context import current_replica_id
 
 __all__ = ["ThreadGroup", "register_group", "all_reduce_tensors", "all_reduce_arrays", "broadcast_arrays",
-           "pack", "unpack", "buckets", "DEFAULT_BYTES_PER_PACK"]
+           "pack", "unpack", "buckets", "Completed", "DEFAULT_BYTES_PER_PACK"]
 
 #: Largest fused bucket (bytes) when CommunicationOptions gives none.
 DEFAULT_BYTES_PER_PACK = 32 << 20
@@ -79,11 +86,15 @@ def buckets(items, nbytes, bytes_per_pack):
 def all_reduce_arrays(group, arrays, reduce_op, replica_id=None, xp=np):
     """`arrays` (one dtype) reduced over `group` in one fused collective call."""
     replica_id = current_replica_id() if replica_id is None else replica_id
-    reduced = group.all_reduce(pack(xp, list(arrays)), replica_id)
+    return _unpacked_reduction(group.all_reduce(pack(xp, list(arrays)), replica_id), arrays, reduce_op, group)
+
+
+def _unpacked_reduction(total, arrays, reduce_op, group):
+    """The replicas' `total` of the packed `arrays`, divided for a MEAN, as views shaped like `arrays`."""
     if reduce_op == ReduceOp.MEAN:
-        reduced = reduced / reduced.dtype.type(group.num_replicas) if reduced.dtype.kind == "f" \
-            else reduced // group.num_replicas
-    return unpack(reduced, arrays)
+        total = total / total.dtype.type(group.num_replicas) if total.dtype.kind == "f" \
+            else total // group.num_replicas
+    return unpack(total, arrays)
 
 
 def broadcast_arrays(group, arrays, root=0, bytes_per_pack=DEFAULT_BYTES_PER_PACK):
@@ -103,8 +114,31 @@ def _all_reduce_impl(xp, *arrays, group, reduction):
     return tuple(all_reduce_arrays(GROUPS[group], arrays, ReduceOp(reduction), xp=xp))
 
 
+#: All-reduces begun by a `collective_all_reduce_start` node and not yet finished, by handle.
+_IN_FLIGHT = {}
+_handles = itertools.count(1)
+
+
+def _start_impl(xp, *arrays, group, reduction):
+    # The plan keeps `arrays` alive until the finish node (they are its inputs too), so a buffer the
+    # group is still reading is never handed out again by the buffer pool.
+    handle = next(_handles)
+    _IN_FLIGHT[handle] = GROUPS[group].start_all_reduce(pack(xp, list(arrays)), current_replica_id())
+    return np.asarray(handle, np.int64)
+
+
+def _finish_impl(xp, handle, *arrays, group, reduction):
+    total = _IN_FLIGHT.pop(int(handle)).wait()
+    return tuple(_unpacked_reduction(total, arrays, ReduceOp(reduction), GROUPS[group]))
+
+
+COLLECTIVE_ALL_REDUCE_START = Op("collective_all_reduce_start", impl=_start_impl, stateful=True,
+                                 infer=lambda *specs, group, reduction: TensorSpec((), dtypes.int64))
+COLLECTIVE_ALL_REDUCE_FINISH = Op("collective_all_reduce_finish", impl=_finish_impl, stateful=True,
+                                  infer=lambda handle, *specs, group, reduction: tuple(specs), multiple_outputs=True)
 COLLECTIVE_ALL_REDUCE = Op("collective_all_reduce", infer=lambda *specs, group, reduction: tuple(specs),
-                           impl=_all_reduce_impl, stateful=True, multiple_outputs=True)
+                           impl=_all_reduce_impl, stateful=True, multiple_outputs=True,
+                           split=(COLLECTIVE_ALL_REDUCE_START, COLLECTIVE_ALL_REDUCE_FINISH))
 
 
 @COLLECTIVE_ALL_REDUCE.def_grad
@@ -115,10 +149,11 @@ def _all_reduce_grad(ctx, *output_grads):
 
 def all_reduce_tensors(group_id, tensors, reduce_op, bytes_per_pack=DEFAULT_BYTES_PER_PACK):
     """`tensors` reduced over the group, one `collective_all_reduce` per fused bucket (IndexedSlices are
-    made dense first; None stays None)."""
+    made dense first; None stays None). Buckets fill from the last tensor to the first: a backward pass
+    produces the gradients of the last layers first, so the first bucket can start while it runs."""
     dense = [None if t is None else convert_to_tensor(t)
              for t in tensors]
-    present = [i for i, t in enumerate(dense) if t is not None]
+    present = [i for i, t in reversed(list(enumerate(dense))) if t is not None]
     items = [dense[i] for i in present]
     result = list(dense)
     attrs = {"group": group_id, "reduction": reduce_op.value}
@@ -178,6 +213,11 @@ class ThreadGroup:
             return out
         return self._exchange(buffer, replica_id, total, "all-reduce")
 
+    def start_all_reduce(self, buffer, replica_id):
+        """`all_reduce` begun: its `.wait()` returns the sum. Replicas on threads of one process sum in
+        shared memory, with nothing to move, so it is done at once."""
+        return Completed(self.all_reduce(buffer, replica_id))
+
     def broadcast(self, buffer, replica_id, root=0):
         """Replica `root`'s `buffer`."""
         return self._exchange(buffer, replica_id, lambda slots: slots[root], "broadcast")
@@ -194,3 +234,14 @@ class ThreadGroup:
         """Make a broken group usable again (before the next `run`)."""
         if self._barrier.broken:
             self._barrier.reset()
+
+
+class Completed:
+    """A collective that finished when it began: `wait()` returns its result."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def wait(self):
+        """The result."""
+        return self._result

@@ -81,6 +81,10 @@ class MPIGroup:
         self.comm.Set_errhandler(mpi.ERRORS_RETURN)
         self._roll_call = world.Dup()
         self._roll_call.Set_errhandler(mpi.ERRORS_RETURN)
+        # Collectives begun in the background get a communicator of their own: MPI matches collectives by
+        # the order each worker issues them on a communicator, and these are issued from another thread.
+        self._background = world.Dup()
+        self._background.Set_errhandler(mpi.ERRORS_RETURN)
         self.rank = self.comm.Get_rank()
         self.num_replicas = self.comm.Get_size()
         self.timeout = timeout
@@ -102,11 +106,27 @@ class MPIGroup:
         buffer = np.ascontiguousarray(buffer)
         if buffer.nbytes >= _BLOCKING_THREAD_BYTES and self._thread_multiple:
             out = self._large_output_like(buffer)
-            self._wait_for_thread(lambda: self.comm.Allreduce(buffer, out, op=self._mpi.SUM), "all-reduce")
+            job = self._collective_thread().submit(lambda: self.comm.Allreduce(buffer, out, op=self._mpi.SUM))
+            self._wait_for_job(job, "all-reduce")
         else:
             out = np.empty_like(buffer)
             self._wait(self.comm.Iallreduce(buffer, out, op=self._mpi.SUM), "all-reduce")
         return out
+
+    def start_all_reduce(self, buffer, replica_id=0):
+        """`all_reduce` begun in the background: the returned object's `wait()` gives the sum.
+
+        The reduction runs MPI's blocking Allreduce on the group's thread, so it moves while the caller
+        computes (MPICH progresses a non-blocking collective only inside MPI calls, so `Iallreduce`
+        would move nothing until the wait). Without MPI_THREAD_MULTIPLE it is an `Iallreduce`.
+        `buffer` must not change until the wait."""
+        buffer = np.ascontiguousarray(buffer)
+        out = np.empty_like(buffer)
+        if self._thread_multiple:
+            job = self._collective_thread().submit(lambda: self._background.Allreduce(buffer, out, op=self._mpi.SUM))
+            return _Started(lambda: self._wait_for_job(job, "all-reduce"), out)
+        request = self._background.Iallreduce(buffer, out, op=self._mpi.SUM)
+        return _Started(lambda: self._wait(request, "all-reduce"), out)
 
     def _large_output_like(self, buffer):
         """An array for a large result: the previous one again if nothing refers to it any more (measured on
@@ -158,11 +178,13 @@ class MPIGroup:
             time.sleep(pause)
             next_probe = self._keep_watch(what, now, deadline, next_probe)
 
-    def _wait_for_thread(self, call, what):
-        """Run the blocking MPI `call` on the group's thread; wait for it with the deadline `_wait` keeps."""
+    def _collective_thread(self):
         if self._thread is None:
             self._thread = _CollectiveThread()
-        job = self._thread.submit(call)
+        return self._thread
+
+    def _wait_for_job(self, job, what):
+        """Wait for a job of the group's thread with the deadline `_wait` keeps (from when the wait begins)."""
         start = time.monotonic()
         deadline = None if self.timeout is None else start + self.timeout
         next_probe = start + 0.5
@@ -220,6 +242,18 @@ class MPIGroup:
                f"{self.num_replicas} (dead or hung)") if lost else "every other worker answered a roll call"
         raise WorkerLostError(f"Worker {self.rank}: the {what} failed: {reason}; {who}. The workers stop; "
                               "restart the job from the last checkpoint (BackupAndRestore does it in fit).", lost)
+
+
+class _Started:
+    """A collective begun in the background: `wait()` waits for it (`finish`) and returns `result`."""
+
+    def __init__(self, finish, result):
+        self._finish, self._result = finish, result
+
+    def wait(self):
+        """The result, once every worker has contributed."""
+        self._finish()
+        return self._result
 
 
 class _Job:

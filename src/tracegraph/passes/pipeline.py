@@ -14,6 +14,7 @@ from .constant_folding import fold_constants
 from .dead_code import eliminate_dead_code
 from .fusion import fuse_elementwise
 from .loop_recordings import merge_loop_recordings
+from .overlap_asynchronous import overlap_asynchronous
 from .scalar_operands import scalarize_operands
 from .branch_conditions import simplify_under_conditions
 from .simplify import simplify_algebra
@@ -32,6 +33,8 @@ DEFAULT_PIPELINE = [
     ("eliminate_dead_code", eliminate_dead_code),
     ("fuse_elementwise", fuse_elementwise),
     ("eliminate_dead_code_after_fusion", eliminate_dead_code),
+    # Last: it moves stateful nodes, which the passes above rely on staying in place.
+    ("overlap_asynchronous", overlap_asynchronous),
 ]
 
 
