@@ -278,6 +278,8 @@ NOT_COVERED = {
     "dataset_iterator_close": "a stateful tg.data iterator op (`for x in ds` in a function; tests/data)",
     "write_summary": "a stateful host op writing TensorBoard events (tests/summary)",
     "collective_all_reduce": "a cross-replica host op of tg.distribute, run under a strategy (tests/distribute)",
+    "collective_all_reduce_start": "collective_all_reduce begun by the overlap pass (tests/distribute)",
+    "collective_all_reduce_finish": "collective_all_reduce finished by the overlap pass (tests/distribute)",
     "feature_vocabulary_lookup": "a host op on strings of the feature columns (tests/feature_column, vs TF 2.21)",
     "feature_fingerprint_cross": "a host op on strings of the feature columns (tests/feature_column, vs TF 2.21)",
     "parse_example": "a host op decoding tf.train.Example protos (tests/io, vs TF 2.21's files)",

@@ -94,7 +94,10 @@ def test_small_buckets_start_during_the_backward_pass_and_train_as_one_replica(t
     assert len(starts) == 3 and "collective_all_reduce" not in names
     last_matmul = max(k for k, name in enumerate(names) if name == "matmul")
     assert starts[1] < last_matmul < starts[2]
-    assert names.index("collective_all_reduce_finish") > starts[2]
+    finishes = [k for k, name in enumerate(names) if name == "collective_all_reduce_finish"]
+    assert finishes[0] > starts[2]
+    # The optimizer updates the last layers first, while the first layer's bucket is still on its way.
+    assert any(name == "assign_variable" for name in names[finishes[0]:finishes[2]])
 
 
 def test_run_all_reduce_reduce_and_distributed_dataset(two_cpus):

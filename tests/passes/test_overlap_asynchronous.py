@@ -1,11 +1,12 @@
 """The overlap_asynchronous pass: splittable nodes become a start placed as early as its inputs allow and a
 finish placed just before the first use of its results; the starts keep their order."""
 import numpy as np
+import pytest
 
 import tracegraph as tg
 from tracegraph import dtypes
 from tracegraph.core.dispatch import bind
-from tracegraph.core.op import Op
+from tracegraph.core.op import REGISTRY, Op
 from tracegraph.spec import TensorSpec
 
 #: What the test op's starts and finishes did, in order: ("start", tag) / ("finish", tag).
@@ -24,15 +25,27 @@ def _finish(xp, handle, x, *, tag):
     return _IN_FLIGHT.pop(int(handle))
 
 
-START = Op("test_doubling_start", infer=lambda x, tag: TensorSpec((), dtypes.int64), impl=_start, stateful=True)
-FINISH = Op("test_doubling_finish", infer=lambda handle, x, tag: x, impl=_finish, stateful=True)
-DOUBLING = Op("test_doubling", infer=lambda x, tag: x, impl=lambda xp, x, tag: x * 2, stateful=True,
-              split=(START, FINISH))
+@pytest.fixture(scope="module", autouse=True)
+def doubling_op():
+    """x * 2 by a splittable op, registered for this module only (the conformance suite checks that every
+    registered op has a case)."""
+    start = Op("test_doubling_start", infer=lambda x, tag: TensorSpec((), dtypes.int64), impl=_start,
+               stateful=True)
+    finish = Op("test_doubling_finish", infer=lambda handle, x, tag: x, impl=_finish, stateful=True)
+    DOUBLING.append(Op("test_doubling", infer=lambda x, tag: x, impl=lambda xp, x, tag: x * 2, stateful=True,
+                       split=(start, finish)))
+    yield
+    DOUBLING.clear()
+    for name in ("test_doubling_start", "test_doubling_finish", "test_doubling"):
+        del REGISTRY[name]
+
+
+DOUBLING = []
 
 
 def doubled(x, tag):
     """x * 2 by the splittable test op."""
-    return bind(DOUBLING, [x], {"tag": tag})
+    return bind(DOUBLING[0], [x], {"tag": tag})
 
 
 def _order(function, *args):

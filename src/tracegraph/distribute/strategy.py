@@ -30,7 +30,7 @@ class CommunicationImplementation:
 class CommunicationOptions:
     """Options of collectives (TF's `tf.distribute.experimental.CommunicationOptions`).
 
-    `bytes_per_pack`: the largest fused bucket (0: the default, 32 MB). `timeout_seconds`: how long a
+    `bytes_per_pack`: the largest fused bucket (0: the default, 4 MB). `timeout_seconds`: how long a
     collective may wait for the other replicas before it raises, naming the workers that stopped
     answering (None: the `TRACEGRAPH_COLLECTIVE_TIMEOUT` environment variable, else 300 s).
     """

@@ -270,6 +270,10 @@ class Optimizer(Module):
         with self.name_scope:
             grads, variables = self._filter_empty_gradients(grads, variables)
             grads = distribute.all_reduce_sum_gradients(grads, variables)  # over a strategy's replicas (TF's sum)
+            if distribute.get_strategy().num_replicas_in_sync > 1:
+                # The last variables' sums arrive first (their buckets start first): update those first,
+                # while the first layers' gradients are still being reduced.
+                grads, variables = grads[::-1], variables[::-1]
             grads = [self._prepare(g, v) for g, v in zip(grads, variables)]
             if self.loss_scale_factor is not None:
                 grads = [grads_lib.divide(g, self.loss_scale_factor) for g in grads]
