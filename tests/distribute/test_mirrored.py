@@ -100,6 +100,31 @@ def test_small_buckets_start_during_the_backward_pass_and_train_as_one_replica(t
     assert any(name == "assign_variable" for name in names[finishes[0]:finishes[2]])
 
 
+def _batch_norm_model(synchronized):
+    tg.keras.utils.set_random_seed(2)
+    model = tg.keras.Sequential([tg.keras.Input((5,)), tg.keras.layers.Dense(8),
+                                 tg.keras.layers.BatchNormalization(synchronized=synchronized),
+                                 tg.keras.layers.Dense(1)])
+    model.compile(optimizer=tg.keras.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def test_synchronized_batch_norm_takes_the_moments_of_the_global_batch(two_cpus):
+    x, y = _data()
+    reference = _batch_norm_model(synchronized=True)  # one replica: the moments of the whole batch of 10
+    reference.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    with two_cpus.scope():
+        synchronized, local = _batch_norm_model(synchronized=True), _batch_norm_model(synchronized=False)
+    for model in (synchronized, local):
+        model.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(synchronized.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    moving_mean = synchronized.layers[1].moving_mean
+    np.testing.assert_allclose(moving_mean.values[0], moving_mean.values[1], atol=1e-6)
+    # Without synchronization each replica normalizes by its own 5 rows, as Keras 3 does: other weights.
+    assert max(np.max(np.abs(a - b)) for a, b in zip(local.get_weights(), reference.get_weights())) > 1e-3
+
+
 def test_run_all_reduce_reduce_and_distributed_dataset(two_cpus):
     def per_replica(x):
         context = tg.distribute.get_replica_context()

@@ -1,6 +1,6 @@
 """Keras 3's normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
 RMSNormalization and UnitNormalization."""
-from ... import math, nn
+from ... import distribute, math, nn
 from ...ops import array_ops, creation, join_split
 from .. import backend, constraints, initializers, regularizers
 from .base import Layer
@@ -44,6 +44,20 @@ def _broadcastable(value, rank, axes, input_shape):
         shape[axis] = input_shape[axis]
     return array_ops.reshape(value, shape)
 
+
+
+def _moments_over_replicas(inputs, axes):
+    """The mean and variance per feature over every replica's batch (`synchronized=True`, as Keras 3 computes
+    them): each replica's sums, sums of squares and counts, all-reduced in one bucket; the variance is
+    E[x^2] - E[x]^2, at least 0. With one replica (or none), the local moments."""
+    context = distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return nn.moments(inputs, axes=axes)
+    total, squares, count = context.all_reduce(distribute.ReduceOp.SUM, [
+        math.reduce_sum(inputs, axes), math.reduce_sum(math.square(inputs), axes),
+        math.reduce_sum(creation.ones_like(inputs), axes)])
+    mean = math.divide_no_nan(total, count)
+    return mean, math.maximum(math.divide_no_nan(squares, count) - math.square(mean), 0.0)
 
 
 def _scale_and_offset_config(layer):
@@ -125,6 +139,8 @@ class BatchNormalization(Layer):
         """The batch mean and variance per feature; with a `mask` (one rank less than the inputs),
         over the unmasked positions only."""
         if mask is None:
+            if self.synchronized:
+                return _moments_over_replicas(inputs, self._reduction_axes)
             return nn.moments(inputs, axes=self._reduction_axes)
         weights = math.cast(array_ops.expand_dims(mask, -1), inputs.dtype) * creation.ones_like(inputs)
         total = math.reduce_sum(weights, self._reduction_axes, keepdims=True) + backend.epsilon()
