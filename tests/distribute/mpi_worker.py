@@ -55,6 +55,10 @@ def train(directory, strategy, rank):
     graph = model._step_functions["train"].get_concrete_function(
         (tg.constant(x[:GLOBAL_BATCH // 2]), tg.constant(y[:GLOBAL_BATCH // 2]))).optimized_graph
     found["train_step_ops"] = [node.op.name for node in graph.nodes]
+    # predict: each worker computes its rows of every batch; every worker returns all of them
+    predictions = model.predict(x[:13], batch_size=4, verbose=0)  # uneven: the last batch has 1 row
+    found["predict_shape"] = list(predictions.shape)
+    found["predict_difference"] = float(np.max(np.abs(predictions - model(x[:13]).numpy())))
     # 2. fit on a dataset with a validation set; the chief alone writes files
 
     def train_set():  # seeded, so every worker (and the reference) sees the same global batches

@@ -125,6 +125,15 @@ def test_synchronized_batch_norm_takes_the_moments_of_the_global_batch(two_cpus)
     assert max(np.max(np.abs(a - b)) for a, b in zip(local.get_weights(), reference.get_weights())) > 1e-3
 
 
+def test_predict_splits_every_batch_over_the_replicas_and_keeps_the_rows_in_order(two_cpus):
+    x, _ = _data()
+    with two_cpus.scope():
+        model = _model()
+    predictions = model.predict(x[:9], batch_size=4, verbose=0)  # the last batch's one row: one replica idle
+    assert predictions.shape == (9, 1)
+    np.testing.assert_allclose(predictions, model(x[:9]).numpy(), rtol=1e-6, atol=1e-6)
+
+
 def test_run_all_reduce_reduce_and_distributed_dataset(two_cpus):
     def per_replica(x):
         context = tg.distribute.get_replica_context()

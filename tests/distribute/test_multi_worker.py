@@ -72,6 +72,12 @@ def test_two_workers_fit_equals_one_process_on_the_same_global_batches(trained):
         assert found["train_traces"] == 1  # one traced train step per replica
 
 
+def test_predict_splits_every_batch_over_the_workers_and_returns_all_rows(trained):
+    _, results = trained
+    for found in results:
+        assert found["predict_shape"] == [13, 1] and found["predict_difference"] < 1e-6
+
+
 def test_the_gradient_buckets_start_while_the_backward_pass_runs(trained):
     _, results = trained
     for found in results:

@@ -138,6 +138,30 @@ class StrategyExtended:
                                                                             axis=0)), *results)
 
 
+    def run_step_gathering_rows(self, step, batch):
+        """A Keras predict step on a global batch: split, run on every replica, and the replicas' output rows
+        concatenated in order, so every worker returns the outputs of the whole batch."""
+        results = self.call_for_each_replica(step, (self.split_batch(batch),))
+        mine = nest.map_structure(lambda *parts: np.concatenate([np.asarray(p) for p in parts]), *results)
+        if self._num_workers == 1:
+            return mine
+        rows = _rows_per_part(batch, self._num_workers)
+        return nest.map_structure(lambda array: self._gather_rows(array, rows), mine)
+
+    def _gather_rows(self, array, rows):
+        """Every worker's `array` (this worker's `rows[worker_index]` rows) concatenated in worker order: padded to
+        the most rows for the all-gather, which moves arrays of one shape."""
+        padded = np.zeros((max(rows),) + array.shape[1:], array.dtype)
+        padded[:len(array)] = array
+        parts = self._group.all_gather(padded, current_replica_id())
+        return np.concatenate([part[:n] for part, n in zip(parts, rows)])
+
+
+def _rows_per_part(batch, parts):
+    """How many rows of `batch` each of `parts` gets from `split_rows`."""
+    return [len(nest.flatten(part)[0]) for part in split_rows(batch, parts)]
+
+
 def _local_args(structure, replica):
     return nest.map_structure(lambda v: v.values[replica] if isinstance(v, DistributedValues) else v, structure)
 

@@ -201,7 +201,7 @@ class Trainer:
         of one layout, so matching the arguments against the signature again each step is waste)."""
         step = self._step_function(kind)
         if self.run_eagerly:
-            return self._distributed(step)
+            return self._distributed(step, kind)
         concretes = {}
         trace_lock = threading.Lock()  # replicas on threads (MirroredStrategy) trace a new layout once
 
@@ -219,13 +219,16 @@ class Trainer:
                     concrete = concretes.get(layout) or step.get_concrete_function(batch)
                     concretes[layout] = concrete
             return concrete.call_flat([EagerTensor(leaf) if type(leaf) is np.ndarray else leaf for leaf in leaves])
-        return self._distributed(run)
+        return self._distributed(run, kind)
 
-    def _distributed(self, run):
-        """`run` on a global batch split over the strategy's replicas (itself with one replica)."""
+    def _distributed(self, run, kind="train"):
+        """`run` on a global batch split over the strategy's replicas (itself with one replica). A predict
+        step's outputs are the replicas' rows in order; other steps' logs are averaged."""
         strategy = self.distribute_strategy
         if strategy.num_replicas_in_sync == 1:
             return run
+        if kind == "predict":
+            return functools.partial(strategy.extended.run_step_gathering_rows, run)
         return functools.partial(strategy.extended.run_step, run)
 
     def _synchronize_workers(self, batches):
