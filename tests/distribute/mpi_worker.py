@@ -75,6 +75,17 @@ def train(directory, strategy, rank):
     found["val_loss"] = history.history["val_loss"]
     found["reference_val_loss"] = reference.history.history["val_loss"]
     found["wrote_csv"] = os.path.exists(csv)
+    # fit and predict on a distributed dataset (each worker reads its rows of every global batch)
+    with strategy.scope():
+        on_distributed = make_model(seed=1 + rank)
+    on_distributed.fit(strategy.experimental_distribute_dataset(train_set()), epochs=2, verbose=0)
+    reference_on_dataset = make_model()
+    reference_on_dataset.fit(train_set(), epochs=2, verbose=0)
+    found["distributed_dataset_weight_difference"] = max_difference(weights(on_distributed),
+                                                                    weights(reference_on_dataset))
+    predictions = on_distributed.predict(strategy.experimental_distribute_dataset(
+        tg.data.Dataset.from_tensor_slices(x[:13]).batch(4)), verbose=0)
+    found["distributed_predict_difference"] = float(np.max(np.abs(predictions - on_distributed(x[:13]).numpy())))
     found["checkpoint_weights"] = weights(model)
     # 3. a custom loop: strategy.run of one traced step, gradients all-reduced in the graph
     with strategy.scope():

@@ -134,6 +134,23 @@ def test_predict_splits_every_batch_over_the_replicas_and_keeps_the_rows_in_orde
     np.testing.assert_allclose(predictions, model(x[:9]).numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_fit_evaluate_and_predict_take_a_distributed_dataset(two_cpus):
+    x, y = _data()
+    dataset = tg.data.Dataset.from_tensor_slices((x, y)).batch(10)
+    with two_cpus.scope():
+        on_dataset, on_distributed = _model(), _model()
+    on_dataset.fit(dataset, epochs=2, verbose=0)
+    distributed = two_cpus.experimental_distribute_dataset(dataset)
+    on_distributed.fit(distributed, epochs=2, verbose=0)  # TF's Keras takes it too
+    for a, b in zip(on_distributed.get_weights(), on_dataset.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    np.testing.assert_allclose(on_distributed.evaluate(distributed, verbose=0), on_dataset.evaluate(dataset, verbose=0),
+                               rtol=1e-6)
+    predictions = on_distributed.predict(two_cpus.experimental_distribute_dataset(
+        tg.data.Dataset.from_tensor_slices(x[:9]).batch(4)), verbose=0)
+    np.testing.assert_allclose(predictions, on_distributed(x[:9]).numpy(), rtol=1e-6, atol=1e-6)
+
+
 def test_run_all_reduce_reduce_and_distributed_dataset(two_cpus):
     def per_replica(x):
         context = tg.distribute.get_replica_context()

@@ -78,6 +78,13 @@ def test_predict_splits_every_batch_over_the_workers_and_returns_all_rows(traine
         assert found["predict_shape"] == [13, 1] and found["predict_difference"] < 1e-6
 
 
+def test_fit_and_predict_on_a_distributed_dataset(trained):
+    _, results = trained
+    for found in results:
+        assert found["distributed_dataset_weight_difference"] < 1e-5
+        assert found["distributed_predict_difference"] < 1e-6
+
+
 def test_the_gradient_buckets_start_while_the_backward_pass_runs(trained):
     _, results = trained
     for found in results:

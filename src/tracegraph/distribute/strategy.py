@@ -122,7 +122,10 @@ class StrategyExtended:
     # ----- data ------------------------------------------------------------------------------------
 
     def split_batch(self, batch):
-        """This worker's part of a global batch, split across its local replicas (PerReplica if several)."""
+        """This worker's part of a global batch, split across its local replicas (PerReplica if several);
+        a batch that is PerReplica already (from a distributed dataset) as it is."""
+        if isinstance(batch, PerReplica):
+            return batch
         mine = split_rows(batch, self._num_workers)[self._worker_index] if self._num_workers > 1 else batch
         if self.num_local_replicas == 1:
             return mine
@@ -145,21 +148,16 @@ class StrategyExtended:
         mine = nest.map_structure(lambda *parts: np.concatenate([np.asarray(p) for p in parts]), *results)
         if self._num_workers == 1:
             return mine
-        rows = _rows_per_part(batch, self._num_workers)
-        return nest.map_structure(lambda array: self._gather_rows(array, rows), mine)
+        return nest.map_structure(self._gather_rows, mine)
 
-    def _gather_rows(self, array, rows):
-        """Every worker's `array` (this worker's `rows[worker_index]` rows) concatenated in worker order: padded to
-        the most rows for the all-gather, which moves arrays of one shape."""
+    def _gather_rows(self, array):
+        """Every worker's `array` concatenated in worker order: their row counts gathered first, then the arrays
+        padded to the most rows (the all-gather moves arrays of one shape)."""
+        rows = [int(n[0]) for n in self._group.all_gather(np.array([len(array)], np.int64), current_replica_id())]
         padded = np.zeros((max(rows),) + array.shape[1:], array.dtype)
         padded[:len(array)] = array
         parts = self._group.all_gather(padded, current_replica_id())
         return np.concatenate([part[:n] for part, n in zip(parts, rows)])
-
-
-def _rows_per_part(batch, parts):
-    """How many rows of `batch` each of `parts` gets from `split_rows`."""
-    return [len(nest.flatten(part)[0]) for part in split_rows(batch, parts)]
 
 
 def _local_args(structure, replica):

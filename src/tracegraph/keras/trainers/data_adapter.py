@@ -10,6 +10,8 @@ from ...ops import gather_scatter
 from ...sparse import SparseTensor
 from ...type_spec import CompositeTensor
 from ...data import INFINITE_CARDINALITY
+from ...distribute.input import DistributedDataset, DistributedDatasetsFromFunction
+from ...distribute.values import PerReplica
 from ...convert import convert_to_tensor
 from ...tensor import Tensor
 from .. import backend
@@ -166,7 +168,7 @@ class IterableBatches:
                                      "give it enough batches for `steps_per_epoch * epochs`.") from None
                 return
             count += 1
-            yield _as_batch(batch)
+            yield self._batch(batch)
         if self.steps is None or self.whole_passes:
             self._iterator = None
 
@@ -175,6 +177,25 @@ class IterableBatches:
         batch = self._next()
         self._peeked.append(batch)
         return _as_batch(batch)
+
+    def _batch(self, batch):
+        """A batch of the source as a step takes it."""
+        return _as_batch(batch)
+
+
+class DistributedBatches(IterableBatches):
+    """Batches of a strategy's distributed dataset, already split: each one `PerReplica` (this worker's
+    replicas' parts, also when it has one replica), which the strategy runs as they are."""
+
+    def first_batch(self):
+        """The first replica's part of the first batch (to build the model from)."""
+        batch = self._next()
+        self._peeked.append(batch)
+        return self._batch(batch).values[0]
+
+    def _batch(self, batch):
+        parts = batch.values if isinstance(batch, PerReplica) else [batch]
+        return PerReplica([_as_batch(part) for part in parts])
 
 
 def whole_batch(x, y=None, sample_weight=None, class_weight=None):
@@ -196,6 +217,8 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if y is not None:
         raise ValueError("`y` argument is not supported when using a dataset or a generator as input: "
                          "it must yield `(x, y)` batches itself.")
+    if isinstance(x, (DistributedDataset, DistributedDatasetsFromFunction)):
+        return DistributedBatches(x, steps)
     if not hasattr(x, "__iter__") and not hasattr(x, "__next__"):
         raise TypeError(f"Unrecognized data type: x={x!r} (of type {type(x).__name__}); expected arrays, "
                         "tensors, a generator or a dataset")
