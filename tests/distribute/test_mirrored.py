@@ -151,6 +151,22 @@ def test_fit_evaluate_and_predict_take_a_distributed_dataset(two_cpus):
     np.testing.assert_allclose(predictions, on_distributed(x[:9]).numpy(), rtol=1e-6, atol=1e-6)
 
 
+def test_one_replica_fits_and_predicts_on_its_distributed_dataset():
+    x, y = _data()
+    strategy = tg.distribute.OneDeviceStrategy("/cpu:0")
+    with strategy.scope():
+        model = _model()
+    distributed = strategy.experimental_distribute_dataset(tg.data.Dataset.from_tensor_slices((x, y)).batch(10))
+    assert isinstance(distributed, tg.distribute.DistributedDataset)
+    reference = _model()
+    reference.fit(tg.data.Dataset.from_tensor_slices((x, y)).batch(10), epochs=1, verbose=0)
+    model.fit(distributed, epochs=1, verbose=0)
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert model.predict(strategy.experimental_distribute_dataset(tg.data.Dataset.from_tensor_slices(x).batch(4)),
+                         verbose=0).shape == (40, 1)
+
+
 def test_run_all_reduce_reduce_and_distributed_dataset(two_cpus):
     def per_replica(x):
         context = tg.distribute.get_replica_context()

@@ -6,7 +6,7 @@ Both keep the program unchanged: make the model in `strategy.scope()` and call `
 """
 from . import experimental
 from .errors import CollectiveTimeoutError, WorkerLostError
-from .input import InputContext, InputOptions, InputReplicationMode
+from .input import DistributedDataset, InputContext, InputOptions, InputReplicationMode
 from .mirrored import MirroredStrategy, OneDeviceStrategy
 from .multi_worker import MultiWorkerMirroredStrategy
 from .reduce_op import ReduceOp
@@ -18,6 +18,6 @@ from .values import DistributedValues, PerReplica
 
 __all__ = ["MirroredStrategy", "OneDeviceStrategy", "MultiWorkerMirroredStrategy", "Strategy", "StrategyExtended", "ReduceOp",
            "ReplicaContext", "get_strategy", "has_strategy", "get_replica_context", "get_cross_replica_context",
-           "in_cross_replica_context", "InputContext", "InputOptions", "InputReplicationMode", "DistributedValues",
+           "in_cross_replica_context", "DistributedDataset", "InputContext", "InputOptions", "InputReplicationMode", "DistributedValues",
            "PerReplica", "experimental", "CollectiveTimeoutError", "WorkerLostError", "create_variable",
            "all_reduce_sum_gradients", "scale_loss_for_distribution"]

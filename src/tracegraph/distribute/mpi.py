@@ -8,12 +8,12 @@ every other worker, on a communicator of its own) and names the ranks that did n
 grace period: a worker that died or hangs makes the others raise `WorkerLostError` naming it,
 instead of waiting forever. A worker that is
 itself waiting in a collective answers roll calls while it polls, so survivors recognise each other.
-
-A traced step's gradient buckets are all-reduced in the background (`start_all_reduce`): begun on the
-group's thread as soon as the backward pass has made them, waited for, with the same deadline, where the
-update needs them.
 After such a failure MPI cannot be shut down cleanly (MPI_Finalize would wait for the lost worker),
 so the process exits without it.
+
+A traced step's gradient buckets are all-reduced in the background (`start_all_reduce`): begun on the
+group's thread as soon as the backward pass has made them, and waited for, with the same deadline,
+where the update needs them.
 """
 import atexit
 import os

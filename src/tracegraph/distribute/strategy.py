@@ -140,7 +140,6 @@ class StrategyExtended:
         return nest.map_structure(lambda *values: convert_to_tensor(np.mean([np.asarray(v) for v in values],
                                                                             axis=0)), *results)
 
-
     def run_step_gathering_rows(self, step, batch):
         """A Keras predict step on a global batch: split, run on every replica, and the replicas' output rows
         concatenated in order, so every worker returns the outputs of the whole batch."""

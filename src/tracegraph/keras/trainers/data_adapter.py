@@ -5,7 +5,7 @@ when shuffling, permuted once per epoch; a batch is then a slice, so a step cost
 """
 import numpy as np
 
-from ... import nest, sparse
+from ... import distribute, nest, sparse
 from ...ops import gather_scatter
 from ...sparse import SparseTensor
 from ...type_spec import CompositeTensor
@@ -176,7 +176,7 @@ class IterableBatches:
         """Peek one batch (it is still given by the next epoch)."""
         batch = self._next()
         self._peeked.append(batch)
-        return _as_batch(batch)
+        return self._batch(batch)
 
     def _batch(self, batch):
         """A batch of the source as a step takes it."""
@@ -185,16 +185,22 @@ class IterableBatches:
 
 class DistributedBatches(IterableBatches):
     """Batches of a strategy's distributed dataset, already split: each one `PerReplica` (this worker's
-    replicas' parts, also when it has one replica), which the strategy runs as they are."""
+    replicas' parts, also when it has one replica), which the strategy runs as they are. Under a strategy
+    of one replica, plain batches."""
+
+    def __init__(self, source, steps=None):
+        super().__init__(source, steps)
+        self._one_replica = distribute.get_strategy().num_replicas_in_sync == 1
 
     def first_batch(self):
         """The first replica's part of the first batch (to build the model from)."""
-        batch = self._next()
-        self._peeked.append(batch)
-        return self._batch(batch).values[0]
+        batch = super().first_batch()
+        return batch.values[0] if isinstance(batch, PerReplica) else batch
 
     def _batch(self, batch):
         parts = batch.values if isinstance(batch, PerReplica) else [batch]
+        if self._one_replica:
+            return _as_batch(parts[0])
         return PerReplica([_as_batch(part) for part in parts])
 
 
