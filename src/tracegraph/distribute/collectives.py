@@ -18,6 +18,7 @@ import threading
 import numpy as np
 
 from .. import dtypes
+from ..buffer_pool import BUFFERS, MIN_BYTES
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
 from ..core.op import Op
@@ -49,10 +50,14 @@ def register_group(group):
 # ----- packing ---------------------------------------------------------------------------------------------
 
 def pack(xp, arrays):
-    """One contiguous 1-D buffer holding `arrays` (all of one dtype) one after another."""
+    """One contiguous 1-D buffer holding `arrays` (all of one dtype) one after another (a large one from
+    the process's buffer pool: a fresh one would cost a page fault per 4 KiB on every step)."""
     if len(arrays) == 1:
         return xp.ascontiguousarray(arrays[0]).reshape(-1)
-    return xp.concatenate([a.reshape(-1) for a in arrays])
+    size = sum(a.size for a in arrays)
+    if size * arrays[0].dtype.itemsize < MIN_BYTES:
+        return xp.concatenate([a.reshape(-1) for a in arrays])
+    return xp.concatenate([a.reshape(-1) for a in arrays], out=BUFFERS.empty(xp, (size,), arrays[0].dtype))
 
 
 def unpack(buffer, like):

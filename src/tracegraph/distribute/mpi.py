@@ -22,10 +22,10 @@ import signal
 import sys
 import threading
 import time
-import types
 
 import numpy as np
 
+from ..buffer_pool import BUFFERS, MIN_BYTES
 from .errors import WorkerLostError
 from .sentinel import join_sentinel
 
@@ -99,7 +99,6 @@ class MPIGroup:
         # The thread's blocking call runs beside the caller's roll calls: only with MPI_THREAD_MULTIPLE.
         self._thread_multiple = mpi.Query_thread() == mpi.THREAD_MULTIPLE
         self._thread = None
-        self._last_large_output = None
         _listen_for_the_launchers_death_notice(self)
         self._sentinel = join_sentinel(self.comm)
 
@@ -109,7 +108,7 @@ class MPIGroup:
         """The sum of every worker's `buffer`."""
         buffer = np.ascontiguousarray(buffer)
         if buffer.nbytes >= _BLOCKING_THREAD_BYTES and self._thread_multiple:
-            out = self._large_output_like(buffer)
+            out = _output_like(buffer)
             job = self._collective_thread().submit(lambda: self.comm.Allreduce(buffer, out, op=self._mpi.SUM))
             self._wait_for_job(job, "all-reduce")
         else:
@@ -125,22 +124,12 @@ class MPIGroup:
         would move nothing until the wait). Without MPI_THREAD_MULTIPLE it is an `Iallreduce`.
         `buffer` must not change until the wait."""
         buffer = np.ascontiguousarray(buffer)
-        out = np.empty_like(buffer)
+        out = _output_like(buffer)
         if self._thread_multiple:
             job = self._collective_thread().submit(lambda: self._background.Allreduce(buffer, out, op=self._mpi.SUM))
             return _Started(lambda: self._wait_for_job(job, "all-reduce"), out)
         request = self._background.Iallreduce(buffer, out, op=self._mpi.SUM)
         return _Started(lambda: self._wait(request, "all-reduce"), out)
-
-    def _large_output_like(self, buffer):
-        """An array for a large result: the previous one again if nothing refers to it any more (measured on
-        4 MB: MPI filling a fresh array from the group's thread took up to 0.5 ms longer than a reused one)."""
-        if sys.getrefcount(self._last_large_output) == _UNHELD_REFCOUNT:  # nothing else holds it, no view either
-            last = self._last_large_output
-            if last.shape == buffer.shape and last.dtype == buffer.dtype:
-                return last
-        self._last_large_output = np.empty_like(buffer)
-        return self._last_large_output
 
     def broadcast(self, buffer, replica_id=0, root=0):
         """Worker `root`'s `buffer`."""
@@ -291,18 +280,14 @@ class _CollectiveThread:
                 job.call()
             except BaseException as error:  # noqa: BLE001 - handed to the caller, which raises or reports it
                 job.error = error
-            job.call = None  # drop the call's arrays before the caller resumes (see _large_output_like)
+            job.call = None  # drop the call's arrays before the caller resumes (the buffer pool counts them)
             job.done.set()
 
 
-def _unheld_refcount():
-    """What sys.getrefcount says of an attribute's value that nothing else refers to, on this interpreter
-    (the count of the argument itself differs between Python versions)."""
-    holder = types.SimpleNamespace(array=np.empty(1))
-    return sys.getrefcount(holder.array)
-
-
-_UNHELD_REFCOUNT = _unheld_refcount()
+def _output_like(buffer):
+    """An array for a collective's result: from the process's buffer pool when large (measured on 4 MB: MPI
+    filling a fresh array took up to 0.5 ms longer than a reused one, its pages faulting in)."""
+    return BUFFERS.empty(np, buffer.shape, buffer.dtype) if buffer.nbytes >= MIN_BYTES else np.empty_like(buffer)
 
 
 def _listen_for_the_launchers_death_notice(group):
