@@ -31,8 +31,8 @@ __all__ = ["ThreadGroup", "register_group", "all_reduce_tensors", "all_reduce_ar
            "pack", "unpack", "buckets", "Completed", "DEFAULT_BYTES_PER_PACK"]
 
 #: Largest fused bucket (bytes) when CommunicationOptions gives none. Small enough that a model of a few
-#: MB has several buckets to overlap with its backward pass: a 7.4 MB MLP stepped in 17.4 ms with 1 or
-#: 4 MB buckets against 21.7 ms in one bucket (bench/results/distribute_session8.txt).
+#: MB has several buckets to overlap with its backward pass: a 7.4 MB MLP stepped in 17-18 ms with 1 or
+#: 4 MB buckets against 20.6 ms in one bucket (bench/results/distribute_session8.txt).
 DEFAULT_BYTES_PER_PACK = 4 << 20
 
 #: Replica groups by id: a graph node names its group by this id (attrs are plain data).
