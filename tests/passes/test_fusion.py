@@ -90,6 +90,17 @@ def test_convexity_a_path_through_a_non_elementwise_op_splits_the_group():
     _same_results(f, x)
 
 
+def test_two_groups_that_need_each_other_are_not_both_made():
+    def f(x, y):  # each group is convex alone, but A -> t1 -> B and B -> t2 -> A: fused, they would form a cycle
+        a1, b1 = tg.exp(x), tg.sin(y)
+        t1, t2 = tg.reverse(a1, [0]), tg.reverse(b1, [0])
+        return a1 * t2 + b1 * t1
+    x, y = tg.constant(np.array([0.1, 0.2, 0.3], np.float32)), tg.constant(np.array([1.0, 2.0, 3.0], np.float32))
+    _, optimized = _graphs(f, x, y)
+    verify(optimized)
+    _same_results(f, x, y)
+
+
 def test_stateful_order_is_kept():
     v = tg.Variable(1.0)
 

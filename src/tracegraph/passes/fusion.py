@@ -88,39 +88,46 @@ def _place(node, deps, group_of, index):
         if group is None or group is target or group.shape != shape:
             continue
         if target is None:
-            if _convex(group.ids | {id(node)}, [*group.members, node], deps, index):
+            if _convex(group.ids | {id(node)}, [*group.members, node], deps, index, group_of):
                 target = group
         else:
             merged_ids = target.ids | group.ids | {id(node)}
-            if _convex(merged_ids, [*target.members, *group.members, node], deps, index):
+            if _convex(merged_ids, [*target.members, *group.members, node], deps, index, group_of):
                 for m in group.members:
                     target.add(m)
                     group_of[id(m)] = target
     return target
 
 
-def _convex(ids, members, deps, index):
-    """True if no path leaves the set `ids` and re-enters it."""
+def _convex(ids, members, deps, index, group_of):
+    """True if no path leaves the set `ids` and re-enters it, with every other group taken as the one node
+    it becomes (two groups that are each convex can still need each other: a1 -> b2 and b1 -> a2)."""
     start = min(index[id(m)] for m in members)
     for m in members:
         for p in deps[id(m)]:
-            if id(p) not in ids and _depends_on(p, ids, deps, index, start):
+            if id(p) not in ids and _depends_on(p, ids, deps, index, start, group_of):
                 return False
     return True
 
 
-def _depends_on(node, ids, deps, index, start):
-    """Whether `node` (transitively) follows a member of `ids`; nodes before `start` cannot."""
+def _depends_on(node, ids, deps, index, start, group_of):
+    """Whether `node` (or the group it is in) transitively follows a member of `ids`; nodes before `start`
+    cannot, nor can a group whose members all come before it."""
     stack, seen = [node], set()
     while stack:
         n = stack.pop()
-        if id(n) in seen or index[id(n)] < start:
+        if id(n) in seen:
             continue
-        seen.add(id(n))
-        for p in deps[id(n)]:
-            if id(p) in ids:
-                return True
-            stack.append(p)
+        group = group_of.get(id(n))
+        together = [n] if group is None else group.members
+        seen.update(id(m) for m in together)
+        if max(index[id(m)] for m in together) < start:
+            continue
+        for m in together:
+            for p in deps[id(m)]:
+                if id(p) in ids:
+                    return True
+                stack.append(p)
     return False
 
 
