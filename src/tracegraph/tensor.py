@@ -23,7 +23,8 @@ class Tensor:
 
     # `_slice_source` is set only on the result of `variable[key]`, which then
     # also accepts `assign` (see variable.py), as TF's sliced variables do.
-    __slots__ = ("__weakref__", "_slice_source")
+    # `_keras_mask` is set only on a Keras layer's output that has a mask (keras/masking.py).
+    __slots__ = ("__weakref__", "_slice_source", "_keras_mask")
     # NumPy defers `ndarray + tensor` to our reflected operators, as TF's tensors do.
     __array_priority__ = 100
 

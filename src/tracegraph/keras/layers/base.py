@@ -10,6 +10,7 @@ import functools
 import inspect
 import re
 import threading
+import warnings
 
 from ... import distribute, dtypes, nest, restoration
 from ...convert import convert_to_tensor
@@ -22,6 +23,7 @@ from ...variable import Variable
 from ...variable_base import is_variable
 from .. import backend, initializers, regularizers
 from ..keras_tensor import KerasTensor, Node, any_keras_tensor
+from ..masking import get_keras_mask, masks_of, set_keras_mask
 from ..saving.object_registry import register_class
 from ..variables import KerasVariable
 
@@ -33,7 +35,7 @@ _INPUT_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_s
 
 # A layer's bookkeeping attributes, which hold no sub-layers or weights of their own.
 _UNTRACKED_ATTRIBUTES = frozenset(("_inbound_nodes", "_init_arguments", "_call_losses", "_weight_regularizers",
-                                   "_own_weights", "_build_input_shape"))
+                                   "_own_weights", "_build_input_shape", "_warned_mask_dropped"))
 
 
 class _CallContext(threading.local):
@@ -268,7 +270,12 @@ class Layer(Module):
         if any_keras_tensor((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         args = (self._convert_inputs(args[0]),) + args[1:]
-        accepts_training, _ = _call_parameters(type(self))
+        accepts_training, accepts_mask = _call_parameters(type(self))
+        previous_mask = kwargs.get("mask") if accepts_mask else None
+        if previous_mask is None:
+            previous_mask = masks_of(args[0])
+            if accepts_mask and previous_mask is not None:
+                kwargs["mask"] = previous_mask
         training = kwargs.pop("training", None)
         outer_training = call_context.training
         if training is None:
@@ -285,7 +292,34 @@ class Layer(Module):
         if self.activity_regularizer is not None:
             for output in nest.flatten(outputs):
                 self.add_loss(self._activity_loss(output))
+        if self.supports_masking:
+            self._attach_output_masks(args[0], outputs, previous_mask)
+        elif previous_mask is not None:
+            self._warn_mask_dropped()
         return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output given its input's `mask` (Keras 3's default: the same mask)."""
+        return mask
+
+    def _attach_output_masks(self, inputs, outputs, previous_mask):
+        """Attach `compute_mask`'s masks to the outputs that have none yet (Keras 3's rule)."""
+        flat_outputs = nest.flatten(outputs)
+        if all(get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for output, mask in zip(flat_outputs, nest.flatten(masks)):
+            if get_keras_mask(output) is None and mask is not None:
+                set_keras_mask(output, mask)
+
+    def _warn_mask_dropped(self):
+        if not getattr(self, "_warned_mask_dropped", False):
+            self._warned_mask_dropped = True
+            warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
+                          "attached to it. However, this layer does not support masking and will therefore "
+                          "destroy the mask information. Downstream layers will not see the mask.", stacklevel=3)
 
     def _activity_loss(self, output):
         """The activity regularizer's penalty on `output`, divided by the batch size as in Keras 3

@@ -3,8 +3,9 @@ from ... import dtypes
 from ...ops.arithmetic import divide_no_nan
 from ...ops.array_ops import size
 from ...ops.cast import cast
-from ...ops.comparison import where
+from ...ops.comparison import logical_and, where
 from ...ops.reduction import reduce_sum
+from ..masking import get_keras_mask
 from .common import as_tensor, as_tensors, floatx, squeeze_or_expand_to_same_rank
 from .naming import auto_name
 
@@ -67,9 +68,12 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        prediction_mask = get_keras_mask(y_pred)  # a Keras mask on the predictions leaves padding out
         y_pred = as_tensors(y_pred, self.dtype)
         y_true = as_tensors(y_true, self.dtype)
         losses, mask = self.call_with_mask(y_true, y_pred)
+        if prediction_mask is not None:
+            mask = prediction_mask if mask is None else logical_and(mask, prediction_mask)
         return reduce_weighted_values(losses, sample_weight=sample_weight, mask=mask,
                                       reduction=self.reduction, dtype=self.dtype)
 

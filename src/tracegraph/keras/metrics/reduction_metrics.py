@@ -5,6 +5,7 @@ from ...ops.cast import cast
 from ...ops.tiling import broadcast_to
 from ..losses.common import as_tensor, rank, squeeze_or_expand_to_same_rank
 from ..losses.loss import apply_mask
+from ..masking import get_keras_mask
 from ..losses.serialization import deserialize_object, serialize_object
 from .metric import Metric
 
@@ -90,10 +91,12 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add `fn`'s values for a batch."""
+        prediction_mask = get_keras_mask(y_pred)  # a Keras mask on the predictions leaves padding out
         values, mask = self.values_and_mask(y_true, y_pred)
         if sample_weight is not None:
             # Keras folds the values' mask into given weights only: unweighted, masked entries count as 0.
             sample_weight = apply_mask(sample_weight, mask, dtype=self.dtype, reduction="sum")
+        sample_weight = apply_mask(sample_weight, prediction_mask, dtype=self.dtype, reduction="sum")
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
