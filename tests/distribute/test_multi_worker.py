@@ -222,3 +222,13 @@ def test_a_worker_failing_with_an_error_is_not_reported_as_lost(tmp_path):
     assert "RuntimeError: worker 1 fails on purpose" in output, output
     assert "lost contact with rank 1 of 3" in output, output
     assert "was lost" not in output, output
+
+
+def test_a_gpu_array_is_refused_with_the_reason_not_a_numpy_error():
+    from tracegraph.distribute.mpi import _host_buffer  # noqa: PLC0415 - the one private helper this checks
+
+    class GpuArray:  # what CuPy arrays expose
+        __cuda_array_interface__ = {"shape": (2,), "typestr": "<f4", "data": (0, False), "version": 3}
+
+    with pytest.raises(TypeError, match="CuPy backend is not supported under it"):
+        _host_buffer(GpuArray())

@@ -106,7 +106,7 @@ class MPIGroup:
 
     def all_reduce(self, buffer, replica_id=0):
         """The sum of every worker's `buffer`."""
-        buffer = np.ascontiguousarray(buffer)
+        buffer = _host_buffer(buffer)
         if buffer.nbytes >= _BLOCKING_THREAD_BYTES and self._thread_multiple:
             out = _output_like(buffer)
             job = self._collective_thread().submit(lambda: self.comm.Allreduce(buffer, out, op=self._mpi.SUM))
@@ -123,7 +123,7 @@ class MPIGroup:
         computes (MPICH progresses a non-blocking collective only inside MPI calls, so `Iallreduce`
         would move nothing until the wait). Without MPI_THREAD_MULTIPLE it is an `Iallreduce`.
         `buffer` must not change until the wait."""
-        buffer = np.ascontiguousarray(buffer)
+        buffer = _host_buffer(buffer)
         out = _output_like(buffer)
         if self._thread_multiple:
             job = self._collective_thread().submit(lambda: self._background.Allreduce(buffer, out, op=self._mpi.SUM))
@@ -133,13 +133,13 @@ class MPIGroup:
 
     def broadcast(self, buffer, replica_id=0, root=0):
         """Worker `root`'s `buffer`."""
-        buffer = np.array(buffer, copy=True, order="C")
+        buffer = _host_buffer(buffer).copy()
         self._wait(self.comm.Ibcast(buffer, root=root), "broadcast")
         return buffer
 
     def all_gather(self, buffer, replica_id=0):
         """Every worker's `buffer` (all of one shape), in rank order (a list)."""
-        buffer = np.ascontiguousarray(buffer)
+        buffer = _host_buffer(buffer)
         out = np.empty((self.num_replicas,) + buffer.shape, buffer.dtype)
         self._wait(self.comm.Iallgather(buffer, out), "all-gather")
         return list(out)
@@ -282,6 +282,15 @@ class _CollectiveThread:
                 job.error = error
             job.call = None  # drop the call's arrays before the caller resumes (the buffer pool counts them)
             job.done.set()
+
+
+def _host_buffer(buffer):
+    """`buffer` as a contiguous NumPy array; a GPU array is refused with the reason (MPI moves host memory here)."""
+    if hasattr(buffer, "__cuda_array_interface__"):
+        raise TypeError("MultiWorkerMirroredStrategy's collectives move NumPy buffers, and this is a GPU array: the "
+                        "CuPy backend is not supported under it yet; use the numpy or numba backend "
+                        "(docs/distributed.md)")
+    return np.ascontiguousarray(buffer)
 
 
 def _output_like(buffer):
