@@ -18,6 +18,7 @@ import pytest
 
 import tracegraph as tg
 from tracegraph.context import state
+from tracegraph.distribute.mpi import _host_buffer
 
 WORKER = pathlib.Path(__file__).with_name("mpi_worker.py")
 sys.path.insert(0, str(WORKER.parent))
@@ -225,8 +226,6 @@ def test_a_worker_failing_with_an_error_is_not_reported_as_lost(tmp_path):
 
 
 def test_a_gpu_array_is_refused_with_the_reason_not_a_numpy_error():
-    from tracegraph.distribute.mpi import _host_buffer  # noqa: PLC0415 - the one private helper this checks
-
     class GpuArray:  # what CuPy arrays expose
         __cuda_array_interface__ = {"shape": (2,), "typestr": "<f4", "data": (0, False), "version": 3}
 
