@@ -2,9 +2,10 @@
 
 A layer creates its weights in `build(input_shape)` (called once, from the first input's shape)
 with `add_weight`, and computes in `call`. `__call__` converts array inputs to tensors of the
-layer's dtype, builds, passes `training` down to the layers called inside, collects `add_loss`
-values, and, on symbolic `keras.Input` values, records the call for the functional API instead
-of computing.
+layer's dtype, builds, passes `training` down to the layers called inside, passes the input's Keras
+mask to a `call` that takes `mask` and attaches `compute_mask`'s result to the outputs (keras/masking.py),
+collects `add_loss` values, and, on symbolic `keras.Input` values, records the call for the functional API
+instead of computing.
 """
 import functools
 import inspect

@@ -5,8 +5,8 @@ from ...ops.cast import cast
 from ...ops.tiling import broadcast_to
 from ..losses.common import as_tensor, rank, squeeze_or_expand_to_same_rank
 from ..losses.loss import apply_mask
-from ..masking import get_keras_mask
 from ..losses.serialization import deserialize_object, serialize_object
+from ..masking import get_keras_mask
 from .metric import Metric
 
 __all__ = ["Sum", "Mean", "MeanMetricWrapper", "reduce_to_samplewise_values"]
