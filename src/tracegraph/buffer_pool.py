@@ -18,7 +18,7 @@ import math
 import sys
 import threading
 
-__all__ = ["BufferPool", "BUFFERS", "MIN_BYTES", "RETAINED_BYTES"]
+__all__ = ["BufferPool", "BUFFERS", "MIN_BYTES", "RETAINED_BYTES", "HandedOver"]
 
 #: The most bytes of output buffers kept for reuse (the oldest are forgotten first).
 RETAINED_BYTES = 256 << 20
@@ -75,6 +75,10 @@ class BufferPool:
             del self._by_key[key]
         self._bytes -= nbytes
 
+    def holds(self, xp, buf):
+        """Whether `buf` is one of the pool's buffers (of array module `xp`)."""
+        return any(b is buf for b in self._by_key.get((xp, buf.dtype, buf.size), ()))
+
     @property
     def retained_bytes(self):
         """The bytes of all buffers the pool holds."""
@@ -83,3 +87,18 @@ class BufferPool:
 
 #: The process's pool, shared by every plan and kernel.
 BUFFERS = BufferPool()
+
+
+class HandedOver(list):
+    """Arrays handed to a plan to keep: the plan empties the list once it has taken them, so that its own
+    names are their only references and an op may update a dying one in place (a loop passes its loop
+    variables so; execute.py). An ordinary list of inputs is left as it is."""
+
+    @classmethod
+    def taking(cls, arrays, others=()):
+        """`arrays` (a list, emptied: the caller keeps no reference) handed over, then `others` (passed as
+        usual: the caller keeps them)."""
+        handed = cls(arrays)
+        arrays.clear()
+        handed.extend(others)
+        return handed

@@ -32,11 +32,12 @@ nothing while no exception is raised.
 """
 import functools
 import math
+import sys
 
 import numpy as np
 
 from . import dtypes
-from .buffer_pool import BUFFERS, MIN_BYTES
+from .buffer_pool import BUFFERS, MIN_BYTES, BufferPool, HandedOver
 from .core.op import get_op
 from .ir.interpreter import resolve_attrs
 from .ir.location import error_naming_node
@@ -66,6 +67,9 @@ def build_plan(graph, xp, compile_subgraph, kernel_for=None):
         elif node.op.name in ("read_variable", "assign_variable"):
             writer.variable_access(node, graph.variables[node.attrs["variable"]],
                                    _bound_impl(node, graph, compile_subgraph))
+        elif node.op.update_in_place is not None and writer.can_hand_over(k, node):
+            writer.call_handing_over(node, _Donating(_bound_impl(node, graph, compile_subgraph, in_place=True),
+                                                     _bound_impl(node, graph, compile_subgraph)))
         else:
             writer.call(k, node, _bound_impl(node, graph, compile_subgraph))
         writer.release_after(k, node)
@@ -89,10 +93,15 @@ class _PlanWriter:
         self.variable_names = {}  # id(Variable) -> its name in the namespace
         self.last_use = _last_uses(graph)
         self.keep = {id(v) for v in graph.outputs}
+        self.handed_over = set()  # ids of values a node took over (their names are deleted already)
         if graph.inputs:
             targets = [self._local(v) for v in graph.inputs]
             self.lines.append(f"    {', '.join(targets)}, = inputs")
             self.line_nodes.append(None)
+            if any(node.op.update_in_place is not None for node in graph.nodes):
+                self.namespace["_HandedOver"] = HandedOver
+                self.lines.append("    if type(inputs) is _HandedOver: inputs.clear()")
+                self.line_nodes.append(None)
 
     def _local(self, value):
         name = f"v{self.counts.get('v', 0)}"
@@ -136,6 +145,27 @@ class _PlanWriter:
             self.lines.append(f"    {kernel_name}({args})")
         for value, target in zip(node.outputs, targets):
             self._check_dtype(target, value.spec.dtype.numpy_dtype)
+
+    def can_hand_over(self, k, node):
+        """Whether node `k` may be handed its first input: a value of the plan that dies at it and that it
+        takes once (whether anything else refers to the array is for the run to see)."""
+        first = node.inputs[0]
+        name = self.names.get(id(first), "")
+        return name.startswith("v") and self.last_use.get(id(first)) == k and id(first) not in self.keep \
+            and sum(v is first for v in node.inputs) == 1 and not node.op.multiple_outputs
+
+    def call_handing_over(self, node, kernel):
+        """`output = kernel(xp, [first], *rest)` with the plan's name of the first input deleted before the
+        call, so the kernel may hold its array alone (`_Donating`)."""
+        kernel_name = self._global("k", kernel)
+        first = self.names[id(node.inputs[0])]
+        self.handed_over.add(id(node.inputs[0]))
+        self.lines.append(f"    _handed = [{first}]")
+        self.lines.append(f"    del {first}")
+        args = ", ".join(["xp", "_handed"] + [self.names[id(v)] for v in node.inputs[1:]])
+        target = self._local(node.outputs[0])
+        self.lines.append(f"    {target} = {kernel_name}({args})")
+        self._check_dtype(target, node.outputs[0].spec.dtype.numpy_dtype)
 
     def variable_access(self, node, variable, kernel):
         """A Variable's array read or replaced in place in the plan (no call: these are the
@@ -240,7 +270,7 @@ class _PlanWriter:
 
     def release_after(self, k, node):
         """`del` the locals whose last use is node `k` (and outputs nobody uses)."""
-        dead = {id(v): v for v in node.inputs if self.last_use.get(id(v)) == k}
+        dead = {id(v): v for v in node.inputs if self.last_use.get(id(v)) == k and id(v) not in self.handed_over}
         dead.update((id(v), v) for v in node.outputs if id(v) not in self.last_use)
         names = sorted({self.names[i] for i in dead if i not in self.keep and self.names[i].startswith("v")})
         if names:
@@ -320,10 +350,60 @@ def _last_uses(graph):
     return last
 
 
-def _bound_impl(node, graph, compile_subgraph):
+def _bound_impl(node, graph, compile_subgraph, in_place=False):
     attrs = resolve_attrs(node, graph, compile_subgraph)
-    impl = node.op.impl
+    impl = node.op.update_in_place if in_place else node.op.impl
     return functools.partial(impl, **attrs) if attrs else impl
+
+
+class _Donating:
+    """An op with `update_in_place`, called on a first input the plan handed over (in a one-element list it
+    no longer names): the update is written into that array when nothing else refers to it, nor to the
+    memory under it; otherwise the op's `impl` runs on it (and copies). A loop that writes one row of a
+    buffer per step then copies the buffer once, not once per step."""
+
+    def __init__(self, in_place, impl):
+        self.in_place, self.impl = in_place, impl
+
+    def __call__(self, xp, handed, *arrays):
+        target = handed.pop()
+        if sys.getrefcount(target) <= _SOLE_REFERENCES and _memory_held_alone(xp, target):
+            return self.in_place(xp, target, *arrays)
+        return self.impl(xp, target, *arrays)
+
+
+def _memory_held_alone(xp, array):
+    """Whether `array`'s memory is its own and writable: a NumPy array owning its data, or a view of the whole
+    of a pooled buffer that nothing but the pool and this view refers to."""
+    if type(array) is not np.ndarray or not array.flags.writeable:
+        return False
+    base = array.base
+    if base is None:
+        return True
+    return type(base) is np.ndarray and base.size == array.size and array.flags.c_contiguous and \
+        sys.getrefcount(base) <= _POOLED_BASE_REFERENCES and BUFFERS.holds(xp, base)
+
+
+def _references_after_pop(handed):
+    target = handed.pop()
+    return sys.getrefcount(target)
+
+
+def _pooled_base_references():
+    pool = BufferPool()
+    view = pool.empty(np, (2,), np.dtype(np.float32))
+    return _base_references(view)
+
+
+def _base_references(array):
+    base = array.base
+    return sys.getrefcount(base)
+
+
+# What sys.getrefcount reports, on this interpreter, for an array held only by `_Donating.__call__`'s local,
+# and for a pooled buffer under a view that nothing else holds, seen from `_memory_held_alone`.
+_SOLE_REFERENCES = _references_after_pop([np.empty(2)])
+_POOLED_BASE_REFERENCES = _pooled_base_references()
 
 
 #: Block length of `accurate_sum`'s float32 partial sums.

@@ -85,6 +85,24 @@ def test_the_recording_holds_the_state_but_not_the_buffer(fn):
         assert recording.attrs["recorded"] == (0, 1)  # not `last` (2), not the buffer (3)
 
 
+def test_the_backward_loop_updates_its_buffers_row_by_row():
+    """Each backward iteration touches one row of the [T, N] gradients: x's gradient (of `gather(x, t)`) is
+    added into its accumulator by a scatter, with no dense zeros per iteration, and the buffer's gradient
+    is read before its row is cleared, so both updates can be made in place (execute.py)."""
+    concrete = value_and_gradients(scatter_rnn).get_concrete_function(tg.constant(X), tg.constant(W))
+    (backward,) = [n for n in concrete.optimized_graph.all_nodes() if n.op.name == "while_loop"]
+    body = backward.attrs["body_graph"]
+    full = [n.op.name for n in body.nodes if any(v.spec.shape.as_list() == [T, N] for v in n.outputs)]
+    assert sorted(full) == ["tensor_scatter_nd_add", "tensor_scatter_nd_update"]
+    last_use = {}
+    for k, node in enumerate(body.nodes):
+        for v in node.inputs:
+            last_use[id(v)] = k
+    for k, node in enumerate(body.nodes):
+        if node.op.name.startswith("tensor_scatter"):
+            assert last_use[id(node.inputs[0])] == k  # the buffer dies at its update
+
+
 def test_second_order_through_a_loop_with_a_buffer():
     @tg.function
     def gradient_in_w(x, w):

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import tracegraph as tg
-from tracegraph.execute import SUM_BLOCK, accurate_sum, build_plan
+from tracegraph.buffer_pool import BUFFERS
+from tracegraph.execute import SUM_BLOCK, _memory_held_alone, accurate_sum, build_plan
 from tracegraph.ir.interpreter import interpret
+from tracegraph.ops import gather_scatter
 
 
 def numpy_plan(graph, kernel_for=None):
@@ -214,3 +216,78 @@ def test_empty_and_small_inputs(size):
     f = tg.function(lambda x: tg.reduce_max(x * 2.0, axis=0) if size else x * 2.0, backend="numpy")
     x = np.arange(size, dtype=np.float32)
     np.testing.assert_array_equal(f(tg.constant(x)).numpy(), (x * 2).max(axis=0) if size else x * 2)
+
+
+# ----- updates in place of a buffer the plan holds alone ------------------------------------------------
+
+@pytest.fixture
+def in_place_calls(monkeypatch):
+    """How often tensor_scatter_nd_update wrote into its first input instead of a copy (for functions
+    traced while the fixture is active)."""
+    op, calls = gather_scatter._scatter_nd_update, []
+    original = op.update_in_place
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(op, "update_in_place", counted)
+    return calls
+
+
+def _rows_filled_by_a_loop(n, initial):
+    def body(t, buffer):
+        row = tg.ones([1, 3]) * tg.cast(t, tg.float32)
+        return t + 1, tg.tensor_scatter_nd_update(buffer, tg.reshape(t, [1, 1]), row)
+    return tg.while_loop(lambda t, buffer: t < n, body, (tg.constant(0), initial))[1]
+
+
+def test_a_loop_writes_its_buffer_in_place_after_copying_the_initial_value_once(in_place_calls):
+    @tg.function
+    def fill(n):
+        return _rows_filled_by_a_loop(n, tg.zeros([n, 3]))
+
+    @tg.function
+    def fill_50(n):  # its initial zeros are a constant of the plan, reused by every call
+        return _rows_filled_by_a_loop(n, tg.zeros([50, 3]))
+
+    expected = np.repeat(np.arange(50.0)[:, None], 3, 1)
+    for function in (fill, fill_50, fill_50):
+        np.testing.assert_array_equal(function(tg.constant(50)).numpy(), expected)
+    assert len(in_place_calls) == 3 * 49  # every iteration but the first, which copies the loop's input
+
+
+def test_an_array_someone_else_holds_is_never_written_into(in_place_calls):
+    @tg.function
+    def fill(n, initial):
+        return _rows_filled_by_a_loop(n, initial)
+
+    initial = np.full((4, 3), 7.0, np.float32)
+    result = fill(tg.constant(4), initial).numpy()
+    np.testing.assert_array_equal(initial, np.full((4, 3), 7.0, np.float32))  # the caller's array
+    np.testing.assert_array_equal(result[:, 0], [0.0, 1.0, 2.0, 3.0])
+
+    @tg.function
+    def scatter_kept(x):
+        updated = tg.tensor_scatter_nd_update(x, [[0]], [5.0])
+        return updated, x  # x is an output too: it must survive the scatter
+    x = tg.constant([1.0, 2.0])
+    updated, kept = scatter_kept(x)
+    assert updated.numpy().tolist() == [5.0, 2.0] and kept.numpy().tolist() == [1.0, 2.0]
+    assert x.numpy().tolist() == [1.0, 2.0]
+
+
+def test_a_view_of_memory_another_array_shares_is_copied_not_written():
+    owner = np.zeros((4, 3), np.float32)
+    assert _memory_held_alone(np, owner)
+    assert not _memory_held_alone(np, owner[1:])           # a view of a part
+    assert not _memory_held_alone(np, owner.reshape(12))   # a view of the whole of an unpooled array
+    assert not _memory_held_alone(np, np.zeros(3)[::2])
+    read_only = np.zeros(3)
+    read_only.flags.writeable = False
+    assert not _memory_held_alone(np, read_only)
+    pooled = BUFFERS.empty(np, (4, 4096), np.dtype(np.float32))  # a view of the whole of a pooled buffer
+    assert _memory_held_alone(np, pooled)
+    other_view = pooled.base[:10]
+    assert not _memory_held_alone(np, pooled)  # another view shares its memory
+    del other_view
+    assert _memory_held_alone(np, pooled)

@@ -25,6 +25,11 @@ Every primitive is an `Op` defined once, in the module of its family:
   passes never remove, merge or reorder stateful nodes.
 - `inline(args, **attrs)`: only for ops holding sub-graphs (control flow): how
   to re-apply the node through the public API when a graph is run op by op.
+- `update_in_place(xp, target, *arrays, **attrs)`: for an op whose result is its first
+  input with some entries changed (a scatter), the same computation written into
+  `target` itself, which it returns. A plan calls it instead of `impl` when the first
+  input dies at the node and nothing else refers to its array (execute.py), so a loop
+  that writes one row of a buffer per step does not copy the whole buffer per step.
 - `split`: for a stateful op that can run in the background (a collective), a pair of
   ops `(start, finish)` with its attrs: `start(*inputs) -> handle` (an int64 scalar)
   begins the work, `finish(handle, *inputs) -> outputs` waits for it and returns what
@@ -49,10 +54,10 @@ class Op:
     """A primitive operation; see the module docstring for its facets."""
 
     __slots__ = ("name", "infer", "impl", "grad", "template", "ufunc", "into", "stateful", "multiple_outputs",
-                 "elementwise", "inline", "split", "__weakref__")
+                 "elementwise", "inline", "split", "update_in_place", "__weakref__")
 
     def __init__(self, name, *, infer, impl, grad=None, template=None, ufunc=None, into=None, stateful=False,
-                 multiple_outputs=False, inline=None, split=None):
+                 multiple_outputs=False, inline=None, split=None, update_in_place=None):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is defined twice")
         self.name = name
@@ -67,6 +72,7 @@ class Op:
         self.multiple_outputs = multiple_outputs
         self.inline = inline
         self.split = split
+        self.update_in_place = update_in_place
         REGISTRY[name] = self
 
     def def_grad(self, fn):

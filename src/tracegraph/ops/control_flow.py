@@ -10,6 +10,7 @@ import itertools
 from . import comparison, loop_gradient, state_ops
 from .inline import call_graph_with_bind
 from .. import nest
+from ..buffer_pool import HandedOver
 from ..context import state
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -154,7 +155,8 @@ def _while_impl(xp, *inputs, cond_graph, body_graph, n_vars):
     # The executor has turned the sub-graph attrs into callables over arrays.
     loop_vars, captured = list(inputs[:n_vars]), list(inputs[n_vars:])
     while bool(cond_graph(loop_vars + captured)[0]):
-        loop_vars = list(body_graph(loop_vars + captured))
+        # The loop variables are handed over, so a buffer the body writes one row of is updated in place.
+        loop_vars = list(body_graph(HandedOver.taking(loop_vars, captured)))
     return tuple(loop_vars)
 
 

@@ -123,10 +123,13 @@ def _scatter_add_axis_infer(base, indices, updates, axis, batch_dims):
 
 
 def _scatter_add_axis_impl(xp, base, indices, updates, axis, batch_dims):
+    return _scatter_add_axis_in_place(xp, _copy(xp, base), indices, updates, axis, batch_dims)
+
+
+def _scatter_add_axis_in_place(xp, base, indices, updates, axis, batch_dims):
     _check_range("scatter_add_axis", indices, base.shape[axis], "indices", base.shape)
-    out = _copy(xp, base)
-    _add_at(xp, out, _gather_index(xp, base.shape, indices, axis, batch_dims), updates)
-    return out
+    _add_at(xp, base, _gather_index(xp, base.shape, indices, axis, batch_dims), updates)
+    return base
 
 
 def _copy(xp, array):
@@ -146,7 +149,7 @@ def _scatter_add_axis_grad(ctx, g):
 
 _gather = Op("gather", infer=_gather_infer, impl=_gather_impl, grad=_gather_grad)
 _scatter_add_axis = Op("scatter_add_axis", infer=_scatter_add_axis_infer, impl=_scatter_add_axis_impl,
-                       grad=_scatter_add_axis_grad)
+                       grad=_scatter_add_axis_grad, update_in_place=_scatter_add_axis_in_place)
 
 
 def _gather_axes(op_name, params, indices, axis, batch_dims):
@@ -256,15 +259,21 @@ def _scatter_nd_infer(op_name):
 
 
 def _scatter_nd_add_impl(xp, tensor, indices, updates, batch_dims):
-    out = _copy(xp, tensor)
-    _add_at(xp, out, _nd_index(xp, "tensor_scatter_nd_add", tensor.shape, indices, batch_dims), updates)
-    return out
+    return _scatter_nd_add_in_place(xp, _copy(xp, tensor), indices, updates, batch_dims)
+
+
+def _scatter_nd_add_in_place(xp, tensor, indices, updates, batch_dims):
+    _add_at(xp, tensor, _nd_index(xp, "tensor_scatter_nd_add", tensor.shape, indices, batch_dims), updates)
+    return tensor
 
 
 def _scatter_nd_update_impl(xp, tensor, indices, updates, batch_dims):
-    out = _copy(xp, tensor)
-    out[_nd_index(xp, "tensor_scatter_nd_update", tensor.shape, indices, batch_dims)] = updates
-    return out
+    return _scatter_nd_update_in_place(xp, _copy(xp, tensor), indices, updates, batch_dims)
+
+
+def _scatter_nd_update_in_place(xp, tensor, indices, updates, batch_dims):
+    tensor[_nd_index(xp, "tensor_scatter_nd_update", tensor.shape, indices, batch_dims)] = updates
+    return tensor
 
 
 def _scatter_nd_add_grad(ctx, g):
@@ -275,15 +284,18 @@ def _scatter_nd_add_grad(ctx, g):
 def _scatter_nd_update_grad(ctx, g):
     _, indices, updates = ctx.inputs
     batch_dims = ctx.attrs["batch_dims"]
+    # The rows are read before they are cleared: `g` then dies at the clearing, which may write into it.
+    updates_grad = gather_nd(g, indices, batch_dims=batch_dims)
     cleared = bind(_scatter_nd_update, [g, indices, creation.zeros_like(updates)], {"batch_dims": batch_dims})
-    return cleared, None, gather_nd(g, indices, batch_dims=batch_dims)
+    return cleared, None, updates_grad
 
 
 _gather_nd = Op("gather_nd", infer=_gather_nd_infer, impl=_gather_nd_impl, grad=_gather_nd_grad)
 _scatter_nd_add = Op("tensor_scatter_nd_add", infer=_scatter_nd_infer("tensor_scatter_nd_add"),
-                     impl=_scatter_nd_add_impl, grad=_scatter_nd_add_grad)
+                     impl=_scatter_nd_add_impl, grad=_scatter_nd_add_grad, update_in_place=_scatter_nd_add_in_place)
 _scatter_nd_update = Op("tensor_scatter_nd_update", infer=_scatter_nd_infer("tensor_scatter_nd_update"),
-                        impl=_scatter_nd_update_impl, grad=_scatter_nd_update_grad)
+                        impl=_scatter_nd_update_impl, grad=_scatter_nd_update_grad,
+                        update_in_place=_scatter_nd_update_in_place)
 
 
 def gather_nd(params, indices, batch_dims=0, name=None):

@@ -23,6 +23,7 @@ stacked values need every recorded loop variable to keep its shape.
 """
 from . import control_flow, creation, gather_scatter, join_split
 from .loop_vjp import IterationVJP
+from ..buffer_pool import HandedOver
 from ..context import state
 from ..convert import convert_to_tensor
 from ..core.dispatch import bind
@@ -55,7 +56,7 @@ def _history_impl(xp, *inputs, cond_graph, body_graph, n_vars, recorded):
         for values, k in zip(records, recorded):
             _check_same_shape(values, tuple(loop_vars[k].shape))
             values.append(loop_vars[k])
-        loop_vars = list(body_graph(loop_vars + captured))
+        loop_vars = list(body_graph(HandedOver.taking(loop_vars, captured)))  # see _while_impl
         count += 1
     histories = [xp.stack(values) if values else xp.zeros((0, *inputs[k].shape), dtype=inputs[k].dtype)
                  for values, k in zip(records, recorded)]

@@ -92,7 +92,11 @@ def _scatter_into_zeros(node, producers):
     if node.op.name != "tensor_scatter_nd_add" or node.attrs.get("batch_dims") != 0:
         return False
     base = producers.get(id(node.inputs[0]))
-    return base is not None and base.op.name == "const" and not base.attrs["value"].any()
+    if base is None:
+        return False
+    if base.op.name == "const":
+        return not base.attrs["value"].any()
+    return base.op.name in ("fill", "fill_like") and base.attrs["value"] == 0  # zeros(shape), zeros_like(x)
 
 
 def _pruned(graph, scattered, n_diff, n_vars):
