@@ -180,6 +180,14 @@ def test_tensor_scatter_nd_update_and_add_gradients():
     tg.test.check_gradients(lambda a, b: tg.tensor_scatter_nd_add(a, [[0], [0]], b) * w, [t, u])
 
 
+def test_scatter_add_at_one_position_and_at_repeated_ones_agree_with_numpy():
+    base = np.arange(12, dtype=np.float32).reshape(4, 3)
+    for indices, updates in (([[2]], [[1.0, 2.0, 3.0]]), ([[1, 1]], [5.0]), ([[3], [3]], [[1.0] * 3, [2.0] * 3])):
+        expected = base.copy()
+        np.add.at(expected, tuple(np.array(indices).T), np.array(updates, np.float32))
+        np.testing.assert_array_equal(tg.tensor_scatter_nd_add(base, indices, updates).numpy(), expected)
+
+
 # ----- segment sums ---------------------------------------------------------------------------
 
 def test_segment_sums():
