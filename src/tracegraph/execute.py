@@ -25,6 +25,13 @@ inline, instruction by instruction, so a backend without fused kernels runs a
 fused graph exactly as fast as the unfused one. Backends reuse `build_plan`
 and substitute their own kernels for some nodes (`kernel_for`).
 
+An op with an `update_in_place` facet (a scatter) whose first input dies at it
+is handed that input: the plan deletes its name first, and `_Donating` writes
+into the array when its reference count shows nothing else holds it (else the
+op copies, as always). A loop hands its loop variables to its body's plan
+(`buffer_pool.HandedOver`), so a buffer written one row per step is not copied
+per step.
+
 An exception raised while a plan runs is re-raised, as the same type with the
 original as its cause, with TF's `[[node NAME (defined at FILE:LINE, in FUNCTION)]]`
 appended: the plan knows which node each of its lines runs. The `try` costs
