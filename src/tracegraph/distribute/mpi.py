@@ -107,12 +107,11 @@ class MPIGroup:
     def all_reduce(self, buffer, replica_id=0):
         """The sum of every worker's `buffer`."""
         buffer = _host_buffer(buffer)
+        out = _output_like(buffer)
         if buffer.nbytes >= _BLOCKING_THREAD_BYTES and self._thread_multiple:
-            out = _output_like(buffer)
             job = self._collective_thread().submit(lambda: self.comm.Allreduce(buffer, out, op=self._mpi.SUM))
             self._wait_for_job(job, "all-reduce")
         else:
-            out = np.empty_like(buffer)
             self._wait(self.comm.Iallreduce(buffer, out, op=self._mpi.SUM), "all-reduce")
         return out
 
