@@ -18,7 +18,7 @@ from ..trace.signature import check_against_spec
 from ..variable import Variable
 from .warm_start import start_compiling
 
-__all__ = ["load", "LoadedObject", "LoadedFunction", "SignatureFunction"]
+__all__ = ["load", "LoadedObject", "LoadedFunction", "SignatureFunction", "signature_specs"]
 
 
 def load(export_dir, tags=None, options=None):
@@ -207,17 +207,24 @@ def _fits(values, specs):
                for v, s in zip(nest.flatten(values), nest.flatten(specs)))
 
 
+def signature_specs(entry, where):
+    """A signature entry's inputs and outputs, `[(name, spec)]` each, decoded from `saved_model.json`
+    (without loading its function); a damaged entry is a SavedModelError naming `where`."""
+    try:
+        inputs = [(key, decode_value(spec, where)) for key, spec in _field(entry, "inputs", where)]
+        outputs = [(key, decode_value(spec, where)) for key, spec in _field(entry, "outputs", where)]
+    except (TypeError, ValueError) as error:
+        raise SavedModelError(f"{where}: damaged: {error}") from None
+    return inputs, outputs
+
+
 class SignatureFunction:
     """A saved signature: called with keyword tensors, returns a dict of output tensors (TF's signature)."""
 
     def __init__(self, name, concrete, entry, where):
         self.name = name
         self.concrete_function = concrete
-        try:
-            self._inputs = [(key, decode_value(spec, where)) for key, spec in _field(entry, "inputs", where)]
-            self._outputs = [(key, decode_value(spec, where)) for key, spec in _field(entry, "outputs", where)]
-        except (TypeError, ValueError) as error:
-            raise SavedModelError(f"{where}: damaged: {error}") from None
+        self._inputs, self._outputs = signature_specs(entry, where)
 
     @property
     def structured_input_signature(self):

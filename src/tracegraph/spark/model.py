@@ -13,9 +13,9 @@ import numpy as np
 from pyspark import SparkFiles
 
 from .. import saved_model
-from ..ir.serialize import decode_value
 from ..saved_model.export import DEFAULT_SIGNATURE
 from ..saved_model.format import METADATA_FILE, SavedModelError, read_metadata
+from ..saved_model.load import signature_specs
 from ..spec import TensorSpec
 from .columns import SparkInputError, batch_array, row_shapes
 
@@ -75,9 +75,9 @@ class ModelSignature:
         if signature_name not in signatures:
             raise SavedModelError(f"{path}: no signature {signature_name!r}; the model has {sorted(signatures)}")
         where = f"{os.path.join(path, METADATA_FILE)}: signature {signature_name!r}"
-        entry = signatures[signature_name]
-        self.inputs = _batched_specs(entry.get("inputs"), "input", where)
-        self.outputs = _batched_specs(entry.get("outputs"), "output", where)
+        inputs, outputs = signature_specs(signatures[signature_name], where)
+        self.inputs = _batched(inputs, "input", where)
+        self.outputs = _batched(outputs, "output", where)
 
     def __reduce__(self):
         # A worker reads the signature again from its own copy of the model (which may live elsewhere).
@@ -102,16 +102,12 @@ def _column_text(spec):
     return f"{spec.dtype.name} arrays of {'x'.join('?' if d is None else str(d) for d in dims)} per row ({spec!r})"
 
 
-def _batched_specs(items, kind, where):
-    if not isinstance(items, list):
-        raise SavedModelError(f"{where}: damaged: no list of {kind}s")
-    specs = []
-    for name, encoded in items:
-        spec = decode_value(encoded, f"{where}, {kind} {name!r}")
+def _batched(specs, kind, where):
+    """`specs` ([(name, spec)]), each checked to be a tensor with a batch dimension."""
+    for name, spec in specs:
         if not isinstance(spec, TensorSpec) or not spec.shape.rank:
             raise SavedModelError(f"{where}: {kind} {name!r} is {spec!r}; tracegraph.spark handles tensors with a "
                                   f"batch dimension (rank 1 or more) only")
-        specs.append((name, spec))
     return specs
 
 
