@@ -56,20 +56,24 @@ def gradients_explained():
     return flags.explain_gradients
 
 
-class PhysicalDevice:
-    """A device the machine has (TF's `tf.config.PhysicalDevice`)."""
+class _Device:
+    """A named device of a type ("CPU", "GPU"): equal to a device of the same class, name and type."""
 
     def __init__(self, name, device_type):
         self.name, self.device_type = name, device_type
 
     def __repr__(self):
-        return f"PhysicalDevice(name='{self.name}', device_type='{self.device_type}')"
+        return f"{type(self).__name__}(name='{self.name}', device_type='{self.device_type}')"
 
     def __eq__(self, other):
-        return isinstance(other, PhysicalDevice) and (self.name, self.device_type) == (other.name, other.device_type)
+        return isinstance(other, type(self)) and (self.name, self.device_type) == (other.name, other.device_type)
 
     def __hash__(self):
         return hash((self.name, self.device_type))
+
+
+class PhysicalDevice(_Device):
+    """A device the machine has (TF's `tf.config.PhysicalDevice`)."""
 
 
 def list_physical_devices(device_type=None):
@@ -81,21 +85,9 @@ def list_physical_devices(device_type=None):
     return [d for d in devices if d.device_type == device_type.upper()]
 
 
-class LogicalDevice:
+class LogicalDevice(_Device):
     """A device the runtime places work on (TF's `tf.config.LogicalDevice`): a physical device, or one
     of the logical devices `set_logical_device_configuration` split it into."""
-
-    def __init__(self, name, device_type):
-        self.name, self.device_type = name, device_type
-
-    def __repr__(self):
-        return f"LogicalDevice(name='{self.name}', device_type='{self.device_type}')"
-
-    def __eq__(self, other):
-        return isinstance(other, LogicalDevice) and (self.name, self.device_type) == (other.name, other.device_type)
-
-    def __hash__(self):
-        return hash((self.name, self.device_type))
 
 
 LogicalDeviceConfiguration = experimental.VirtualDeviceConfiguration
