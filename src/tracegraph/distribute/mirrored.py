@@ -6,7 +6,6 @@ the logical CPUs `tg.config.set_logical_device_configuration` made (the CPU alon
 with CuPy and several GPUs, the GPUs (each replica's thread then works under `tg.device`).
 """
 import concurrent.futures
-import os
 
 from .. import config
 from ..context import state
@@ -14,7 +13,7 @@ from ..device import DeviceSpec
 from ..variable import construct_variable
 from .collectives import ThreadGroup
 from .replica_context import ReplicaContext, local
-from .strategy import CommunicationOptions, Strategy, StrategyExtended, _local_args
+from .strategy import CommunicationOptions, Strategy, StrategyExtended, _local_args, environment_timeout
 from .values import distributed_variable_class
 
 __all__ = ["MirroredStrategy", "OneDeviceStrategy"]
@@ -118,13 +117,8 @@ class MirroredStrategy(Strategy):
         if missing:
             raise ValueError(f"MirroredStrategy: no such device(s) {missing}; the logical devices are "
                              f"{sorted(available)} (split the CPU with tg.config.set_logical_device_configuration)")
-        options = communication_options or CommunicationOptions(timeout_seconds=_env_timeout())
+        options = communication_options or CommunicationOptions(timeout_seconds=environment_timeout())
         super().__init__(MirroredExtended(self, names, options))
-
-
-def _env_timeout():
-    value = os.environ.get("TRACEGRAPH_COLLECTIVE_TIMEOUT")
-    return float(value) if value else None
 
 
 class OneDeviceStrategy(MirroredStrategy):

@@ -5,13 +5,11 @@ operator); run without a launcher it is a single worker. Variables made in its s
 initial values; each step all-reduces the gradients in fused buckets; a worker that dies or hangs
 makes the others raise `WorkerLostError` naming it, after `timeout_seconds`.
 """
-import os
-
 from .. import config
 from ..variable import VariableAggregation, VariableSynchronization, construct_variable
 from .collectives import all_reduce_arrays, broadcast_arrays, buckets
 from .mpi import MPIGroup, mpi_world_size
-from .strategy import CommunicationOptions, Strategy, StrategyExtended
+from .strategy import CommunicationOptions, Strategy, StrategyExtended, environment_timeout
 
 __all__ = ["MultiWorkerMirroredStrategy", "DEFAULT_TIMEOUT_SECONDS"]
 
@@ -85,8 +83,8 @@ class MultiWorkerMirroredStrategy(Strategy):
         config.experimental.mark_devices_initialized()
         options = communication_options or CommunicationOptions()
         if options.timeout_seconds is None:
-            env = os.environ.get("TRACEGRAPH_COLLECTIVE_TIMEOUT")
-            options.timeout_seconds = float(env) if env else DEFAULT_TIMEOUT_SECONDS
+            from_environment = environment_timeout()
+            options.timeout_seconds = DEFAULT_TIMEOUT_SECONDS if from_environment is None else from_environment
         size = mpi_world_size()
         group = MPIGroup(options.timeout_seconds) if size > 1 else None
         rank = group.rank if group is not None else 0

@@ -6,6 +6,7 @@ runs a function on every replica, splits batches and reduces values. Subclasses 
 devices, the group and how replicas are started.
 """
 import contextlib
+import os
 
 import numpy as np
 
@@ -41,6 +42,12 @@ class CommunicationOptions:
         self.bytes_per_pack = int(bytes_per_pack) or collectives.DEFAULT_BYTES_PER_PACK
         self.timeout_seconds = timeout_seconds
         self.implementation = implementation
+
+
+def environment_timeout():
+    """The collective timeout the `TRACEGRAPH_COLLECTIVE_TIMEOUT` environment variable gives (seconds), or None."""
+    value = os.environ.get("TRACEGRAPH_COLLECTIVE_TIMEOUT")
+    return float(value) if value else None
 
 
 class StrategyExtended:
