@@ -34,7 +34,7 @@ class IterationVJP:
     """
 
     def __init__(self, vjp, body_graph, n_vars, differentiable, diff_captured):
-        self.n_vars, self.n_captured = n_vars, len(body_graph.inputs) - n_vars
+        self.n_vars = n_vars
         self.differentiable, self.diff_captured = list(differentiable), list(diff_captured)
         traced = _trace(vjp, body_graph, n_vars, self.differentiable, self.diff_captured)
         self.outer = [traced.captured_tensors[id(v)] for v, _ in traced.outer_captures]
