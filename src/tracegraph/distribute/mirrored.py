@@ -38,6 +38,9 @@ class MirroredExtended(StrategyExtended):
                          options=options)
         self._pool = concurrent.futures.ThreadPoolExecutor(max(1, len(devices) - 1),
                                                            thread_name_prefix="tg-replica")
+        # Parsed once, not on every step: a GPU replica's thread works under its device (None: the CPU's).
+        specs = [DeviceSpec.from_string(d) for d in devices]
+        self._gpu_specs = [spec if spec.device_type == "GPU" else None for spec in specs]
 
     def create_variable(self, cls, args, kwargs):
         if self.num_local_replicas == 1:
@@ -79,8 +82,8 @@ class MirroredExtended(StrategyExtended):
         local.replica = context
         if backend is not None:
             state.backend = backend
-        device = DeviceSpec.from_string(self.worker_devices[context.local_replica_id])
-        if device.device_type == "GPU":
+        device = self._gpu_specs[context.local_replica_id]
+        if device is not None:
             state.device = device
         try:
             return fn(*_local_args(args, context.local_replica_id), **_local_args(kwargs, context.local_replica_id))
