@@ -7,7 +7,7 @@ there, by the replica running on the current thread: one traced function serves 
 from ..variable import VariableAggregation, VariableSynchronization
 from .replica_context import ReplicaContext, current_replica_id, local
 
-__all__ = ["DistributedValues", "PerReplica", "Mirrored", "DistributedVariable", "distributed_variable_class"]
+__all__ = ["DistributedValues", "PerReplica", "DistributedVariable", "distributed_variable_class"]
 
 
 class DistributedValues:
@@ -31,10 +31,6 @@ class DistributedValues:
 
 class PerReplica(DistributedValues):
     """A value per replica: the result of `strategy.run`, a batch of a distributed dataset."""
-
-
-class Mirrored(DistributedValues):
-    """Values that are the same on every replica."""
 
 
 class DistributedVariable:
