@@ -4,13 +4,14 @@ Like the dense cells it splits a step into `project` (the input convolution plus
 a whole sequence [batch, steps, ...] by folding the steps into the batch) and `recurrent_step` (the
 recurrent convolution and the gates), so `RNN` convolves the inputs of all steps at once.
 """
-from ... import nn, random
+from ... import nn
 from ...ops import array_ops, creation, join_split
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from .base import Layer
-from .convolutional import (output_length, serialize, spatial_axes, standardize_data_format, standardize_padding,
-                            standardize_tuple, tf_data_format)
-from .rnn_cell_base import DropoutRNNCell
+from .convolutional import (add_argument_weight, output_length, set_weight_arguments, spatial_axes,
+                            standardize_data_format, standardize_padding, standardize_tuple, tf_data_format,
+                            weight_arguments_config)
+from .rnn_cell_base import DropoutRNNCell, lstm_gates, unit_forget_bias_initializer
 
 __all__ = ["ConvLSTMCell"]
 
@@ -41,20 +42,11 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, dropout))
-        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
-        self.seed = seed
-        self._generator = None if seed is None else random.Generator.from_seed(seed)
+        set_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(self, "recurrent", recurrent_initializer, recurrent_regularizer, recurrent_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
+        self._set_dropout_arguments(dropout, recurrent_dropout, seed)
         self._tf_format = tf_data_format(self.data_format, rank)
 
     @property
@@ -79,13 +71,9 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
             raise ValueError(f"The channel dimension of the inputs (last axis) should be defined. Found None. "
                              f"Full input shape received: input_shape={tuple(input_shape)}")
         width = 4 * self.filters
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.input_dim, width),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=self.kernel_size + (self.filters, width),
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        self.kernel = add_argument_weight(self, "kernel", self.kernel_size + (self.input_dim, width))
+        self.recurrent_kernel = add_argument_weight(self, "recurrent_kernel", self.kernel_size + (self.filters, width),
+                                                    "recurrent")
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(width,), initializer=self._bias_initializer(),
@@ -94,12 +82,7 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
     def _bias_initializer(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        filters, rest = self.filters, self.bias_initializer
-
-        def initializer(shape, dtype=None):
-            return join_split.concat([rest((filters,), dtype=dtype), initializers.get("ones")((filters,), dtype=dtype),
-                                      rest((2 * filters,), dtype=dtype)], axis=0)
-        return initializer
+        return unit_forget_bias_initializer(self.bias_initializer, self.filters)
 
     def output_shape(self, input_shape):
         """The shape of h for a step input of `input_shape` [batch, *spatial, channels]."""
@@ -142,11 +125,8 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         mask = self._recurrent_mask(h, training)
         h_in = h if mask is None else h * mask
         z = projected + nn.convolution(h_in, self.recurrent_kernel, 1, "SAME", self._tf_format)
-        i, f, g, o = join_split.split(z, 4, axis=-1 if self.data_format == "channels_last" else 1)
-        act, gate = self.activation, self.recurrent_activation
-        c = gate(f) * c + gate(i) * act(g)
-        h = gate(o) * act(c)
-        return h, [h, c]
+        return lstm_gates(z, c, self.activation, self.recurrent_activation,
+                          -1 if self.data_format == "channels_last" else 1)
 
     def call(self, inputs, states, training=None):
         """One step: (h, [h, c])."""
@@ -163,16 +143,8 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
             "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation), "use_bias": self.use_bias,
-            "kernel_initializer": serialize(initializers, self.kernel_initializer),
-            "recurrent_initializer": serialize(initializers, self.recurrent_initializer),
-            "bias_initializer": serialize(initializers, self.bias_initializer),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
-            "recurrent_regularizer": serialize(regularizers, self.recurrent_regularizer),
-            "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments_config(self, "kernel", "recurrent", "bias", activity=False),
             "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
         })
         return config

@@ -142,12 +142,13 @@ def add_argument_weight(layer, name, shape, weight=None):
                             constraint=getattr(layer, f"{weight}_constraint"))
 
 
-def weight_arguments_config(layer, *weights):
+def weight_arguments_config(layer, *weights, activity=True):
     """The config entries `set_weight_arguments` set for `weights`, in Keras's order: initializers,
-    regularizers (then the activity regularizer), constraints."""
+    regularizers (then, with `activity`, the activity regularizer), constraints."""
     config = {f"{w}_initializer": serialize(initializers, getattr(layer, f"{w}_initializer")) for w in weights}
     config.update({f"{w}_regularizer": serialize(regularizers, getattr(layer, f"{w}_regularizer")) for w in weights})
-    config["activity_regularizer"] = serialize(regularizers, layer.activity_regularizer)
+    if activity:
+        config["activity_regularizer"] = serialize(regularizers, layer.activity_regularizer)
     config.update({f"{w}_constraint": constraints.serialize(getattr(layer, f"{w}_constraint")) for w in weights})
     return config
 

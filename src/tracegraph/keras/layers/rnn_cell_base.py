@@ -13,6 +13,22 @@ from .nested_config import deserialize_layer, serialize_layer
 __all__ = ["AbstractRNNCell", "StackedRNNCells"]
 
 
+def unit_forget_bias_initializer(rest, units):
+    """An LSTM bias initializer [4 * units]: the forget gate's block ones, the others from `rest`."""
+    def initializer(shape, dtype=None):
+        return join_split.concat([rest((units,), dtype=dtype), creation.ones((units,), dtype=dtype),
+                                  rest((2 * units,), dtype=dtype)], axis=0)
+    return initializer
+
+
+def lstm_gates(z, c, activation, recurrent_activation, axis=-1):
+    """(h, [h, c]) from the summed projections `z` (gates i, f, c, o along `axis`) and the previous c."""
+    i, f, g, o = join_split.split(z, 4, axis=axis)
+    c = recurrent_activation(f) * c + recurrent_activation(i) * activation(g)
+    h = recurrent_activation(o) * activation(c)
+    return h, [h, c]
+
+
 def zero_states(state_size, batch_size, dtype):
     """Zeros [batch_size, size] for each size of `state_size` (an int or a list of them)."""
     sizes = state_size if isinstance(state_size, (list, tuple)) else [state_size]
@@ -28,6 +44,13 @@ class DropoutRNNCell:
 
     _dropout_mask = None
     _recurrent_dropout_mask = None
+
+    def _set_dropout_arguments(self, dropout, recurrent_dropout, seed):
+        """Set `dropout`, `recurrent_dropout` (clipped to [0, 1]), `seed` and the seeded generator."""
+        self.dropout = min(1.0, max(0.0, dropout))
+        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
+        self.seed = seed
+        self._generator = None if seed is None else random.Generator.from_seed(seed)
 
     def _create_dropout_mask(self, step_input, rate):
         if rate >= 1.0:

@@ -11,12 +11,12 @@ the loop, so the loop body holds only the recurrent matmul and the gates.
 
 The cell protocol, AbstractRNNCell and StackedRNNCells are in `rnn_cell_base`.
 """
-from ... import random
-from ...ops import arithmetic, creation, join_split, linalg
-from .. import activations, constraints, initializers, regularizers
+from ...ops import arithmetic, join_split, linalg
+from .. import activations
 from .base import Layer
-from .convolutional import serialize
-from .rnn_cell_base import AbstractRNNCell, DropoutRNNCell, StackedRNNCells, zero_states
+from .convolutional import add_argument_weight, set_weight_arguments, weight_arguments_config
+from .rnn_cell_base import (AbstractRNNCell, DropoutRNNCell, StackedRNNCells, lstm_gates, unit_forget_bias_initializer,
+                            zero_states)
 
 __all__ = ["AbstractRNNCell", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
@@ -44,19 +44,10 @@ class _GatedCell(DropoutRNNCell, Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, dropout))
-        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
-        self.seed = seed
-        self._generator = None if seed is None else random.Generator.from_seed(seed)
+        set_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(self, "recurrent", recurrent_initializer, recurrent_regularizer, recurrent_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
+        self._set_dropout_arguments(dropout, recurrent_dropout, seed)
 
     @property
     def state_size(self):
@@ -78,13 +69,8 @@ class _GatedCell(DropoutRNNCell, Layer):
             raise ValueError(f"The last dimension of the inputs of {type(self).__name__} should be defined. "
                              f"Received input shape {tuple(input_shape)}.")
         width = self.gates * self.units
-        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], width),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, width),
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        self.kernel = add_argument_weight(self, "kernel", (input_shape[-1], width))
+        self.recurrent_kernel = add_argument_weight(self, "recurrent_kernel", (self.units, width), "recurrent")
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=self.bias_shape(), initializer=self.bias_init(),
@@ -134,15 +120,7 @@ class _GatedCell(DropoutRNNCell, Layer):
         config = super().get_config()
         config.update({
             "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": serialize(initializers, self.kernel_initializer),
-            "recurrent_initializer": serialize(initializers, self.recurrent_initializer),
-            "bias_initializer": serialize(initializers, self.bias_initializer),
-            "kernel_regularizer": serialize(regularizers, self.kernel_regularizer),
-            "recurrent_regularizer": serialize(regularizers, self.recurrent_regularizer),
-            "bias_regularizer": serialize(regularizers, self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments_config(self, "kernel", "recurrent", "bias", activity=False),
             "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
         })
         return config
@@ -175,22 +153,12 @@ class LSTMCell(_GatedCell):
         """With `unit_forget_bias`, the forget gate's bias starts at 1 (the rest as `bias_initializer`)."""
         if not self.unit_forget_bias:
             return self.bias_initializer
-        units, rest = self.units, self.bias_initializer
-
-        def initializer(shape, dtype=None):
-            return join_split.concat([rest((units,), dtype=dtype), creation.ones((units,), dtype=dtype),
-                                      rest((2 * units,), dtype=dtype)], axis=0)
-        return initializer
+        return unit_forget_bias_initializer(self.bias_initializer, self.units)
 
     def gate_step(self, projected, states, h):
         """The gates from projected + h U; c = f c + i activation(g); h = o activation(c)."""
-        c = states[1]
         z = arithmetic.add(projected, linalg.matmul(h, self.recurrent_kernel))
-        i, f, g, o = join_split.split(z, 4, axis=-1)
-        act, gate = self.activation, self.recurrent_activation
-        c = gate(f) * c + gate(i) * act(g)
-        h = gate(o) * act(c)
-        return h, [h, c]
+        return lstm_gates(z, states[1], self.activation, self.recurrent_activation)
 
     def get_config(self):
         """The cell config plus `recurrent_activation` and `unit_forget_bias`."""
