@@ -46,13 +46,15 @@ class VariableAggregation:
     NONE, SUM, MEAN, ONLY_FIRST_REPLICA = 0, 1, 2, 3
 
 
-_creators = threading.local()
+class _Creators(threading.local):
+    """Per thread: the creators of the `variable_creator_scope`s entered, innermost last."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
 
 
-def _creator_stack():
-    if not hasattr(_creators, "stack"):
-        _creators.stack = []
-    return _creators.stack
+_creators = _Creators()
 
 
 @contextlib.contextmanager
@@ -64,7 +66,7 @@ def variable_creator_scope(variable_creator):
     next creator of an enclosing scope, in the end the plain constructor). A `tg.distribute` strategy's
     scope makes its variables (mirrored, or broadcast from worker 0) this way.
     """
-    stack = _creator_stack()
+    stack = _creators.stack
     stack.append(variable_creator)
     try:
         yield
@@ -76,7 +78,7 @@ class _VariableMetaclass(type):
     """Routes `tg.Variable(...)` through the creators of the `variable_creator_scope`s in force."""
 
     def __call__(cls, *args, **kwargs):
-        stack = _creator_stack()
+        stack = _creators.stack
         if cls is not Variable or not stack:
             return super().__call__(*args, **kwargs)
         bound = _CONSTRUCTOR.bind(None, *args, **kwargs)
