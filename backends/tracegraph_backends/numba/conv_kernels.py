@@ -185,9 +185,10 @@ def sum_windows(columns, kernel_h, kernel_w, channels, sh, sw, dh, dw, ph, pw, d
 '''
 
 
-def _geometry_2d(strides, dilations, pads):
+def _geometry_args(in_sizes, kernel, strides, dilations, padding):
     """The kernels' six geometry arguments (strides, dilations, pads before), a 1-D convolution's as
     a 2-D one's of height 1."""
+    pads = all_pads(in_sizes, kernel, strides, dilations, padding)
     lift = 2 - len(strides)
     return (*(1,) * lift, *strides, *(1,) * lift, *dilations, *(0,) * lift, *(lo for lo, _ in pads))
 
@@ -204,8 +205,8 @@ class DepthwiseKernel:
 
     def __init__(self, node):
         self.compute = getattr(self, "_" + DEPTHWISE_OPS[node.op.name])
-        self.n = len(node.attrs["strides"])
-        self.attrs = node.attrs
+        self.strides, self.dilations, self.padding = (node.attrs[k] for k in ("strides", "dilations", "padding"))
+        self.n = len(self.strides)
         self.fallback = functools.partial(node.op.impl, **node.attrs)
 
     def __call__(self, xp, *arrays):
@@ -217,11 +218,8 @@ class DepthwiseKernel:
         return self.fallback(xp, *arrays) if result is None else result
 
     def _geometry(self, in_sizes, kernel):
-        """(output sizes, the kernels' six geometry arguments: strides, dilations, pads before; in 2-D)."""
-        strides, dilations, padding = self.attrs["strides"], self.attrs["dilations"], self.attrs["padding"]
-        pads = all_pads(in_sizes, kernel, strides, dilations, padding)
-        out = tuple(out_size(in_sizes[i], kernel[i], strides[i], dilations[i], padding, i) for i in range(self.n))
-        return out, _geometry_2d(strides, dilations, pads)
+        """The kernels' six geometry arguments (see `_geometry_args`)."""
+        return _geometry_args(in_sizes, kernel, self.strides, self.dilations, self.padding)
 
     def _rows(self, a, repeats=1):
         """[batch, *spatial, channels] as contiguous flat rows [batch, height, width * channels]
@@ -238,20 +236,22 @@ class DepthwiseKernel:
         return np.ascontiguousarray(taps).reshape(*kernel, -1)
 
     def _forward(self, x, w):
-        channels = x.shape[-1] * w.shape[-1]
-        out, geometry = self._geometry(x.shape[1:-1], w.shape[:self.n])
+        channels, in_sizes, kernel = x.shape[-1] * w.shape[-1], x.shape[1:-1], w.shape[:self.n]
+        out = [out_size(in_sizes[i], kernel[i], self.strides[i], self.dilations[i], self.padding, i)
+               for i in range(self.n)]
         shape = (x.shape[0], *out, channels)
         if min(shape) <= 0:
             return None
         result = BUFFERS.empty(np, shape, x.dtype)
-        _kernels().forward(self._rows(x, w.shape[-1]), self._taps(w, out[-1]), channels, *geometry,
+        _kernels().forward(self._rows(x, w.shape[-1]), self._taps(w, out[-1]), channels,
+                           *self._geometry(in_sizes, kernel),
                            result.reshape(shape[0], -1, out[-1] * channels))
         return result
 
     def _input(self, g, w, x_ref):
         channels, multiplier = w.shape[-2:]
         in_sizes = x_ref.shape[1:-1]
-        _, geometry = self._geometry(in_sizes, w.shape[:self.n])
+        geometry = self._geometry(in_sizes, w.shape[:self.n])
         shape = (g.shape[0], *in_sizes, channels * multiplier)
         if min(shape) <= 0:
             return None
@@ -264,7 +264,7 @@ class DepthwiseKernel:
 
     def _filter(self, x, g, w_ref):
         channels, multiplier = w_ref.shape[-2:]
-        _, geometry = self._geometry(x.shape[1:-1], w_ref.shape[:self.n])
+        geometry = self._geometry(x.shape[1:-1], w_ref.shape[:self.n])
         rows = g.shape[0] * (1 if self.n == 1 else g.shape[1])
         kernel = (1,) * (2 - self.n) + tuple(w_ref.shape[:self.n])
         partials = np.empty((min(FILTER_BLOCKS, rows), *kernel, channels * multiplier), dtype=x.dtype)
@@ -291,11 +291,10 @@ class WindowSumKernel:
                 or w.size == 0 or 0 in in_sizes or is_pointwise(kernel, self.strides, in_sizes, g.shape[1:-1])
                 or not sums_window_products(g.shape, w.shape, in_sizes)):
             return self.fallback(xp, g, w, x_ref)
-        pads = all_pads(in_sizes, kernel, self.strides, self.dilations, self.padding)
         columns = window_products(np, g, w)
         shape = (g.shape[0], *in_sizes, w.shape[-2])
         result = BUFFERS.empty(np, shape, g.dtype)
-        geometry = _geometry_2d(self.strides, self.dilations, pads)
+        geometry = _geometry_args(in_sizes, kernel, self.strides, self.dilations, self.padding)
         _kernels().sum_windows(columns.reshape(g.shape[0], 1 if self.n == 1 else g.shape[1], -1),
                                *(1,) * (2 - self.n), *kernel, shape[-1], *geometry,
                                result.reshape(shape[0], 1 if self.n == 1 else shape[1], -1))
