@@ -645,8 +645,8 @@ def conv3d_transpose(input, filters, output_shape, strides, padding="SAME", data
 def _transpose(op_name, n, input, filters, output_shape, strides, padding, data_format, dilations):  # noqa: A002
     """`conv_backprop_input` of `input` and `filters` for a forward input of `output_shape`."""
     x, w = operands_to_tensors(input, filters)
-    known = shape_args.constant_value_as_shape(output_shape) if output_shape is not None else None
-    if known is None or known.rank != n + 2:
+    known = shape_args.constant_value_as_shape(output_shape)  # unknown rank for None
+    if known.rank != n + 2:
         raise ValueError(f"{op_name}: `output_shape` must have {n + 2} entries, got {output_shape}")
     first = channels_first(op_name, data_format, n)
     order = [0, *range(2, n + 2), 1] if first else list(range(n + 2))  # channels-last positions
