@@ -5,6 +5,8 @@ Both are host ops (like the string ops) built on the protobuf runtime with TF's 
 little-endian bytes in `tensor_content` (strings in `string_val`). Parsing also reads the typed
 `*_val` fields other writers use, where fewer values than the shape holds repeat the last one.
 """
+import functools
+
 import numpy as np
 
 from .messages import message_class
@@ -17,16 +19,32 @@ from ..ops.string_ops import as_string_tensor, to_backend, to_host
 from ..shape import TensorShape
 from ..spec import spec_of
 
-__all__ = ["serialize_tensor", "parse_tensor"]
+__all__ = ["serialize_tensor", "parse_tensor", "DATA_TYPE_NAMES"]
 
-#: TF's DataType enum value and the TensorProto field of typed values, by tracegraph dtype name.
-_PROTO_TYPES = {"float32": (1, "float_val"), "float64": (2, "double_val"), "int32": (3, "int_val"),
-                "uint8": (4, "int_val"), "int16": (5, "int_val"), "int8": (6, "int_val"),
-                "string": (7, "string_val"), "complex64": (8, "scomplex_val"), "int64": (9, "int64_val"),
-                "bool": (10, "bool_val"), "uint16": (17, "int_val"),
-                "complex128": (18, "dcomplex_val"), "float16": (19, "half_val"), "uint32": (22, "uint32_val"),
-                "uint64": (23, "uint64_val")}
-_NAME_OF_ENUM = {number: name for name, (number, _) in _PROTO_TYPES.items()}
+#: TF's DataType enum name (as `proto/types.proto` spells it) of each tracegraph dtype.
+DATA_TYPE_NAMES = {"float16": "DT_HALF", "bfloat16": "DT_BFLOAT16", "float32": "DT_FLOAT", "float64": "DT_DOUBLE",
+                   "int8": "DT_INT8", "int16": "DT_INT16", "int32": "DT_INT32", "int64": "DT_INT64",
+                   "uint8": "DT_UINT8", "uint16": "DT_UINT16", "uint32": "DT_UINT32", "uint64": "DT_UINT64",
+                   "bool": "DT_BOOL", "string": "DT_STRING", "complex64": "DT_COMPLEX64",
+                   "complex128": "DT_COMPLEX128"}
+#: The TensorProto field of typed values, by the name of a dtype a TensorProto carries.
+_VALUE_FIELDS = {"float32": "float_val", "float64": "double_val", "int32": "int_val", "uint8": "int_val",
+                 "int16": "int_val", "int8": "int_val", "string": "string_val", "complex64": "scomplex_val",
+                 "int64": "int64_val", "bool": "bool_val", "uint16": "int_val", "complex128": "dcomplex_val",
+                 "float16": "half_val", "uint32": "uint32_val", "uint64": "uint64_val"}
+
+
+@functools.cache
+def _enum_numbers():
+    """{dtype name: its DataType enum number} for the dtypes of `_VALUE_FIELDS`, from the schema."""
+    enum = message_class("TensorProto").DESCRIPTOR.fields_by_name["dtype"].enum_type
+    return {name: enum.values_by_name[DATA_TYPE_NAMES[name]].number for name in _VALUE_FIELDS}
+
+
+@functools.cache
+def _names_of_enum():
+    """`_enum_numbers` the other way round."""
+    return {number: name for name, number in _enum_numbers().items()}
 
 
 def _raw_bytes(array):
@@ -35,7 +53,7 @@ def _raw_bytes(array):
 
 def _serialize_impl(xp, tensor, dtype):
     array = to_host(tensor)
-    proto = message_class("TensorProto")(dtype=_PROTO_TYPES[dtype][0])
+    proto = message_class("TensorProto")(dtype=_enum_numbers()[dtype])
     proto.tensor_shape.SetInParent()   # TF writes the shape even for a scalar
     for size in array.shape:
         proto.tensor_shape.dim.add(size=size)
@@ -60,7 +78,7 @@ def _parse_impl(xp, serialized, out_type):
     except Exception:  # protobuf's DecodeError, whatever the runtime calls it
         raise InvalidArgumentError(f"parse_tensor: Could not parse `serialized` as TensorProto: {record[:40]!r}"
                                    ) from None
-    found = _NAME_OF_ENUM.get(proto.dtype, f"DataType {proto.dtype}")
+    found = _names_of_enum().get(proto.dtype, f"DataType {proto.dtype}")
     if found != out_type:
         raise InvalidArgumentError(f"parse_tensor: Type mismatch between parsed tensor ({found}) and dtype "
                                    f"({out_type})")
@@ -78,7 +96,7 @@ def _values(proto, dtype, count):
             raise InvalidArgumentError(f"parse_tensor: tensor_content holds {values.size} values, the shape "
                                        f"{count}")
         return values.astype(numpy_dtype)
-    field = getattr(proto, _PROTO_TYPES[dtype][1])
+    field = getattr(proto, _VALUE_FIELDS[dtype])
     if dtype == "string":
         typed = np.empty(len(field), object)
         typed[:] = list(field)
@@ -115,7 +133,7 @@ _parse_tensor = Op("parse_tensor", infer=_parse_infer, impl=_parse_impl)
 def serialize_tensor(tensor, name=None):
     """`tensor` as a serialized TensorProto (a string scalar), as TF's `tf.io.serialize_tensor` writes it."""
     tensor = convert_to_tensor(tensor)
-    if tensor.dtype.name not in _PROTO_TYPES:
+    if tensor.dtype.name not in _VALUE_FIELDS:
         raise TypeError(f"serialize_tensor: tensors of {tensor.dtype.name} cannot be serialized")
     return bind(_serialize_tensor, [tensor], {"dtype": tensor.dtype.name})
 
@@ -124,7 +142,7 @@ def parse_tensor(serialized, out_type, name=None):
     """The tensor a serialized TensorProto holds; its dtype must be `out_type` (InvalidArgumentError
     otherwise). The result's shape is known only when the op runs."""
     out_type = dtypes.as_dtype(out_type)
-    if out_type.name not in _PROTO_TYPES:
+    if out_type.name not in _VALUE_FIELDS:
         raise TypeError(f"parse_tensor: out_type {out_type.name} is not a TensorProto dtype")
     serialized = as_string_tensor(serialized, "parse_tensor", "serialized")
     return bind(_parse_tensor, [serialized], {"out_type": out_type.name})

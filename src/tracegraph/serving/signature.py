@@ -11,6 +11,7 @@ import binascii
 import numpy as np
 
 from .errors import InvalidArgument
+from ..io.tensors import DATA_TYPE_NAMES
 from ..saved_model.describe import flatten_outputs
 from ..spec import TensorSpec
 from ..tensor import EagerTensor
@@ -22,12 +23,6 @@ _ACCEPTED_KINDS = {"f": "fiu", "c": "fiuc", "i": "iu", "u": "iu", "b": "b"}
 #: Arrays orjson writes natively (others go through `tolist`).
 _NATIVE_JSON = frozenset(np.dtype(t) for t in ("float64", "float32", "int64", "int32", "int16", "int8",
                                                  "uint64", "uint32", "uint16", "uint8", "bool"))
-#: TF's DataType enum names, as the metadata answer spells them.
-_TF_DTYPE_NAMES = {"float32": "DT_FLOAT", "float64": "DT_DOUBLE", "float16": "DT_HALF", "bfloat16": "DT_BFLOAT16",
-                   "int8": "DT_INT8", "int16": "DT_INT16", "int32": "DT_INT32", "int64": "DT_INT64",
-                   "uint8": "DT_UINT8", "uint16": "DT_UINT16", "uint32": "DT_UINT32", "uint64": "DT_UINT64",
-                   "bool": "DT_BOOL", "string": "DT_STRING", "complex64": "DT_COMPLEX64",
-                   "complex128": "DT_COMPLEX128"}
 
 
 def shape_text(dims):
@@ -233,5 +228,5 @@ def _tensor_info(key, spec):
     dims = spec.shape.dims if spec.shape.rank is not None else None
     shape = {"dim": [], "unknown_rank": True} if dims is None else \
         {"dim": [{"size": str(-1 if d is None else d), "name": ""} for d in dims], "unknown_rank": False}
-    return {"dtype": _TF_DTYPE_NAMES.get(spec.dtype.name, spec.dtype.name), "tensor_shape": shape,
+    return {"dtype": DATA_TYPE_NAMES.get(spec.dtype.name, spec.dtype.name), "tensor_shape": shape,
             "name": f"{key}:0"}

@@ -15,6 +15,7 @@ from tensorboard.compat.proto.types_pb2 import DataType
 from tensorboard.util import tensor_util
 
 from ..dtypes import DType
+from ..io.tensors import DATA_TYPE_NAMES
 from ..ir.graph import Graph
 from ..ir.printer import format_attrs
 
@@ -22,9 +23,6 @@ __all__ = ["graph_def"]
 
 #: A constant with more elements than this shows only its shape and dtype, not its values.
 MAX_CONST_VALUES = 64
-
-_TYPE_NAMES = {"float16": "DT_HALF", "float32": "DT_FLOAT", "float64": "DT_DOUBLE", "bool": "DT_BOOL",
-               "string": "DT_STRING"}
 
 
 def graph_def(graph):
@@ -128,7 +126,7 @@ def data_type(dtype):
     """The `DataType` enum value of a tracegraph dtype (`DT_INVALID` for one TF lacks)."""
     name = dtype.name if hasattr(dtype, "name") else str(dtype)
     try:
-        return DataType.Value(_TYPE_NAMES.get(name, "DT_" + name.upper()))
+        return DataType.Value(DATA_TYPE_NAMES.get(name, "DT_" + name.upper()))
     except ValueError:
         return DataType.Value("DT_INVALID")
 
