@@ -238,7 +238,7 @@ def _summary(results):
             ratios = "  ".join(f"{label} {results[name][label]['rps'] / peer[label]['rps']:5.2f}x"
                                for label in peer)
             print(f"  {name:20s} {ratios}")
-    print(f"  (median p99 across scenarios: " + ", ".join(
+    print("  (median p99 across scenarios: " + ", ".join(
         f"{n} {statistics.median(r[l]['p99_ms'] for l in r):.2f} ms" for n, r in results.items()) + ")")
 
 
