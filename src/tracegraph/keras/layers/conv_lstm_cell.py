@@ -8,9 +8,8 @@ from ... import nn
 from ...ops import array_ops, creation, join_split
 from .. import activations
 from .base import Layer
-from .convolutional import (add_argument_weight, output_length, set_weight_arguments, spatial_axes,
-                            standardize_data_format, standardize_padding, standardize_tuple, tf_data_format,
-                            weight_arguments_config)
+from .convolutional import (add_argument_weight, batch_shape, output_length, set_weight_arguments, spatial_axes,
+                            standardize_geometry, tf_data_format, weight_arguments_config)
 from .rnn_cell_base import DropoutRNNCell, lstm_gates, unit_forget_bias_initializer
 
 __all__ = ["ConvLSTMCell"]
@@ -29,13 +28,8 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         super().__init__(**kwargs)
         if not 1 <= rank <= 3:
             raise ValueError(f"Rank {rank} convolutions are not currently implemented. Received: rank={rank}")
-        self.rank = rank
         self.filters = int(filters)
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.padding = standardize_padding(padding)
-        self.data_format = standardize_data_format(data_format)
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        standardize_geometry(self, rank, kernel_size, strides, padding, data_format, dilation_rate)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"Specifying `strides > 1` is not compatible with `dilation_rate > 1`. Received: "
                              f"strides={self.strides} and dilation_rate={self.dilation_rate}")
@@ -89,9 +83,7 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         axes = spatial_axes(self.data_format, self.rank)
         lengths = tuple(output_length(input_shape[a], k, s, self.padding, d)
                         for a, k, s, d in zip(axes, self.kernel_size, self.strides, self.dilation_rate))
-        if self.data_format == "channels_last":
-            return (input_shape[0], *lengths, self.filters)
-        return (input_shape[0], self.filters, *lengths)
+        return batch_shape(self.data_format, input_shape[0], lengths, self.filters)
 
     def get_initial_state(self, batch_size=None):
         """Zeros for h and c."""

@@ -11,8 +11,9 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations
 from .base import Layer
-from .convolutional import (add_argument_weight, check_positive, input_channels, set_weight_arguments, spatial_axes,
-                            standardize_geometry, standardize_tuple, tf_data_format, weight_arguments_config)
+from .convolutional import (add_argument_weight, batch_shape, check_positive, check_strides_and_dilation,
+                            input_channels, set_weight_arguments, spatial_axes, standardize_geometry,
+                            standardize_tuple, tf_data_format, weight_arguments_config)
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]
@@ -56,9 +57,7 @@ class BaseConvTranspose(Layer):
                 raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. At "
                                  f"dimension {i}, `output_padding` is {pad} but `strides` is {stride}. Received: "
                                  f"output_padding={self.output_padding}, strides={self.strides}")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                             f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
+        check_strides_and_dilation(self)
 
     def build(self, input_shape):
         """Create `kernel` [*kernel_size, filters, in_channels] and `bias` [filters]."""
@@ -88,9 +87,7 @@ class BaseConvTranspose(Layer):
         pads = self.output_padding or (None,) * self.rank
         lengths = [transposed_length(input_shape[a], k, s, self.padding, p, d) for a, k, s, p, d in zip(
             spatial_axes(self.data_format, self.rank), self.kernel_size, self.strides, pads, self.dilation_rate)]
-        if self.data_format == "channels_last":
-            return (input_shape[0], *lengths, self.filters)
-        return (input_shape[0], self.filters, *lengths)
+        return batch_shape(self.data_format, input_shape[0], lengths, self.filters)
 
     def get_config(self):
         """Keras 3's config keys for transposed convolutions."""

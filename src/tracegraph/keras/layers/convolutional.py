@@ -106,9 +106,21 @@ def conv_output_shape(layer, input_shape, channels):
     if any(n is not None and n <= 0 for n in lengths):
         raise ValueError(f"Computed output size would be negative. Received `inputs shape={input_shape}`, "
                          f"`kernel shape={layer.kernel_size}`, `dilation_rate={layer.dilation_rate}`.")
-    if layer.data_format == "channels_last":
-        return (input_shape[0], *lengths, channels)
-    return (input_shape[0], channels, *lengths)
+    return batch_shape(layer.data_format, input_shape[0], lengths, channels)
+
+
+def batch_shape(data_format, batch, lengths, channels):
+    """[batch, *lengths, channels], or [batch, channels, *lengths] for "channels_first"."""
+    if data_format == "channels_last":
+        return (batch, *lengths, channels)
+    return (batch, channels, *lengths)
+
+
+def check_strides_and_dilation(layer):
+    """ValueError if both `layer.strides` and `layer.dilation_rate` exceed 1 somewhere (Keras's message)."""
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                         f"Received: strides={layer.strides} and dilation_rate={layer.dilation_rate}")
 
 
 def check_positive(name, value):
@@ -180,9 +192,7 @@ class BaseConv(Layer):
         if self.filters % self.groups:
             raise ValueError(f"The number of filters must be evenly divisible by the number of groups. "
                              f"Received: groups={self.groups}, filters={self.filters}.")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                             f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
+        check_strides_and_dilation(self)
 
     def build(self, input_shape):
         """Create `kernel` [*kernel_size, in_channels // groups, filters] and `bias` [filters]."""

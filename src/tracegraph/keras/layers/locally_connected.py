@@ -17,8 +17,8 @@ from ... import linalg
 from ...ops import array_ops, gather_scatter
 from .. import activations
 from .base import Layer
-from .convolutional import (add_argument_weight, check_positive, input_channels, output_length, set_weight_arguments,
-                            spatial_axes, standardize_geometry, weight_arguments_config)
+from .convolutional import (add_argument_weight, batch_shape, check_positive, input_channels, output_length,
+                            set_weight_arguments, spatial_axes, standardize_geometry, weight_arguments_config)
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
@@ -111,9 +111,7 @@ class BaseLocallyConnected(Layer):
         """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""
         input_shape = tuple(input_shape)
         lengths = self._out_sizes(self._in_sizes(input_shape))
-        if self.data_format == "channels_last":
-            return (input_shape[0], *lengths, self.filters)
-        return (input_shape[0], self.filters, *lengths)
+        return batch_shape(self.data_format, input_shape[0], lengths, self.filters)
 
     def get_config(self):
         """Keras 2's config keys for locally connected layers."""
