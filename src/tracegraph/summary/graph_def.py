@@ -7,6 +7,8 @@ and `_defined_at` (the line of the user's code); the graph's results feed `Ident
 control-flow node and its sub-graphs form one group, `cond/cond` beside `cond/true_graph/...`,
 which the dashboard shows folded.
 """
+import ast
+
 import numpy as np
 from tensorboard.compat.proto.attr_value_pb2 import AttrValue
 from tensorboard.compat.proto.graph_pb2 import GraphDef
@@ -14,6 +16,7 @@ from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.types_pb2 import DataType
 from tensorboard.util import tensor_util
 
+from ..autograph.naming import Namer
 from ..dtypes import DType
 from ..io.tensors import DATA_TYPE_NAMES
 from ..ir.graph import Graph
@@ -35,17 +38,9 @@ def graph_def(graph):
 class _Builder:
     def __init__(self):
         self.proto = GraphDef()
-        self.taken = set()
+        # `name(wanted)`: `wanted`, or `wanted_1`, `wanted_2`... if taken (TF's rule); nothing is taken yet
+        self.name = Namer(ast.parse("")).new
         self.handles = {}  # id(Variable) -> its VarHandleOp's name (one per Variable, in every sub-graph)
-
-    def name(self, wanted):
-        """`wanted`, or `wanted_1`, `wanted_2`... if taken (TF's rule)."""
-        name, k = wanted, 0
-        while name in self.taken:
-            k += 1
-            name = f"{wanted}_{k}"
-        self.taken.add(name)
-        return name
 
     def node(self, name, op, inputs=(), specs=(), attrs=None):
         node = self.proto.node.add(name=self.name(name), op=op, input=list(inputs))
