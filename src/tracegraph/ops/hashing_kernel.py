@@ -479,9 +479,10 @@ class _StringTable:
     addresses stay valid), each entry's start, length and fingerprint, and the slots."""
 
     def __init__(self, kernels, vocabulary):
-        self.lengths = np.fromiter(map(len, vocabulary.tolist()), dtype=np.int64, count=vocabulary.size)
+        entries = vocabulary.tolist()
+        self.lengths = np.fromiter(map(len, entries), dtype=np.int64, count=vocabulary.size)
         self.starts = np.cumsum(self.lengths) - self.lengths
-        self.data = np.frombuffer(b"".join(vocabulary.tolist()) + bytes(1), dtype=np.uint8)
+        self.data = np.frombuffer(b"".join(entries) + bytes(1), dtype=np.uint8)
         self.buffer = self.data.__array_interface__["data"][0]
         self.hashes = np.empty(vocabulary.size, np.uint64)
         _, address = _object_pointers(vocabulary)
