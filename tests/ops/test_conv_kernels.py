@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tracegraph as tg
+from tracegraph.core.op import get_op
+from tracegraph.ops.conv import out_size
 
 pytest.importorskip("numba")
 conv_kernels = pytest.importorskip("tracegraph_backends.numba.conv_kernels")
@@ -36,7 +38,6 @@ class _Node:
     """The two things a DepthwiseKernel reads of a graph node: its op and attrs."""
 
     def __init__(self, op_name, attrs):
-        from tracegraph.core.op import get_op  # noqa: PLC0415 - test helper; the registry, as the plan uses it
         self.op, self.attrs = get_op(op_name), attrs
 
 
@@ -84,7 +85,6 @@ def test_the_three_kernels_equal_the_numpy_implementations(case):
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from([1, 2]).flatmap(geometries), st.integers(1, 3), st.integers(1, 6), st.integers(0, 2 ** 16))
 def test_the_window_sum_kernel_equals_the_numpy_input_gradient(geometry, in_channels, out_channels, seed):
-    from tracegraph.ops.conv import out_size  # noqa: PLC0415 - test helper: the op's own output sizes
     kernel, in_sizes, attrs = geometry
     out = [out_size(in_sizes[i], kernel[i], attrs["strides"][i], attrs["dilations"][i], attrs["padding"], i)
            for i in range(len(kernel))]
