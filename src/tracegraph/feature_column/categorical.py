@@ -17,6 +17,23 @@ __all__ = ["VocabularyListCategoricalColumn", "HashedCategoricalColumn", "Identi
            "categorical_column_with_identity", "crossed_column"]
 
 
+class _TransformedColumn(CategoricalColumn):
+    """A categorical column whose `(ids, present)` is its `transform`, which the cache runs once per call."""
+
+    def get_ids(self, transformation_cache, state_manager):
+        """`(ids, present)` for the batch: the column's transform."""
+        return transformation_cache.get(self, state_manager)
+
+
+class _KeyedColumn(_TransformedColumn):
+    """A `_TransformedColumn` of one raw feature, named by its `key`."""
+
+    @property
+    def name(self):
+        """The column's key."""
+        return self.key
+
+
 def _raw_input(column, transformation_cache, state_manager):
     """The column's raw feature, checked to be strings or integers as its `dtype` says."""
     raw = transformation_cache.get(column.key, state_manager)
@@ -35,7 +52,7 @@ def _hash_buckets(values, num_buckets):
 
 
 @dataclasses.dataclass(frozen=True)
-class VocabularyListCategoricalColumn(CategoricalColumn):
+class VocabularyListCategoricalColumn(_KeyedColumn):
     """Ids by position in `vocabulary_list`; unknown values get `default_value` or an OOV bucket."""
 
     key: str
@@ -43,10 +60,6 @@ class VocabularyListCategoricalColumn(CategoricalColumn):
     dtype: object
     default_value: int = -1
     num_oov_buckets: int = 0
-
-    @property
-    def name(self):
-        return self.key
 
     @property
     def num_buckets(self):
@@ -66,9 +79,6 @@ class VocabularyListCategoricalColumn(CategoricalColumn):
         else:
             unknown = constant(self.default_value, dtypes.int64)
         return where(less(positions, 0), unknown, positions), present_values(raw)
-
-    def get_ids(self, transformation_cache, state_manager):
-        return transformation_cache.get(self, state_manager)
 
 
 def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, default_value=-1,
@@ -105,16 +115,12 @@ def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, de
 
 
 @dataclasses.dataclass(frozen=True)
-class HashedCategoricalColumn(CategoricalColumn):
+class HashedCategoricalColumn(_KeyedColumn):
     """Ids `hash(value) % hash_bucket_size`, FarmHash's Fingerprint64 of the value's string."""
 
     key: str
     hash_bucket_size: int
     dtype: object = dtypes.string
-
-    @property
-    def name(self):
-        return self.key
 
     @property
     def num_buckets(self):
@@ -123,9 +129,6 @@ class HashedCategoricalColumn(CategoricalColumn):
     def transform(self, transformation_cache, state_manager):
         raw = _raw_input(self, transformation_cache, state_manager)
         return _hash_buckets(raw, self.hash_bucket_size), present_values(raw)
-
-    def get_ids(self, transformation_cache, state_manager):
-        return transformation_cache.get(self, state_manager)
 
 
 def categorical_column_with_hash_bucket(key, hash_bucket_size, dtype=dtypes.string):
@@ -142,16 +145,12 @@ def categorical_column_with_hash_bucket(key, hash_bucket_size, dtype=dtypes.stri
 
 
 @dataclasses.dataclass(frozen=True)
-class IdentityCategoricalColumn(CategoricalColumn):
+class IdentityCategoricalColumn(_KeyedColumn):
     """Integer inputs used as ids in `[0, num_buckets)`; others get `default_value`."""
 
     key: str
     number_buckets: int
     default_value: object = None
-
-    @property
-    def name(self):
-        return self.key
 
     @property
     def num_buckets(self):
@@ -167,9 +166,6 @@ class IdentityCategoricalColumn(CategoricalColumn):
             ids = where(outside, constant(self.default_value, dtypes.int64), ids)
         return ids, present_values(raw)
 
-    def get_ids(self, transformation_cache, state_manager):
-        return transformation_cache.get(self, state_manager)
-
 
 def categorical_column_with_identity(key, num_buckets, default_value=None):
     """Integer inputs as their own ids (TF's `categorical_column_with_identity`)."""
@@ -181,7 +177,7 @@ def categorical_column_with_identity(key, num_buckets, default_value=None):
 
 
 @dataclasses.dataclass(frozen=True)
-class CrossedColumn(CategoricalColumn):
+class CrossedColumn(_TransformedColumn):
     """Every combination of the keys' values per example, hashed into `hash_bucket_size` ids."""
 
     keys: tuple
@@ -226,9 +222,6 @@ class CrossedColumn(CategoricalColumn):
             if mask is not None:
                 present = mask if present is None else logical_and(present, mask)
         return crossed, present
-
-    def get_ids(self, transformation_cache, state_manager):
-        return transformation_cache.get(self, state_manager)
 
 
 def crossed_column(keys, hash_bucket_size, hash_key=None):
