@@ -8,23 +8,24 @@ of every step is one convolution of the whole sequence (steps folded into the ba
 the recurrent convolution ("same" padding, stride 1) runs in the loop.
 """
 from .conv_lstm_cell import ConvLSTMCell
-from .recurrent import CELL_ARGUMENTS, cell_property, flat_config, split_layer_arguments
-from .rnn import RNN
+from .recurrent import CELL_ARGUMENTS, CellLayer, cell_property
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 
-class ConvLSTM(RNN):
+class ConvLSTM(CellLayer):
     """`RNN` over a `ConvLSTMCell` of `rank` spatial dimensions."""
 
     rank = None
+    cell_name = "conv_lstm_cell"
 
     def __init__(self, filters, kernel_size, **kwargs):
-        layer_kwargs = split_layer_arguments(kwargs)
-        cell = ConvLSTMCell(self.rank, filters, kernel_size, name="conv_lstm_cell", dtype=layer_kwargs.get("dtype"),
-                            trainable=layer_kwargs.get("trainable", True), **kwargs)
-        super().__init__(cell, **layer_kwargs)
+        super().__init__(filters, kernel_size, **kwargs)
         self.input_ndim = self.rank + 3
+
+    def make_cell(self, filters, kernel_size, **kwargs):
+        """`ConvLSTMCell(rank, filters, kernel_size, ...)`."""
+        return ConvLSTMCell(self.rank, filters, kernel_size, **kwargs)
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         """[batch, steps, *the cell's output shape] (or without steps), then the two states."""
@@ -34,15 +35,6 @@ class ConvLSTM(RNN):
         if self.return_state:
             return output, (batch, *state), (batch, *state)
         return output
-
-    def get_config(self):
-        """Keras 3's config: the loop options and the cell's arguments, flat."""
-        return flat_config(self, super().get_config())
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """The layer `get_config` described."""
-        return cls(**config)
 
 
 for _name in ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",

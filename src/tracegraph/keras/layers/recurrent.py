@@ -33,35 +33,49 @@ def split_layer_arguments(kwargs):
     return {key: kwargs.pop(key) for key in _RNN_ARGUMENTS if key in kwargs}
 
 
-def flat_config(layer, config):
-    """Keras 3's config of a recurrent layer: the loop options (`config`) and the cell's arguments, flat."""
-    del config["cell"]
-    config.update({k: v for k, v in layer.cell.get_config().items() if k not in ("name", "trainable", "dtype")})
-    config["activity_regularizer"] = serialize(regularizers, layer.activity_regularizer)
-    return config
+class CellLayer(RNN):
+    """An `RNN` over a cell it makes from its own arguments (`make_cell`), which it also shows as its own:
+    Keras 3's config of a recurrent layer is the loop options and the cell's arguments, flat."""
 
-
-class _CellLayer(RNN):
-    """A recurrent layer made of one built-in cell, whose arguments it takes and shows."""
-
-    cell_class = None
     cell_name = None
-    input_ndim = 3
 
-    def __init__(self, units, **kwargs):
+    def __init__(self, *cell_arguments, **kwargs):
         layer_kwargs = split_layer_arguments(kwargs)
-        cell = self.cell_class(units, name=self.cell_name, dtype=layer_kwargs.get("dtype"),
-                               trainable=layer_kwargs.get("trainable", True), **kwargs)
+        cell = self.make_cell(*cell_arguments, name=self.cell_name, dtype=layer_kwargs.get("dtype"),
+                              trainable=layer_kwargs.get("trainable", True), **kwargs)
         super().__init__(cell, **layer_kwargs)
+
+    def make_cell(self, *arguments, **kwargs):
+        """The cell, from the layer's positional cell arguments and the keyword ones."""
+        raise NotImplementedError
 
     def get_config(self):
         """Keras 3's config: the loop options and the cell's arguments, flat."""
-        return flat_config(self, super().get_config())
+        config = super().get_config()
+        del config["cell"]
+        config.update({k: v for k, v in self.cell.get_config().items() if k not in ("name", "trainable", "dtype")})
+        config["activity_regularizer"] = serialize(regularizers, self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """The layer `get_config` described."""
         return cls(**config)
+
+
+class _CellLayer(CellLayer):
+    """A recurrent layer made of one built-in cell (`cell_class`)."""
+
+    cell_class = None
+    input_ndim = 3
+
+    def __init__(self, units, **kwargs):
+        """Only `units` is positional, as in Keras; the other arguments are keywords."""
+        super().__init__(units, **kwargs)
+
+    def make_cell(self, units, **kwargs):
+        """`cell_class(units, ...)`."""
+        return self.cell_class(units, **kwargs)
 
 
 for _name in ("units",) + CELL_ARGUMENTS:
