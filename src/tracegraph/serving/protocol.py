@@ -83,9 +83,9 @@ def _columns(inputs, signature):
     converters = signature.converters
     if type(inputs) is dict and not (len(converters) == 1 and _is_b64(inputs)) and \
             (len(converters) > 1 or converters[0].name in inputs):
-        missing = [c.name for c in converters if c.name not in inputs]
+        missing = [c for c in converters if c.name not in inputs]
         if missing:
-            c = converters[[c.name for c in converters].index(missing[0])]
+            c = missing[0]
             raise InvalidArgument(f"missing input '{c.name}' ({c.spec_text}); signature '{signature.name}' "
                                   f"has the inputs {signature.input_names}")
         if len(inputs) != len(converters):
