@@ -16,6 +16,7 @@ import threading
 from .errors import InvalidArgument, NotFound, Unavailable
 from .signature import ServedSignature
 from .. import config as tg_config, saved_model
+from ..saved_model.format import METADATA_FILE
 
 __all__ = ["ModelStore", "ServedModel", "ServableVersion", "load_version"]
 
@@ -150,14 +151,14 @@ def version_directories(base_path):
     found = {}
     for name in names:
         path = os.path.join(base_path, name)
-        if name.isdigit() and os.path.isfile(os.path.join(path, "saved_model.json")):
+        if name.isdigit() and os.path.isfile(os.path.join(path, METADATA_FILE)):
             found[int(name)] = path
     return found
 
 
 def _mtime(path):
     try:
-        return os.stat(os.path.join(path, "saved_model.json")).st_mtime_ns
+        return os.stat(os.path.join(path, METADATA_FILE)).st_mtime_ns
     except OSError:
         return None
 
@@ -200,7 +201,7 @@ class ModelStore:
         """Load what is there now (before the server takes requests), then poll in the background."""
         self.poll_all()
         for model in self.models.values():
-            if not model.versions and os.path.isfile(os.path.join(model.spec.base_path, "saved_model.json")):
+            if not model.versions and os.path.isfile(os.path.join(model.spec.base_path, METADATA_FILE)):
                 logger.warning("model %s: %s is a saved model itself, not a directory of versions: serve the "
                                "directory above it if its name is a version number, else move it into a "
                                "sub-directory named 1", model.name, model.spec.base_path)
