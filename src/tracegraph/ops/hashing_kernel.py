@@ -445,16 +445,20 @@ def _object_pointers(strings):
     return flat, flat.__array_interface__["data"][0]
 
 
+def _per_string(kernel, strings, dtype, *args):
+    """`kernel(address, count, bytes type, *args, out)` run over the object array `strings`: `out`
+    (`dtype`, the shape of `strings`), or None if an element is not exactly `bytes`."""
+    flat, address = _object_pointers(strings)
+    out = np.empty(flat.size, dtype)
+    if kernel(address, flat.size, id(bytes), *args, out) >= 0:
+        return None
+    return out.reshape(strings.shape)
+
+
 def fingerprint64(strings):
     """FarmHash's Fingerprint64 of each element of the object array `strings` (uint64, same shape),
     or None where the kernel cannot or need not run."""
-    if not serves(strings.size):
-        return None
-    flat, address = _object_pointers(strings)
-    out = np.empty(flat.size, np.uint64)
-    if _kernels.fingerprints(address, flat.size, id(bytes), out) >= 0:
-        return None
-    return out.reshape(strings.shape)
+    return _per_string(_kernels.fingerprints, strings, np.uint64) if serves(strings.size) else None
 
 
 def fingerprint_buckets(strings, num_buckets):
@@ -467,11 +471,7 @@ def fingerprint_buckets(strings, num_buckets):
 
 
 def _fingerprint_buckets(kernels, strings, num_buckets):
-    flat, address = _object_pointers(strings)
-    out = np.empty(flat.size, np.int64)
-    if kernels.fingerprint_buckets(address, flat.size, id(bytes), np.uint64(num_buckets), out) >= 0:
-        return None
-    return out.reshape(strings.shape)
+    return _per_string(kernels.fingerprint_buckets, strings, np.int64, np.uint64(num_buckets))
 
 
 class _StringTable:
@@ -484,9 +484,7 @@ class _StringTable:
         self.starts = np.cumsum(self.lengths) - self.lengths
         self.data = np.frombuffer(b"".join(entries) + bytes(1), dtype=np.uint8)
         self.buffer = self.data.__array_interface__["data"][0]
-        self.hashes = np.empty(vocabulary.size, np.uint64)
-        _, address = _object_pointers(vocabulary)
-        kernels.fingerprints(address, vocabulary.size, id(bytes), self.hashes)
+        self.hashes = _per_string(kernels.fingerprints, vocabulary, np.uint64)  # every entry is bytes
         self.slots = kernels.string_slots(self.hashes, self.starts, self.lengths, self.buffer,
                                           _table_size(vocabulary.size))
 
@@ -524,17 +522,10 @@ def lookup_strings(table, strings):
 
 
 def _lookup_strings(kernels, table, strings):
-    flat, address = _object_pointers(strings)
-    out = np.empty(flat.size, np.int64)
     if table.hashes.size == 1:
-        first_other = kernels.single_string_positions(address, flat.size, id(bytes), table.buffer,
-                                                      table.lengths[0], out)
-    else:
-        first_other = kernels.string_positions(address, flat.size, id(bytes), table.slots, table.hashes,
-                                               table.starts, table.lengths, table.buffer, out)
-    if first_other >= 0:
-        return None
-    return out.reshape(strings.shape)
+        return _per_string(kernels.single_string_positions, strings, np.int64, table.buffer, table.lengths[0])
+    return _per_string(kernels.string_positions, strings, np.int64, table.slots, table.hashes, table.starts,
+                       table.lengths, table.buffer)
 
 
 def integer_table(vocabulary):
