@@ -70,9 +70,8 @@ class TimeDistributed(Wrapper):
         sizes = _sizes(inputs, inputs.shape.as_list())
         batch_and_steps, inner = sizes[:2], sizes[2:]
         folded = array_ops.reshape(inputs, join_split.stack([-1] + inner) if _dynamic(inner) else [-1] + inner)
-        accepts_training, accepts_mask = _call_parameters(type(self.layer))
-        kwargs = {"training": training} if accepts_training and training is not None else {}
-        if accepts_mask and mask is not None:
+        kwargs = _call_kwargs(self.layer, training, mask)
+        if "mask" in kwargs:
             kwargs["mask"] = array_ops.reshape(mask, [-1] + mask.shape.as_list()[2:])
         outputs = self.layer(folded, **kwargs)
         shape = batch_and_steps + _sizes(outputs, outputs.shape.as_list())[1:]
@@ -86,6 +85,15 @@ class TimeDistributed(Wrapper):
     def compute_mask(self, inputs, mask=None):
         """The input's mask (each step's output belongs to the same step)."""
         return mask
+
+
+def _call_kwargs(layer, training, mask):
+    """`training` and `mask` as keywords for a call of `layer`, each where given and its `call` takes it."""
+    accepts_training, accepts_mask = _call_parameters(type(layer))
+    kwargs = {"training": training} if accepts_training and training is not None else {}
+    if accepts_mask and mask is not None:
+        kwargs["mask"] = mask
+    return kwargs
 
 
 def _dynamic(sizes):
@@ -152,7 +160,7 @@ class Bidirectional(Layer):
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         """Both directions, merged."""
-        forward_kwargs = self._call_kwargs(mask, training)
+        forward_kwargs = _call_kwargs(self.forward_layer, training, mask)
         backward_kwargs = dict(forward_kwargs)
         if initial_state is not None:
             half = len(initial_state) // 2
@@ -185,13 +193,6 @@ class Bidirectional(Layer):
         self.backward_layer.reset_state()
 
     reset_states = reset_state
-
-    def _call_kwargs(self, mask, training):
-        accepts_training, accepts_mask = _call_parameters(type(self.forward_layer))
-        kwargs = {"training": training} if accepts_training and training is not None else {}
-        if accepts_mask and mask is not None:
-            kwargs["mask"] = mask
-        return kwargs
 
     def _merge(self, y, y_rev):
         if self.merge_mode == "concat":
