@@ -83,16 +83,16 @@ class DropoutRNNCell:
 
     def _input_mask(self, x, training):
         """The input mask in training with dropout (the cached one, or a new one for a cell called alone)."""
-        if not training or not 0.0 < self.dropout < 1.0:
-            return None
-        return self._dropout_mask if self._dropout_mask is not None else self._create_dropout_mask(x, self.dropout)
+        return self._step_mask(self._dropout_mask, x, self.dropout, training)
 
     def _recurrent_mask(self, h, training):
-        if not training or not 0.0 < self.recurrent_dropout < 1.0:
+        """The mask of the previous output, as `_input_mask`."""
+        return self._step_mask(self._recurrent_dropout_mask, h, self.recurrent_dropout, training)
+
+    def _step_mask(self, cached, x, rate, training):
+        if not training or not 0.0 < rate < 1.0:
             return None
-        if self._recurrent_dropout_mask is not None:
-            return self._recurrent_dropout_mask
-        return self._create_dropout_mask(h, self.recurrent_dropout)
+        return cached if cached is not None else self._create_dropout_mask(x, rate)
 
 
 def _dims(x):
