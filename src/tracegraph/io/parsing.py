@@ -101,10 +101,6 @@ def _flat_array(lists, dtype, total):
     return array
 
 
-def _numpy_dtype(dtype):
-    return object if dtype == "string" else np.dtype(dtype)
-
-
 def _dense(maps, key, dtype, shape, default):
     size = int(np.prod(shape))
     lists = _lists(maps, key, dtype)
@@ -191,12 +187,12 @@ def _default(key, value, dtype, shape, sequence):
     or empty (size 0) for a required feature."""
     if value is None:
         if not sequence:
-            return convert_to_tensor(np.empty(0, _numpy_dtype(dtype.name)), dtype=dtype)
+            return convert_to_tensor(np.empty(0, dtype.numpy_dtype), dtype=dtype)
         value = b"" if dtype == dtypes.string else 0
     tensor = convert_to_tensor(value, dtype=dtype)
     size = int(np.prod(shape))
     if tensor.shape.num_elements() == 1 and size != 1:
-        return convert_to_tensor(np.full(shape, tensor.numpy().reshape(()), _numpy_dtype(dtype.name)), dtype=dtype)
+        return convert_to_tensor(np.full(shape, tensor.numpy().reshape(()), dtype.numpy_dtype), dtype=dtype)
     if tensor.shape.num_elements() != size:
         raise ValueError(f"parse_example: the default_value of feature {key!r} has shape {tensor.shape}, which does "
                          f"not fit the feature's shape {list(shape)}")
