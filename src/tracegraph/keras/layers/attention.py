@@ -6,27 +6,25 @@ the key steps and return the weighted sum of the values ([batch, Tq, dim]). A `m
 value_mask]` ([batch, Tq], [batch, Tv]) keeps padded value steps out of the softmax and zeros the
 outputs of padded query steps; `use_causal_mask` lets query step i see key steps j <= i only.
 """
-from ... import math, nn, random
+from ... import math, nn
 from ...ops import arithmetic, array_ops, cast, comparison, creation, linalg, reduction
-from .base import Layer
+from .regularization import _RandomLayer
 
 __all__ = ["Attention", "AdditiveAttention"]
 
 
-class Attention(Layer):
+class Attention(_RandomLayer):
     """Dot-product attention: scores = query . key (times a learned `scale` with `use_scale`);
     `score_mode="concat"` scores with sum(tanh(query + key)) times a learned weight instead."""
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         if score_mode not in ("dot", "concat"):
             raise ValueError(f"Invalid value for argument score_mode. Expected one of {{'dot', 'concat'}}. "
                              f"Received: score_mode={score_mode}")
         self.use_scale = use_scale
         self.score_mode = score_mode
         self.dropout = dropout
-        self.seed = seed
-        self._generator = None if seed is None else random.Generator.from_seed(seed)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -57,8 +55,7 @@ class Attention(Layer):
             scores = comparison.where(scores_mask, scores, scores - bias)
         weights = nn.softmax(scores, axis=-1)
         if training and self.dropout > 0:
-            source = random if self._generator is None else self._generator
-            keep = source.uniform(array_ops.shape(weights), dtype=weights.dtype) >= self.dropout
+            keep = self._uniform(array_ops.shape(weights), weights.dtype) >= self.dropout
             weights = comparison.where(keep, weights / (1.0 - self.dropout), creation.zeros_like(weights))
         return linalg.matmul(weights, value), weights
 
