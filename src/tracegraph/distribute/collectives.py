@@ -27,7 +27,8 @@ from .errors import CollectiveTimeoutError
 from .reduce_op import ReduceOp
 from .replica_context import current_replica_id
 
-__all__ = ["ThreadGroup", "register_group", "all_reduce_tensors", "all_reduce_arrays", "broadcast_arrays",
+__all__ = ["ThreadGroup", "register_group", "all_reduce_tensors", "all_reduce_arrays", "all_reduce_arrays_in_buckets",
+           "broadcast_arrays",
            "pack", "unpack", "buckets", "Completed", "DEFAULT_BYTES_PER_PACK"]
 
 #: Largest fused bucket (bytes) when CommunicationOptions gives none. Small enough that a model of a few
@@ -106,11 +107,20 @@ def _unpacked_reduction(total, arrays, reduce_op, group):
 
 def broadcast_arrays(group, arrays, root=0, bytes_per_pack=DEFAULT_BYTES_PER_PACK):
     """Replica `root`'s `arrays` on every replica (NumPy arrays; fused buckets of one dtype)."""
+    return _bucket_by_bucket(arrays, bytes_per_pack, lambda parts: unpack(
+        group.broadcast(pack(np, parts), current_replica_id(), root), parts))
+
+
+def all_reduce_arrays_in_buckets(group, arrays, bytes_per_pack=DEFAULT_BYTES_PER_PACK):
+    """NumPy `arrays` (of any dtypes) summed over the group, one fused collective per bucket of one dtype."""
+    return _bucket_by_bucket(arrays, bytes_per_pack, lambda parts: all_reduce_arrays(group, parts, ReduceOp.SUM))
+
+
+def _bucket_by_bucket(arrays, bytes_per_pack, collective):
+    """`arrays` with each bucket of them replaced by `collective(bucket's arrays)`."""
     result = list(arrays)
     for bucket in buckets(arrays, lambda a: a.nbytes, bytes_per_pack):
-        parts = [arrays[i] for i in bucket]
-        received = group.broadcast(pack(np, parts), current_replica_id(), root)
-        for i, value in zip(bucket, unpack(received, parts)):
+        for i, value in zip(bucket, collective([arrays[i] for i in bucket])):
             result[i] = value
     return result
 

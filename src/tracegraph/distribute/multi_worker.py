@@ -7,7 +7,7 @@ makes the others raise `WorkerLostError` naming it, after `timeout_seconds`.
 """
 from .. import config
 from ..variable import VariableAggregation, VariableSynchronization, construct_variable
-from .collectives import all_reduce_arrays, broadcast_arrays, buckets
+from .collectives import all_reduce_arrays_in_buckets, broadcast_arrays
 from .mpi import MPIGroup, mpi_world_size
 from .strategy import CommunicationOptions, Strategy, StrategyExtended, environment_timeout
 
@@ -36,15 +36,6 @@ class MultiWorkerExtended(StrategyExtended):
         for variable, value in zip(variables, values):
             variable._assign_array(value)
 
-    def all_reduce_arrays_by_dtype(self, arrays):
-        """NumPy `arrays` summed over the workers, one fused collective per bucket of one dtype."""
-        result = list(arrays)
-        for bucket in buckets(arrays, lambda a: a.nbytes, self._options.bytes_per_pack):
-            reduced = all_reduce_arrays(self._group, [arrays[i] for i in bucket], None, 0)
-            for i, value in zip(bucket, reduced):
-                result[i] = value
-        return result
-
     def synchronized_on_read(self, variables):
         return _Aggregated(self, [v for v in variables if v.synchronization == VariableSynchronization.ON_READ])
 
@@ -59,7 +50,7 @@ class _Aggregated:
         self._saved = [v._array for v in self._variables]
         if self._extended._group is None or not self._variables:
             return self
-        sums = self._extended.all_reduce_arrays_by_dtype(self._saved)
+        sums = all_reduce_arrays_in_buckets(self._extended._group, self._saved, self._extended._options.bytes_per_pack)
         for variable, total in zip(self._variables, sums):
             variable._assign_array(total / self._extended.num_workers if variable.aggregation == VariableAggregation.MEAN
                                    else total)
