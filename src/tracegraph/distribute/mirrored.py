@@ -12,6 +12,7 @@ from ..context import state
 from ..device import DeviceSpec
 from ..variable import construct_variable
 from .collectives import ThreadGroup
+from .errors import CollectiveTimeoutError
 from .replica_context import ReplicaContext, local
 from .strategy import CommunicationOptions, Strategy, StrategyExtended, _local_args, environment_timeout
 from .values import distributed_variable_class
@@ -96,7 +97,8 @@ class MirroredExtended(StrategyExtended):
 
 
 def _is_group_break(error):
-    return "another replica failed" in str(error)
+    """Whether `error` is a replica's notice that the group broke (another replica failed first)."""
+    return isinstance(error, CollectiveTimeoutError)  # raised only by ThreadGroup when its barrier breaks
 
 
 class MirroredStrategy(Strategy):
