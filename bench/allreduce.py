@@ -19,21 +19,21 @@ environment (MPICH's progress thread).
     python3 bench/allreduce.py [--processes N] [--megabytes MB] [--rounds N] [--overlap]
 """
 import argparse
-import pathlib
 import subprocess
 import sys
-import sysconfig
 import time
 
 import numpy as np
+
+import tracegraph as tg
+from tracegraph.distribute import collectives
+from tracegraph.distribute.mpi import mpiexec_path
+from tracegraph.distribute.reduce_op import ReduceOp
 
 
 def measure(megabytes, rounds, repeats=20):
     from mpi4py import MPI  # noqa: PLC0415 - only the MPI child needs it
 
-    import tracegraph as tg  # noqa: PLC0415 - the child's import (the launcher does not need tracegraph)
-    from tracegraph.distribute import collectives  # noqa: PLC0415
-    from tracegraph.distribute.reduce_op import ReduceOp  # noqa: PLC0415
 
     strategy = tg.distribute.MultiWorkerMirroredStrategy()
     group = strategy.extended._group
@@ -72,7 +72,6 @@ def measure(megabytes, rounds, repeats=20):
 def measure_overlap(kilobytes, rounds, compute_ms=20.0):
     from mpi4py import MPI  # noqa: PLC0415 - only the MPI child needs it
 
-    import tracegraph as tg  # noqa: PLC0415 - the child's import (the launcher does not need tracegraph)
 
     group = tg.distribute.MultiWorkerMirroredStrategy().extended._group
     comm = MPI.COMM_WORLD
@@ -142,8 +141,7 @@ def main():
         else:
             measure(args.megabytes, args.rounds)
         return
-    mpiexec = pathlib.Path(sysconfig.get_path("scripts")) / "mpiexec"
-    subprocess.run([str(mpiexec) if mpiexec.exists() else "mpiexec", "-n", str(args.processes), sys.executable,
+    subprocess.run([mpiexec_path() or "mpiexec", "-n", str(args.processes), sys.executable,
                     __file__, "--child", "--megabytes", str(args.megabytes), "--rounds", str(args.rounds),
                     "--kilobytes", *map(str, args.kilobytes)] + (["--overlap"] if args.overlap else []),
                    check=True)

@@ -24,10 +24,10 @@ barrier before each all-reduce begins, into waiting for the slower worker and wa
 import argparse
 import json
 import os
-import pathlib
 import subprocess
 import sys
-import sysconfig
+
+from tracegraph.distribute.mpi import mpiexec_path
 
 _CHILD = r'''
 import json, os, sys, time
@@ -111,18 +111,13 @@ if rank == 0:
 '''
 
 
-def _mpiexec():
-    beside = pathlib.Path(sysconfig.get_path("scripts")) / "mpiexec"
-    return str(beside) if beside.exists() else "mpiexec"
-
-
 def run(workers, args, overlap=True):
     env = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1", PYTHONWARNINGS="ignore", BENCH_NO_OVERLAP="0" if overlap else "1")
     command = [sys.executable, "-c", _CHILD, str(args.epochs), str(args.steps), args.backend, args.model,
                str(args.bytes_per_pack)]
     if workers > 1:
-        command = [_mpiexec(), "-n", str(workers)] + command
+        command = [(mpiexec_path() or "mpiexec"), "-n", str(workers)] + command
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 

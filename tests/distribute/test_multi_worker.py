@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import sysconfig
 import time
 
 import numpy as np
@@ -18,7 +17,7 @@ import pytest
 
 import tracegraph as tg
 from tracegraph.context import state
-from tracegraph.distribute.mpi import _host_buffer
+from tracegraph.distribute.mpi import _host_buffer, mpiexec_path
 
 WORKER = pathlib.Path(__file__).with_name("mpi_worker.py")
 sys.path.insert(0, str(WORKER.parent))
@@ -27,11 +26,8 @@ import mpi_worker  # noqa: E402 - the worker module, for the 1-process restore
 
 def _mpiexec():
     """mpiexec from the `mpich` wheel (next to this Python), else from PATH."""
-    beside = pathlib.Path(sysconfig.get_path("scripts")) / "mpiexec"
-    if beside.exists():
-        return str(beside)
-    found = subprocess.run(["which", "mpiexec"], capture_output=True, text=True).stdout.strip()
-    if not found:
+    found = mpiexec_path()
+    if found is None:
         pytest.fail("mpiexec not found: pip install 'tracegraph[distributed]' (mpi4py and the mpich wheel)")
     return found
 

@@ -18,8 +18,10 @@ where the update needs them.
 import atexit
 import os
 import queue
+import shutil
 import signal
 import sys
+import sysconfig
 import threading
 import time
 
@@ -29,7 +31,7 @@ from ..buffer_pool import BUFFERS, MIN_BYTES
 from .errors import WorkerLostError
 from .sentinel import join_sentinel
 
-__all__ = ["MPIGroup", "mpi_world_size"]
+__all__ = ["MPIGroup", "mpi_world_size", "mpiexec_path"]
 
 _ROLL_CALL_TAG = 7321
 #: Poll without pausing for this long first. Longer spins help on a moderately busy machine (a 4 MB
@@ -51,6 +53,12 @@ _REPORT_SECONDS = 2.0
 def _mpi():
     from mpi4py import MPI  # noqa: PLC0415 - optional dependency (the `distributed` extra), loaded when used
     return MPI
+
+
+def mpiexec_path():
+    """The `mpiexec` launcher: the `mpich` wheel's, next to this Python, else the one on PATH (None if neither)."""
+    beside = os.path.join(sysconfig.get_path("scripts"), "mpiexec")
+    return beside if os.path.exists(beside) else shutil.which("mpiexec")
 
 
 def mpi_world_size():
