@@ -154,12 +154,14 @@ class StrategyExtended:
         mine = nest.map_structure(lambda *parts: np.concatenate([np.asarray(p) for p in parts]), *results)
         if self._num_workers == 1:
             return mine
-        return nest.map_structure(self._gather_rows, mine)
+        # Every output has this worker's rows: their counts are gathered once, for all outputs.
+        count = len(nest.flatten(mine)[0])
+        rows = [int(n[0]) for n in self._group.all_gather(np.array([count], np.int64), current_replica_id())]
+        return nest.map_structure(lambda array: self._gather_rows(array, rows), mine)
 
-    def _gather_rows(self, array):
-        """Every worker's `array` concatenated in worker order: their row counts gathered first, then the arrays
-        padded to the most rows (the all-gather moves arrays of one shape)."""
-        rows = [int(n[0]) for n in self._group.all_gather(np.array([len(array)], np.int64), current_replica_id())]
+    def _gather_rows(self, array, rows):
+        """Every worker's `array` (`rows[w]` rows on worker w) concatenated in worker order, padded to the most
+        rows for the all-gather, which moves arrays of one shape."""
         padded = np.zeros((max(rows),) + array.shape[1:], array.dtype)
         padded[:len(array)] = array
         parts = self._group.all_gather(padded, current_replica_id())
