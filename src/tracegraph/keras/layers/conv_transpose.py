@@ -11,9 +11,9 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations
 from .base import Layer
-from .convolutional import (add_argument_weight, batch_shape, check_positive, check_strides_and_dilation,
-                            input_channels, set_weight_arguments, spatial_axes, standardize_geometry,
-                            standardize_tuple, tf_data_format, weight_arguments_config)
+from .convolutional import (add_argument_weight, add_bias_and_activate, batch_shape, check_positive,
+                            check_strides_and_dilation, input_channels, set_weight_arguments, spatial_axes,
+                            standardize_geometry, standardize_tuple, tf_data_format, weight_arguments_config)
 
 __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
            "Convolution2DTranspose", "Convolution3DTranspose"]
@@ -77,9 +77,7 @@ class BaseConvTranspose(Layer):
         output_shape = self.compute_output_shape(shape)
         outputs = nn.conv_transpose(inputs, self.kernel, output_shape, self.strides, self.padding.upper(),
                                     data_format, self.dilation_rate)
-        if self.use_bias:
-            outputs = nn.bias_add(outputs, self.bias, data_format=data_format)
-        return self.activation(outputs)
+        return add_bias_and_activate(self, outputs)
 
     def compute_output_shape(self, input_shape):
         """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""

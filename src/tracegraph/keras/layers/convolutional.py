@@ -123,6 +123,13 @@ def check_strides_and_dilation(layer):
                          f"Received: strides={layer.strides} and dilation_rate={layer.dilation_rate}")
 
 
+def add_bias_and_activate(layer, outputs):
+    """`layer.activation(outputs + layer.bias)` (the bias along the channel axis, where the layer uses one)."""
+    if layer.use_bias:
+        outputs = nn.bias_add(outputs, layer.bias, data_format=tf_data_format(layer.data_format, layer.rank))
+    return layer.activation(outputs)
+
+
 def check_positive(name, value):
     """ValueError unless `value` is a positive number (Keras's message)."""
     if value is None or value <= 0:
@@ -217,10 +224,7 @@ class BaseConv(Layer):
 
     def call(self, inputs):
         """activation(conv(inputs, kernel) + bias)."""
-        outputs = self.convolution_op(inputs, self.kernel)
-        if self.use_bias:
-            outputs = nn.bias_add(outputs, self.bias, data_format=tf_data_format(self.data_format, self.rank))
-        return self.activation(outputs)
+        return add_bias_and_activate(self, self.convolution_op(inputs, self.kernel))
 
     def compute_output_shape(self, input_shape):
         """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""

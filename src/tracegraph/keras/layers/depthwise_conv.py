@@ -10,8 +10,9 @@ from ... import nn
 from ...ops import array_ops
 from .. import activations
 from .base import Layer
-from .convolutional import (add_argument_weight, check_positive, conv_output_shape, input_channels,
-                            set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config)
+from .convolutional import (add_argument_weight, add_bias_and_activate, check_positive, conv_output_shape,
+                            input_channels, set_weight_arguments, standardize_geometry, tf_data_format,
+                            weight_arguments_config)
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D"]
 
@@ -58,9 +59,7 @@ class BaseDepthwiseConv(Layer):
         """activation(depthwise_conv(inputs, kernel) + bias)."""
         outputs = depthwise_convolution(inputs, self.kernel, self.rank, self.strides, self.padding, self.data_format,
                                         self.dilation_rate)
-        if self.use_bias:
-            outputs = nn.bias_add(outputs, self.bias, data_format=tf_data_format(self.data_format, self.rank))
-        return self.activation(outputs)
+        return add_bias_and_activate(self, outputs)
 
     def compute_output_shape(self, input_shape):
         """[batch, *output lengths, in_channels * depth_multiplier] (channels first: channels at axis 1)."""

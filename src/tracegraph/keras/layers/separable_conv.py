@@ -8,8 +8,9 @@ depth_multiplier, filters]), then the bias [filters] and the activation.
 from ... import nn
 from .. import activations
 from .base import Layer
-from .convolutional import (add_argument_weight, check_positive, conv_output_shape, input_channels,
-                            set_weight_arguments, standardize_geometry, tf_data_format, weight_arguments_config)
+from .convolutional import (add_argument_weight, add_bias_and_activate, check_positive, conv_output_shape,
+                            input_channels, set_weight_arguments, standardize_geometry, tf_data_format,
+                            weight_arguments_config)
 from .depthwise_conv import depthwise_convolution
 
 __all__ = ["SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
@@ -50,10 +51,7 @@ class BaseSeparableConv(Layer):
         data_format = tf_data_format(self.data_format, self.rank)
         mixed = depthwise_convolution(inputs, self.depthwise_kernel, self.rank, self.strides, self.padding,
                                       self.data_format, self.dilation_rate)
-        outputs = nn.convolution(mixed, self.pointwise_kernel, 1, "VALID", data_format)
-        if self.use_bias:
-            outputs = nn.bias_add(outputs, self.bias, data_format=data_format)
-        return self.activation(outputs)
+        return add_bias_and_activate(self, nn.convolution(mixed, self.pointwise_kernel, 1, "VALID", data_format))
 
     def compute_output_shape(self, input_shape):
         """[batch, *output lengths, filters] (channels first: [batch, filters, *lengths])."""
