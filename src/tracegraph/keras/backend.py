@@ -56,6 +56,16 @@ def clear_session():
 
 # ----- the recurrence -------------------------------------------------------------------------------
 
+def sizes_of(x, static=None):
+    """The sizes of `x` as a list: `static` (by default `x`'s static shape) where known, the unknown ones
+    read from `x`'s run-time shape (scalar tensors; the shape is read once, and only if one is unknown)."""
+    static = x.shape.as_list() if static is None else list(static)
+    if None not in static:
+        return static
+    dynamic = array_ops.shape(x)
+    return [dynamic[i] if size is None else size for i, size in enumerate(static)]
+
+
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None, unroll=False,
         input_length=None, time_major=False, zero_output_for_mask=False, return_all_outputs=True):
     """Iterate `step_function(input_t, states) -> (output_t, new_states)` over the time axis (Keras's

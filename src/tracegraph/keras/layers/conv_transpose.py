@@ -8,8 +8,7 @@ instead gives (in - 1) * stride + window + output_padding ("valid") or (in - 1) 
 window % 2 + output_padding ("same"), the window being the dilated kernel size.
 """
 from ... import nn
-from ...ops import array_ops
-from .. import activations
+from .. import activations, backend
 from .base import Layer
 from .convolutional import (add_argument_weight, add_bias_and_activate, batch_shape, check_positive,
                             check_strides_and_dilation, input_channels, set_weight_arguments, spatial_axes,
@@ -70,11 +69,7 @@ class BaseConvTranspose(Layer):
         data_format = tf_data_format(self.data_format, self.rank)
         # sizes unknown while tracing (the batch, or a fully convolutional model's image size) come from
         # the input's run-time shape
-        shape = list(inputs.shape)
-        if None in shape:
-            runtime = array_ops.shape(inputs)
-            shape = [runtime[i] if size is None else size for i, size in enumerate(shape)]
-        output_shape = self.compute_output_shape(shape)
+        output_shape = self.compute_output_shape(backend.sizes_of(inputs))
         outputs = nn.conv_transpose(inputs, self.kernel, output_shape, self.strides, self.padding.upper(),
                                     data_format, self.dilation_rate)
         return add_bias_and_activate(self, outputs)

@@ -9,8 +9,8 @@ way each call draws anew, also when the call runs inside a traced train step.
 import math as _pymath
 
 from ... import math, random
-from ...ops import array_ops, creation, join_split
-from .. import regularizers
+from ...ops import creation, join_split
+from .. import backend, regularizers
 from .base import Layer
 
 __all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout", "GaussianDropout",
@@ -53,8 +53,7 @@ def _concrete_shape(inputs, noise_shape=None):
             shape[axis] = known[axis]
     if None not in shape:
         return shape
-    dynamic = array_ops.shape(inputs)
-    return join_split.stack([dynamic[axis] if size is None else size for axis, size in enumerate(shape)])
+    return join_split.stack(backend.sizes_of(inputs, shape))
 
 
 def _validated_rate(layer_name, rate):

@@ -6,7 +6,8 @@ base of a user's cell), `StackedRNNCells`, and `DropoutRNNCell`, the per-sequenc
 loop holds no random op).
 """
 from ... import random
-from ...ops import array_ops, comparison, creation, join_split
+from ...ops import comparison, creation, join_split
+from .. import backend
 from .base import Layer, _call_parameters
 from .nested_config import deserialize_layer, serialize_layer
 
@@ -57,7 +58,7 @@ class DropoutRNNCell:
             return creation.zeros_like(step_input)
         generator = getattr(self, "_generator", None)
         source = random if generator is None else generator
-        uniform = source.uniform(join_split.stack(list(_dims(step_input))), dtype=step_input.dtype)
+        uniform = source.uniform(join_split.stack(backend.sizes_of(step_input)), dtype=step_input.dtype)
         ones = creation.ones_like(step_input)
         return comparison.where(uniform >= rate, ones * (1.0 / (1.0 - rate)), creation.zeros_like(ones))
 
@@ -95,16 +96,6 @@ class DropoutRNNCell:
         return cached if cached is not None else self._create_dropout_mask(x, rate)
 
 
-def _dims(x):
-    """The sizes of `x`, static where known."""
-    dynamic = None
-    for axis, size in enumerate(x.shape.as_list()):
-        if size is None:
-            dynamic = array_ops.shape(x) if dynamic is None else dynamic
-            size = dynamic[axis]
-        yield size
-
-
 class AbstractRNNCell(Layer):
     """The base of a user's own cell (tf.keras's `AbstractRNNCell`): define `state_size`, `output_size`
     and `call(inputs, states) -> (output, new_states)`; `keras.layers.RNN(cell)` loops it over time."""
@@ -132,7 +123,7 @@ class AbstractRNNCell(Layer):
 
 
 def _batch_size(inputs):
-    return next(iter(_dims(inputs)))
+    return backend.sizes_of(inputs)[0]
 
 
 class StackedRNNCells(Layer):

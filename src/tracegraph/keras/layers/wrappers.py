@@ -7,6 +7,7 @@ tf.keras 2 did; Keras 3 calls the layer once per step, which gives the same valu
 that treats samples independently).
 """
 from ...ops import arithmetic, array_ops, join_split, tiling
+from .. import backend
 from .base import Layer, _call_parameters
 from .nested_config import deserialize_layer, serialize_layer
 
@@ -37,14 +38,6 @@ class Wrapper(Layer):
         return cls(layer, **config)
 
 
-def _sizes(x, static):
-    """The sizes `static` (None where unknown) with the unknown ones read from `x` at run time."""
-    if None not in static:
-        return list(static)
-    dynamic = array_ops.shape(x)
-    return [dynamic[i] if size is None else size for i, size in enumerate(static)]
-
-
 class TimeDistributed(Wrapper):
     """Apply `layer` to every step of inputs [batch, steps, ...] with the same weights."""
 
@@ -67,14 +60,14 @@ class TimeDistributed(Wrapper):
 
     def call(self, inputs, training=None, mask=None):
         """The layer on [batch * steps, ...], reshaped back to [batch, steps, ...]."""
-        sizes = _sizes(inputs, inputs.shape.as_list())
+        sizes = backend.sizes_of(inputs)
         batch_and_steps, inner = sizes[:2], sizes[2:]
         folded = array_ops.reshape(inputs, join_split.stack([-1] + inner) if _dynamic(inner) else [-1] + inner)
         kwargs = _call_kwargs(self.layer, training, mask)
         if "mask" in kwargs:
             kwargs["mask"] = array_ops.reshape(mask, [-1] + mask.shape.as_list()[2:])
         outputs = self.layer(folded, **kwargs)
-        shape = batch_and_steps + _sizes(outputs, outputs.shape.as_list())[1:]
+        shape = batch_and_steps + backend.sizes_of(outputs)[1:]
         return array_ops.reshape(outputs, join_split.stack(shape) if _dynamic(shape) else shape)
 
     def compute_output_shape(self, input_shape):
