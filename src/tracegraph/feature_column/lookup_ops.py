@@ -26,6 +26,7 @@ from ..core.op import Op
 from ..core.rules import broadcast_shapes, spec_of
 from ..ops import hashing_kernel
 from ..ops.string_hashing import fingerprint64
+from ..ops.string_ops import to_backend, to_host
 
 __all__ = ["vocabulary_lookup", "equals_token", "fingerprint_cross", "DEFAULT_HASH_KEY"]
 
@@ -37,16 +38,11 @@ _SHIFT = np.uint64(47)
 
 
 def _host(array):
-    if type(array) is not np.ndarray and hasattr(array, "get"):
-        return array.get()
-    array = np.asarray(array)
+    """`to_host(array)`, with a NumPy str array's elements as bytes objects."""
+    array = to_host(array)
     if array.dtype.kind in "US":  # a NumPy str array wrapped as it came (string tensors hold bytes objects)
         array = np.vectorize(lambda s: s.encode() if isinstance(s, str) else bytes(s), otypes=[object])(array)
     return array
-
-
-def _on_backend(xp, array):
-    return array if xp is np else xp.asarray(array)
 
 
 # ----- vocabulary lookup ----------------------------------------------------------------------
@@ -132,7 +128,7 @@ def _lookup_impl(xp, x, vocabulary):
         table = _tables_of(vocabulary).dict(vocabulary)
         positions = np.fromiter(map(table.get, x.reshape(-1).tolist(), itertools.repeat(-1)), dtype=np.int64,
                                 count=x.size).reshape(x.shape)
-    return _on_backend(xp, positions)
+    return to_backend(xp, positions)
 
 
 _vocabulary_lookup = Op("feature_vocabulary_lookup", infer=_lookup_infer, impl=_lookup_impl)
@@ -189,7 +185,7 @@ def _cross_impl(xp, *inputs, num_buckets, hash_key):
         for values in arrays:
             hashed = fingerprint_cat64(hashed, _value_hashes(values))
     modulus = np.uint64(num_buckets) if num_buckets > 0 else _INT64_MAX
-    return _on_backend(xp, (hashed % modulus).astype(np.int64))
+    return to_backend(xp, (hashed % modulus).astype(np.int64))
 
 
 _fingerprint_cross = Op("feature_fingerprint_cross", infer=_cross_infer, impl=_cross_impl)
