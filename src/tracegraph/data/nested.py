@@ -13,7 +13,7 @@ from .. import nest
 from ..errors import InvalidArgumentError
 from ..spec import TensorSpec
 
-__all__ = ["WindowDataset", "FlatMapDataset", "InterleaveDataset", "ComponentsDataset"]
+__all__ = ["WindowDataset", "FlatMapDataset", "InterleaveDataset", "ComponentsDataset", "interleave_streams"]
 
 
 class ComponentsDataset(Dataset):
@@ -161,11 +161,19 @@ class InterleaveDataset(FlatMapDataset):
         self._block = 1 if block_length is None else _positive(block_length, "block_length")
 
     def _stream(self):
-        """TF's interleave state machine: a slot opens the next input element's dataset when the cycle
-        reaches it empty; an exhausted dataset frees its slot and the cycle moves on."""
-        inputs, slots = self._input._stream(), [None] * self._cycle
-        index = block = opened = 0
-        ended = False
+        """The input elements' datasets, interleaved (`interleave_streams`)."""
+        streams = (self._check(self._function(components))._stream() for components in self._input._stream())
+        return interleave_streams(streams, self._cycle, self._block)
+
+
+def interleave_streams(streams, cycle_length, block_length=1):
+    """TF's interleave state machine: a slot takes the next stream of `streams` (an iterator that opens it
+    when asked) when the cycle reaches it empty, gives `block_length` elements in turn, and an exhausted
+    stream frees its slot as the cycle moves on. Streams still open when the caller stops are closed."""
+    slots = [None] * cycle_length
+    index = block = opened = 0
+    ended = False
+    try:
         while not ended or opened:
             stream = slots[index]
             if stream is not None:
@@ -173,16 +181,20 @@ class InterleaveDataset(FlatMapDataset):
                 if element is not None:
                     yield element
                     block += 1
-                    if block == self._block:
-                        index, block = (index + 1) % self._cycle, 0
+                    if block == block_length:
+                        index, block = (index + 1) % cycle_length, 0
                     continue
                 slots[index], opened = None, opened - 1
-                index, block = (index + 1) % self._cycle, 0
+                index, block = (index + 1) % cycle_length, 0
             elif not ended:
-                components = next(inputs, None)
-                if components is None:
+                stream = next(streams, None)
+                if stream is None:
                     ended = True
                 else:
-                    slots[index], opened = self._check(self._function(components))._stream(), opened + 1
+                    slots[index], opened = stream, opened + 1
             else:
-                index, block = (index + 1) % self._cycle, 0
+                index, block = (index + 1) % cycle_length, 0
+    finally:
+        for stream in slots:
+            if stream is not None and hasattr(stream, "close"):
+                stream.close()

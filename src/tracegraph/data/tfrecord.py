@@ -10,6 +10,7 @@ and reading goes on with the next file, as in TF.
 import numpy as np
 
 from .base import Dataset
+from .nested import interleave_streams
 from .options import UNKNOWN_CARDINALITY, parallelism
 from .prefetch import _prefetched
 from .readers import _file_names
@@ -65,29 +66,5 @@ class TFRecordDataset(Dataset):
             report(error)
 
     def _interleaved(self, report):
-        names = iter(self._names)
-        cycle = [None] * min(self._parallel, len(self._names))
-        open_files, index, inputs_left = 0, 0, True
-        try:
-            while inputs_left or open_files:
-                reader = cycle[index]
-                if reader is None and inputs_left:
-                    name = next(names, None)
-                    if name is None:
-                        inputs_left = False
-                        continue
-                    reader = cycle[index] = _prefetched(self._file(name, report), _READ_AHEAD)
-                    open_files += 1
-                if reader is not None:
-                    record = next(reader, None)
-                    if record is not None:
-                        index = (index + 1) % len(cycle)
-                        yield record
-                        continue
-                    cycle[index] = None
-                    open_files -= 1
-                index = (index + 1) % len(cycle)
-        finally:
-            for reader in cycle:
-                if reader is not None:
-                    reader.close()
+        readers = (_prefetched(self._file(name, report), _READ_AHEAD) for name in self._names)
+        return interleave_streams(readers, max(1, min(self._parallel, len(self._names))))
